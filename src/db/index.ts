@@ -1,0 +1,119 @@
+/**
+ * Opens the hub's database: the embedded PGlite folder by default, a PostgreSQL server when
+ * `DATABASE_URL` is set. Migrations are applied before the Prisma client is handed out.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { HubConfig } from '../config.ts';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import { applyMigrations, type SqlRunner } from './migrate.ts';
+
+export type Db = PrismaClient;
+
+export interface Database {
+  prisma: PrismaClient;
+  /** `pglite` (embedded, one connection) or `postgres` (a server, a pool of connections). */
+  kind: 'pglite' | 'postgres';
+  /** Migrations this open applied. */
+  applied: string[];
+  /** Raw SQL on the same database, outside Prisma (health checks, benchmarks). */
+  sql: SqlRunner;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions = Pick<HubConfig, 'dataDir' | 'databaseUrl'> & {
+  /** Connections in the pool when on PostgreSQL. @default 10 */
+  poolSize?: number;
+  /** Open the embedded database in memory instead of `dataDir` (tests). */
+  inMemory?: boolean;
+};
+
+function pgliteRunner(db: PGlite | Parameters<Parameters<PGlite['transaction']>[0]>[0]): SqlRunner {
+  return {
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+    query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
+    transaction: (fn) => {
+      if (!('transaction' in db)) return fn(pgliteRunner(db));
+      return db.transaction((tx) => fn(pgliteRunner(tx)));
+    },
+  };
+}
+
+function poolRunner(pool: pg.Pool | pg.PoolClient): SqlRunner {
+  return {
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
+    transaction: async (fn) => {
+      if (!(pool instanceof pg.Pool)) return fn(poolRunner(pool));
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(poolRunner(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    try {
+      const sql = poolRunner(pool);
+      const applied = await applyMigrations(sql);
+      const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+      return {
+        prisma,
+        kind: 'postgres',
+        applied,
+        sql,
+        async close() {
+          await prisma.$disconnect();
+          await pool.end().catch(() => undefined);
+        },
+      };
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+  }
+  let pglite: PGlite;
+  if (options.inMemory) {
+    pglite = new PGlite();
+  } else {
+    mkdirSync(options.dataDir, { recursive: true });
+    pglite = new PGlite(options.dataDir);
+  }
+  await pglite.waitReady;
+  try {
+    const sql = pgliteRunner(pglite);
+    const applied = await applyMigrations(sql);
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    return {
+      prisma,
+      kind: 'pglite',
+      applied,
+      sql,
+      async close() {
+        await prisma.$disconnect();
+        if (!pglite.closed) await pglite.close();
+      },
+    };
+  } catch (error) {
+    await pglite.close().catch(() => undefined);
+    throw error;
+  }
+}
