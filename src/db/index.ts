@@ -13,6 +13,17 @@ import { applyMigrations, type SqlRunner } from './migrate.ts';
 
 export type Db = PrismaClient;
 
+type AdapterFactory = NonNullable<NonNullable<ConstructorParameters<typeof PrismaClient>[0]>['adapter']>;
+
+/**
+ * pglite-prisma-adapter 0.6 is typed against driver-adapter-utils 6.10; 6.19 added fields to the
+ * argument descriptors that it never reads (it passes values through), so the shapes differ only
+ * in types. 0.7 would match but needs Prisma 7 (see STACK.md).
+ */
+function pgliteAdapter(pglite: PGlite): AdapterFactory {
+  return new PrismaPGlite(pglite) as unknown as AdapterFactory;
+}
+
 export interface Database {
   prisma: PrismaClient;
   /** `pglite` (embedded, one connection) or `postgres` (a server, a pool of connections). */
@@ -101,7 +112,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   try {
     const sql = pgliteRunner(pglite);
     const applied = await applyMigrations(sql);
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    const prisma = new PrismaClient({ adapter: pgliteAdapter(pglite) });
     return {
       prisma,
       kind: 'pglite',

@@ -1,0 +1,25 @@
+/** The schema: each domain file registers its types and fields on the builder. */
+import { builder } from './builder.ts';
+import './scalars.ts';
+import './enums.ts';
+import './errors.ts';
+import './source.ts';
+import './project.ts';
+import './park.ts';
+import './stage-events.ts';
+import './funding.ts';
+import './figures.ts';
+import './logistics.ts';
+
+builder.mutationType({ description: '写入 / Writes by editors: stage changes, projects, funding, observations, figures.' });
+
+builder.queryType({ description: '查询 / Reads: the district\'s projects, parks, funding, logistics and figures.' });
+
+builder.globalConnectionField('totalCount', (t) =>
+  t.int({
+    description: '总数 / How many items the whole connection has, across all pages.',
+    resolve: (parent) => (typeof parent.totalCount === 'function' ? parent.totalCount() : parent.totalCount),
+  }),
+);
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,41 @@
+/** Logistics channels (China-Russia freight train, TIR) and their dated observations. */
+import { builder } from './builder.ts';
+import { ChannelKindEnum } from './enums.ts';
+import { DatePrecisionEnum } from './scalars.ts';
+
+export const LogisticsObservationRef = builder.prismaNode('LogisticsObservation', {
+  description: '物流观测 / A dated observation of a channel: a metric, its value or text, and a national rank.',
+  id: { field: 'id' },
+  fields: (t) => ({
+    metric: t.exposeString('metric', { description: '指标 / What is measured, e.g. dispatches, service_status.' }),
+    value: t.expose('value', { type: 'Decimal', nullable: true, description: '数值 / The value, when a number was given.' }),
+    textValue: t.exposeString('textValue', { nullable: true, description: '文字值 / The value as text, e.g. 开通运行.' }),
+    unit: t.exposeString('unit', { nullable: true, description: '单位 / Unit.' }),
+    periodStart: t.expose('periodStart', { type: 'Date', nullable: true, description: '期间起 / Period start.' }),
+    periodEnd: t.expose('periodEnd', { type: 'Date', description: '期间止 / Period end (as-of).' }),
+    periodPrecision: t.expose('periodPrecision', { type: DatePrecisionEnum, description: '日期精度 / How exact the period end is.' }),
+    nationalRank: t.exposeInt('nationalRank', { nullable: true, description: '全国排名 / National rank, when reported.' }),
+    note: t.exposeString('note', { nullable: true, description: '备注 / Note.' }),
+    channel: t.relation('channel', { description: '通道 / The channel observed.' }),
+    source: t.relation('source', { nullable: true, description: '来源 / Source document.' }),
+    recordedAt: t.expose('recordedAt', { type: 'DateTime', description: '记录时间 / When it was recorded.' }),
+    recordedBy: t.exposeString('recordedBy', { description: '记录人 / Who recorded it.' }),
+  }),
+});
+
+export const LogisticsChannelRef = builder.prismaNode('LogisticsChannel', {
+  description: '物流通道 / A logistics channel of 两通道: the China-Russia freight train, TIR road transport.',
+  id: { field: 'id' },
+  fields: (t) => ({
+    code: t.exposeString('code', { description: '代码 / Stable code.' }),
+    name: t.exposeString('name', { description: '名称 / Name in Chinese.' }),
+    nameEn: t.exposeString('nameEn', { nullable: true, description: '英文名称 / Name in English.' }),
+    kind: t.expose('kind', { type: ChannelKindEnum, description: '类型 / Rail freight or TIR.' }),
+    description: t.exposeString('description', { nullable: true, description: '简介 / Description.' }),
+    source: t.relation('source', { nullable: true, description: '来源 / Source document.' }),
+    observations: t.relation('observations', {
+      description: '观测时间序列 / Observations as a time series, oldest first.',
+      query: { orderBy: [{ periodEnd: 'asc' }, { id: 'asc' }] },
+    }),
+  }),
+});

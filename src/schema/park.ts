@@ -1,0 +1,94 @@
+/** Parks and facilities of 一区三园两通道, with their dated snapshots. */
+import { builder } from './builder.ts';
+import { DatePrecisionEnum } from './scalars.ts';
+import { FacilityStatusEnum, ParkKindEnum } from './enums.ts';
+import { paging } from './paging.ts';
+
+export const ParkSnapshotRef = builder.prismaNode('ParkSnapshot', {
+  description: '园区快照 / A dated observation of a park or a facility: floor area, enterprises, status.',
+  id: { field: 'id' },
+  fields: (t) => ({
+    asOf: t.expose('asOf', { type: 'Date', description: '截至 / As-of date.' }),
+    asOfPrecision: t.expose('asOfPrecision', { type: DatePrecisionEnum, description: '日期精度 / How exact the as-of date is.' }),
+    status: t.expose('status', { type: FacilityStatusEnum, nullable: true, description: '状态 / Status.' }),
+    statusNote: t.exposeString('statusNote', { nullable: true, description: '状态说明 / Status as reported, e.g. 完成合围.' }),
+    floorAreaM2: t.expose('floorAreaM2', { type: 'Decimal', nullable: true, description: '建筑面积 / Floor area in m².' }),
+    enterprisesRegistered: t.exposeInt('enterprisesRegistered', {
+      nullable: true,
+      description: '注册企业 / Enterprises registered (newly, as reported).',
+    }),
+    enterprisesSigned: t.exposeInt('enterprisesSigned', { nullable: true, description: '签约入园企业 / Enterprises signed to enter.' }),
+    note: t.exposeString('note', { nullable: true, description: '备注 / Note.' }),
+    park: t.relation('park', { nullable: true, description: '园区 / The park observed (or null for a facility).' }),
+    facility: t.relation('facility', { nullable: true, description: '设施 / The facility observed (or null for a park).' }),
+    source: t.relation('source', { nullable: true, description: '来源 / Source document.' }),
+    recordedAt: t.expose('recordedAt', { type: 'DateTime', description: '记录时间 / When it was recorded.' }),
+    recordedBy: t.exposeString('recordedBy', { description: '记录人 / Who recorded it.' }),
+  }),
+});
+
+const latestSnapshotQuery = { orderBy: [{ asOf: 'desc' as const }, { id: 'desc' as const }], take: 1 };
+const snapshotHistoryQuery = { orderBy: [{ asOf: 'asc' as const }, { id: 'asc' as const }] };
+
+builder.prismaNode('Facility', {
+  description: '设施 / A facility or a phase of one: 综保区一期, 辽中壹号, a wastewater plant.',
+  id: { field: 'id' },
+  fields: (t) => ({
+    code: t.exposeString('code', { description: '代码 / Stable code.' }),
+    name: t.exposeString('name', { description: '名称 / Name in Chinese.' }),
+    nameEn: t.exposeString('nameEn', { nullable: true, description: '英文名称 / Name in English.' }),
+    phase: t.exposeInt('phase', { nullable: true, description: '期次 / Phase number, when the facility is a phase.' }),
+    description: t.exposeString('description', { nullable: true, description: '简介 / Description.' }),
+    park: t.relation('park', { nullable: true, description: '所属园区 / The park it belongs to, when stated.' }),
+    snapshots: t.relation('snapshots', { description: '历史快照 / Snapshots, oldest first.', query: snapshotHistoryQuery }),
+    latestSnapshot: t.field({
+      type: ParkSnapshotRef,
+      nullable: true,
+      description: '最新快照 / The latest snapshot.',
+      select: (_args, _ctx, nestedSelection) => ({ snapshots: nestedSelection(latestSnapshotQuery) }),
+      resolve: (facility) => facility.snapshots[0] ?? null,
+    }),
+  }),
+});
+
+export const ParkRef = builder.prismaNode('Park', {
+  description: '园区 / A zone or park of 一区三园两通道 (one zone, three parks, two channels).',
+  id: { field: 'id' },
+  fields: (t) => ({
+    code: t.exposeString('code', { description: '代码 / Stable code.' }),
+    name: t.exposeString('name', { description: '名称 / Name in Chinese, e.g. 综保区.' }),
+    nameEn: t.exposeString('nameEn', { nullable: true, description: '英文名称 / Name in English.' }),
+    kind: t.expose('kind', { type: ParkKindEnum, description: '类型 / Bonded zone or park.' }),
+    description: t.exposeString('description', { nullable: true, description: '简介 / Description.' }),
+    source: t.relation('source', { nullable: true, description: '来源 / Source document.' }),
+    projects: t.relatedConnection('projects', {
+      description: '园区项目 / Projects in this park.',
+      cursor: 'id',
+      ...paging,
+      totalCount: true,
+      query: () => ({ orderBy: { id: 'asc' } }),
+    }),
+    facilities: t.relation('facilities', { description: '设施 / Facilities and phases in this park.', query: { orderBy: { id: 'asc' } } }),
+    snapshots: t.relation('snapshots', { description: '历史快照 / Snapshots, oldest first.', query: snapshotHistoryQuery }),
+    latestSnapshot: t.field({
+      type: ParkSnapshotRef,
+      nullable: true,
+      description: '最新快照 / The latest snapshot.',
+      select: (_args, _ctx, nestedSelection) => ({ snapshots: nestedSelection(latestSnapshotQuery) }),
+      resolve: (park) => park.snapshots[0] ?? null,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  parks: t.prismaField({
+    type: ['Park'],
+    description: '园区列表 / All zones and parks.',
+    resolve: (query, _parent, _args, ctx) => ctx.prisma.park.findMany({ ...query, orderBy: { id: 'asc' } }),
+  }),
+  facilities: t.prismaField({
+    type: ['Facility'],
+    description: '设施列表 / All facilities and phases, including those not in a park.',
+    resolve: (query, _parent, _args, ctx) => ctx.prisma.facility.findMany({ ...query, orderBy: { id: 'asc' } }),
+  }),
+}));

@@ -1,0 +1,230 @@
+/** Projects: the pipeline's rows, their filters and ordering. */
+import type { Prisma, ProjectStage } from '../generated/prisma/client.ts';
+import { projectWhere } from '../services/project-filter.ts';
+import { PIPELINE } from '../services/stages.ts';
+import { builder } from './builder.ts';
+import { ProjectStageEnum, SortDirectionEnum } from './enums.ts';
+import { paging } from './paging.ts';
+import { ParkRef } from './park.ts';
+import { StageEventConnection } from './stage-events.ts';
+
+export const SectorRef = builder.prismaNode('Sector', {
+  description: '行业 / Industry or sector; four are the district\'s leading industries (四大主导产业).',
+  id: { field: 'id' },
+  fields: (t) => ({
+    code: t.exposeString('code', { description: '代码 / Stable code.' }),
+    name: t.exposeString('name', { description: '名称 / Name in Chinese.' }),
+    nameEn: t.exposeString('nameEn', { description: '英文名称 / Name in English.' }),
+    leading: t.exposeBoolean('leading', { description: '主导产业 / One of the four leading industries.' }),
+    projects: t.relatedConnection('projects', {
+      description: '项目 / Projects in this sector.',
+      cursor: 'id',
+      ...paging,
+      totalCount: true,
+      query: () => ({ orderBy: { id: 'asc' } }),
+    }),
+  }),
+});
+
+interface Milestone {
+  stage: ProjectStage;
+  reached: boolean;
+  reachedOn: Date | null;
+}
+
+export const ProjectMilestone = builder.objectRef<Milestone>('ProjectMilestone').implement({
+  description: '里程碑 / A pipeline stage and when the project first reached it (or a later stage).',
+  fields: (t) => ({
+    stage: t.expose('stage', { type: ProjectStageEnum, description: '阶段 / The stage.' }),
+    reached: t.exposeBoolean('reached', { description: '已达到 / The project has reached this stage or a later one.' }),
+    reachedOn: t.expose('reachedOn', {
+      type: 'Date',
+      nullable: true,
+      description: '达到日期 / Date of the first event into this stage or beyond; null when not reached.',
+    }),
+  }),
+});
+
+export const ProjectRef = builder.prismaNode('Project', {
+  description: '重点项目 / A key project in the district\'s pipeline.',
+  id: { field: 'id' },
+  fields: (t) => ({
+    code: t.exposeString('code', { description: '项目编码 / Stable external code; spreadsheets key on it.' }),
+    name: t.exposeString('name', { description: '项目名称 / Name as published, in Chinese, e.g. 昊明预制菜.' }),
+    nameEn: t.exposeString('nameEn', { nullable: true, description: '英文名称 / Name in English.' }),
+    description: t.exposeString('description', { nullable: true, description: '简介 / Description.' }),
+    stage: t.expose('stage', { type: ProjectStageEnum, description: '当前阶段 / Current pipeline stage.' }),
+    stageBeforeSuspension: t.expose('stageBeforeSuspension', {
+      type: ProjectStageEnum,
+      nullable: true,
+      description: '暂停前阶段 / For a SUSPENDED project, the stage it left and may return to.',
+    }),
+    stageChangedAt: t.expose('stageChangedAt', { type: 'DateTime', description: '最近变更 / When the stage last changed (recorded time).' }),
+    sector: t.relation('sector', { nullable: true, description: '行业 / Industry or sector.' }),
+    park: t.relation('park', { nullable: true, description: '所在园区 / The park the project is in, when known.' }),
+    investor: t.exposeString('investor', { nullable: true, description: '投资方/业主 / Investor or owner.' }),
+    plannedInvestment: t.expose('plannedInvestment', {
+      type: 'Decimal',
+      nullable: true,
+      description: '计划总投资 / Planned total investment, CNY.',
+    }),
+    completedInvestment: t.expose('completedInvestment', {
+      type: 'Decimal',
+      nullable: true,
+      description: '已完成投资 / Investment completed so far, CNY.',
+    }),
+    expectedOutputValue: t.expose('expectedOutputValue', {
+      type: 'Decimal',
+      nullable: true,
+      description: '预计产值 / Expected annual output value, CNY.',
+    }),
+    notes: t.exposeString('notes', { nullable: true, description: '备注 / Free notes.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: '创建时间 / When the project was recorded.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: '更新时间 / When the project was last changed.' }),
+    createdBy: t.exposeString('createdBy', { description: '创建人 / Who recorded the project.' }),
+    updatedBy: t.exposeString('updatedBy', { description: '更新人 / Who last changed the project.' }),
+    stageHistory: t.relatedConnection(
+      'stageEvents',
+      {
+        description: '阶段历史 / The project\'s stage changes, oldest first; `last: 3` gives the latest three.',
+        cursor: 'sequence',
+        ...paging,
+        totalCount: true,
+        query: () => ({ orderBy: { sequence: 'asc' } }),
+      },
+      StageEventConnection,
+    ),
+    milestones: t.field({
+      type: [ProjectMilestone],
+      description: '里程碑 / Each pipeline stage with the date the project first reached it or a later one.',
+      select: { stageEvents: { select: { toStage: true, occurredOn: true }, orderBy: { sequence: 'asc' } } },
+      resolve: (project) =>
+        PIPELINE.map((stage, rank) => {
+          const dates = project.stageEvents
+            .filter((e) => PIPELINE.indexOf(e.toStage) >= rank)
+            .map((e) => e.occurredOn.getTime());
+          return { stage, reached: dates.length > 0, reachedOn: dates.length ? new Date(Math.min(...dates)) : null };
+        }),
+    }),
+    fundingAwards: t.relation('fundingAwards', {
+      description: '资金 / Funding awarded to this project.',
+      query: { orderBy: { id: 'asc' } },
+    }),
+    figures: t.relation('figures', {
+      description: '报告数字 / Reported figures about this project.',
+      query: { orderBy: { id: 'asc' } },
+    }),
+    sources: t.relation('sources', {
+      description: '来源 / The documents the project\'s facts come from.',
+      query: { orderBy: { id: 'asc' } },
+    }),
+  }),
+});
+
+export const ProjectMilestoneFilter = builder.inputType('ProjectMilestoneFilter', {
+  description: '里程碑筛选 / Projects that reached a stage (or a later one), optionally within dates.',
+  fields: (t) => ({
+    stage: t.field({ type: ProjectStageEnum, required: true, description: '阶段 / The stage reached.' }),
+    from: t.field({ type: 'Date', description: '起 / Reached on or after this day.' }),
+    to: t.field({ type: 'Date', description: '止 / Reached on or before this day.' }),
+  }),
+});
+
+export const ProjectFilter = builder.inputType('ProjectFilter', {
+  description: '项目筛选 / Filters on projects; all given conditions must hold.',
+  fields: (t) => ({
+    stage: t.field({ type: [ProjectStageEnum], description: '阶段 / Current stage is one of these.' }),
+    parkId: t.globalID({ for: ParkRef, description: '园区 / In this park.' }),
+    sectorId: t.globalID({ for: SectorRef, description: '行业 / In this sector.' }),
+    nameContains: t.string({
+      description: '名称包含 / Chinese name contains this, or English name contains it (any case), or the code equals it.',
+    }),
+    plannedInvestmentMin: t.field({ type: 'Decimal', description: '最低计划投资 / Planned investment at least this (CNY).' }),
+    plannedInvestmentMax: t.field({ type: 'Decimal', description: '最高计划投资 / Planned investment at most this (CNY).' }),
+    reached: t.field({ type: ProjectMilestoneFilter, description: '里程碑 / Reached a stage, optionally within dates.' }),
+    changedFrom: t.field({ type: 'Date', description: '变更起 / Stage last changed on or after this day.' }),
+    changedTo: t.field({ type: 'Date', description: '变更止 / Stage last changed on or before this day.' }),
+  }),
+});
+
+export const ProjectOrderField = builder.enumType('ProjectOrderField', {
+  description: '项目排序字段 / What to order projects by.',
+  values: {
+    NAME: { description: '名称 / Chinese name.' },
+    PLANNED_INVESTMENT: { description: '计划投资 / Planned investment (unknown last).' },
+    STAGE: { description: '阶段 / Pipeline stage, earliest first.' },
+    STAGE_CHANGED_AT: { description: '最近变更 / When the stage last changed.' },
+    CREATED_AT: { description: '创建时间 / When the project was recorded.' },
+  } as const,
+});
+
+export const ProjectOrder = builder.inputType('ProjectOrder', {
+  description: '项目排序 / Ordering of projects; ties are broken by id.',
+  fields: (t) => ({
+    field: t.field({ type: ProjectOrderField, required: true, description: '字段 / Field.' }),
+    direction: t.field({ type: SortDirectionEnum, defaultValue: 'ASC', description: '方向 / Direction.' }),
+  }),
+});
+
+type FilterArg = typeof ProjectFilter.$inferInput;
+
+/** GraphQL filter input (global ids) → service filter values. */
+export function toFilterValues(filter: FilterArg | null | undefined) {
+  if (!filter) return null;
+  return {
+    ...filter,
+    parkId: filter.parkId ? Number(filter.parkId.id) : null,
+    sectorId: filter.sectorId ? Number(filter.sectorId.id) : null,
+  };
+}
+
+function projectOrderBy(order: typeof ProjectOrder.$inferInput | null | undefined): Prisma.ProjectOrderByWithRelationInput[] {
+  const dir = order?.direction === 'DESC' ? 'desc' : 'asc';
+  const by: Prisma.ProjectOrderByWithRelationInput[] = [];
+  switch (order?.field) {
+    case 'NAME':
+      by.push({ name: dir });
+      break;
+    case 'PLANNED_INVESTMENT':
+      by.push({ plannedInvestment: { sort: dir, nulls: 'last' } });
+      break;
+    case 'STAGE':
+      by.push({ stage: dir });
+      break;
+    case 'STAGE_CHANGED_AT':
+      by.push({ stageChangedAt: dir });
+      break;
+    case 'CREATED_AT':
+      by.push({ createdAt: dir });
+      break;
+    default:
+      break;
+  }
+  by.push({ id: dir });
+  return by;
+}
+
+builder.queryFields((t) => ({
+  projects: t.prismaConnection({
+    type: 'Project',
+    cursor: 'id',
+    ...paging,
+    description: '项目列表 / Projects, filtered and ordered; a Relay connection with totalCount.',
+    args: {
+      filter: t.arg({ type: ProjectFilter, description: '筛选 / Filter.' }),
+      orderBy: t.arg({ type: ProjectOrder, description: '排序 / Ordering (default: by id).' }),
+    },
+    totalCount: (_parent, args, ctx) => ctx.prisma.project.count({ where: projectWhere(toFilterValues(args.filter)) }),
+    resolve: (query, _parent, args, ctx) =>
+      ctx.prisma.project.findMany({
+        ...query,
+        where: projectWhere(toFilterValues(args.filter)),
+        orderBy: projectOrderBy(args.orderBy),
+      }),
+  }),
+  sectors: t.prismaField({
+    type: ['Sector'],
+    description: '行业列表 / All sectors, leading industries first.',
+    resolve: (query, _parent, _args, ctx) => ctx.prisma.sector.findMany({ ...query, orderBy: [{ leading: 'desc' }, { id: 'asc' }] }),
+  }),
+}));

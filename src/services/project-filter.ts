@@ -1,0 +1,62 @@
+/** ProjectFilter → Prisma `where`: one definition for GraphQL, subscriptions and CSV export. */
+import type { Prisma, ProjectStage } from '../generated/prisma/client.ts';
+import { stagesAtOrBeyond } from './stages.ts';
+
+export interface ProjectFilterValues {
+  stage?: ProjectStage[] | null;
+  parkId?: number | null;
+  sectorId?: number | null;
+  nameContains?: string | null;
+  plannedInvestmentMin?: Prisma.Decimal | null;
+  plannedInvestmentMax?: Prisma.Decimal | null;
+  reached?: { stage: ProjectStage; from?: Date | null; to?: Date | null } | null;
+  changedFrom?: Date | null;
+  changedTo?: Date | null;
+}
+
+export function projectWhere(filter: ProjectFilterValues | null | undefined): Prisma.ProjectWhereInput {
+  if (!filter) return {};
+  const and: Prisma.ProjectWhereInput[] = [];
+  if (filter.stage?.length) and.push({ stage: { in: filter.stage } });
+  if (filter.parkId != null) and.push({ parkId: filter.parkId });
+  if (filter.sectorId != null) and.push({ sectorId: filter.sectorId });
+  const text = filter.nameContains?.trim();
+  if (text) {
+    and.push({
+      OR: [
+        { name: { contains: text } },
+        { nameEn: { contains: text, mode: 'insensitive' } },
+        { code: { equals: text } },
+      ],
+    });
+  }
+  if (filter.plannedInvestmentMin != null || filter.plannedInvestmentMax != null) {
+    and.push({
+      plannedInvestment: {
+        ...(filter.plannedInvestmentMin != null && { gte: filter.plannedInvestmentMin }),
+        ...(filter.plannedInvestmentMax != null && { lte: filter.plannedInvestmentMax }),
+      },
+    });
+  }
+  if (filter.reached) {
+    const { stage, from, to } = filter.reached;
+    and.push({
+      stageEvents: {
+        some: {
+          toStage: { in: stagesAtOrBeyond(stage) },
+          ...((from || to) && { occurredOn: { ...(from && { gte: from }), ...(to && { lte: to }) } }),
+        },
+      },
+    });
+  }
+  if (filter.changedFrom || filter.changedTo) {
+    and.push({
+      stageChangedAt: {
+        ...(filter.changedFrom && { gte: filter.changedFrom }),
+        // `changedTo` is a calendar day: include all of it.
+        ...(filter.changedTo && { lt: new Date(filter.changedTo.getTime() + 86_400_000) }),
+      },
+    });
+  }
+  return and.length ? { AND: and } : {};
+}

@@ -1,0 +1,59 @@
+/**
+ * A hub on a free port over a test database, with a small GraphQL client. `close()` stops the
+ * server and drops the database; `leftovers` lets a suite close everything in `afterAll`.
+ */
+import { buildApp, type App } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Database } from '../../src/db/index.ts';
+import { createLogger } from '../../src/logger.ts';
+import type { HubPubSub } from '../../src/pubsub.ts';
+import { seedDistrict } from '../../src/services/seed.ts';
+import { openTestDatabase, type Engine } from './db.ts';
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  data?: T;
+  errors?: { message: string; extensions?: Record<string, unknown>; path?: (string | number)[] }[];
+}
+
+export interface TestHub {
+  app: App;
+  db: Database & { url?: string };
+  url: string;
+  /** POST a GraphQL operation over HTTP. */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+export interface TestHubOptions {
+  engine?: Engine;
+  seed?: boolean;
+  /** Reuse an open database instead of creating one (several servers, one database). */
+  db?: Database & { url?: string };
+  pubsub?: HubPubSub;
+  env?: Record<string, string>;
+}
+
+export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> {
+  const db = opts.db ?? (await openTestDatabase(opts.engine ?? 'pglite'));
+  if (opts.seed !== false && !opts.db) await seedDistrict(db.prisma);
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.env });
+  const app = buildApp({ config, db, logger: createLogger('silent'), pubsub: opts.pubsub });
+  const url = await app.start(0, '127.0.0.1');
+  return {
+    app,
+    db,
+    url,
+    async gql(query, variables, headers) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await res.json()) as GraphQLResponse<any>;
+    },
+    async close() {
+      await app.stop();
+      if (!opts.db) await db.close();
+    },
+  };
+}
