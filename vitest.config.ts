@@ -1,8 +1,18 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // One copy of graphql, as under Node: Vite would resolve `graphql` in our sources to its ESM
+    // build (index.mjs) while Yoga and graphql-ws, loaded by Node, use the CommonJS one. Two
+    // GraphQLError classes then fail `instanceof`, and Yoga masks our errors as "Unexpected error."
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/helpers/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

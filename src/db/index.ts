@@ -8,7 +8,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { HubConfig } from '../config.ts';
-import { PrismaClient } from '../generated/prisma/client.ts';
+import { PrismaClient, type Prisma } from '../generated/prisma/client.ts';
 import { applyMigrations, type SqlRunner } from './migrate.ts';
 
 export type Db = PrismaClient;
@@ -32,6 +32,8 @@ export interface Database {
   applied: string[];
   /** Raw SQL on the same database, outside Prisma (health checks, benchmarks). */
   sql: SqlRunner;
+  /** The embedded database itself, when `kind` is `pglite`. */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -40,7 +42,18 @@ export type DatabaseOptions = Pick<HubConfig, 'dataDir' | 'databaseUrl'> & {
   poolSize?: number;
   /** Open the embedded database in memory instead of `dataDir` (tests). */
   inMemory?: boolean;
+  /** With `inMemory`: start from this PGlite data-folder dump instead of an empty cluster. */
+  template?: Blob;
+  /** Called with every SQL statement the Prisma client runs (tests count them to catch N+1). */
+  onQuery?: (event: Prisma.QueryEvent) => void;
 };
+
+function createClient(adapter: AdapterFactory, onQuery: DatabaseOptions['onQuery']): PrismaClient {
+  if (!onQuery) return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  client.$on('query', onQuery);
+  return client;
+}
 
 function pgliteRunner(db: PGlite | Parameters<Parameters<PGlite['transaction']>[0]>[0]): SqlRunner {
   return {
@@ -85,7 +98,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     try {
       const sql = poolRunner(pool);
       const applied = await applyMigrations(sql);
-      const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+      const prisma = createClient(new PrismaPg(pool), options.onQuery);
       return {
         prisma,
         kind: 'postgres',
@@ -103,7 +116,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   let pglite: PGlite;
   if (options.inMemory) {
-    pglite = new PGlite();
+    pglite = new PGlite(options.template ? { loadDataDir: options.template } : undefined);
   } else {
     mkdirSync(options.dataDir, { recursive: true });
     pglite = new PGlite(options.dataDir);
@@ -112,12 +125,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   try {
     const sql = pgliteRunner(pglite);
     const applied = await applyMigrations(sql);
-    const prisma = new PrismaClient({ adapter: pgliteAdapter(pglite) });
+    const prisma = createClient(pgliteAdapter(pglite), options.onQuery);
     return {
       prisma,
       kind: 'pglite',
       applied,
       sql,
+      pglite,
       async close() {
         await prisma.$disconnect();
         if (!pglite.closed) await pglite.close();

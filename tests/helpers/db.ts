@@ -4,9 +4,11 @@
  * `describeEachEngine` and are skipped, with a printed reason, only when the URL is unset.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { describe } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/index.ts';
+import { pgliteTemplatePath } from './template.ts';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -51,16 +53,31 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
     async drop() {
       const c = new pg.Client({ connectionString: postgresTestUrl });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // pg's Pool.end() resolves before its sockets have closed; a FORCE drop at once would kill
+      // them mid-goodbye (an uncaught "terminating connection" error). Wait for them first.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await c.query(`DROP DATABASE IF EXISTS ${name}${attempt >= 50 ? ' WITH (FORCE)' : ''}`);
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '55006' || attempt >= 50) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
       await c.end();
     },
   };
 }
 
 /** A migrated, empty database of the given engine; `close()` also drops a PostgreSQL one. */
-export async function openTestDatabase(engine: Engine = 'pglite', opts: { poolSize?: number } = {}): Promise<Database & { url?: string }> {
+export async function openTestDatabase(
+  engine: Engine = 'pglite',
+  opts: { poolSize?: number; /** PGlite: skip the migrated template and start from an empty cluster. */ empty?: boolean } = {},
+): Promise<Database & { url?: string }> {
   if (engine === 'pglite') {
-    return openDatabase({ dataDir: '', databaseUrl: undefined, inMemory: true });
+    const file = await pgliteTemplatePath();
+    const template = !opts.empty && existsSync(file) ? new Blob([readFileSync(file)]) : undefined;
+    return openDatabase({ dataDir: '', databaseUrl: undefined, inMemory: true, template });
   }
   const created = await createPostgresDatabase();
   const db = await openDatabase({ dataDir: '', databaseUrl: created.url, poolSize: opts.poolSize });

@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('configuration', () => {
+  it('should default to port 4000 and the embedded database in ./data', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.dataDir).toBe(path.resolve('./data'));
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('should treat an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(4000);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://localhost/x'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['LOG_LEVEL', 'loud'],
+  ])('should refuse a bad %s with a message naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('should read PostgreSQL and Redis URLs', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgresql://u@h:5432/db', REDIS_URL: 'redis://h:6379' });
+    expect(config.databaseUrl).toBe('postgresql://u@h:5432/db');
+    expect(config.redisUrl).toBe('redis://h:6379');
+  });
+});
