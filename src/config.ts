@@ -29,6 +29,26 @@ const envSchema = z.object({
   REDIS_URL: redisUrl.optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   HUB_SEED: booleanFlag.default('true'),
+  HUB_API_KEYS: z
+    .string()
+    .regex(/^\s*(viewer|editor|admin):[A-Za-z0-9._~+\/=-]{16,}\s*(,\s*(viewer|editor|admin):[A-Za-z0-9._~+\/=-]{16,}\s*)*$/, 'must be role:key pairs separated by commas (role viewer, editor or admin; key at least 16 characters)')
+    .optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256)').optional(),
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_ROLE_CLAIM: z.string().min(1).default('role'),
+  HUB_ANONYMOUS_ROLE: z.enum(['viewer', 'none']).default('viewer'),
+  HUB_INTROSPECTION: booleanFlag.default('true'),
+  HUB_GRAPHIQL: booleanFlag.default('true'),
+  HUB_TRUSTED_DOCUMENTS: booleanFlag.default('false'),
+  HUB_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  HUB_MAX_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
+  HUB_MAX_COMPLEXITY: z.coerce.number().int().min(10).default(5_000),
+  HUB_MAX_ALIASES: z.coerce.number().int().min(1).default(30),
+  HUB_MAX_TOKENS: z.coerce.number().int().min(100).default(5_000),
+  HUB_RATE_LIMIT_WRITES: z.coerce.number().int().min(1).default(120),
+  HUB_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).default(60),
 });
 
 export type HubConfig = {
@@ -42,6 +62,32 @@ export type HubConfig = {
   logLevel: (typeof logLevels)[number];
   /** Insert the district's report data missing from the database on start. */
   seed: boolean;
+  auth: {
+    /** API keys and the role each grants. */
+    apiKeys: { role: 'viewer' | 'editor' | 'admin'; key: string }[];
+    jwtSecret: string | undefined;
+    jwksUrl: string | undefined;
+    jwtIssuer: string | undefined;
+    jwtAudience: string | undefined;
+    /** Claim holding the role (`viewer`, `editor` or `admin`). */
+    jwtRoleClaim: string;
+    /** What a request without credentials may do. */
+    anonymousRole: 'viewer' | 'none';
+  };
+  introspection: boolean;
+  graphiql: boolean;
+  /** Accept only the saved operations under schema/operations (by name or sha256). */
+  trustedDocuments: boolean;
+  limits: {
+    maxBodyBytes: number;
+    maxDepth: number;
+    maxComplexity: number;
+    maxAliases: number;
+    maxTokens: number;
+    /** Mutations per credential (or IP when anonymous) per window. */
+    writesPerWindow: number;
+    windowSeconds: number;
+  };
 };
 
 export class ConfigError extends Error {
@@ -66,5 +112,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     seed: e.HUB_SEED,
+    auth: {
+      apiKeys: (e.HUB_API_KEYS ?? '')
+        .split(',')
+        .map((pair) => pair.trim())
+        .filter(Boolean)
+        .map((pair) => {
+          const i = pair.indexOf(':');
+          return { role: pair.slice(0, i) as 'viewer' | 'editor' | 'admin', key: pair.slice(i + 1) };
+        }),
+      jwtSecret: e.JWT_SECRET,
+      jwksUrl: e.JWT_JWKS_URL,
+      jwtIssuer: e.JWT_ISSUER,
+      jwtAudience: e.JWT_AUDIENCE,
+      jwtRoleClaim: e.JWT_ROLE_CLAIM,
+      anonymousRole: e.HUB_ANONYMOUS_ROLE,
+    },
+    introspection: e.HUB_INTROSPECTION,
+    graphiql: e.HUB_GRAPHIQL,
+    trustedDocuments: e.HUB_TRUSTED_DOCUMENTS,
+    limits: {
+      maxBodyBytes: e.HUB_MAX_BODY_BYTES,
+      maxDepth: e.HUB_MAX_DEPTH,
+      maxComplexity: e.HUB_MAX_COMPLEXITY,
+      maxAliases: e.HUB_MAX_ALIASES,
+      maxTokens: e.HUB_MAX_TOKENS,
+      writesPerWindow: e.HUB_RATE_LIMIT_WRITES,
+      windowSeconds: e.HUB_RATE_LIMIT_WINDOW_S,
+    },
   };
 }

@@ -1,0 +1,134 @@
+/**
+ * What operators see: `/health` (the process is alive), `/ready` (the database answers, and
+ * Redis when configured), and Prometheus metrics at `/metrics`: requests, errors and durations
+ * per operation from @graphql-yoga/plugin-prometheus, plus the hub's own gauges and counters
+ * for open subscriptions by transport and events published and delivered.
+ */
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import type { Plugin } from 'graphql-yoga';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Database } from './db/index.ts';
+
+export interface HubMetrics {
+  registry: Registry;
+  subscriptionsOpen: Gauge<'transport'>;
+  eventsPublished: Counter;
+  eventsDelivered: Counter<'transport'>;
+}
+
+/** One registry per app, so several apps in one process (tests) never share counters. */
+export function createMetrics(): HubMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    subscriptionsOpen: new Gauge({
+      name: 'hub_subscriptions_open',
+      help: 'Open GraphQL subscriptions, by transport (ws = graphql-ws, sse = server-sent events)',
+      labelNames: ['transport'],
+      registers: [registry],
+    }),
+    eventsPublished: new Counter({
+      name: 'hub_events_published_total',
+      help: 'Stage-change events published after commit by this server',
+      registers: [registry],
+    }),
+    eventsDelivered: new Counter({
+      name: 'hub_events_delivered_total',
+      help: 'Subscription results sent to clients, by transport',
+      labelNames: ['transport'],
+      registers: [registry],
+    }),
+  };
+}
+
+/** Prometheus metrics of every GraphQL operation, served at /metrics. */
+export function useMetrics(metrics: HubMetrics): Plugin {
+  return usePrometheus({
+    endpoint: '/metrics',
+    registry: metrics.registry,
+    metrics: {
+      graphql_yoga_http_duration: true,
+      graphql_envelop_request: true,
+      graphql_envelop_request_duration: true,
+      graphql_envelop_error_result: true,
+      graphql_envelop_phase_parse: true,
+      graphql_envelop_phase_validate: true,
+      graphql_envelop_phase_execute: true,
+      graphql_envelop_phase_subscribe: true,
+    },
+  });
+}
+
+/** Counts open subscriptions and every result delivered on them, by transport. */
+export function useSubscriptionMetrics(metrics: HubMetrics): Plugin {
+  return {
+    onSubscribe({ args }) {
+      const transport = (args.contextValue as { transport?: string }).transport === 'ws' ? 'ws' : 'sse';
+      metrics.subscriptionsOpen.inc({ transport });
+      let open = true;
+      const close = () => {
+        if (open) metrics.subscriptionsOpen.dec({ transport });
+        open = false;
+      };
+      return {
+        onSubscribeResult() {
+          return {
+            onNext() {
+              metrics.eventsDelivered.inc({ transport });
+            },
+            onEnd: close,
+          };
+        },
+        onSubscribeError: close,
+      };
+    },
+  };
+}
+
+export interface Readiness {
+  db: Database;
+  /** Pings Redis when the hub uses it. */
+  redisPing?: () => Promise<unknown>;
+  /** Bound on each check, so /ready answers even when a dependency hangs. @default 2_000 */
+  timeoutMs?: number;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** GET /health and GET /ready. */
+export function useHealthChecks({ db, redisPing, timeoutMs = 2_000 }: Readiness): Plugin {
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+  return {
+    async onRequest({ url, endResponse }) {
+      if (url.pathname === '/health') {
+        endResponse(json(200, { status: 'ok' }));
+        return;
+      }
+      if (url.pathname !== '/ready') return;
+      const checks: Record<string, string> = {};
+      let ready = true;
+      const check = async (name: string, run: () => Promise<unknown>) => {
+        try {
+          await withTimeout(run(), timeoutMs, name);
+          checks[name] = 'ok';
+        } catch (error) {
+          ready = false;
+          checks[name] = error instanceof Error ? error.message : String(error);
+        }
+      };
+      await check('database', () => db.sql.query('SELECT 1'));
+      if (redisPing) await check('redis', redisPing);
+      endResponse(json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks }));
+    },
+  };
+}
