@@ -7,10 +7,21 @@ export interface Viewer {
   /** Stable name recorded on every write (`key:editor-1`, `jwt:alice`, `anonymous`). */
   actor: string;
   role: 'anonymous' | 'viewer' | 'editor' | 'admin';
+  /** When the credential stops being valid (ms since epoch); a WebSocket closes then. */
+  expiresAt?: number;
 }
 
 export interface HubContext {
+  /** Limits on an operation's depth, breadth and cost (see schema/builder.ts). */
+  queryLimits?: { depth: number; breadth: number; complexity: number };
+  /** How the operation arrived: HTTP (incl. SSE) or graphql-ws. */
+  transport?: 'http' | 'ws';
   prisma: PrismaClient;
   pubsub: HubPubSub;
   viewer: Viewer;
+  /**
+   * Live feeds re-read the stage-event log at least this often even when no notification
+   * arrives (a safety net for a message lost in transit). @default 10_000 // 10 s
+   */
+  feedPollMs?: number;
 }

@@ -3,10 +3,17 @@ import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
+import ComplexityPlugin, { ComplexityErrorKind } from '@pothos/plugin-complexity';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
+import { roleAtLeast } from '../auth.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type PrismaTypes from '../generated/prisma/pothos-types.ts';
 import { getDatamodel } from '../generated/prisma/pothos-types.ts';
 import type { HubContext } from '../context.ts';
+
+/** Depth, breadth and cost limits of one operation; configurable (HUB_MAX_DEPTH, HUB_MAX_COMPLEXITY). */
+export const DEFAULT_QUERY_LIMITS = { depth: 12, breadth: 300, complexity: 5_000 };
 
 export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
@@ -19,8 +26,40 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
   };
   Connection: { totalCount: number | (() => number | Promise<number>) };
+  /** Roles nest: an admin has every scope, an editor `editor` and `viewer`. */
+  AuthScopes: { viewer: boolean; editor: boolean; admin: boolean };
 }>({
-  plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  plugins: [ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  complexity: {
+    // Each field costs 1; a list multiplies what it selects by 10 (connections' edges too).
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    limit: (ctx) => ctx.queryLimits ?? DEFAULT_QUERY_LIMITS,
+    complexityError: (kind, result, info) =>
+      new GraphQLError(
+        kind === ComplexityErrorKind.Depth
+          ? `Query is ${result.depth} levels deep; the limit is ${result.maxDepth}`
+          : kind === ComplexityErrorKind.Breadth
+            ? `Query selects ${result.breadth} fields; the limit is ${result.maxBreadth}`
+            : `Query costs ${result.complexity}; the limit is ${result.maxComplexity}. Ask for fewer items or fewer nested lists`,
+        { extensions: { code: 'QUERY_TOO_COMPLEX', kind, operation: info.operation.name?.value } },
+      ),
+  },
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      viewer: roleAtLeast(ctx.viewer.role, 'viewer'),
+      editor: roleAtLeast(ctx.viewer.role, 'editor'),
+      admin: roleAtLeast(ctx.viewer.role, 'admin'),
+    }),
+    unauthorizedError: (_parent, ctx, info) =>
+      ctx.viewer.role === 'anonymous'
+        ? new GraphQLError(`Sign in to use \`${info.fieldName}\`: send Authorization: Bearer <token>`, {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          })
+        : new GraphQLError(`Your role (${ctx.viewer.role}) may not use \`${info.fieldName}\``, {
+            extensions: { code: 'FORBIDDEN' },
+          }),
+  },
   defaultFieldNullability: false,
   prisma: {
     // The client comes from the context, so one schema serves any database the app opens.
@@ -33,8 +72,32 @@ export const builder = new SchemaBuilder<{
   relay: {
     cursorType: 'String',
     clientMutationId: 'omit',
-    nodeQueryOptions: { description: '按全局ID取任意对象 / Fetch any object by its global id.' },
-    nodesQueryOptions: { description: '按全局ID批量取对象 / Fetch several objects by their global ids.' },
+    nodeQueryOptions: {
+      description: '按全局ID取任意对象 / Fetch any object by its global id.',
+      args: { id: { description: '全局ID / The global id, as any `id` field returned it.' } },
+    },
+    nodesQueryOptions: {
+      description: '按全局ID批量取对象 / Fetch several objects by their global ids.',
+      args: { ids: { description: '全局ID列表 / The global ids, as `id` fields returned them.' } },
+    },
+    // Descriptions of what the relay plugin generates, so every type and field explains itself.
+    idFieldOptions: { description: '全局ID / Relay global id: opaque, stable, accepted by `node(id:)`.' },
+    nodeTypeOptions: { description: '节点 / Any object with a global id; `node(id:)` fetches each of them.' },
+    pageInfoTypeOptions: { description: '分页信息 / Where a page sits in its connection: its end cursors and whether more pages exist.' },
+    hasNextPageFieldOptions: { description: '有下一页 / More items follow this page (when paging forward with `first`).' },
+    hasPreviousPageFieldOptions: { description: '有上一页 / More items precede this page (when paging backward with `last`).' },
+    startCursorFieldOptions: { description: '首游标 / Cursor of the first item of the page; pass it as `before` for the previous page.' },
+    endCursorFieldOptions: { description: '尾游标 / Cursor of the last item of the page; pass it as `after` for the next page.' },
+    edgesFieldOptions: { description: '边 / The items of this page, each with its cursor.' },
+    pageInfoFieldOptions: { description: '分页信息 / Cursors of this page and whether more pages exist.' },
+    nodeFieldOptions: { description: '节点 / The item.' },
+    cursorFieldOptions: { description: '游标 / Position of this item; pass it as `after` or `before`.' },
+    firstArgOptions: { description: '前N条 / Page forward: at most this many items (default 20, at most 100).' },
+    afterArgOptions: { description: '之后 / Page forward: items after this cursor.' },
+    lastArgOptions: { description: '后N条 / Page backward: at most this many items before `before`, or the last ones (at most 100).' },
+    beforeArgOptions: { description: '之前 / Page backward: items before this cursor.' },
+    defaultConnectionTypeOptions: { description: '分页列表 / A page of items (Relay connection).' },
+    defaultEdgeTypeOptions: { description: '边 / An item with its cursor.' },
   },
   errors: { defaultTypes: [] },
 });

@@ -1,4 +1,5 @@
 /** Reported figures and targets: district-wide counts and amounts, with progress. */
+import { progressOf, type TargetProgress } from '../services/targets.ts';
 import { builder } from './builder.ts';
 import { FigureQualifierEnum } from './enums.ts';
 import { DatePrecisionEnum } from './scalars.ts';
@@ -6,6 +7,7 @@ import { DatePrecisionEnum } from './scalars.ts';
 export const ReportedFigureRef = builder.prismaNode('ReportedFigure', {
   description: '报告数字 / A district-wide count or amount as a report gave it (176 approvals, 17亿 invested...).',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),
     label: t.exposeString('label', { description: '名称 / What is counted, in Chinese.' }),
@@ -27,9 +29,13 @@ export const ReportedFigureRef = builder.prismaNode('ReportedFigure', {
   }),
 });
 
+/** Declared before it is implemented: Target and TargetProgress refer to each other. */
+export const TargetProgressRef = builder.objectRef<TargetProgress>('TargetProgress');
+
 export const TargetRef = builder.prismaNode('Target', {
   description: '目标 / A target, with the reported figure that measures progress against it.',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),
     label: t.exposeString('label', { description: '名称 / The target, in Chinese.' }),
@@ -39,6 +45,12 @@ export const TargetRef = builder.prismaNode('Target', {
     unit: t.exposeString('unit', { description: '单位 / Unit.' }),
     dueBy: t.expose('dueBy', { type: 'Date', nullable: true, description: '期限 / Due by.' }),
     actual: t.relation('actual', { nullable: true, description: '实际 / The reported figure measuring progress.' }),
+    progress: t.field({
+      type: TargetProgressRef,
+      description: '进度 / Progress: target, actual, the rate the hub computes and the rate the report gave.',
+      select: { actual: true },
+      resolve: (target) => progressOf(target),
+    }),
     reportedRate: t.expose('reportedRate', {
       type: 'Decimal',
       nullable: true,
@@ -48,3 +60,81 @@ export const TargetRef = builder.prismaNode('Target', {
     source: t.relation('source', { nullable: true, description: '来源 / Source document.' }),
   }),
 });
+
+TargetProgressRef.implement({
+  description:
+    '目标进度 / Progress against a target: the rate the hub computes (actual / target × 100) beside the rate the report ' +
+    'gave, so a dashboard can show both and flag a mismatch (26 / 60 → 43.3, reported 43.3: no mismatch).',
+  fields: (t) => ({
+    target: t.field({ type: TargetRef, description: '目标 / The target.', resolve: (p) => p.target }),
+    actual: t.field({
+      type: ReportedFigureRef,
+      nullable: true,
+      description: '实际 / The reported figure linked as the actual; null when none is.',
+      resolve: (p) => p.actual,
+    }),
+    unit: t.exposeString('unit', { description: '单位 / Unit of the target value.' }),
+    targetValue: t.expose('targetValue', { type: 'Decimal', description: '目标值 / Target value.' }),
+    actualValue: t.expose('actualValue', {
+      type: 'Decimal',
+      nullable: true,
+      description: '实际值 / Value of the linked figure; null when no figure with a number is linked.',
+    }),
+    computedRate: t.expose('computedRate', {
+      type: 'Decimal',
+      nullable: true,
+      description:
+        '计算完成率 / actual / target × 100, computed by the hub, percent rounded half-up to one decimal; ' +
+        'null without an actual, with a zero target, or when the units differ.',
+    }),
+    reportedRate: t.expose('reportedRate', {
+      type: 'Decimal',
+      nullable: true,
+      description: '报告完成率 / The rate the report gave, percent, rounded to one decimal; null when it gave none.',
+    }),
+    rateMismatch: t.exposeBoolean('rateMismatch', {
+      description:
+        '完成率不符 / Both rates are known and differ (|computed − reported| ≥ 0.05 after rounding to one decimal).',
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  reportedFigures: t.prismaField({
+    type: ['ReportedFigure'],
+    description: '报告数字 / District-wide figures as reported, by id.',
+    args: {
+      year: t.arg.int({ description: '年度 / Only this year.' }),
+      category: t.arg.string({
+        description: '类别 / Only this category: approval, tender, land, registration, construction, completion, operation, investment, attraction, service, output.',
+      }),
+    },
+    resolve: (query, _parent, args, ctx) =>
+      ctx.prisma.reportedFigure.findMany({
+        ...query,
+        where: { ...(args.year != null && { year: args.year }), ...(args.category != null && { category: args.category }) },
+        orderBy: { id: 'asc' },
+      }),
+  }),
+  reportedFigure: t.prismaField({
+    type: 'ReportedFigure',
+    nullable: true,
+    description: '报告数字 / One reported figure by its stable code, e.g. lz-2025-approvals-completed.',
+    args: { code: t.arg.string({ required: true, description: '代码 / The figure\'s code.' }) },
+    resolve: (query, _parent, args, ctx) => ctx.prisma.reportedFigure.findUnique({ ...query, where: { code: args.code } }),
+  }),
+  targets: t.prismaField({
+    type: ['Target'],
+    description: '目标 / Targets with their progress, by id.',
+    args: { year: t.arg.int({ description: '年度 / Only this year.' }) },
+    resolve: (query, _parent, args, ctx) =>
+      ctx.prisma.target.findMany({ ...query, where: args.year != null ? { year: args.year } : {}, orderBy: { id: 'asc' } }),
+  }),
+  target: t.prismaField({
+    type: 'Target',
+    nullable: true,
+    description: '目标 / One target by its stable code, e.g. lz-2025-target-completions.',
+    args: { code: t.arg.string({ required: true, description: '代码 / The target\'s code.' }) },
+    resolve: (query, _parent, args, ctx) => ctx.prisma.target.findUnique({ ...query, where: { code: args.code } }),
+  }),
+}));

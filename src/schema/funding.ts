@@ -1,11 +1,16 @@
-/** Funding won by the district: awards by source level and instrument. */
+/** Funding won by the district: awards by source level and instrument, and totals per level and year. */
+import type { Prisma } from '../generated/prisma/client.ts';
+import { fundingTotals, type FundingTotal } from '../services/funding.ts';
 import { builder } from './builder.ts';
 import { FundingInstrumentEnum, FundingSourceLevelEnum } from './enums.ts';
+import { paging } from './paging.ts';
+import { ProjectRef } from './project.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 
 export const FundingAwardRef = builder.prismaNode('FundingAward', {
   description: '资金 / Money won: a single award, or a district-wide total as the report gave it.',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),
     sourceLevel: t.expose('sourceLevel', { type: FundingSourceLevelEnum, description: '来源层级 / Central, provincial, policy bank...' }),
@@ -31,3 +36,94 @@ export const FundingAwardRef = builder.prismaNode('FundingAward', {
     recordedBy: t.exposeString('recordedBy', { description: '记录人 / Who recorded it.' }),
   }),
 });
+
+export const FundingAwardConnection = builder.connectionObject(
+  {
+    type: FundingAwardRef,
+    name: 'FundingAwardConnection',
+    description: '资金列表 / A page of funding awards (Relay connection) with the total count.',
+  },
+  { name: 'FundingAwardEdge', description: '资金边 / A funding award with its cursor.' },
+);
+
+export const FundingAwardFilter = builder.inputType('FundingAwardFilter', {
+  description: '资金筛选 / Filters on funding awards; all given conditions must hold.',
+  fields: (t) => ({
+    sourceLevel: t.field({ type: [FundingSourceLevelEnum], description: '来源层级 / Source level is one of these.' }),
+    year: t.int({ description: '年度 / Counts for this year.' }),
+    // ProjectRef is defined in project.ts; input fields are read only when the schema is built.
+    projectId: t.globalID({ for: ProjectRef, description: '项目 / Awarded to this project.' }),
+    reportedTotal: t.boolean({
+      description: '报告汇总数 / true: only district-wide totals as reported; false: only single awards.',
+    }),
+  }),
+});
+
+function fundingWhere(filter: typeof FundingAwardFilter.$inferInput | null | undefined): Prisma.FundingAwardWhereInput {
+  if (!filter) return {};
+  return {
+    ...(filter.sourceLevel?.length && { sourceLevel: { in: filter.sourceLevel } }),
+    ...(filter.year != null && { year: filter.year }),
+    ...(filter.projectId && { projectId: Number(filter.projectId.id) }),
+    ...(filter.reportedTotal != null && { reportedTotal: filter.reportedTotal }),
+  };
+}
+
+export const FundingTotalRef = builder.objectRef<FundingTotal>('FundingTotal').implement({
+  description:
+    '资金合计 / Funding of one source level in one year, summed in the database. Levels are never added to one another ' +
+    '(the 4.6亿 provincial-and-above funds may include the 2.5亿 central funds), so there is no grand total: ' +
+    'show each level as reported and heed `mayOverlap`.',
+  fields: (t) => ({
+    year: t.exposeInt('year', { description: '年度 / Year.' }),
+    sourceLevel: t.expose('sourceLevel', { type: FundingSourceLevelEnum, description: '来源层级 / Source level.' }),
+    amount: t.expose('amount', {
+      type: 'Decimal',
+      description:
+        '金额 / The amount to show, CNY: the district-wide total as reported when the report gave one, else the sum of single awards.',
+    }),
+    reportedAmount: t.expose('reportedAmount', {
+      type: 'Decimal',
+      nullable: true,
+      description: '报告金额 / The district-wide total as reported, CNY; null when the report gave none.',
+    }),
+    awardedAmount: t.expose('awardedAmount', {
+      type: 'Decimal',
+      nullable: true,
+      description:
+        '单笔合计 / Sum of single awards recorded for this level, CNY; part of a reported total, never added to it. Null when none.',
+    }),
+    awardCount: t.exposeInt('awardCount', { description: '笔数 / Rows counted: reported totals and single awards.' }),
+    mayOverlap: t.exposeBoolean('mayOverlap', {
+      description: '可能重叠 / This amount may include another level\'s (or be included in it): never add them up.',
+    }),
+    overlapNote: t.exposeString('overlapNote', {
+      nullable: true,
+      description: '重叠说明 / Why the amounts must not be added, as recorded with the award.',
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  fundingAwards: t.prismaConnection(
+    {
+      type: 'FundingAward',
+      cursor: 'id',
+      ...paging,
+      description: '资金列表 / Funding awards and reported totals, by id; a Relay connection with totalCount.',
+      args: { filter: t.arg({ type: FundingAwardFilter, description: '筛选 / Filter.' }) },
+      totalCount: (_parent, args, ctx) => ctx.prisma.fundingAward.count({ where: fundingWhere(args.filter) }),
+      resolve: (query, _parent, args, ctx) =>
+        ctx.prisma.fundingAward.findMany({ ...query, where: fundingWhere(args.filter), orderBy: { id: 'asc' } }),
+    },
+    FundingAwardConnection,
+  ),
+  fundingTotals: t.field({
+    type: [FundingTotalRef],
+    description:
+      '资金合计 / Funding by source level and year, summed in the database, in year and level order. ' +
+      'Deliberately no grand total: levels may overlap (see `mayOverlap`).',
+    args: { year: t.arg.int({ description: '年度 / Only this year; all years when omitted.' }) },
+    resolve: (_parent, args, ctx) => fundingTotals(ctx.prisma, { year: args.year }),
+  }),
+}));

@@ -6,6 +6,7 @@ import { DatePrecisionEnum } from './scalars.ts';
 export const LogisticsObservationRef = builder.prismaNode('LogisticsObservation', {
   description: '物流观测 / A dated observation of a channel: a metric, its value or text, and a national rank.',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     metric: t.exposeString('metric', { description: '指标 / What is measured, e.g. dispatches, service_status.' }),
     value: t.expose('value', { type: 'Decimal', nullable: true, description: '数值 / The value, when a number was given.' }),
@@ -26,6 +27,7 @@ export const LogisticsObservationRef = builder.prismaNode('LogisticsObservation'
 export const LogisticsChannelRef = builder.prismaNode('LogisticsChannel', {
   description: '物流通道 / A logistics channel of 两通道: the China-Russia freight train, TIR road transport.',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),
     name: t.exposeString('name', { description: '名称 / Name in Chinese.' }),
@@ -34,8 +36,42 @@ export const LogisticsChannelRef = builder.prismaNode('LogisticsChannel', {
     description: t.exposeString('description', { nullable: true, description: '简介 / Description.' }),
     source: t.relation('source', { nullable: true, description: '来源 / Source document.' }),
     observations: t.relation('observations', {
-      description: '观测时间序列 / Observations as a time series, oldest first.',
-      query: { orderBy: [{ periodEnd: 'asc' }, { id: 'asc' }] },
+      description: '观测时间序列 / Observations as a time series, oldest period end first.',
+      args: {
+        metric: t.arg.string({ description: '指标 / Only this metric, e.g. dispatches.' }),
+        periodFrom: t.arg({ type: 'Date', description: '期间止起 / Only periods ending on or after this day.' }),
+        periodTo: t.arg({ type: 'Date', description: '期间止止 / Only periods ending on or before this day.' }),
+      },
+      query: (args) => ({
+        where: {
+          ...(args.metric != null && { metric: args.metric }),
+          ...((args.periodFrom || args.periodTo) && {
+            periodEnd: { ...(args.periodFrom && { gte: args.periodFrom }), ...(args.periodTo && { lte: args.periodTo }) },
+          }),
+        },
+        orderBy: [{ periodEnd: 'asc' }, { id: 'asc' }],
+      }),
+    }),
+    latestNationalRank: t.field({
+      type: LogisticsObservationRef,
+      nullable: true,
+      description: '最新全国排名 / The latest observation that carries a national rank (e.g. TIR dispatches: 2nd); null if none.',
+      select: (_args, _ctx, nestedSelection) => ({
+        observations: nestedSelection({
+          where: { nationalRank: { not: null } },
+          orderBy: [{ periodEnd: 'desc' }, { id: 'desc' }],
+          take: 1,
+        }),
+      }),
+      resolve: (channel) => channel.observations[0] ?? null,
     }),
   }),
 });
+
+builder.queryFields((t) => ({
+  logisticsChannels: t.prismaField({
+    type: ['LogisticsChannel'],
+    description: '物流通道 / The logistics channels (两通道), by id.',
+    resolve: (query, _parent, _args, ctx) => ctx.prisma.logisticsChannel.findMany({ ...query, orderBy: { id: 'asc' } }),
+  }),
+}));

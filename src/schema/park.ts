@@ -3,10 +3,12 @@ import { builder } from './builder.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 import { FacilityStatusEnum, ParkKindEnum } from './enums.ts';
 import { paging } from './paging.ts';
+import { ProjectConnection } from './project.ts';
 
 export const ParkSnapshotRef = builder.prismaNode('ParkSnapshot', {
   description: '园区快照 / A dated observation of a park or a facility: floor area, enterprises, status.',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     asOf: t.expose('asOf', { type: 'Date', description: '截至 / As-of date.' }),
     asOfPrecision: t.expose('asOfPrecision', { type: DatePrecisionEnum, description: '日期精度 / How exact the as-of date is.' }),
@@ -33,6 +35,7 @@ const snapshotHistoryQuery = { orderBy: [{ asOf: 'asc' as const }, { id: 'asc' a
 builder.prismaNode('Facility', {
   description: '设施 / A facility or a phase of one: 综保区一期, 辽中壹号, a wastewater plant.',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),
     name: t.exposeString('name', { description: '名称 / Name in Chinese.' }),
@@ -54,6 +57,7 @@ builder.prismaNode('Facility', {
 export const ParkRef = builder.prismaNode('Park', {
   description: '园区 / A zone or park of 一区三园两通道 (one zone, three parks, two channels).',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),
     name: t.exposeString('name', { description: '名称 / Name in Chinese, e.g. 综保区.' }),
@@ -61,13 +65,18 @@ export const ParkRef = builder.prismaNode('Park', {
     kind: t.expose('kind', { type: ParkKindEnum, description: '类型 / Bonded zone or park.' }),
     description: t.exposeString('description', { nullable: true, description: '简介 / Description.' }),
     source: t.relation('source', { nullable: true, description: '来源 / Source document.' }),
-    projects: t.relatedConnection('projects', {
-      description: '园区项目 / Projects in this park.',
-      cursor: 'id',
-      ...paging,
-      totalCount: true,
-      query: () => ({ orderBy: { id: 'asc' } }),
-    }),
+    projects: t.relatedConnection(
+      'projects',
+      {
+        description: '园区项目 / Projects in this park, by id.',
+        cursor: 'id',
+        ...paging,
+        totalCount: true,
+        query: () => ({ orderBy: { id: 'asc' } }),
+      },
+      // Defined in project.ts, which imports this file: read only when the schema is built.
+      ProjectConnection,
+    ),
     facilities: t.relation('facilities', { description: '设施 / Facilities and phases in this park.', query: { orderBy: { id: 'asc' } } }),
     snapshots: t.relation('snapshots', { description: '历史快照 / Snapshots, oldest first.', query: snapshotHistoryQuery }),
     latestSnapshot: t.field({

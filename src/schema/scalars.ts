@@ -16,7 +16,11 @@ function parseDecimal(value: unknown): Prisma.Decimal {
 builder.scalarType('Decimal', {
   description:
     '精确小数 / Exact decimal as a JSON string, e.g. "250000000.00". Money is always CNY yuan (亿元 = 100000000, 万元 = 10000).',
-  serialize: (value) => (value instanceof Prisma.Decimal ? value.toFixed() : new Prisma.Decimal(value).toFixed()),
+  // At least two decimals, as money is written ("250000000.00"); more when the value has them.
+  serialize: (value) => {
+    const d = value instanceof Prisma.Decimal ? value : new Prisma.Decimal(value);
+    return d.decimalPlaces() < 2 ? d.toFixed(2) : d.toFixed();
+  },
   parseValue: parseDecimal,
   parseLiteral: (ast: ValueNode) => {
     if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return parseDecimal(ast.kind === Kind.INT ? Number(ast.value) : ast.value);

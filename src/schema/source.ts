@@ -5,6 +5,7 @@ import { DatePrecisionEnum } from './scalars.ts';
 builder.prismaNode('SourceDocument', {
   description: '来源文件 / A report the hub\'s facts were taken from.',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),
     title: t.exposeString('title', { description: '标题 / Title.' }),

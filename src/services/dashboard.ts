@@ -1,0 +1,264 @@
+/**
+ * Everything a dashboard or wall display shows for one year, as one plain object: the HTTP query
+ * `dashboard(year)` and the subscription `dashboardUpdated(year)` both serve it. It holds Prisma
+ * rows and values (Decimal, Date, a BigInt event sequence), so it is served as it is, not sent
+ * through JSON: compute it where it is served.
+ *
+ * Counts and sums run in the database (groupBy, and SQL for the funnel); only the rows a
+ * dashboard lists (targets, figures, latest observations and snapshots, last stage changes) are
+ * loaded. All reads share one repeatable-read transaction, so the parts agree with each other.
+ *
+ * What `year` scopes:
+ * - targets, reported figures, funding totals: those of the year;
+ * - funnel: `current` is the pipeline now, whatever the year; `reached` counts projects that had
+ *   reached each stage by the year's end, `reachedInYear` those that first reached it in the year;
+ * - logistics, parks: the latest observation / snapshot on or before the year's end;
+ * - last stage changes: the latest recorded events that occurred on or before the year's end.
+ */
+import {
+  Prisma,
+  ProjectStage,
+  type Park,
+  type ParkSnapshot,
+  type PrismaClient,
+  type Project,
+  type ProjectStageEvent,
+  type ReportedFigure,
+} from '../generated/prisma/client.ts';
+import { fundingTotals, type FundingTotal } from './funding.ts';
+import { channelHighlights, type ChannelHighlight } from './logistics.ts';
+import { stagesAtOrBeyond } from './stages.ts';
+import { progressOf, type TargetProgress } from './targets.ts';
+
+type Client = PrismaClient | Prisma.TransactionClient;
+
+/** The district's time zone: "the current year" is the year in Liaozhong. */
+export const DISTRICT_TIME_ZONE = 'Asia/Shanghai';
+
+/** How many stage changes the dashboard lists. */
+export const RECENT_STAGE_CHANGES = 10;
+
+/** Years a dashboard can be asked for. */
+export const MIN_DASHBOARD_YEAR = 2000;
+export const MAX_DASHBOARD_YEAR = 2100;
+
+/** The calendar year in the district now (Asia/Shanghai), the dashboard's default. */
+export function currentYear(now: Date = new Date()): number {
+  return Number(new Intl.DateTimeFormat('en', { timeZone: DISTRICT_TIME_ZONE, year: 'numeric' }).format(now));
+}
+
+/** Projects counted, and their planned investment summed where it is known. */
+export interface ProjectTally {
+  count: number;
+  /** Sum of the known planned investments; null when none of the projects has one. */
+  plannedInvestment: Prisma.Decimal | null;
+  /** How many of the projects counted have a known planned investment. */
+  plannedInvestmentKnownCount: number;
+}
+
+export interface StageFunnelStep {
+  stage: ProjectStage;
+  /** Projects at this stage now. */
+  current: ProjectTally;
+  /** Projects that had reached this stage or a later pipeline stage by the end of the year. */
+  reached: ProjectTally;
+  /** Projects that first reached this stage (or a later one) during the year. */
+  reachedInYear: ProjectTally;
+}
+
+export interface ParkSummary {
+  park: Park;
+  /** Projects in the park now. */
+  projects: ProjectTally;
+  /** The park's own latest snapshot on or before the year's end. */
+  latestSnapshot: ParkSnapshot | null;
+  /** The latest snapshot of each of the park's facilities, by facility id. */
+  latestFacilitySnapshots: ParkSnapshot[];
+}
+
+export interface DashboardData {
+  year: number;
+  /** When the data was read. */
+  generatedAt: Date;
+  /** All tracked projects now. */
+  projects: ProjectTally;
+  /** Every ProjectStage in pipeline order, then SUSPENDED and CANCELLED. */
+  stageFunnel: StageFunnelStep[];
+  targets: TargetProgress[];
+  funding: FundingTotal[];
+  logistics: ChannelHighlight[];
+  parks: ParkSummary[];
+  /** Newest first. */
+  recentStageChanges: (ProjectStageEvent & { project: Project })[];
+  /** The year's reported figures, by id. */
+  figures: ReportedFigure[];
+}
+
+const ALL_STAGES = Object.values(ProjectStage);
+
+const emptyTally = (): ProjectTally => ({ count: 0, plannedInvestment: null, plannedInvestmentKnownCount: 0 });
+
+function yearBounds(year: number): { start: Date; end: Date } {
+  return { start: new Date(Date.UTC(year, 0, 1)), end: new Date(Date.UTC(year, 11, 31)) };
+}
+
+interface ReachedRow {
+  stage: ProjectStage;
+  reachedCount: number;
+  reachedInvestment: Prisma.Decimal | null;
+  reachedKnown: number;
+  inYearCount: number;
+  inYearInvestment: Prisma.Decimal | null;
+  inYearKnown: number;
+}
+
+/**
+ * The funnel: projects now at each stage (groupBy), and projects that reached each stage, in one
+ * SQL statement. "Reached X" means the project's log has an event into X or a later pipeline
+ * stage (`stagesAtOrBeyond`), so skipped stages count as passed; the date is the first such event.
+ */
+async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelStep[]> {
+  const { start, end } = yearBounds(year);
+  const now = await prisma.project.groupBy({
+    by: ['stage'],
+    _count: { _all: true, plannedInvestment: true },
+    _sum: { plannedInvestment: true },
+  });
+  // (event stage, stage it counts as reached) for every stage: 12 + 11 + … + 1 pipeline pairs, plus
+  // SUSPENDED and CANCELLED, which only count as themselves.
+  const pairs = ALL_STAGES.flatMap((stage) => stagesAtOrBeyond(stage).map((eventStage) => Prisma.sql`(${eventStage}, ${stage})`));
+  const reached = await prisma.$queryRaw<ReachedRow[]>(Prisma.sql`
+    WITH reach(event_stage, stage) AS (VALUES ${Prisma.join(pairs)}),
+    firsts AS (
+      SELECT r.stage, e."projectId", MIN(e."occurredOn") AS first_on
+        FROM "ProjectStageEvent" e
+        JOIN reach r ON r.event_stage = e."toStage"::text
+       WHERE e."occurredOn" <= ${end}::date
+       GROUP BY r.stage, e."projectId"
+    )
+    SELECT f.stage,
+           COUNT(*)::int AS "reachedCount",
+           SUM(p."plannedInvestment") AS "reachedInvestment",
+           COUNT(p."plannedInvestment")::int AS "reachedKnown",
+           (COUNT(*) FILTER (WHERE f.first_on >= ${start}::date))::int AS "inYearCount",
+           SUM(p."plannedInvestment") FILTER (WHERE f.first_on >= ${start}::date) AS "inYearInvestment",
+           (COUNT(p."plannedInvestment") FILTER (WHERE f.first_on >= ${start}::date))::int AS "inYearKnown"
+      FROM firsts f
+      JOIN "Project" p ON p.id = f."projectId"
+     GROUP BY f.stage`);
+  return ALL_STAGES.map((stage) => {
+    const n = now.find((g) => g.stage === stage);
+    const r = reached.find((row) => row.stage === stage);
+    return {
+      stage,
+      current: n
+        ? { count: n._count._all, plannedInvestment: n._sum.plannedInvestment, plannedInvestmentKnownCount: n._count.plannedInvestment }
+        : emptyTally(),
+      reached: r
+        ? { count: r.reachedCount, plannedInvestment: decimalOrNull(r.reachedInvestment), plannedInvestmentKnownCount: r.reachedKnown }
+        : emptyTally(),
+      reachedInYear: r
+        ? { count: r.inYearCount, plannedInvestment: decimalOrNull(r.inYearInvestment), plannedInvestmentKnownCount: r.inYearKnown }
+        : emptyTally(),
+    };
+  });
+}
+
+/** Raw SQL numerics arrive as Decimal on both adapters; normalise anything else. */
+function decimalOrNull(value: Prisma.Decimal | string | number | null): Prisma.Decimal | null {
+  if (value === null) return null;
+  return value instanceof Prisma.Decimal ? value : new Prisma.Decimal(value);
+}
+
+function sumTallies(tallies: ProjectTally[]): ProjectTally {
+  return tallies.reduce<ProjectTally>(
+    (sum, t) => ({
+      count: sum.count + t.count,
+      plannedInvestment:
+        t.plannedInvestment === null ? sum.plannedInvestment : (sum.plannedInvestment ?? new Prisma.Decimal(0)).plus(t.plannedInvestment),
+      plannedInvestmentKnownCount: sum.plannedInvestmentKnownCount + t.plannedInvestmentKnownCount,
+    }),
+    emptyTally(),
+  );
+}
+
+async function parkSummaries(prisma: Client, year: number): Promise<ParkSummary[]> {
+  const { end } = yearBounds(year);
+  const parks = await prisma.park.findMany({ orderBy: { id: 'asc' } });
+  const byPark = await prisma.project.groupBy({
+    by: ['parkId'],
+    where: { parkId: { not: null } },
+    _count: { _all: true, plannedInvestment: true },
+    _sum: { plannedInvestment: true },
+  });
+  const latest = await prisma.$queryRaw<{ id: number }[]>(Prisma.sql`
+    (SELECT DISTINCT ON ("parkId") id FROM "ParkSnapshot"
+      WHERE "parkId" IS NOT NULL AND "asOf" <= ${end}::date
+      ORDER BY "parkId", "asOf" DESC, id DESC)
+    UNION ALL
+    (SELECT DISTINCT ON ("facilityId") id FROM "ParkSnapshot"
+      WHERE "facilityId" IS NOT NULL AND "asOf" <= ${end}::date
+      ORDER BY "facilityId", "asOf" DESC, id DESC)`);
+  const snapshots = latest.length
+    ? await prisma.parkSnapshot.findMany({
+        where: { id: { in: latest.map((l) => l.id) } },
+        include: { facility: true },
+        orderBy: [{ facilityId: 'asc' }, { id: 'asc' }],
+      })
+    : [];
+  return parks.map((park) => {
+    const g = byPark.find((row) => row.parkId === park.id);
+    return {
+      park,
+      projects: g
+        ? { count: g._count._all, plannedInvestment: g._sum.plannedInvestment, plannedInvestmentKnownCount: g._count.plannedInvestment }
+        : emptyTally(),
+      latestSnapshot: snapshots.find((s) => s.parkId === park.id) ?? null,
+      latestFacilitySnapshots: snapshots.filter((s) => s.facility?.parkId === park.id),
+    };
+  });
+}
+
+async function readDashboard(prisma: Client, year: number): Promise<DashboardData> {
+  const { end } = yearBounds(year);
+  const funnel = await stageFunnel(prisma, year);
+  const targets = await prisma.target.findMany({ where: { year }, include: { actual: true }, orderBy: { id: 'asc' } });
+  const funding = await fundingTotals(prisma, { year });
+  const logistics = await channelHighlights(prisma, { until: end });
+  const parks = await parkSummaries(prisma, year);
+  const recentStageChanges = await prisma.projectStageEvent.findMany({
+    where: { occurredOn: { lte: end } },
+    include: { project: true },
+    orderBy: { sequence: 'desc' },
+    take: RECENT_STAGE_CHANGES,
+  });
+  const figures = await prisma.reportedFigure.findMany({ where: { year }, orderBy: { id: 'asc' } });
+  return {
+    year,
+    generatedAt: new Date(),
+    projects: sumTallies(funnel.map((step) => step.current)),
+    stageFunnel: funnel,
+    targets: targets.map(progressOf),
+    funding,
+    logistics,
+    parks,
+    recentStageChanges,
+    figures,
+  };
+}
+
+/**
+ * Reads the dashboard of `year` in one repeatable-read transaction (or in the caller's
+ * transaction when given one).
+ */
+export async function computeDashboard(prisma: Client, year: number = currentYear()): Promise<DashboardData> {
+  if (!Number.isInteger(year) || year < MIN_DASHBOARD_YEAR || year > MAX_DASHBOARD_YEAR) {
+    throw new RangeError(`year must be an integer from ${MIN_DASHBOARD_YEAR} to ${MAX_DASHBOARD_YEAR}, got ${year}`);
+  }
+  if ('$transaction' in prisma) {
+    return prisma.$transaction((tx) => readDashboard(tx, year), {
+      isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
+    });
+  }
+  return readDashboard(prisma, year);
+}

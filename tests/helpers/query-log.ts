@@ -1,0 +1,82 @@
+/**
+ * Records every SQL statement the hub's Prisma client sends (Prisma's `query` log events, which
+ * driver adapters emit too), so tests can assert that a query's statement count is bounded by
+ * its shape, not by its page size.
+ */
+import type { Database } from '../../src/db/index.ts';
+import { openDatabase } from '../../src/db/index.ts';
+import { seedDistrict } from '../../src/services/seed.ts';
+import { createPostgresDatabase, type Engine } from './db.ts';
+import { startTestHub, type TestHub } from './server.ts';
+
+export interface QueryLog {
+  /** SQL of every statement since the last `reset`, in order. */
+  readonly statements: readonly string[];
+  reset(): void;
+  /** Runs `fn` and returns what it returned with the statements it caused. */
+  measure<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }>;
+}
+
+function createQueryLog(): QueryLog & { push(sql: string): void } {
+  let statements: string[] = [];
+  return {
+    get statements() {
+      return statements;
+    },
+    push(sql) {
+      statements.push(sql);
+    },
+    reset() {
+      statements = [];
+    },
+    async measure(fn) {
+      const before = statements.length;
+      const result = await fn();
+      return { result, statements: statements.slice(before) };
+    },
+  };
+}
+
+/** A migrated, empty database of `engine` whose client reports every statement to the log. */
+export async function openLoggedDatabase(engine: Engine = 'pglite'): Promise<{ db: Database & { url?: string }; log: QueryLog }> {
+  const log = createQueryLog();
+  const onQuery = (event: { query: string }) => log.push(event.query);
+  if (engine === 'pglite') {
+    const db = await openDatabase({ dataDir: '', databaseUrl: undefined, inMemory: true, onQuery });
+    return { db, log };
+  }
+  const created = await createPostgresDatabase();
+  const db = await openDatabase({ dataDir: '', databaseUrl: created.url, onQuery });
+  return {
+    db: {
+      ...db,
+      url: created.url,
+      async close() {
+        await db.close();
+        await created.drop();
+      },
+    },
+    log,
+  };
+}
+
+/** A seeded hub over a logged database; `close()` also closes the database. */
+export async function startLoggedHub(engine: Engine = 'pglite'): Promise<TestHub & { log: QueryLog }> {
+  const { db, log } = await openLoggedDatabase(engine);
+  try {
+    await seedDistrict(db.prisma);
+    const hub = await startTestHub({ db });
+    log.reset();
+    return {
+      ...hub,
+      log,
+      async close() {
+        await hub.close();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
