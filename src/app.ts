@@ -1,8 +1,15 @@
 /**
  * Builds the hub: a Yoga server over the Pothos schema, with graphql-ws on the same path and
  * port. Building does not listen; `start(port)` does, so tests can also call `yoga.fetch`.
+ *
+ * Subscriptions have two transports, one schema, one context and one set of plugins:
+ * - SSE, built into Yoga (`Accept: text/event-stream` on /graphql). Yoga sends a `:` comment
+ *   line at once and then every 12 s as a keep-alive (300 ms when NODE_ENV=test).
+ * - graphql-ws on a WebSocket at /graphql. Each operation goes through `yoga.getEnveloped`, so
+ *   it gets the same plugins and context as HTTP. The server pings every `keepAliveMs` and
+ *   closes a socket whose pong does not come back within as long.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
@@ -11,15 +18,35 @@ import type { HubConfig } from './config.ts';
 import type { HubContext, Viewer } from './context.ts';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
-import { createMemoryPubSub, type HubPubSub } from './pubsub.ts';
+import { createHubPubSub, type HubPubSub } from './pubsub.ts';
 import { schema } from './schema/index.ts';
+import { savedOperationTabs } from './explorer.ts';
+import { useWallPage } from './wall.ts';
+import { useDataExchange } from './exchange/http.ts';
 
 export interface AppOptions {
   config: HubConfig;
   db: Database;
   logger: Logger;
-  /** Defaults to an in-memory bus (one server). */
+  /**
+   * The event bus. By default the one the configuration asks for (Redis with REDIS_URL, else
+   * in memory), which `stop()` then closes; a bus passed in is the caller's to close.
+   */
   pubsub?: HubPubSub;
+  /**
+   * graphql-ws keep-alive: ping each socket this often, and close it if no pong comes back
+   * within as long (a half-open connection then ends instead of going silently stale).
+   * @default 12_000 // 12 s
+   */
+  keepAliveMs?: number;
+  /**
+   * On `stop()`, how long requests in flight may take to finish before their connections are
+   * cut. Subscription streams (SSE, WebSocket) are ended at once.
+   * @default 5_000 // 5 s
+   */
+  shutdownGraceMs?: number;
+  /** See HubContext.feedPollMs. @default 10_000 // 10 s */
+  feedPollMs?: number;
 }
 
 export interface App {
@@ -34,22 +61,32 @@ export interface App {
 
 const anonymous: Viewer = { actor: 'anonymous', role: 'editor' };
 
-export function buildApp({ config, db, logger, pubsub = createMemoryPubSub() }: AppOptions): App {
+export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs = 12_000, shutdownGraceMs = 5_000, feedPollMs }: AppOptions): App {
+  const pubsub = givenPubSub ?? createHubPubSub(config, logger);
   const yoga = createYoga<Record<string, unknown>, HubContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { title: '辽中区重点项目数据中枢 Liaozhong Hub', subscriptionsProtocol: 'GRAPHQL_SSE' },
+    // Re-read on each GraphiQL load: the saved operations of schema/operations/ open as tabs.
+    graphiql: () => ({ title: '辽中区重点项目数据中枢 Liaozhong Hub', subscriptionsProtocol: 'GRAPHQL_SSE', defaultTabs: savedOperationTabs() }),
+    plugins: [useWallPage(), useDataExchange({ prisma: db.prisma, config, logger })],
     logging: {
       debug: (...args) => logger.debug(args),
       info: (...args) => logger.info(args),
       warn: (...args) => logger.warn(args),
       error: (...args) => logger.error(args),
     },
-    context: (): HubContext => ({ prisma: db.prisma, pubsub, viewer: anonymous }),
+    context: (): HubContext => ({ prisma: db.prisma, pubsub, viewer: anonymous, feedPollMs }),
   });
 
   const server = createServer(yoga);
+  // Open SSE responses, to end them at once on stop() rather than wait out the grace period.
+  const eventStreams = new Set<ServerResponse>();
+  server.on('request', (req, res) => {
+    if (!req.headers.accept?.includes('text/event-stream')) return;
+    eventStreams.add(res);
+    res.once('close', () => eventStreams.delete(res));
+  });
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const wsHandle = useServer(
     {
@@ -76,6 +113,7 @@ export function buildApp({ config, db, logger, pubsub = createMemoryPubSub() }: 
       },
     },
     wsServer,
+    keepAliveMs,
   );
 
   return {
@@ -94,12 +132,23 @@ export function buildApp({ config, db, logger, pubsub = createMemoryPubSub() }: 
       });
     },
     async stop() {
-      await wsHandle.dispose();
-      await new Promise<void>((resolve) => {
-        wsServer.close(() => resolve());
-      });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Sends every WebSocket a close frame (1001 going away) and waits for the handshakes.
+      const wsClosed = wsHandle.dispose();
+      for (const res of eventStreams) res.destroy();
       server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          server.closeAllConnections();
+          for (const socket of wsServer.clients) socket.terminate();
+          resolve();
+        }, shutdownGraceMs);
+      });
+      await Promise.race([Promise.all([closed, wsClosed]), grace]);
+      clearTimeout(timer);
+      await Promise.all([closed, wsClosed]);
+      if (!givenPubSub) await pubsub.close();
     },
   };
 }

@@ -1,40 +1,19 @@
 /**
- * Typed mutation errors. Each is a class thrown by services or resolvers and, through
+ * Typed mutation errors. Each is a class (src/services/errors.ts) thrown by services or resolvers and, through
  * @pothos/plugin-errors, returned as a member of the mutation's result union. All implement
  * the `Error` interface of the contract; anything else thrown stays a GraphQL error.
  */
+import {
+  ConflictError,
+  InvalidTransitionError,
+  NotFoundError,
+  ValidationError,
+  type FieldProblem,
+} from '../services/errors.ts';
 import { builder } from './builder.ts';
+import { ProjectStageEnum } from './enums.ts';
 
-/** One input problem: which field and what is wrong. */
-export interface FieldProblem {
-  /** Path of the input field, e.g. `["input", "name"]`. */
-  path: string[];
-  message: string;
-}
-
-export class ValidationError extends Error {
-  override name = 'ValidationError';
-  constructor(
-    message: string,
-    readonly problems: FieldProblem[] = [],
-  ) {
-    super(message);
-  }
-}
-
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-  constructor(
-    message: string,
-    readonly id: string,
-  ) {
-    super(message);
-  }
-}
-
-export class ConflictError extends Error {
-  override name = 'ConflictError';
-}
+export { ConflictError, InvalidTransitionError, NotFoundError, ValidationError, type FieldProblem };
 
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
   description: '错误 / Every typed mutation error implements it; query `message` for a readable reason.',
@@ -80,4 +59,26 @@ builder.objectType(ConflictError, {
   description: '冲突 / The write conflicts with existing data (e.g. a duplicate name or code); nothing was written.',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ConflictError,
+});
+
+builder.objectType(InvalidTransitionError, {
+  name: 'InvalidTransitionError',
+  description:
+    '无效的阶段变更 / The pipeline rules do not allow this stage change (same stage, out of a cancelled project, ' +
+    'resuming to another stage than the one left); nothing was written. `allowedStages` lists what is allowed now.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidTransitionError,
+  fields: (t) => ({
+    fromStage: t.field({
+      type: ProjectStageEnum,
+      description: '当前阶段 / The project\'s stage now.',
+      resolve: (error) => error.fromStage,
+    }),
+    toStage: t.field({ type: ProjectStageEnum, description: '目标阶段 / The stage asked for.', resolve: (error) => error.toStage }),
+    allowedStages: t.field({
+      type: [ProjectStageEnum],
+      description: '允许的阶段 / Every stage the project may move to now (empty once cancelled).',
+      resolve: (error) => [...error.allowedStages],
+    }),
+  }),
 });

@@ -10,10 +10,25 @@ import './stage-events.ts';
 import './funding.ts';
 import './figures.ts';
 import './logistics.ts';
+import './dashboard.ts';
+import './dashboard-live.ts';
 
-builder.mutationType({ description: '写入 / Writes by editors: stage changes, projects, funding, observations, figures.' });
+// Who may do what, for every field of a root type: viewers read and subscribe, editors write
+// (fields that change reported figures and targets ask for admin on top).
+builder.mutationType({
+  description: '写入 / Writes by editors: stage changes, projects, funding, observations, figures.',
+  authScopes: { editor: true },
+});
 
-builder.queryType({ description: '查询 / Reads: the district\'s projects, parks, funding, logistics and figures.' });
+builder.subscriptionType({
+  authScopes: { viewer: true },
+  description: '订阅 / Live updates over graphql-ws (WebSocket) or SSE on /graphql: stage changes and dashboards.',
+});
+
+builder.queryType({
+  description: '查询 / Reads: the district\'s projects, parks, funding, logistics and figures.',
+  authScopes: { viewer: true },
+});
 
 builder.globalConnectionField('totalCount', (t) =>
   t.int({

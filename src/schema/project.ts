@@ -1,28 +1,37 @@
 /** Projects: the pipeline's rows, their filters and ordering. */
 import type { Prisma, ProjectStage } from '../generated/prisma/client.ts';
+import { decodeNodeId } from '../services/errors.ts';
 import { projectWhere } from '../services/project-filter.ts';
+import { createProject, updateProject } from '../services/projects.ts';
 import { PIPELINE } from '../services/stages.ts';
 import { builder } from './builder.ts';
+import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { ProjectStageEnum, SortDirectionEnum } from './enums.ts';
 import { paging } from './paging.ts';
+import { DatePrecisionEnum } from './scalars.ts';
 import { ParkRef } from './park.ts';
 import { StageEventConnection } from './stage-events.ts';
 
 export const SectorRef = builder.prismaNode('Sector', {
   description: '行业 / Industry or sector; four are the district\'s leading industries (四大主导产业).',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),
     name: t.exposeString('name', { description: '名称 / Name in Chinese.' }),
     nameEn: t.exposeString('nameEn', { description: '英文名称 / Name in English.' }),
     leading: t.exposeBoolean('leading', { description: '主导产业 / One of the four leading industries.' }),
-    projects: t.relatedConnection('projects', {
-      description: '项目 / Projects in this sector.',
-      cursor: 'id',
-      ...paging,
-      totalCount: true,
-      query: () => ({ orderBy: { id: 'asc' } }),
-    }),
+    projects: t.relatedConnection(
+      'projects',
+      {
+        description: '项目 / Projects in this sector.',
+        cursor: 'id',
+        ...paging,
+        totalCount: true,
+        query: () => ({ orderBy: { id: 'asc' } }),
+      },
+      ProjectConnection,
+    ),
   }),
 });
 
@@ -48,6 +57,7 @@ export const ProjectMilestone = builder.objectRef<Milestone>('ProjectMilestone')
 export const ProjectRef = builder.prismaNode('Project', {
   description: '重点项目 / A key project in the district\'s pipeline.',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '项目编码 / Stable external code; spreadsheets key on it.' }),
     name: t.exposeString('name', { description: '项目名称 / Name as published, in Chinese, e.g. 昊明预制菜.' }),
@@ -120,6 +130,16 @@ export const ProjectRef = builder.prismaNode('Project', {
     }),
   }),
 });
+
+/** The one connection type of projects: `Query.projects`, `Park.projects`, `Sector.projects`. */
+export const ProjectConnection = builder.connectionObject(
+  {
+    type: ProjectRef,
+    name: 'ProjectConnection',
+    description: '项目列表 / A page of projects (Relay connection) with the total count.',
+  },
+  { name: 'ProjectEdge', description: '项目边 / A project with its cursor.' },
+);
 
 export const ProjectMilestoneFilter = builder.inputType('ProjectMilestoneFilter', {
   description: '里程碑筛选 / Projects that reached a stage (or a later one), optionally within dates.',
@@ -205,26 +225,153 @@ function projectOrderBy(order: typeof ProjectOrder.$inferInput | null | undefine
 }
 
 builder.queryFields((t) => ({
-  projects: t.prismaConnection({
-    type: 'Project',
-    cursor: 'id',
-    ...paging,
-    description: '项目列表 / Projects, filtered and ordered; a Relay connection with totalCount.',
-    args: {
-      filter: t.arg({ type: ProjectFilter, description: '筛选 / Filter.' }),
-      orderBy: t.arg({ type: ProjectOrder, description: '排序 / Ordering (default: by id).' }),
+  projects: t.prismaConnection(
+    {
+      type: 'Project',
+      cursor: 'id',
+      ...paging,
+      description: '项目列表 / Projects, filtered and ordered; a Relay connection with totalCount.',
+      args: {
+        filter: t.arg({ type: ProjectFilter, description: '筛选 / Filter.' }),
+        orderBy: t.arg({ type: ProjectOrder, description: '排序 / Ordering (default: by id).' }),
+      },
+      totalCount: (_parent, args, ctx) => ctx.prisma.project.count({ where: projectWhere(toFilterValues(args.filter)) }),
+      resolve: (query, _parent, args, ctx) =>
+        ctx.prisma.project.findMany({
+          ...query,
+          where: projectWhere(toFilterValues(args.filter)),
+          orderBy: projectOrderBy(args.orderBy),
+        }),
     },
-    totalCount: (_parent, args, ctx) => ctx.prisma.project.count({ where: projectWhere(toFilterValues(args.filter)) }),
-    resolve: (query, _parent, args, ctx) =>
-      ctx.prisma.project.findMany({
-        ...query,
-        where: projectWhere(toFilterValues(args.filter)),
-        orderBy: projectOrderBy(args.orderBy),
-      }),
-  }),
+    ProjectConnection,
+  ),
   sectors: t.prismaField({
     type: ['Sector'],
     description: '行业列表 / All sectors, leading industries first.',
     resolve: (query, _parent, _args, ctx) => ctx.prisma.sector.findMany({ ...query, orderBy: [{ leading: 'desc' }, { id: 'asc' }] }),
+  }),
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Writes: createProject, updateProject (rules in src/services/projects.ts). The stage is set
+// at creation and changed afterwards only through advanceProjectStage.
+
+const projectFieldInputs = {
+  nameEn: { description: '英文名称 / Name in English.' },
+  description: { description: '简介 / Description.' },
+  investor: { description: '投资方/业主 / Investor or owner.' },
+  notes: { description: '备注 / Free notes.' },
+} as const;
+
+export const CreateProjectInput = builder.inputType('CreateProjectInput', {
+  description: '新建项目 / A new project. Names are trimmed and non-empty; amounts are CNY, 0 to 1e16, at most 2 decimals.',
+  fields: (t) => ({
+    code: t.string({ required: true, description: '项目编码 / Unique code: 2–40 letters, digits, ".", "_" or "-", e.g. LZ-2025-033.' }),
+    name: t.string({ required: true, description: '项目名称 / Unique name in Chinese, at most 200 characters.' }),
+    nameEn: t.string(projectFieldInputs.nameEn),
+    description: t.string(projectFieldInputs.description),
+    sectorId: t.id({ description: '行业 / Global id of the sector.' }),
+    parkId: t.id({ description: '园区 / Global id of the park.' }),
+    investor: t.string(projectFieldInputs.investor),
+    plannedInvestment: t.field({ type: 'Decimal', description: '计划总投资 / Planned total investment, CNY.' }),
+    completedInvestment: t.field({ type: 'Decimal', description: '已完成投资 / Investment completed so far, CNY.' }),
+    expectedOutputValue: t.field({ type: 'Decimal', description: '预计产值 / Expected annual output value, CNY.' }),
+    notes: t.string(projectFieldInputs.notes),
+    stage: t.field({ type: ProjectStageEnum, description: '初始阶段 / The pipeline stage it is recorded at (default PLANNED).' }),
+    stageOccurredOn: t.field({ type: 'Date', description: '阶段日期 / When it reached that stage (default: today in Liaozhong).' }),
+    stageOccurredPrecision: t.field({ type: DatePrecisionEnum, description: '日期精度 / How exact `stageOccurredOn` is (default DAY).' }),
+    stageNote: t.string({ description: '阶段备注 / Note on the initial stage event, e.g. the report it comes from.' }),
+  }),
+});
+
+export const UpdateProjectInput = builder.inputType('UpdateProjectInput', {
+  description:
+    '修改项目 / Changes to a project: an omitted field is kept, null clears it (not `code` or `name`). The stage is ' +
+    'changed with advanceProjectStage, not here.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: '项目 / Global id of the project.' }),
+    code: t.string({ description: '项目编码 / New unique code.' }),
+    name: t.string({ description: '项目名称 / New unique name.' }),
+    nameEn: t.string(projectFieldInputs.nameEn),
+    description: t.string(projectFieldInputs.description),
+    sectorId: t.id({ description: '行业 / Global id of the sector; null: none.' }),
+    parkId: t.id({ description: '园区 / Global id of the park; null: none.' }),
+    investor: t.string(projectFieldInputs.investor),
+    plannedInvestment: t.field({ type: 'Decimal', description: '计划总投资 / Planned total investment, CNY.' }),
+    completedInvestment: t.field({ type: 'Decimal', description: '已完成投资 / Investment completed so far, CNY.' }),
+    expectedOutputValue: t.field({ type: 'Decimal', description: '预计产值 / Expected annual output value, CNY.' }),
+    notes: t.string(projectFieldInputs.notes),
+  }),
+});
+
+/** A written project, re-read with the client's selection. */
+interface ProjectPayload {
+  projectId: number;
+}
+
+const projectPayloadFields = (name: string, description: string) =>
+  builder.objectRef<ProjectPayload>(name).implement({
+    description,
+    fields: (t) => ({
+      project: t.prismaField({
+        type: 'Project',
+        description: '项目 / The project as stored now.',
+        resolve: (query, payload, _args, ctx) => ctx.prisma.project.findUniqueOrThrow({ ...query, where: { id: payload.projectId } }),
+      }),
+    }),
+  });
+
+const CreateProjectSuccess = projectPayloadFields('CreateProjectSuccess', '新建成功 / The project was created with its INITIAL stage event.');
+const UpdateProjectSuccess = projectPayloadFields('UpdateProjectSuccess', '修改成功 / The project was changed.');
+
+/** Global id → row id; null/undefined pass through (clear / keep). */
+function optionalId(value: string | number | null | undefined, typename: string): number | null | undefined {
+  return value == null ? value : decodeNodeId(String(value), typename);
+}
+
+const projectWriteErrors = [ValidationError, NotFoundError, ConflictError];
+
+builder.mutationFields((t) => ({
+  createProject: t.field({
+    type: CreateProjectSuccess,
+    description: '新建项目 / Record a new project at its first stage; subscribers hear its INITIAL stage event.',
+    args: { input: t.arg({ type: CreateProjectInput, required: true, description: '项目 / The project.' }) },
+    errors: {
+      types: projectWriteErrors,
+      directResult: true,
+      union: { name: 'CreateProjectResult', description: '新建结果 / The new project, or a typed error (nothing written).' },
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const { project } = await createProject(
+        ctx,
+        {
+          ...input,
+          sectorId: optionalId(input.sectorId, 'Sector'),
+          parkId: optionalId(input.parkId, 'Park'),
+        },
+        ctx.viewer.actor,
+      );
+      return { projectId: project.id };
+    },
+  }),
+  updateProject: t.field({
+    type: UpdateProjectSuccess,
+    description: '修改项目 / Change a project\'s details (not its stage: use advanceProjectStage).',
+    args: { input: t.arg({ type: UpdateProjectInput, required: true, description: '修改 / The changes.' }) },
+    errors: {
+      types: projectWriteErrors,
+      directResult: true,
+      union: { name: 'UpdateProjectResult', description: '修改结果 / The changed project, or a typed error (nothing written).' },
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, sectorId, parkId, ...fields } = input;
+      const project = await updateProject(
+        ctx,
+        decodeNodeId(String(id), 'Project'),
+        { ...fields, sectorId: optionalId(sectorId, 'Sector'), parkId: optionalId(parkId, 'Park') },
+        ctx.viewer.actor,
+      );
+      return { projectId: project.id };
+    },
   }),
 }));

@@ -1,4 +1,7 @@
-/** The stage-event log: every stage change, in commit order, as a Relay connection. */
+/**
+ * The stage-event log: every stage change, in commit order, as a Relay connection; the
+ * `advanceProjectStage` mutation that appends to it, and the `projectStageChanged` subscription.
+ */
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
@@ -6,6 +9,15 @@ import { builder } from './builder.ts';
 import { ProjectStageEnum, StageEventKindEnum } from './enums.ts';
 import { maxPageSize, DEFAULT_PAGE_SIZE } from './paging.ts';
 import { DatePrecisionEnum } from './scalars.ts';
+import { PubSubLostError } from '../pubsub.ts';
+import { decodeNodeId } from '../services/errors.ts';
+import { changeProjectStage, NOTE_MAX_LENGTH } from '../services/stage-change.ts';
+import { openStageFeed, stageEventWhere, type FeedItem } from '../services/stage-feed.ts';
+import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from './errors.ts';
+// project.ts imports this file too; its bindings are used only inside field callbacks, which
+// run when the schema is built, after both modules have loaded.
+import { ProjectFilter, toFilterValues } from './project.ts';
+import { endWithErrorPayload, isLiveError, liveError, type LivePayload } from './live.ts';
 
 export const StageEventRef = builder.prismaNode('ProjectStageEvent', {
   description: '阶段变更 / One stage change. The district-wide log of these is append-only.',
@@ -80,4 +92,125 @@ builder.queryFields((t) => ({
     },
     StageEventConnection,
   ),
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Writes: advanceProjectStage. Reads live: projectStageChanged.
+
+export const AdvanceProjectStageInput = builder.inputType('AdvanceProjectStageInput', {
+  description:
+    '阶段变更输入 / A stage change. Forward moves may skip stages; SUSPENDED from any pipeline stage and back only to the ' +
+    'stage it left; CANCELLED from anything but CANCELLED (final); a backward move is a correction and needs a note.',
+  fields: (t) => ({
+    projectId: t.id({ required: true, description: '项目 / Global id of the project.' }),
+    toStage: t.field({ type: ProjectStageEnum, required: true, description: '目标阶段 / The stage to move to.' }),
+    occurredOn: t.field({
+      type: 'Date',
+      description: '发生日期 / The day it happened (default: today in Liaozhong); not in the future, not before the project\'s latest change.',
+    }),
+    occurredPrecision: t.field({
+      type: DatePrecisionEnum,
+      description: '日期精度 / How exact `occurredOn` is (default DAY; a report may only give the month).',
+    }),
+    note: t.string({ description: `备注 / Why; required for a correction (a backward move); at most ${NOTE_MAX_LENGTH} characters.` }),
+    expectedStage: t.field({
+      type: ProjectStageEnum,
+      description: '预期当前阶段 / The stage the editor saw. If the project has moved since, ConflictError instead of a change built on a stale screen.',
+    }),
+  }),
+});
+
+/** A committed change, re-read with the client's selection. */
+interface StageChangePayload {
+  projectId: number;
+  eventId: number;
+}
+
+export const AdvanceProjectStageSuccess = builder.objectRef<StageChangePayload>('AdvanceProjectStageSuccess').implement({
+  description: '阶段变更成功 / The change was recorded: the project as it is now and the event appended to the log.',
+  fields: (t) => ({
+    project: t.prismaField({
+      type: 'Project',
+      description: '项目 / The project, at its new stage.',
+      resolve: (query, change, _args, ctx) => ctx.prisma.project.findUniqueOrThrow({ ...query, where: { id: change.projectId } }),
+    }),
+    event: t.prismaField({
+      type: 'ProjectStageEvent',
+      description: '阶段变更 / The event appended to the district-wide log.',
+      resolve: (query, change, _args, ctx) => ctx.prisma.projectStageEvent.findUniqueOrThrow({ ...query, where: { id: change.eventId } }),
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  advanceProjectStage: t.field({
+    type: AdvanceProjectStageSuccess,
+    description:
+      '变更项目阶段 / Move a project to another stage. The change and its event commit together; subscribers of ' +
+      '`projectStageChanged` hear it after the commit. Each rejection is a typed error and writes nothing.',
+    args: { input: t.arg({ type: AdvanceProjectStageInput, required: true, description: '变更 / The change.' }) },
+    errors: {
+      types: [ValidationError, NotFoundError, InvalidTransitionError, ConflictError],
+      directResult: true,
+      union: {
+        name: 'AdvanceProjectStageResult',
+        description: '阶段变更结果 / The success type, or one of the typed errors (each implements Error).',
+      },
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const { project, event } = await changeProjectStage(
+        ctx,
+        {
+          projectId: decodeNodeId(String(input.projectId), 'Project'),
+          toStage: input.toStage,
+          occurredOn: input.occurredOn,
+          occurredPrecision: input.occurredPrecision,
+          note: input.note,
+          expectedStage: input.expectedStage,
+        },
+        ctx.viewer.actor,
+      );
+      return { projectId: project.id, eventId: event.id };
+    },
+  }),
+}));
+
+const RESUME_HINT = 'Subscribe again with `after` set to the last `sequence` received.';
+
+builder.subscriptionFields((t) => ({
+  projectStageChanged: t.prismaField({
+    type: 'ProjectStageEvent',
+    description:
+      '阶段变更推送 / Every stage change matching the filter. With `after`, first every later event from the log, then live: ' +
+      'no gap, no duplicate, in `sequence` order. The filter\'s `stage` matches an event into or out of those stages; its ' +
+      'other conditions apply to the event\'s project. If the server loses its event bus the subscription ends with an ' +
+      'error (code EVENT_BUS_LOST): subscribe again with `after` = the last `sequence` received.',
+    args: {
+      filter: t.arg({ type: ProjectFilter, description: '筛选 / Only events of matching projects.' }),
+      after: t.arg.string({
+        description: '之后 / Replay the log after this `sequence` first (the last one received); omit for live events only.',
+      }),
+    },
+    subscribe: async (_root, args, ctx) => {
+      const after = args.after == null ? null : parseSequence(args.after, 'after');
+      try {
+        const feed = await openStageFeed({
+          prisma: ctx.prisma,
+          pubsub: ctx.pubsub,
+          after,
+          where: stageEventWhere(toFilterValues(args.filter)),
+          pollIntervalMs: ctx.feedPollMs,
+        });
+        return endWithErrorPayload(feed);
+      } catch (error) {
+        if (error instanceof ValidationError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
+        if (error instanceof PubSubLostError) throw liveError(error, RESUME_HINT);
+        throw error;
+      }
+    },
+    resolve: (query, payload: LivePayload<FeedItem>, _args, ctx) => {
+      if (isLiveError(payload)) throw liveError(payload.liveError, RESUME_HINT);
+      return ctx.prisma.projectStageEvent.findUniqueOrThrow({ ...query, where: { id: payload.id } });
+    },
+  }),
 }));

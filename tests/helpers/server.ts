@@ -2,7 +2,7 @@
  * A hub on a free port over a test database, with a small GraphQL client. `close()` stops the
  * server and drops the database; `leftovers` lets a suite close everything in `afterAll`.
  */
-import { buildApp, type App } from '../../src/app.ts';
+import { buildApp, type App, type AppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/index.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -31,14 +31,18 @@ export interface TestHubOptions {
   db?: Database & { url?: string };
   pubsub?: HubPubSub;
   env?: Record<string, string>;
+  /** More app options: keep-alive, feed poll interval, shutdown grace. */
+  app?: Pick<AppOptions, 'keepAliveMs' | 'feedPollMs' | 'shutdownGraceMs'>;
+  /** Port to listen on, e.g. a stopped hub's to restart it in place. @default 0 // any free port */
+  port?: number;
 }
 
 export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> {
   const db = opts.db ?? (await openTestDatabase(opts.engine ?? 'pglite'));
   if (opts.seed !== false && !opts.db) await seedDistrict(db.prisma);
   const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.env });
-  const app = buildApp({ config, db, logger: createLogger('silent'), pubsub: opts.pubsub });
-  const url = await app.start(0, '127.0.0.1');
+  const app = buildApp({ config, db, logger: createLogger('silent'), pubsub: opts.pubsub, ...opts.app });
+  const url = await app.start(opts.port ?? 0, '127.0.0.1');
   return {
     app,
     db,

@@ -1,0 +1,281 @@
+/**
+ * Creating and editing projects. Everything is checked before anything is written; a project's
+ * stage is set once here (its INITIAL event) and changed afterwards only by
+ * `changeProjectStage` (./stage-change.ts), so the log always explains the stage.
+ */
+import {
+  Prisma,
+  StageEventKind,
+  type DatePrecision,
+  type PrismaClient,
+  type Project,
+  type ProjectStage,
+  type ProjectStageEvent,
+} from '../generated/prisma/client.ts';
+import type { HubPubSub } from '../pubsub.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
+import { NOTE_MAX_LENGTH, normalizeNote, publishStageChanged } from './stage-change.ts';
+import { districtToday, LOG_TRANSACTION_OPTIONS, lockStageLog } from './stage-log.ts';
+import { isPipelineStage } from './stages.ts';
+
+/** Project codes: letters, digits, `.`, `_`, `-`; 2 to 40 characters, e.g. `LZ-2025-001`. */
+export const PROJECT_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$/;
+export const NAME_MAX_LENGTH = 200;
+export const TEXT_MAX_LENGTH = 4000;
+/** Largest amount accepted, in yuan (1e16: ten thousand trillion, far above any project). */
+export const AMOUNT_MAX = new Prisma.Decimal('1e16');
+
+/** Money fields and the columns they go to (NUMERIC(20,2): cents). */
+const AMOUNT_FIELDS = ['plannedInvestment', 'completedInvestment', 'expectedOutputValue'] as const;
+
+export interface ProjectFields {
+  code: string;
+  name: string;
+  nameEn: string | null;
+  description: string | null;
+  sectorId: number | null;
+  parkId: number | null;
+  investor: string | null;
+  plannedInvestment: Prisma.Decimal | null;
+  completedInvestment: Prisma.Decimal | null;
+  expectedOutputValue: Prisma.Decimal | null;
+  notes: string | null;
+}
+
+export type CreateProjectInput = Pick<ProjectFields, 'code' | 'name'> &
+  Partial<Omit<ProjectFields, 'code' | 'name'>> & {
+    /** The stage it is recorded at; a pipeline stage. @default 'PLANNED' */
+    stage?: ProjectStage | null;
+    /** When it reached that stage. @default today in the district */
+    stageOccurredOn?: Date | null;
+    stageOccurredPrecision?: DatePrecision | null;
+    stageNote?: string | null;
+  };
+
+/** Fields to change: absent (undefined) keeps, null clears (not for `code` and `name`). */
+export type UpdateProjectPatch = { [K in keyof ProjectFields]?: ProjectFields[K] | null };
+
+export interface ProjectWriteDeps {
+  prisma: PrismaClient;
+  pubsub?: Pick<HubPubSub, 'publish'>;
+  now?: () => Date;
+}
+
+type Problems = FieldProblem[];
+
+function text(problems: Problems, field: string, value: string | null | undefined, max: number, required: boolean): string | null | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value?.trim() ?? '';
+  if (!trimmed) {
+    if (required) problems.push({ path: ['input', field], message: `${field} must not be empty` });
+    return null;
+  }
+  if (trimmed.length > max) problems.push({ path: ['input', field], message: `${field} is longer than ${max} characters` });
+  return trimmed;
+}
+
+function amount(problems: Problems, field: string, value: Prisma.Decimal | null | undefined): Prisma.Decimal | null | undefined {
+  if (value == null) return value;
+  if (value.isNegative()) problems.push({ path: ['input', field], message: `${field} must not be negative` });
+  else if (value.greaterThan(AMOUNT_MAX)) problems.push({ path: ['input', field], message: `${field} is above ${AMOUNT_MAX.toFixed()}` });
+  else if (value.decimalPlaces() > 2) problems.push({ path: ['input', field], message: `${field} has more than 2 decimals (amounts are in yuan and fen)` });
+  return value;
+}
+
+/** Checks and normalises the editable fields present in `input`; returns what to write. */
+function checkFields(input: Partial<Record<keyof ProjectFields, unknown>>, problems: Problems, creating: boolean): Prisma.ProjectUncheckedUpdateInput {
+  const data: Prisma.ProjectUncheckedUpdateInput = {};
+  const str = (k: keyof ProjectFields) => input[k] as string | null | undefined;
+  const code = text(problems, 'code', str('code'), 40, creating || str('code') !== undefined);
+  if (code && !PROJECT_CODE_PATTERN.test(code)) {
+    problems.push({ path: ['input', 'code'], message: 'code must be 2 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit' });
+  }
+  if (code !== undefined && code !== null) data.code = code;
+  const name = text(problems, 'name', str('name'), NAME_MAX_LENGTH, creating || str('name') !== undefined);
+  if (name !== undefined && name !== null) data.name = name;
+  const optional: [keyof ProjectFields, number][] = [
+    ['nameEn', NAME_MAX_LENGTH],
+    ['investor', NAME_MAX_LENGTH],
+    ['description', TEXT_MAX_LENGTH],
+    ['notes', TEXT_MAX_LENGTH],
+  ];
+  for (const [field, max] of optional) {
+    const value = text(problems, field, str(field), max, false);
+    if (value !== undefined) (data as Record<string, unknown>)[field] = value;
+  }
+  for (const field of AMOUNT_FIELDS) {
+    const value = amount(problems, field, input[field] as Prisma.Decimal | null | undefined);
+    if (value !== undefined) data[field] = value;
+  }
+  if (input.sectorId !== undefined) data.sectorId = input.sectorId as number | null;
+  if (input.parkId !== undefined) data.parkId = input.parkId as number | null;
+  return data;
+}
+
+type Tx = Prisma.TransactionClient;
+
+/** NotFoundError for a sector or park id that names no row. */
+async function checkReferences(tx: Tx, data: Prisma.ProjectUncheckedUpdateInput): Promise<void> {
+  if (typeof data.sectorId === 'number' && !(await tx.sector.findUnique({ where: { id: data.sectorId }, select: { id: true } }))) {
+    throw NotFoundError.node('Sector', data.sectorId, 'Sector');
+  }
+  if (typeof data.parkId === 'number' && !(await tx.park.findUnique({ where: { id: data.parkId }, select: { id: true } }))) {
+    throw NotFoundError.node('Park', data.parkId, 'Park');
+  }
+}
+
+/** ConflictError when another project already has this code or name. */
+async function checkUnique(tx: Tx, data: { code?: unknown; name?: unknown }, exceptId?: number): Promise<void> {
+  const or: Prisma.ProjectWhereInput[] = [];
+  if (typeof data.code === 'string') or.push({ code: data.code });
+  if (typeof data.name === 'string') or.push({ name: data.name });
+  if (!or.length) return;
+  const clash = await tx.project.findFirst({
+    where: { OR: or, ...(exceptId !== undefined && { NOT: { id: exceptId } }) },
+    select: { code: true, name: true },
+  });
+  if (!clash) return;
+  const field = clash.code === data.code ? `code ${clash.code}` : `name ${clash.name}`;
+  throw new ConflictError(`Another project already has the ${field}`);
+}
+
+/** A unique-constraint violation that slipped past `checkUnique` (two concurrent creates). */
+function asConflict(error: unknown): unknown {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    return new ConflictError('Another project already has this code or name');
+  }
+  return error;
+}
+
+/** Checks a new project's input that needs no database; returns what to write. */
+function checkCreate(input: CreateProjectInput, now: Date) {
+  const today = districtToday(now);
+  const problems: Problems = [];
+  const data = checkFields(input, problems, true);
+  const stage = input.stage ?? 'PLANNED';
+  if (!isPipelineStage(stage)) {
+    problems.push({ path: ['input', 'stage'], message: `A new project starts at a pipeline stage, not ${stage}` });
+  }
+  const occurredOn = input.stageOccurredOn ?? today;
+  if (occurredOn.getTime() > today.getTime()) {
+    problems.push({ path: ['input', 'stageOccurredOn'], message: 'stageOccurredOn is in the future' });
+  }
+  const note = normalizeNote(input.stageNote);
+  if (note && note.length > NOTE_MAX_LENGTH) {
+    problems.push({ path: ['input', 'stageNote'], message: `stageNote is longer than ${NOTE_MAX_LENGTH} characters` });
+  }
+  const invalid = ValidationError.of(problems);
+  if (invalid) throw invalid;
+  return { data, stage, occurredOn, note };
+}
+
+/**
+ * Creates a project with its INITIAL stage event, in one transaction under the log's lock, and
+ * publishes the event after the commit.
+ */
+export async function createProject(
+  deps: ProjectWriteDeps,
+  input: CreateProjectInput,
+  actor: string,
+): Promise<{ project: Project; event: ProjectStageEvent }> {
+  const now = deps.now?.() ?? new Date();
+  checkCreate(input, now);
+  let result;
+  try {
+    result = await deps.prisma.$transaction(async (tx) => {
+      await lockStageLog(tx);
+      return createProjectInTransaction(tx, input, actor, now);
+    }, LOG_TRANSACTION_OPTIONS);
+  } catch (error) {
+    throw asConflict(error);
+  }
+  publishStageChanged(deps.pubsub, result.event);
+  return result;
+}
+
+/**
+ * `createProject` inside a transaction the caller owns (the CSV import): the same checks and
+ * writes, no commit, no publish. The caller must already hold the log's lock and, after its
+ * commit, call `publishStageChanged` for the event.
+ */
+export async function createProjectInTransaction(
+  tx: Tx,
+  input: CreateProjectInput,
+  actor: string,
+  now: Date = new Date(),
+): Promise<{ project: Project; event: ProjectStageEvent }> {
+  const { data, stage, occurredOn, note } = checkCreate(input, now);
+  try {
+    await checkReferences(tx, data);
+    await checkUnique(tx, data);
+    const project = await tx.project.create({
+      data: {
+        ...(data as Prisma.ProjectUncheckedCreateInput),
+        code: data.code as string,
+        name: data.name as string,
+        stage,
+        createdBy: actor,
+        updatedBy: actor,
+      },
+    });
+    const event = await tx.projectStageEvent.create({
+      data: {
+        projectId: project.id,
+        kind: StageEventKind.INITIAL,
+        fromStage: null,
+        toStage: stage,
+        occurredOn,
+        occurredPrecision: input.stageOccurredPrecision ?? 'DAY',
+        actor,
+        note,
+      },
+    });
+    const stamped = await tx.project.update({ where: { id: project.id }, data: { stageChangedAt: event.recordedAt } });
+    return { project: stamped, event };
+  } catch (error) {
+    throw asConflict(error);
+  }
+}
+
+/** Changes a project's details (never its stage); publishes `dataChanged` after the commit. */
+export async function updateProject(deps: ProjectWriteDeps, id: number, patch: UpdateProjectPatch, actor: string): Promise<Project> {
+  const problems: Problems = [];
+  checkFields(patch, problems, false);
+  const invalid = ValidationError.of(problems);
+  if (invalid) throw invalid;
+
+  let project: Project;
+  try {
+    project = await deps.prisma.$transaction((tx) => updateProjectInTransaction(tx, id, patch, actor));
+  } catch (error) {
+    throw asConflict(error);
+  }
+  publishProjectChanged(deps.pubsub);
+  return project;
+}
+
+/** Tells dashboards that a project's details changed (call only after the commit). */
+export function publishProjectChanged(pubsub: Pick<HubPubSub, 'publish'> | undefined): void {
+  pubsub?.publish('dataChanged', { domain: 'project', year: null });
+}
+
+/**
+ * `updateProject` inside a transaction the caller owns (the CSV import): the same checks and
+ * write, no commit, no publish; the caller calls `publishProjectChanged` after its commit.
+ */
+export async function updateProjectInTransaction(tx: Tx, id: number, patch: UpdateProjectPatch, actor: string): Promise<Project> {
+  const problems: Problems = [];
+  const data = checkFields(patch, problems, false);
+  const invalid = ValidationError.of(problems);
+  if (invalid) throw invalid;
+  try {
+    const existing = await tx.project.findUnique({ where: { id } });
+    if (!existing) throw NotFoundError.node('Project', id);
+    if (!Object.keys(data).length) return existing;
+    await checkReferences(tx, data);
+    await checkUnique(tx, data, id);
+    return await tx.project.update({ where: { id }, data: { ...data, updatedBy: actor } });
+  } catch (error) {
+    throw asConflict(error);
+  }
+}
