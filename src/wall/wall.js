@@ -1,0 +1,650 @@
+// The wall display: a plain browser ES module, no build step. It talks only to the public
+// GraphQL API over graphql-ws (the `graphqlWs` global from /wall/graphql-ws.js), with the
+// operations of schema/operations/wall-*.graphql (served as /wall/operations.json).
+//
+// URL: /wall?lang=en&park=<Park id>&year=2025#token=<viewer token>
+//   lang  zh (default) or en
+//   park  one park's funnel and ticker; targets, funding and logistics stay district-wide
+//   year  the dashboard year; default: the latest year with targets, up to the current one
+//   token sent as graphql-ws connectionParams { authorization: 'Bearer <token>' }
+//
+// Text that comes from the database is only ever set with textContent / text nodes.
+
+const params = new URLSearchParams(location.search);
+const lang = params.get('lang') === 'en' ? 'en' : 'zh';
+const parkId = params.get('park') || null;
+const yearParam = /^\d{4}$/.test(params.get('year') ?? '') ? Number(params.get('year')) : null;
+const token = new URLSearchParams(location.hash.slice(1)).get('token');
+
+const TIME_ZONE = 'Asia/Shanghai';
+/** How many rows the ticker keeps. */
+const TICKER_ROWS = 12;
+/** How many log events the ticker replays on load (district-wide; with ?park= the park's among them). */
+const TICKER_WINDOW = parkId ? 99 : TICKER_ROWS;
+
+const PIPELINE = [
+  'PLANNED', 'NEGOTIATING', 'SIGNED', 'LANDED', 'APPROVED', 'TENDERED', 'LAND_ACQUIRED',
+  'REGISTERED', 'UNDER_CONSTRUCTION', 'COMPLETED', 'IN_OPERATION', 'AT_CAPACITY',
+];
+
+const TEXT = {
+  zh: {
+    title: '辽中区重点项目',
+    year: (y) => `${y}年度`,
+    funnel: '项目阶段漏斗',
+    stage: '阶段',
+    legendNow: '当前',
+    legendReached: '累计达到',
+    now: '当前',
+    reached: '累计',
+    projects: (n) => `共 ${n} 个项目`,
+    park: '园区概况',
+    targets: '目标进度',
+    funding: '资金来源',
+    districtWide: '全区',
+    ticker: '实时阶段变更',
+    tickerEmpty: '暂无阶段变更',
+    logistics: '物流通道',
+    other: (s, c) => `暂停 ${s} · 取消 ${c}`,
+    noProgress: '暂无进度数据',
+    reportedRate: (r) => `报告完成率 ${r}%`,
+    asOf: (d) => `截至 ${d}`,
+    overlap: '各来源口径可能重叠，不可相加',
+    rank: (n) => `全国第${n}`,
+    recorded: '录入',
+    correction: '更正',
+    connecting: '正在连接…',
+    unauthorised: '未获授权 · 请检查访问令牌',
+    parkNotFound: '未找到该园区（请检查 park 参数）',
+    connected: '实时连接',
+    reconnecting: (n) => `连接中断 · 正在重连${n > 1 ? `（第${n}次）` : ''}`,
+    updated: (t) => `数据更新 ${t}`,
+    parkProjects: '园区项目',
+    enterprisesRegistered: '新注册企业',
+    enterprisesSigned: '签约入园企业',
+    floorArea: '建筑面积',
+    unitProjects: '个',
+    unitEnterprises: '家',
+    error: '数据加载出错',
+  },
+  en: {
+    title: 'Liaozhong key projects',
+    year: (y) => `${y}`,
+    funnel: 'Project stage funnel',
+    stage: 'Stage',
+    legendNow: 'now',
+    legendReached: 'reached',
+    now: 'Now',
+    reached: 'Reached',
+    projects: (n) => `${n} projects`,
+    park: 'Park',
+    targets: 'Target progress',
+    funding: 'Funding by source',
+    districtWide: 'district-wide',
+    ticker: 'Live stage changes',
+    tickerEmpty: 'No stage changes yet',
+    logistics: 'Logistics channels',
+    other: (s, c) => `Suspended ${s} · Cancelled ${c}`,
+    noProgress: 'no progress figure yet',
+    reportedRate: (r) => `reported ${r}%`,
+    asOf: (d) => `as of ${d}`,
+    overlap: 'Source levels may overlap: never add them up',
+    rank: (n) => `#${n} in China`,
+    recorded: 'recorded',
+    correction: 'correction',
+    connecting: 'Connecting…',
+    unauthorised: 'Not authorised · check the token',
+    parkNotFound: 'no such park (check ?park=)',
+    connected: 'Live',
+    reconnecting: (n) => `Connection lost · reconnecting${n > 1 ? ` (attempt ${n})` : ''}`,
+    updated: (t) => `Updated ${t}`,
+    parkProjects: 'Projects',
+    enterprisesRegistered: 'New enterprises',
+    enterprisesSigned: 'Enterprises signed',
+    floorArea: 'Floor area',
+    unitProjects: '',
+    unitEnterprises: '',
+    error: 'Data error',
+  },
+}[lang];
+
+const STAGES = {
+  zh: {
+    PLANNED: '谋划储备', NEGOTIATING: '在谈', SIGNED: '签约', LANDED: '落地', APPROVED: '审批/备案',
+    TENDERED: '招投标', LAND_ACQUIRED: '摘牌', REGISTERED: '申报入库', UNDER_CONSTRUCTION: '开复工',
+    COMPLETED: '竣工', IN_OPERATION: '投产', AT_CAPACITY: '达效', SUSPENDED: '暂停', CANCELLED: '取消',
+  },
+  en: {
+    PLANNED: 'Planned', NEGOTIATING: 'Negotiating', SIGNED: 'Signed', LANDED: 'Landed', APPROVED: 'Approved',
+    TENDERED: 'Tendered', LAND_ACQUIRED: 'Land acquired', REGISTERED: 'Registered', UNDER_CONSTRUCTION: 'Construction',
+    COMPLETED: 'Completed', IN_OPERATION: 'In operation', AT_CAPACITY: 'At capacity', SUSPENDED: 'Suspended', CANCELLED: 'Cancelled',
+  },
+}[lang];
+
+const FUNDING_LEVELS = {
+  zh: {
+    CENTRAL: '中央资金', PROVINCIAL: '省级资金', PROVINCIAL_AND_ABOVE: '省级及以上资金', MUNICIPAL: '市级资金',
+    DISTRICT: '区级资金', POLICY_BANK: '政策性银行', COMMERCIAL_BANK: '商业银行', SPECIAL_BOND: '专项债', OTHER: '其他',
+  },
+  en: {
+    CENTRAL: 'Central funds', PROVINCIAL: 'Provincial funds', PROVINCIAL_AND_ABOVE: 'Provincial and above',
+    MUNICIPAL: 'Municipal funds', DISTRICT: 'District funds', POLICY_BANK: 'Policy banks', COMMERCIAL_BANK: 'Commercial banks',
+    SPECIAL_BOND: 'Special bonds', OTHER: 'Other',
+  },
+}[lang];
+
+const METRICS = {
+  zh: { dispatches: '发送车次', service_status: '运行状态', assembly_centre: '集结中心' },
+  en: { dispatches: 'Dispatches', service_status: 'Service', assembly_centre: 'Assembly centre' },
+}[lang];
+
+// ---------------------------------------------------------------------------------------------
+// DOM helpers: strings become text nodes, never markup.
+
+const $ = (id) => document.getElementById(id);
+
+/** An element with attributes (`class`, `data-*`, ...) and children (nodes, or strings as text). */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value == null || value === false) continue;
+    node.setAttribute(name, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child == null || child === false) continue;
+    node.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+  }
+  return node;
+}
+
+/** A name in the page's language: the English one when asked for and known. */
+const nameOf = (thing) => (lang === 'en' && thing?.nameEn ? thing.nameEn : thing?.name ?? '');
+
+/** The report's notes are "中文 / English": the part in the page's language. */
+function bilingual(text) {
+  if (!text) return '';
+  const at = text.indexOf(' / ');
+  if (at < 0) return text;
+  return lang === 'en' ? text.slice(at + 3) : text.slice(0, at);
+}
+
+const integer = new Intl.NumberFormat(lang === 'en' ? 'en' : 'zh-CN', { maximumFractionDigits: 0 });
+
+/** A decimal string as a number for display (the raw string stays in data-* attributes). */
+const num = (s) => (s == null ? null : Number(s));
+
+function formatValue(value, unit) {
+  const n = num(value);
+  if (n == null) return '—';
+  if (unit === 'CNY') return money(value);
+  return Number.isInteger(n) ? integer.format(n) : String(n);
+}
+
+function money(value) {
+  const n = num(value);
+  if (n == null) return '—';
+  if (lang === 'en') {
+    return new Intl.NumberFormat('en', { style: 'currency', currency: 'CNY', notation: 'compact', maximumFractionDigits: 2 }).format(n);
+  }
+  if (Math.abs(n) >= 1e8) return `${trim(n / 1e8)}亿元`;
+  if (Math.abs(n) >= 1e4) return `${trim(n / 1e4)}万元`;
+  return `${trim(n)}元`;
+}
+
+const trim = (n) => String(Number(n.toFixed(2)));
+const percent = (rate) => (rate == null ? '—' : `${Number(rate).toFixed(1)}%`);
+
+const timeFormat = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** HH:MM:SS today, MM-DD HH:MM on another day (district time). */
+function when(iso) {
+  const date = new Date(iso);
+  const time = timeFormat.format(date);
+  if (dayFormat.format(date) === dayFormat.format(new Date())) return time;
+  return `${dayFormat.format(date).slice(5)} ${time.slice(0, 5)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Static labels and the clock.
+
+document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+document.title = `${TEXT.title} · ${lang === 'en' ? 'Wall display' : '实时看板'}`;
+for (const node of document.querySelectorAll('[data-i18n]')) {
+  const value = TEXT[node.getAttribute('data-i18n')];
+  if (typeof value === 'string') node.textContent = value;
+}
+const clock = () => {
+  $('clock').textContent = timeFormat.format(new Date()).slice(0, 5);
+};
+clock();
+setInterval(clock, 1000);
+
+// ---------------------------------------------------------------------------------------------
+// Connection state.
+
+const wall = $('wall');
+let retries = 0;
+
+function showConnection(state) {
+  const pill = $('connection');
+  pill.dataset.state = state;
+  wall.dataset.connection = state;
+  $('connection-text').textContent =
+    state === 'connected'
+      ? TEXT.connected
+      : state === 'reconnecting'
+        ? TEXT.reconnecting(retries)
+        : state === 'unauthorised'
+          ? TEXT.unauthorised
+          : TEXT.connecting;
+}
+showConnection('connecting');
+
+// ---------------------------------------------------------------------------------------------
+// Rendering.
+
+/** Previous counts by key, to flash a number that changed. */
+const previous = new Map();
+function number(key, value, cls) {
+  const node = el('span', { class: cls }, value == null ? '—' : integer.format(value));
+  if (previous.has(key) && previous.get(key) !== value) node.classList.add('changed');
+  previous.set(key, value);
+  return node;
+}
+
+function renderFunnel(steps, total) {
+  const byStage = new Map(steps.map((s) => [s.stage, s]));
+  const max = Math.max(1, total ?? 0, ...steps.map((s) => s.reached ?? 0));
+  $('funnel-total').textContent = total == null ? '' : TEXT.projects(integer.format(total));
+  $('funnel').replaceChildren(
+    ...PIPELINE.map((stage) => {
+      const step = byStage.get(stage) ?? { current: 0, reached: 0 };
+      const reachedBar = el('span', { class: 'bar reached' });
+      const nowBar = el('span', { class: 'bar now' });
+      reachedBar.style.width = `${(100 * (step.reached ?? 0)) / max}%`;
+      nowBar.style.width = `${(100 * (step.current ?? 0)) / max}%`;
+      return el(
+        'li',
+        { class: 'funnel-row', 'data-stage': stage, 'data-current': step.current, 'data-reached': step.reached },
+        el('span', { class: 'stage-name' }, STAGES[stage]),
+        el('span', { class: 'track' }, reachedBar, nowBar),
+        number(`now:${stage}`, step.current, 'count now'),
+        number(`reached:${stage}`, step.reached, 'count reached'),
+      );
+    }),
+  );
+  const suspended = byStage.get('SUSPENDED')?.current ?? 0;
+  const cancelled = byStage.get('CANCELLED')?.current ?? 0;
+  const other = $('funnel-other');
+  other.dataset.suspended = suspended;
+  other.dataset.cancelled = cancelled;
+  other.textContent = TEXT.other(integer.format(suspended), integer.format(cancelled));
+}
+
+function renderTargets(targets) {
+  $('targets').replaceChildren(
+    ...targets.map((t) => {
+      const label = lang === 'en' ? t.target.labelEn : t.target.label;
+      const attrs = {
+        class: 'target',
+        'data-target': t.target.code,
+        'data-actual': t.actualValue,
+        'data-value': t.targetValue,
+        'data-rate': t.computedRate,
+      };
+      if (t.actualValue == null) {
+        return el(
+          'li',
+          { ...attrs, class: 'target pending' },
+          el('span', { class: 'target-label' }, label),
+          el('span', { class: 'target-pending', title: TEXT.noProgress }, `— / ${formatValue(t.targetValue, t.unit)}`),
+        );
+      }
+      const bar = el('span', { class: 'bar' });
+      bar.style.width = `${Math.min(100, Number(t.computedRate ?? 0))}%`;
+      const notes = [t.actual?.asOf ? TEXT.asOf(t.actual.asOf) : null];
+      if (t.rateMismatch && t.reportedRate != null) notes.push(TEXT.reportedRate(Number(t.reportedRate).toFixed(1)));
+      return el(
+        'li',
+        attrs,
+        el('span', { class: 'target-label' }, label),
+        el(
+          'span',
+          { class: 'target-figures' },
+          el('span', { class: 'target-actual' }, formatValue(t.actualValue, t.unit)),
+          el('span', { class: 'target-sep' }, ' / '),
+          el('span', { class: 'target-value' }, formatValue(t.targetValue, t.unit)),
+          el('span', { class: 'target-rate' + (t.rateMismatch ? ' mismatch' : '') }, percent(t.computedRate)),
+        ),
+        el('span', { class: 'meter' }, el('span', { class: 'progress' }, bar), el('span', { class: 'target-note' }, notes.filter(Boolean).join(' · '))),
+      );
+    }),
+  );
+}
+
+function renderFunding(funding) {
+  const max = Math.max(1, ...funding.map((f) => Number(f.amount)));
+  $('funding').replaceChildren(
+    ...funding.map((f) => {
+      const bar = el('span', { class: 'bar' });
+      bar.style.width = `${(100 * Number(f.amount)) / max}%`;
+      return el(
+        'li',
+        { class: 'funding-row', 'data-level': f.sourceLevel, 'data-amount': f.amount },
+        el('span', { class: 'funding-level' }, (FUNDING_LEVELS[f.sourceLevel] ?? f.sourceLevel) + (f.mayOverlap ? ' *' : '')),
+        el('span', { class: 'track' }, bar),
+        el('span', { class: 'funding-amount' }, money(f.amount)),
+      );
+    }),
+  );
+  $('funding-note').textContent = funding.some((f) => f.mayOverlap) ? `* ${TEXT.overlap}` : '';
+}
+
+function renderLogistics(channels) {
+  $('logistics').replaceChildren(
+    ...channels.map((c) => {
+      const facts = c.latestObservations.map((o) => {
+        const label = METRICS[o.metric] ?? o.metric;
+        let value;
+        if (o.value != null) value = `${formatValue(o.value)}${o.unit && lang === 'en' ? ` ${o.unit}` : ''}`;
+        else if (o.nationalRank != null) value = TEXT.rank(o.nationalRank);
+        else value = bilingual(o.textValue);
+        if (o.value != null && o.nationalRank != null) value += ` · ${TEXT.rank(o.nationalRank)}`;
+        return el('li', { class: 'fact' + (o.nationalRank != null ? ' ranked' : ''), 'data-metric': o.metric }, el('span', { class: 'fact-label' }, label), el('span', { class: 'fact-value' }, value));
+      });
+      return el(
+        'li',
+        { class: 'channel', 'data-channel': c.channel.id },
+        el('span', { class: 'channel-name' }, nameOf(c.channel)),
+        c.latestNationalRank ? el('span', { class: 'channel-rank' }, TEXT.rank(c.latestNationalRank.nationalRank)) : null,
+        el('ol', { class: 'facts' }, facts),
+      );
+    }),
+  );
+}
+
+/** The park card: its project count and its latest snapshots (from the dashboard's parks). */
+function renderPark(summary) {
+  const panel = $('park-panel');
+  if (!parkId || !summary) {
+    panel.hidden = true;
+    return;
+  }
+  panel.hidden = false;
+  $('park-name').textContent = nameOf(summary.park);
+  const facts = [el('li', { class: 'fact', 'data-metric': 'projects' }, el('span', { class: 'fact-label' }, TEXT.parkProjects), el('span', { class: 'fact-value' }, `${integer.format(summary.projects.count)} ${TEXT.unitProjects}`.trim()))];
+  const s = summary.latestSnapshot;
+  if (s?.enterprisesRegistered != null) facts.push(fact(TEXT.enterprisesRegistered, `${integer.format(s.enterprisesRegistered)} ${TEXT.unitEnterprises}`.trim()));
+  if (s?.enterprisesSigned != null) facts.push(fact(TEXT.enterprisesSigned, `${integer.format(s.enterprisesSigned)} ${TEXT.unitEnterprises}`.trim()));
+  if (s?.floorAreaM2 != null) facts.push(fact(TEXT.floorArea, `${integer.format(Number(s.floorAreaM2))} m²`));
+  if (s?.statusNote) facts.push(fact('', bilingual(s.statusNote)));
+  for (const f of summary.latestFacilitySnapshots) facts.push(fact(nameOf(f.facility), bilingual(f.statusNote) || (f.floorAreaM2 ? `${integer.format(Number(f.floorAreaM2))} m²` : '')));
+  $('park').replaceChildren(el('ol', { class: 'facts' }, facts));
+}
+
+const fact = (label, value) => el('li', { class: 'fact' }, el('span', { class: 'fact-label' }, label), el('span', { class: 'fact-value' }, value));
+
+let lastDashboard = null;
+let parkFunnel = null;
+
+function renderDashboard(d) {
+  lastDashboard = d;
+  wall.dataset.year = d.year;
+  $('scope').textContent = TEXT.year(d.year);
+  $('updated').textContent = TEXT.updated(timeFormat.format(new Date(d.generatedAt)));
+  const summary = parkId ? d.parks.find((p) => p.park.id === parkId) : null;
+  if (parkId) $('scope').textContent = `${TEXT.year(d.year)} · ${summary ? nameOf(summary.park) : TEXT.parkNotFound}`;
+  if (!parkId) {
+    renderFunnel(
+      d.stageFunnel.map((s) => ({ stage: s.stage, current: s.current.count, reached: s.reached.count })),
+      d.projects.count,
+    );
+  } else if (parkFunnel) {
+    renderFunnel(parkFunnel, summary?.projects.count ?? null);
+  }
+  renderPark(summary);
+  renderTargets(d.targets);
+  renderFunding(d.funding);
+  renderLogistics(d.logistics);
+  for (const id of ['targets-scope', 'funding-scope']) $(id).textContent = parkId ? TEXT.districtWide : '';
+  $('ticker-scope').textContent = summary ? nameOf(summary.park) : '';
+  wall.dataset.ready = 'true';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ticker.
+
+/** The last sequence shown: events at or before it are duplicates. */
+let lastSequence = null;
+/** The log's end when the page loaded: events up to it are history, later ones flash as new. */
+let loadedAt = null;
+
+function addStageChange(event) {
+  const seq = BigInt(event.sequence);
+  if (lastSequence != null && seq <= lastSequence) return;
+  lastSequence = seq;
+  wall.dataset.lastSequence = event.sequence;
+  const from = event.fromStage ? STAGES[event.fromStage] : TEXT.recorded;
+  const row = el(
+    'li',
+    { class: 'change' + (loadedAt != null && seq > loadedAt ? ' fresh' : ''), 'data-sequence': event.sequence, 'data-project': event.project.id, 'data-to': event.toStage },
+    el('span', { class: 'change-time' }, when(event.recordedAt)),
+    el('span', { class: 'change-project' }, nameOf(event.project)),
+    el(
+      'span',
+      { class: 'change-stages' },
+      el('span', { class: 'from' }, from),
+      el('span', { class: 'arrow' }, ' → '),
+      el('span', { class: 'to stage-' + event.toStage.toLowerCase() }, STAGES[event.toStage] ?? event.toStage),
+      event.kind === 'CORRECTION' ? el('span', { class: 'kind' }, ` (${TEXT.correction})`) : null,
+    ),
+  );
+  const list = $('ticker');
+  list.prepend(row);
+  while (list.children.length > TICKER_ROWS) list.lastElementChild.remove();
+  $('ticker-empty').hidden = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GraphQL over graphql-ws.
+
+const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/graphql`;
+let activeSocket = null;
+let pongTimer = null;
+
+const client = graphqlWs.createClient({
+  url: wsUrl,
+  lazy: false,
+  retryAttempts: Infinity,
+  shouldRetry: () => true,
+  // 1 s, 2 s, 4 s, then every 5 s, with jitter so a room of walls does not reconnect in step.
+  retryWait: (attempt) => new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** attempt, 5000) + Math.random() * 500)),
+  // A server that accepts the socket but never acknowledges it counts as down.
+  connectionAckWaitTimeout: 10_000,
+  // Ping every 10 s; a pong missing for 5 s means a dead link the browser has not noticed: close
+  // the socket so the client reconnects.
+  keepAlive: 10_000,
+  connectionParams: () => (token ? { authorization: `Bearer ${token}` } : {}),
+  on: {
+    connecting: () => {
+      if (wall.dataset.connection !== 'unauthorised') showConnection(retries > 0 ? 'reconnecting' : 'connecting');
+    },
+    opened: (socket) => {
+      activeSocket = socket;
+    },
+    connected: () => {
+      retries = 0;
+      showConnection('connected');
+    },
+    closed: (event) => {
+      activeSocket = null;
+      clearTimeout(pongTimer);
+      retries += 1;
+      // 4401/4403: the hub refused the credential (none, wrong or expired `#token=`).
+      showConnection(event?.code === 4401 || event?.code === 4403 ? 'unauthorised' : 'reconnecting');
+    },
+    ping: (received) => {
+      if (received) return;
+      clearTimeout(pongTimer);
+      pongTimer = setTimeout(() => {
+        if (activeSocket?.readyState === WebSocket.OPEN) activeSocket.close(4408, 'Pong timeout');
+      }, 5_000);
+    },
+    pong: (received) => {
+      if (received) clearTimeout(pongTimer);
+    },
+  },
+});
+
+let operations = {};
+
+/** GraphQL errors: a refused credential shows on the connection pill, the rest in the console. */
+function reportErrors(name, errors) {
+  const list = Array.isArray(errors) ? errors : [errors];
+  const refused = list.some((e) => ['UNAUTHENTICATED', 'FORBIDDEN'].includes(e?.extensions?.code));
+  if (refused) showConnection('unauthorised');
+  console.warn(`${name}:`, list.map((e) => e?.message ?? (e?.code ? `socket closed ${e.code} ${e.reason}` : String(e))).join('; '));
+}
+
+/** One query result (retried by the client across reconnects). */
+function query(name, variables) {
+  return new Promise((resolve, reject) => {
+    let result;
+    client.subscribe(
+      { query: operations[name], variables },
+      {
+        next: (r) => {
+          result = r;
+          if (r.errors?.length) reportErrors(name, r.errors);
+        },
+        error: (error) => {
+          reportErrors(name, error);
+          reject(error);
+        },
+        complete: () => (result?.errors?.length && !result.data ? reject(new Error(result.errors[0].message)) : resolve(result?.data)),
+      },
+    );
+  });
+}
+
+/**
+ * A subscription that outlives its stream: the client resends it on every reconnect, and when
+ * the server ends it (complete, or an error such as EVENT_BUS_LOST) it is started again after a
+ * pause. `variables` is sent as it is at each (re)send, so the ticker updates `after` in place.
+ */
+function keepSubscribed(name, variables, onData) {
+  let attempt = 0;
+  const start = () => {
+    client.subscribe(
+      { query: operations[name], variables },
+      {
+        next: (result) => {
+          attempt = 0;
+          if (result.data) {
+            if (wall.dataset.connection === 'unauthorised') showConnection('connected');
+            onData(result.data);
+          }
+          if (result.errors?.length) reportErrors(name, result.errors);
+        },
+        error: (error) => restart(error),
+        complete: () => restart(null),
+      },
+    );
+  };
+  const restart = (error) => {
+    if (error) reportErrors(name, error);
+    attempt += 1;
+    setTimeout(start, Math.min(1000 * 2 ** attempt, 15_000));
+  };
+  start();
+}
+
+/** `fn()` until it succeeds, with a growing pause between tries. */
+async function retrying(fn) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      console.warn(error);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** attempt, 15_000)));
+    }
+  }
+}
+
+function loadOperations() {
+  return retrying(async () => {
+    const res = await fetch('/wall/operations.json', { cache: 'no-cache' });
+    if (!res.ok) throw new Error(`operations.json: HTTP ${res.status}`);
+    return res.json();
+  });
+}
+
+/** The year to show: ?year=, else the latest year with targets up to the current one. */
+async function chooseYear() {
+  if (yearParam) return yearParam;
+  const thisYear = Number(new Intl.DateTimeFormat('en', { timeZone: TIME_ZONE, year: 'numeric' }).format(new Date()));
+  try {
+    const data = await query('years', {});
+    const years = data.targets.map((t) => t.year).filter((y) => y <= thisYear);
+    return years.length ? Math.max(...years) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** With ?park=: that park's funnel, re-read whenever the dashboard changes (once more if it changes mid-read). */
+let parkRefresh = null;
+let parkStale = false;
+function refreshParkFunnel(year) {
+  if (parkRefresh) {
+    parkStale = true;
+    return;
+  }
+  parkRefresh = (async () => {
+    try {
+      const yearEnd = year ? `${year}-12-31` : null;
+      const data = await query('park', { park: parkId, yearEnd });
+      parkFunnel = [...PIPELINE, 'SUSPENDED', 'CANCELLED'].map((stage) => ({
+        stage,
+        current: data[`now_${stage}`]?.totalCount ?? 0,
+        reached: data[`reached_${stage}`]?.totalCount ?? null,
+      }));
+      if (lastDashboard) renderDashboard(lastDashboard);
+    } catch (error) {
+      console.warn('park funnel:', error);
+    } finally {
+      parkRefresh = null;
+      if (parkStale) {
+        parkStale = false;
+        refreshParkFunnel(year);
+      }
+    }
+  })();
+}
+
+async function main() {
+  operations = await loadOperations();
+  const year = await chooseYear();
+
+  keepSubscribed('dashboard', { year }, (data) => {
+    renderDashboard(data.dashboardUpdated);
+    if (parkId) refreshParkFunnel(data.dashboardUpdated.year);
+  });
+
+  // Replay the last few events of the log, then go on live; `after` follows the last sequence
+  // shown, so a resubscription after a reconnect resumes exactly there.
+  const page = await retrying(async () => (await query('log-head', { window: TICKER_WINDOW + 1 })).stageEvents.pageInfo);
+  const tickerVariables = { filter: parkId ? { parkId } : null, after: page.hasPreviousPage ? page.startCursor : '0' };
+  loadedAt = BigInt(page.endCursor ?? '0');
+  keepSubscribed('stage-changes', tickerVariables, (data) => {
+    addStageChange(data.projectStageChanged);
+    if (lastSequence != null) tickerVariables.after = lastSequence.toString();
+  });
+}
+
+main().catch((error) => {
+  console.error(error);
+  wall.dataset.error = 'true';
+  $('updated').textContent = TEXT.error;
+});
