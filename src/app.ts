@@ -11,6 +11,7 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -23,6 +24,11 @@ import { schema } from './schema/index.ts';
 import { savedOperationTabs } from './explorer.ts';
 import { useWallPage } from './wall.ts';
 import { useDataExchange } from './exchange/http.ts';
+import { AuthenticationError, createAuthenticator } from './auth.ts';
+import { createMetrics, useHealthChecks, useMetrics, useSubscriptionMetrics, type HubMetrics } from './ops.ts';
+import { securityPlugins } from './security.ts';
+import { GraphQLError } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 
 export interface AppOptions {
   config: HubConfig;
@@ -59,24 +65,63 @@ export interface App {
   stop(): Promise<void>;
 }
 
-const anonymous: Viewer = { actor: 'anonymous', role: 'editor' };
+
+/** Counts stage-change events published by this server (metrics). */
+function countPublished(bus: HubPubSub, metrics: HubMetrics): HubPubSub {
+  return {
+    ...bus,
+    publish(topic, payload) {
+      if (topic === 'stageChanged') metrics.eventsPublished.inc();
+      bus.publish(topic, payload);
+    },
+  };
+}
 
 export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs = 12_000, shutdownGraceMs = 5_000, feedPollMs }: AppOptions): App {
-  const pubsub = givenPubSub ?? createHubPubSub(config, logger);
+  const metrics = createMetrics();
+  const pubsub = countPublished(givenPubSub ?? createHubPubSub(config, logger), metrics);
+  const authenticator = createAuthenticator(config.auth);
+  const queryLimits = { depth: config.limits.maxDepth, breadth: 300, complexity: config.limits.maxComplexity };
+  /** The caller of an HTTP request; a bad credential is a 401, never a 500. */
+  const authenticateHttp = async (request: Request): Promise<Viewer> => {
+    try {
+      return await authenticator.authenticate(request.headers.get('authorization'));
+    } catch (error) {
+      if (error instanceof AuthenticationError) {
+        throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+      }
+      throw error;
+    }
+  };
   const yoga = createYoga<Record<string, unknown>, HubContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     // Re-read on each GraphiQL load: the saved operations of schema/operations/ open as tabs.
-    graphiql: () => ({ title: '辽中区重点项目数据中枢 Liaozhong Hub', subscriptionsProtocol: 'GRAPHQL_SSE', defaultTabs: savedOperationTabs() }),
-    plugins: [useWallPage(), useDataExchange({ prisma: db.prisma, config, logger })],
+    // GraphiQL bundled in the page (no CDN): it works on an office network without internet.
+    renderGraphiQL,
+    graphiql: config.graphiql && (() => ({ title: '辽中区重点项目数据中枢 Liaozhong Hub', subscriptionsProtocol: 'GRAPHQL_SSE', defaultTabs: savedOperationTabs() })),
+    plugins: [
+      useHealthChecks({ db, redisPing: pubsub.kind === 'redis' ? () => pubsub.ping() : undefined }),
+      useMetrics(metrics),
+      useSubscriptionMetrics(metrics),
+      ...securityPlugins(config, schema),
+      useWallPage(),
+      useDataExchange({ prisma: db.prisma, config, logger, viewer: authenticateHttp }),
+    ],
     logging: {
       debug: (...args) => logger.debug(args),
       info: (...args) => logger.info(args),
       warn: (...args) => logger.warn(args),
       error: (...args) => logger.error(args),
     },
-    context: (): HubContext => ({ prisma: db.prisma, pubsub, viewer: anonymous, feedPollMs }),
+    // HTTP and SSE authenticate the Authorization header per request; graphql-ws authenticated
+    // once at connection_init and hands the viewer in (see onConnect below).
+    context: async (initial): Promise<HubContext> => {
+      const fromSocket = initial as { viewer?: Viewer; transport?: 'ws' };
+      const viewer = fromSocket.viewer ?? (await authenticateHttp(initial.request));
+      return { prisma: db.prisma, pubsub, viewer, feedPollMs, queryLimits, transport: fromSocket.transport ?? 'http' };
+    },
   });
 
   const server = createServer(yoga);
@@ -92,8 +137,27 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     {
       execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+      // connection_init: check the credential in connectionParams once; a bad one closes the
+      // socket with 4403, and a socket whose token expires is closed with 4401 then.
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        try {
+          const viewer = await authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined);
+          (ctx.extra as { viewer?: Viewer }).viewer = viewer;
+          if (viewer.expiresAt) {
+            const timer = setTimeout(() => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'), Math.max(0, viewer.expiresAt - Date.now()));
+            ctx.extra.socket.once('close', () => clearTimeout(timer));
+          }
+          return true;
+        } catch (error) {
+          if (error instanceof AuthenticationError) return false;
+          throw error;
+        }
+      },
       onSubscribe: async (ctx, _id, params) => {
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          viewer: (ctx.extra as { viewer?: Viewer }).viewer,
+          transport: 'ws',
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,

@@ -3,6 +3,7 @@
  * data that is missing, and serves /graphql until SIGINT or SIGTERM.
  */
 import { buildApp } from './app.ts';
+import { ensureLocalEditorKey } from './auth.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/index.ts';
 import { createLogger } from './logger.ts';
@@ -28,6 +29,15 @@ async function main(): Promise<void> {
     const created = await seedDistrict(db.prisma);
     const total = Object.values(created).reduce((a: number, b) => a + (typeof b === 'number' ? b : 0), 0);
     if (total) logger.info({ created }, 'seeded the district report data');
+  }
+  // Embedded and nothing configured: an editor key in the data folder keeps writes easy to try.
+  const local = ensureLocalEditorKey(config);
+  if (local) {
+    config.auth.apiKeys.push({ role: 'editor', key: local.key });
+    logger.info(
+      `${local.created ? 'created' : 'using'} the local editor key in ${local.file}; to write from GraphiQL, ` +
+        'add the header {"Authorization": "Bearer <the key in that file>"} (reads need no key)',
+    );
   }
   const app = buildApp({ config, db, logger });
   const url = await app.start();

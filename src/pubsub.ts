@@ -24,10 +24,10 @@ export interface StageChangedEvent {
 
 /**
  * Published after any other committed write that a dashboard shows: a project's details, a
- * funding award, a reported figure, a logistics observation, a park snapshot.
+ * funding award, a reported figure, a target, a logistics observation, a park snapshot.
  */
 export interface DataChangedEvent {
-  domain: 'project' | 'funding' | 'figure' | 'logistics' | 'park';
+  domain: 'project' | 'funding' | 'figure' | 'target' | 'logistics' | 'park';
   /** The year the change counts for, when it belongs to one year (dashboards skip other years). */
   year?: number | null;
 }
@@ -73,6 +73,8 @@ export interface HubPubSub {
   listenerCount(topic: HubTopic): number;
   /** Resolves once the bus delivers events (at once in memory; Redis subscribed on Redis). */
   ready(): Promise<void>;
+  /** Checks the bus is connected now (readiness probe): rejects when Redis is unreachable. */
+  ping(): Promise<void>;
   /** Ends every listener and closes the Redis connections. */
   close(): Promise<void>;
 }
@@ -133,6 +135,9 @@ export function createMemoryPubSub(): HubPubSub {
     subscribe: (topic) => repeaterOver(bus, topic),
     listenerCount: (topic) => local.count(topic),
     ready: () => Promise.resolve(),
+    async ping() {
+      if (closed) throw new PubSubLostError('the event bus is closed');
+    },
     async close() {
       closed = true;
       local.loseAll(new PubSubLostError('the event bus is closed'));
@@ -219,6 +224,10 @@ export function createRedisPubSub(url: string, logger: Logger, options: RedisPub
     },
     subscribe: (topic) => repeaterOver(bus, topic),
     listenerCount: (topic) => local.count(topic),
+    async ping() {
+      if (!healthy) throw new PubSubLostError(closed ? 'the event bus is closed' : 'the event bus is not connected to Redis');
+      await publishClient.ping();
+    },
     ready() {
       if (healthy) return Promise.resolve();
       if (closed) return Promise.reject(new PubSubLostError('the event bus is closed'));

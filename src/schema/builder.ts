@@ -46,6 +46,8 @@ export const builder = new SchemaBuilder<{
       ),
   },
   scopeAuth: {
+    // Check a subscription's scopes when it starts, not only when its first event resolves.
+    authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       viewer: roleAtLeast(ctx.viewer.role, 'viewer'),
       editor: roleAtLeast(ctx.viewer.role, 'editor'),

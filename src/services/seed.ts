@@ -10,6 +10,7 @@
  * `createMany` per model for what is missing. On PostgreSQL a transaction-scoped advisory lock
  * serialises servers that start together, so they never race to insert the same codes.
  */
+import { lockStageLog } from './stage-log.ts';
 import {
   liaozhong2025,
   type IsoDate,
@@ -424,6 +425,9 @@ export async function seedDistrict(prisma: PrismaClient, data: SeedData = liaozh
       // connection, so there it is a no-op in effect.
       // 72707370: the seed's lock key (the migrations lock on 72707369).
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(72707370)`;
+      // New projects get INITIAL stage events: take the log's lock too, so their sequences stay
+      // commit-ordered beside live stage changes on other servers.
+      await lockStageLog(tx);
       return seedInTransaction(tx, data);
     },
     { maxWait: 30_000, timeout: 120_000 },

@@ -4,6 +4,9 @@
  */
 import { buildApp, type App, type AppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
+import { testApiKeysEnv, withDefaultAuth } from './auth.ts';
+
+export { withDefaultAuth };
 import type { Database } from '../../src/db/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { HubPubSub } from '../../src/pubsub.ts';
@@ -40,7 +43,8 @@ export interface TestHubOptions {
 export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> {
   const db = opts.db ?? (await openTestDatabase(opts.engine ?? 'pglite'));
   if (opts.seed !== false && !opts.db) await seedDistrict(db.prisma);
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.env });
+  // Keys for each role; requests default to the admin key (pass `authorization: ''` for none).
+  const config = loadConfig({ LOG_LEVEL: 'silent', HUB_API_KEYS: testApiKeysEnv, HUB_RATE_LIMIT_WRITES: '1000000', ...opts.env });
   const app = buildApp({ config, db, logger: createLogger('silent'), pubsub: opts.pubsub, ...opts.app });
   const url = await app.start(opts.port ?? 0, '127.0.0.1');
   return {
@@ -50,7 +54,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
     async gql(query, variables, headers) {
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+        headers: withDefaultAuth({ 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers }),
         body: JSON.stringify({ query, variables }),
       });
       return (await res.json()) as GraphQLResponse<any>;

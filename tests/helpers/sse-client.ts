@@ -2,6 +2,7 @@
  * A minimal SSE subscription client for tests: POST /graphql with `Accept: text/event-stream`,
  * parse `event:` / `data:` lines, count keep-alive comments.
  */
+import { withDefaultAuth } from './auth.ts';
 import { SubscriptionRecorder, type TestSubscription } from './subscription.ts';
 
 export interface SseSubscription<T> extends TestSubscription<T> {
@@ -20,7 +21,7 @@ export async function subscribeSse<T = Record<string, any>>(
   const abort = new AbortController();
   const res = await fetch(httpUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers },
+    headers: withDefaultAuth({ 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers }),
     body: JSON.stringify({ query, variables }),
     signal: abort.signal,
   });

@@ -3,6 +3,7 @@
  * subscription, so disposing one is a real disconnect.
  */
 import { createClient, type Client } from 'graphql-ws';
+import { bearer } from './auth.ts';
 import WebSocket from 'ws';
 import { SubscriptionRecorder, type TestSubscription } from './subscription.ts';
 
@@ -33,7 +34,8 @@ export async function subscribeWs<T = Record<string, any>>(
   const client = createClient({
     url: wsUrl(httpUrl),
     webSocketImpl: WebSocket,
-    connectionParams: options.connectionParams,
+    // The admin key unless the test passes its own connectionParams (`{}` for none).
+    connectionParams: options.connectionParams ?? { authorization: bearer('admin') },
     retryAttempts: 0,
     lazy: false,
     on: {
