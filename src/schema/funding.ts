@@ -1,7 +1,12 @@
-/** Funding won by the district: awards by source level and instrument, and totals per level and year. */
+/**
+ * Funding won by the district: awards by source level and instrument, totals per level and year,
+ * and the editor's write `recordFundingAward` (rules in src/services/funding.ts).
+ */
 import type { Prisma } from '../generated/prisma/client.ts';
-import { fundingTotals, type FundingTotal } from '../services/funding.ts';
+import { decodeOptionalNodeId } from '../services/errors.ts';
+import { fundingTotals, recordFundingAward, type FundingTotal } from '../services/funding.ts';
 import { builder } from './builder.ts';
+import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { FundingInstrumentEnum, FundingSourceLevelEnum } from './enums.ts';
 import { paging } from './paging.ts';
 import { ProjectRef } from './project.ts';
@@ -125,5 +130,66 @@ builder.queryFields((t) => ({
       'Deliberately no grand total: levels may overlap (see `mayOverlap`).',
     args: { year: t.arg.int({ description: '年度 / Only this year; all years when omitted.' }) },
     resolve: (_parent, args, ctx) => fundingTotals(ctx.prisma, { year: args.year }),
+  }),
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Writes: recordFundingAward.
+
+export const RecordFundingAwardInput = builder.inputType('RecordFundingAwardInput', {
+  description:
+    '记录资金 / A single funding award (not a district-wide total). Strings are trimmed; the amount is CNY, more than 0, ' +
+    'at most 1e16, at most 2 decimals.',
+  fields: (t) => ({
+    code: t.string({
+      description: '代码 / Unique code: 2–80 letters, digits, ".", "_" or "-". Generated (lz-<year>-award-…) when omitted.',
+    }),
+    sourceLevel: t.field({ type: FundingSourceLevelEnum, required: true, description: '来源层级 / Central, provincial, policy bank...' }),
+    instrument: t.field({
+      type: FundingInstrumentEnum,
+      defaultValue: 'UNSPECIFIED',
+      description: '资金形式 / Grant, loan... (default UNSPECIFIED: the source does not say).',
+    }),
+    programme: t.string({ description: '项目/专项 / Programme, in Chinese; at most 200 characters.' }),
+    programmeEn: t.string({ description: '专项英文 / Programme, in English; at most 200 characters.' }),
+    amount: t.field({ type: 'Decimal', required: true, description: '金额 / Amount, CNY yuan: more than 0, at most 1e16, at most 2 decimals.' }),
+    year: t.int({ required: true, description: '年度 / Year the award counts for, 2000–2100 (may differ from the award date\'s year).' }),
+    awardedOn: t.field({ type: 'Date', required: true, description: '获批日期 / The day it was awarded; not in the future (Liaozhong time).' }),
+    projectId: t.id({ description: '项目 / Global id of the project funded, when the award is for one.' }),
+    note: t.string({ description: '备注 / Note; at most 4000 characters.' }),
+  }),
+});
+
+export const RecordFundingAwardSuccess = builder.objectRef<{ awardId: number }>('RecordFundingAwardSuccess').implement({
+  description: '记录成功 / The award was recorded; the year\'s funding totals and dashboards include it now.',
+  fields: (t) => ({
+    award: t.prismaField({
+      type: 'FundingAward',
+      description: '资金 / The award as stored.',
+      resolve: (query, payload, _args, ctx) => ctx.prisma.fundingAward.findUniqueOrThrow({ ...query, where: { id: payload.awardId } }),
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  recordFundingAward: t.field({
+    type: RecordFundingAwardSuccess,
+    description:
+      '记录资金 / Record a single funding award. It joins its level\'s breakdown (`FundingTotal.awardedAmount`); a total the ' +
+      'report gave stays the amount shown. `dashboardUpdated` subscribers of its year hear the change.',
+    args: { input: t.arg({ type: RecordFundingAwardInput, required: true, description: '资金 / The award.' }) },
+    errors: {
+      types: [ValidationError, NotFoundError, ConflictError],
+      directResult: true,
+      union: { name: 'RecordFundingAwardResult', description: '记录结果 / The recorded award, or a typed error (nothing written).' },
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const award = await recordFundingAward(
+        ctx,
+        { ...input, projectId: decodeOptionalNodeId(input.projectId, 'Project') },
+        ctx.viewer.actor,
+      );
+      return { awardId: award.id };
+    },
   }),
 }));

@@ -1,6 +1,12 @@
-/** Logistics channels (China-Russia freight train, TIR) and their dated observations. */
+/**
+ * Logistics channels (China-Russia freight train, TIR), their dated observations, and the
+ * editor's write `recordLogisticsObservation` (rules in src/services/logistics.ts).
+ */
+import { decodeNodeId } from '../services/errors.ts';
+import { NATIONAL_RANK_MAX, recordLogisticsObservation, TEXT_VALUE_MAX_LENGTH } from '../services/logistics.ts';
 import { builder } from './builder.ts';
 import { ChannelKindEnum } from './enums.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 
 export const LogisticsObservationRef = builder.prismaNode('LogisticsObservation', {
@@ -73,5 +79,70 @@ builder.queryFields((t) => ({
     type: ['LogisticsChannel'],
     description: '物流通道 / The logistics channels (两通道), by id.',
     resolve: (query, _parent, _args, ctx) => ctx.prisma.logisticsChannel.findMany({ ...query, orderBy: { id: 'asc' } }),
+  }),
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Writes: recordLogisticsObservation.
+
+export const RecordLogisticsObservationInput = builder.inputType('RecordLogisticsObservationInput', {
+  description:
+    '记录物流观测 / A dated observation of a channel: a metric with a number, a text or both. Strings are trimmed. ' +
+    'Recording a metric again for the same period corrects it (the later record wins).',
+  fields: (t) => ({
+    channelId: t.id({ required: true, description: '通道 / Global id of the logistics channel.' }),
+    metric: t.string({
+      required: true,
+      description: '指标 / What is measured, lower_snake_case, at most 64 characters, e.g. dispatches, service_status.',
+    }),
+    value: t.field({ type: 'Decimal', description: '数值 / The number: not negative, below 1e16, at most 4 decimals.' }),
+    textValue: t.string({
+      description: `文字值 / The value as text, e.g. 开通运行; at most ${TEXT_VALUE_MAX_LENGTH} characters. Give value, textValue or both.`,
+    }),
+    unit: t.string({ description: '单位 / Unit, e.g. vehicle trips; at most 64 characters.' }),
+    periodStart: t.field({ type: 'Date', description: '期间起 / First day of the period, at most periodEnd; omit for a point in time.' }),
+    periodEnd: t.field({
+      type: 'Date',
+      required: true,
+      description: '期间止 / Last day of the period (as-of); not in the future; the first day of its month/quarter/year when periodPrecision says so.',
+    }),
+    periodPrecision: t.field({ type: DatePrecisionEnum, defaultValue: 'DAY', description: '日期精度 / How exact periodEnd is (default DAY).' }),
+    nationalRank: t.int({ description: `全国排名 / National rank: 1 (first) to ${NATIONAL_RANK_MAX}.` }),
+    note: t.string({ description: '备注 / Note; at most 4000 characters.' }),
+  }),
+});
+
+export const RecordLogisticsObservationSuccess = builder.objectRef<{ observationId: number }>('RecordLogisticsObservationSuccess').implement({
+  description: '记录成功 / The observation was recorded; channel series and dashboards include it now.',
+  fields: (t) => ({
+    observation: t.prismaField({
+      type: 'LogisticsObservation',
+      description: '物流观测 / The observation as stored.',
+      resolve: (query, payload, _args, ctx) =>
+        ctx.prisma.logisticsObservation.findUniqueOrThrow({ ...query, where: { id: payload.observationId } }),
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  recordLogisticsObservation: t.field({
+    type: RecordLogisticsObservationSuccess,
+    description:
+      '记录物流观测 / Record an observation of a logistics channel (dispatches, a national rank, a service status). ' +
+      '`dashboardUpdated` subscribers hear the change.',
+    args: { input: t.arg({ type: RecordLogisticsObservationInput, required: true, description: '观测 / The observation.' }) },
+    errors: {
+      types: [ValidationError, NotFoundError],
+      directResult: true,
+      union: { name: 'RecordLogisticsObservationResult', description: '记录结果 / The recorded observation, or a typed error (nothing written).' },
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const observation = await recordLogisticsObservation(
+        ctx,
+        { ...input, channelId: decodeNodeId(String(input.channelId), 'LogisticsChannel', 'logistics channel') },
+        ctx.viewer.actor,
+      );
+      return { observationId: observation.id };
+    },
   }),
 }));

@@ -1,7 +1,13 @@
-/** Parks and facilities of 一区三园两通道, with their dated snapshots. */
+/**
+ * Parks and facilities of 一区三园两通道, their dated snapshots, and the editor's write
+ * `recordParkSnapshot` (rules in src/services/parks.ts).
+ */
+import { decodeOptionalNodeId } from '../services/errors.ts';
+import { recordParkSnapshot } from '../services/parks.ts';
 import { builder } from './builder.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 import { FacilityStatusEnum, ParkKindEnum } from './enums.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
 import { paging } from './paging.ts';
 import { ProjectConnection } from './project.ts';
 
@@ -99,5 +105,66 @@ builder.queryFields((t) => ({
     type: ['Facility'],
     description: '设施列表 / All facilities and phases, including those not in a park.',
     resolve: (query, _parent, _args, ctx) => ctx.prisma.facility.findMany({ ...query, orderBy: { id: 'asc' } }),
+  }),
+}));
+
+// ---------------------------------------------------------------------------------------------
+// Writes: recordParkSnapshot.
+
+export const RecordParkSnapshotInput = builder.inputType('RecordParkSnapshotInput', {
+  description:
+    '记录园区快照 / A dated observation of exactly one park or one facility. It must record something: a status, a status ' +
+    'note, a floor area or an enterprise count. Strings are trimmed.',
+  fields: (t) => ({
+    parkId: t.id({ description: '园区 / Global id of the park observed; give this or facilityId, not both.' }),
+    facilityId: t.id({ description: '设施 / Global id of the facility observed; give this or parkId, not both.' }),
+    asOf: t.field({
+      type: 'Date',
+      required: true,
+      description: '截至 / As-of day; not in the future; the first day of its month/quarter/year when asOfPrecision says so.',
+    }),
+    asOfPrecision: t.field({ type: DatePrecisionEnum, defaultValue: 'DAY', description: '日期精度 / How exact asOf is (default DAY).' }),
+    status: t.field({ type: FacilityStatusEnum, description: '状态 / Status.' }),
+    statusNote: t.string({ description: '状态说明 / Status as reported, e.g. 完成合围; at most 200 characters.' }),
+    floorAreaM2: t.field({ type: 'Decimal', description: '建筑面积 / Floor area in m²: not negative, at most 2 decimals.' }),
+    enterprisesRegistered: t.int({ description: '注册企业 / Enterprises registered (newly, as reported); not negative.' }),
+    enterprisesSigned: t.int({ description: '签约入园企业 / Enterprises signed to enter; not negative.' }),
+    note: t.string({ description: '备注 / Note; at most 4000 characters.' }),
+  }),
+});
+
+export const RecordParkSnapshotSuccess = builder.objectRef<{ snapshotId: number }>('RecordParkSnapshotSuccess').implement({
+  description: '记录成功 / The snapshot was recorded; it is the park\'s or facility\'s latest when its asOf is the latest.',
+  fields: (t) => ({
+    snapshot: t.prismaField({
+      type: 'ParkSnapshot',
+      description: '园区快照 / The snapshot as stored.',
+      resolve: (query, payload, _args, ctx) => ctx.prisma.parkSnapshot.findUniqueOrThrow({ ...query, where: { id: payload.snapshotId } }),
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  recordParkSnapshot: t.field({
+    type: RecordParkSnapshotSuccess,
+    description: '记录园区快照 / Record a snapshot of a park or a facility. `dashboardUpdated` subscribers hear the change.',
+    args: { input: t.arg({ type: RecordParkSnapshotInput, required: true, description: '快照 / The snapshot.' }) },
+    errors: {
+      types: [ValidationError, NotFoundError],
+      directResult: true,
+      union: { name: 'RecordParkSnapshotResult', description: '记录结果 / The recorded snapshot, or a typed error (nothing written).' },
+    },
+    resolve: async (_root, { input }, ctx) => {
+      const snapshot = await recordParkSnapshot(
+        ctx,
+        {
+          ...input,
+          parkId: decodeOptionalNodeId(input.parkId, 'Park'),
+          facilityId: decodeOptionalNodeId(input.facilityId, 'Facility'),
+        },
+        ctx.viewer.actor,
+      );
+      return { snapshotId: snapshot.id };
+    },
   }),
 }));

@@ -1,6 +1,6 @@
 /** Projects: the pipeline's rows, their filters and ordering. */
 import type { Prisma, ProjectStage } from '../generated/prisma/client.ts';
-import { decodeNodeId } from '../services/errors.ts';
+import { decodeNodeId, decodeOptionalNodeId } from '../services/errors.ts';
 import { projectWhere } from '../services/project-filter.ts';
 import { createProject, updateProject } from '../services/projects.ts';
 import { PIPELINE } from '../services/stages.ts';
@@ -324,11 +324,6 @@ const projectPayloadFields = (name: string, description: string) =>
 const CreateProjectSuccess = projectPayloadFields('CreateProjectSuccess', '新建成功 / The project was created with its INITIAL stage event.');
 const UpdateProjectSuccess = projectPayloadFields('UpdateProjectSuccess', '修改成功 / The project was changed.');
 
-/** Global id → row id; null/undefined pass through (clear / keep). */
-function optionalId(value: string | number | null | undefined, typename: string): number | null | undefined {
-  return value == null ? value : decodeNodeId(String(value), typename);
-}
-
 const projectWriteErrors = [ValidationError, NotFoundError, ConflictError];
 
 builder.mutationFields((t) => ({
@@ -346,8 +341,8 @@ builder.mutationFields((t) => ({
         ctx,
         {
           ...input,
-          sectorId: optionalId(input.sectorId, 'Sector'),
-          parkId: optionalId(input.parkId, 'Park'),
+          sectorId: decodeOptionalNodeId(input.sectorId, 'Sector'),
+          parkId: decodeOptionalNodeId(input.parkId, 'Park'),
         },
         ctx.viewer.actor,
       );
@@ -368,7 +363,7 @@ builder.mutationFields((t) => ({
       const project = await updateProject(
         ctx,
         decodeNodeId(String(id), 'Project'),
-        { ...fields, sectorId: optionalId(sectorId, 'Sector'), parkId: optionalId(parkId, 'Park') },
+        { ...fields, sectorId: decodeOptionalNodeId(sectorId, 'Sector'), parkId: decodeOptionalNodeId(parkId, 'Park') },
         ctx.viewer.actor,
       );
       return { projectId: project.id };

@@ -84,3 +84,8 @@ export function decodeNodeId(globalId: string, typename: string, what = typename
   }
   return key;
 }
+
+/** `decodeNodeId` for an optional id: null and undefined pass through (clear / keep). */
+export function decodeOptionalNodeId(globalId: string | number | null | undefined, typename: string, what = typename): number | null | undefined {
+  return globalId == null ? globalId : decodeNodeId(String(globalId), typename, what);
+}

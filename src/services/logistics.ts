@@ -1,9 +1,11 @@
 /**
  * Logistics highlights: each channel's latest observation of every metric, and its latest
  * national rank. "Latest" is picked in the database (DISTINCT ON), so a long time series is
- * never loaded to find its last point.
+ * never loaded to find its last point. And the editor's write: `recordLogisticsObservation`.
  */
-import { Prisma, type LogisticsChannel, type LogisticsObservation, type PrismaClient } from '../generated/prisma/client.ts';
+import { Prisma, type DatePrecision, type LogisticsChannel, type LogisticsObservation, type PrismaClient } from '../generated/prisma/client.ts';
+import { NotFoundError } from './errors.ts';
+import { InputChecks, SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH, type WriteDeps } from './input-checks.ts';
 
 type Client = PrismaClient | Prisma.TransactionClient;
 
@@ -50,4 +52,79 @@ export async function channelHighlights(prisma: Client, options: { until?: Date 
       latestNationalRank: own.find((r) => rankedIds.has(r.id)) ?? null,
     };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+
+/** Longest textual value (e.g. the assembly centre's description). */
+export const TEXT_VALUE_MAX_LENGTH = 1000;
+/** National ranks go from 1 (first) to this. */
+export const NATIONAL_RANK_MAX = 10_000;
+
+/** One observation as an editor records it. Strings are trimmed; blank optional ones mean none. */
+export interface RecordLogisticsObservationInput {
+  /** The channel observed (a row id). */
+  channelId: number;
+  /** What is measured: lower_snake_case, at most 64 characters, e.g. `dispatches`. */
+  metric: string;
+  /** The value, when a number: not negative, below 1e16, at most 4 decimals. */
+  value?: Prisma.Decimal | null;
+  /** The value as text (e.g. 开通运行); at least one of `value` and `textValue` is required. */
+  textValue?: string | null;
+  unit?: string | null;
+  /** First day of the period, at most `periodEnd`; none for a point in time. */
+  periodStart?: Date | null;
+  /** Last day of the period (the as-of day): not in the future, aligned to `periodPrecision`. */
+  periodEnd: Date;
+  /** How exact `periodEnd` is. @default 'DAY' */
+  periodPrecision?: DatePrecision | null;
+  /** National rank, 1 = first. */
+  nationalRank?: number | null;
+  note?: string | null;
+}
+
+/**
+ * Records a logistics observation: checks everything first, writes it, then publishes
+ * `dataChanged { domain: 'logistics', year: null }`. A dashboard shows each channel's latest
+ * observation on or before its year's end, so an observation can change the dashboards of its
+ * year and of every later year: no single year to name. Recording a metric again for the same
+ * period is how a figure is corrected (the later record wins). Throws ValidationError or
+ * NotFoundError (unknown channel), having written nothing.
+ */
+export async function recordLogisticsObservation(
+  deps: WriteDeps,
+  input: RecordLogisticsObservationInput,
+  actor: string,
+): Promise<LogisticsObservation> {
+  const check = new InputChecks(deps.now?.());
+  const periodPrecision = input.periodPrecision ?? 'DAY';
+  const data = {
+    metric: check.snakeCase('metric', input.metric),
+    value: check.measure('value', input.value) ?? null,
+    textValue: check.text('textValue', input.textValue, TEXT_VALUE_MAX_LENGTH) ?? null,
+    unit: check.text('unit', input.unit, SHORT_TEXT_MAX_LENGTH) ?? null,
+    periodStart: check.date('periodStart', input.periodStart) ?? null,
+    periodEnd: check.date('periodEnd', input.periodEnd, { notFuture: true, precision: periodPrecision, precisionField: 'periodPrecision' }),
+    periodPrecision,
+    nationalRank: check.int('nationalRank', input.nationalRank, 1, NATIONAL_RANK_MAX) ?? null,
+    note: check.text('note', input.note, TEXT_MAX_LENGTH) ?? null,
+  };
+  if (data.value === null && data.textValue === null) {
+    check.problem('value', 'Give the observation a value, a textValue or both');
+  }
+  if (data.periodEnd == null) check.problem('periodEnd', 'periodEnd is required');
+  else if (data.periodStart && data.periodStart.getTime() > data.periodEnd.getTime()) {
+    check.problem('periodStart', `periodStart ${data.periodStart.toISOString().slice(0, 10)} is after periodEnd ${data.periodEnd.toISOString().slice(0, 10)}`);
+  }
+  check.throwIfInvalid();
+
+  const observation = await deps.prisma.$transaction(async (tx) => {
+    if (!(await tx.logisticsChannel.findUnique({ where: { id: input.channelId }, select: { id: true } }))) {
+      throw NotFoundError.node('LogisticsChannel', input.channelId, 'Logistics channel');
+    }
+    return tx.logisticsObservation.create({ data: { ...data, periodEnd: data.periodEnd!, channelId: input.channelId, recordedBy: actor } });
+  });
+  deps.pubsub?.publish('dataChanged', { domain: 'logistics', year: null });
+  return observation;
 }

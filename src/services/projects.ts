@@ -7,23 +7,20 @@ import {
   Prisma,
   StageEventKind,
   type DatePrecision,
-  type PrismaClient,
   type Project,
   type ProjectStage,
   type ProjectStageEvent,
 } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../pubsub.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
-import { NOTE_MAX_LENGTH, normalizeNote, publishStageChanged } from './stage-change.ts';
+import { AMOUNT_MAX, checkAmount, checkText, NAME_MAX_LENGTH, TEXT_MAX_LENGTH, type WriteDeps } from './input-checks.ts';
+import { checkStageChange, NOTE_MAX_LENGTH, normalizeNote, publishStageChanged } from './stage-change.ts';
 import { districtToday, LOG_TRANSACTION_OPTIONS, lockStageLog } from './stage-log.ts';
 import { isPipelineStage } from './stages.ts';
 
 /** Project codes: letters, digits, `.`, `_`, `-`; 2 to 40 characters, e.g. `LZ-2025-001`. */
 export const PROJECT_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$/;
-export const NAME_MAX_LENGTH = 200;
-export const TEXT_MAX_LENGTH = 4000;
-/** Largest amount accepted, in yuan (1e16: ten thousand trillion, far above any project). */
-export const AMOUNT_MAX = new Prisma.Decimal('1e16');
+export { AMOUNT_MAX, NAME_MAX_LENGTH, TEXT_MAX_LENGTH };
 
 /** Money fields and the columns they go to (NUMERIC(20,2): cents). */
 const AMOUNT_FIELDS = ['plannedInvestment', 'completedInvestment', 'expectedOutputValue'] as const;
@@ -55,43 +52,20 @@ export type CreateProjectInput = Pick<ProjectFields, 'code' | 'name'> &
 /** Fields to change: absent (undefined) keeps, null clears (not for `code` and `name`). */
 export type UpdateProjectPatch = { [K in keyof ProjectFields]?: ProjectFields[K] | null };
 
-export interface ProjectWriteDeps {
-  prisma: PrismaClient;
-  pubsub?: Pick<HubPubSub, 'publish'>;
-  now?: () => Date;
-}
+export type ProjectWriteDeps = WriteDeps;
 
 type Problems = FieldProblem[];
-
-function text(problems: Problems, field: string, value: string | null | undefined, max: number, required: boolean): string | null | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value?.trim() ?? '';
-  if (!trimmed) {
-    if (required) problems.push({ path: ['input', field], message: `${field} must not be empty` });
-    return null;
-  }
-  if (trimmed.length > max) problems.push({ path: ['input', field], message: `${field} is longer than ${max} characters` });
-  return trimmed;
-}
-
-function amount(problems: Problems, field: string, value: Prisma.Decimal | null | undefined): Prisma.Decimal | null | undefined {
-  if (value == null) return value;
-  if (value.isNegative()) problems.push({ path: ['input', field], message: `${field} must not be negative` });
-  else if (value.greaterThan(AMOUNT_MAX)) problems.push({ path: ['input', field], message: `${field} is above ${AMOUNT_MAX.toFixed()}` });
-  else if (value.decimalPlaces() > 2) problems.push({ path: ['input', field], message: `${field} has more than 2 decimals (amounts are in yuan and fen)` });
-  return value;
-}
 
 /** Checks and normalises the editable fields present in `input`; returns what to write. */
 function checkFields(input: Partial<Record<keyof ProjectFields, unknown>>, problems: Problems, creating: boolean): Prisma.ProjectUncheckedUpdateInput {
   const data: Prisma.ProjectUncheckedUpdateInput = {};
   const str = (k: keyof ProjectFields) => input[k] as string | null | undefined;
-  const code = text(problems, 'code', str('code'), 40, creating || str('code') !== undefined);
+  const code = checkText(problems, 'code', str('code'), 40, creating || str('code') !== undefined);
   if (code && !PROJECT_CODE_PATTERN.test(code)) {
     problems.push({ path: ['input', 'code'], message: 'code must be 2 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit' });
   }
   if (code !== undefined && code !== null) data.code = code;
-  const name = text(problems, 'name', str('name'), NAME_MAX_LENGTH, creating || str('name') !== undefined);
+  const name = checkText(problems, 'name', str('name'), NAME_MAX_LENGTH, creating || str('name') !== undefined);
   if (name !== undefined && name !== null) data.name = name;
   const optional: [keyof ProjectFields, number][] = [
     ['nameEn', NAME_MAX_LENGTH],
@@ -100,11 +74,11 @@ function checkFields(input: Partial<Record<keyof ProjectFields, unknown>>, probl
     ['notes', TEXT_MAX_LENGTH],
   ];
   for (const [field, max] of optional) {
-    const value = text(problems, field, str(field), max, false);
+    const value = checkText(problems, field, str(field), max, false);
     if (value !== undefined) (data as Record<string, unknown>)[field] = value;
   }
   for (const field of AMOUNT_FIELDS) {
-    const value = amount(problems, field, input[field] as Prisma.Decimal | null | undefined);
+    const value = checkAmount(problems, field, input[field] as Prisma.Decimal | null | undefined);
     if (value !== undefined) data[field] = value;
   }
   if (input.sectorId !== undefined) data.sectorId = input.sectorId as number | null;
@@ -232,6 +206,119 @@ export async function createProjectInTransaction(
     });
     const stamped = await tx.project.update({ where: { id: project.id }, data: { stageChangedAt: event.recordedAt } });
     return { project: stamped, event };
+  } catch (error) {
+    throw asConflict(error);
+  }
+}
+
+/** A stage change that follows a new project's INITIAL event in `createProjectsInTransaction`. */
+export interface StageStep {
+  toStage: ProjectStage;
+  /** @default today in the district */
+  occurredOn?: Date | null;
+  /** @default 'DAY' */
+  occurredPrecision?: DatePrecision | null;
+  note?: string | null;
+}
+
+/** A typed error about one input of a batch: `index` says which, `error` is the typed error. */
+export class BatchInputError extends Error {
+  override name = 'BatchInputError';
+  constructor(
+    readonly index: number,
+    readonly error: Error,
+  ) {
+    super(error.message);
+  }
+}
+
+/**
+ * Creates many projects, each with its INITIAL event followed by the stage changes of its
+ * `history`: what `createProject` and then `changeProjectStage` for each step would write, after
+ * the same checks (`checkCreate`, references, uniqueness, `checkStageChange`), input by input so
+ * the first bad input is the one reported, but in set-based statements: one look-up of
+ * references, one of clashing codes and names, one insert of projects (at their final stage) and
+ * one of events. All events of a call share one recordedAt, which is each project's
+ * stageChangedAt. For bulk imports: the caller holds the log's lock and, after its commit,
+ * publishes `stageChanged` for each event. Throws BatchInputError.
+ */
+export async function createProjectsInTransaction(
+  tx: Tx,
+  inputs: readonly (CreateProjectInput & { history?: readonly StageStep[] })[],
+  actor: string,
+  now: Date = new Date(),
+): Promise<{ projects: Project[]; events: number }> {
+  if (!inputs.length) return { projects: [], events: 0 };
+  const today = districtToday(now);
+  const checked = inputs.map((input) => {
+    try {
+      return checkCreate(input, now);
+    } catch (error) {
+      return error as Error;
+    }
+  });
+  const valid = checked.filter((c): c is Exclude<typeof c, Error> => !(c instanceof Error));
+  const ids = (key: 'sectorId' | 'parkId') => [...new Set(valid.flatMap((c) => (typeof c.data[key] === 'number' ? [c.data[key] as number] : [])))];
+  const [sectors, parks, clashes] = await Promise.all([
+    tx.sector.findMany({ where: { id: { in: ids('sectorId') } }, select: { id: true } }),
+    tx.park.findMany({ where: { id: { in: ids('parkId') } }, select: { id: true } }),
+    tx.project.findMany({
+      where: { OR: [{ code: { in: valid.map((c) => c.data.code as string) } }, { name: { in: valid.map((c) => c.data.name as string) } }] },
+      select: { code: true, name: true },
+    }),
+  ]);
+  const sectorIds = new Set(sectors.map((x) => x.id));
+  const parkIds = new Set(parks.map((x) => x.id));
+  const codes = new Set(clashes.map((x) => x.code));
+  const names = new Set(clashes.map((x) => x.name));
+
+  const rows: { data: Prisma.ProjectCreateManyInput; events: Omit<Prisma.ProjectStageEventCreateManyInput, 'projectId'>[] }[] = [];
+  checked.forEach((c, index) => {
+    try {
+      if (c instanceof Error) throw c;
+      const { data, stage, occurredOn, note } = c;
+      if (typeof data.sectorId === 'number' && !sectorIds.has(data.sectorId)) throw NotFoundError.node('Sector', data.sectorId, 'Sector');
+      if (typeof data.parkId === 'number' && !parkIds.has(data.parkId)) throw NotFoundError.node('Park', data.parkId, 'Park');
+      const code = data.code as string;
+      const name = data.name as string;
+      if (codes.has(code)) throw new ConflictError(`Another project already has the code ${code}`);
+      if (names.has(name)) throw new ConflictError(`Another project already has the name ${name}`);
+      codes.add(code);
+      names.add(name);
+      const input = inputs[index]!;
+      const events: Omit<Prisma.ProjectStageEventCreateManyInput, 'projectId'>[] = [
+        { kind: StageEventKind.INITIAL, fromStage: null, toStage: stage, occurredOn, occurredPrecision: input.stageOccurredPrecision ?? 'DAY', actor, note },
+      ];
+      let state = { stage, stageBeforeSuspension: null as ProjectStage | null, lastOccurredOn: occurredOn };
+      for (const step of input.history ?? []) {
+        const change = checkStageChange(state, step, today);
+        events.push({
+          kind: change.plan.kind,
+          fromStage: state.stage,
+          toStage: step.toStage,
+          occurredOn: change.occurredOn,
+          occurredPrecision: step.occurredPrecision ?? 'DAY',
+          actor,
+          note: change.note,
+        });
+        state = { stage: step.toStage, stageBeforeSuspension: change.plan.stageBeforeSuspension, lastOccurredOn: change.occurredOn };
+      }
+      rows.push({
+        data: { ...(data as Prisma.ProjectCreateManyInput), code, name, stage: state.stage, stageBeforeSuspension: state.stageBeforeSuspension, createdBy: actor, updatedBy: actor },
+        events,
+      });
+    } catch (error) {
+      throw new BatchInputError(index, error as Error);
+    }
+  });
+
+  const recordedAt = new Date();
+  try {
+    const projects = await tx.project.createManyAndReturn({ data: rows.map((r) => ({ ...r.data, stageChangedAt: recordedAt })) });
+    const idByCode = new Map(projects.map((p) => [p.code, p.id]));
+    const events = rows.flatMap((r) => r.events.map((e) => ({ ...e, projectId: idByCode.get(r.data.code)!, recordedAt })));
+    await tx.projectStageEvent.createMany({ data: events });
+    return { projects, events: events.length };
   } catch (error) {
     throw asConflict(error);
   }
