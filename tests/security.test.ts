@@ -63,7 +63,8 @@ function wsSubscribe(url: string, connectionParams: Record<string, unknown>): Pr
     const done = (r: { closeCode?: number; errorCode?: unknown; subscribed: boolean }) => {
       if (settled) return;
       settled = true;
-      void client.dispose();
+      // dispose() rejects when the connection itself was refused; that refusal is what we record.
+      Promise.resolve(client.dispose()).catch(() => undefined);
       resolve(r);
     };
     client.on('closed', (event) => done({ closeCode: (event as { code?: number }).code, subscribed: false }));
