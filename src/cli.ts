@@ -3,14 +3,18 @@
  *   print-schema   write the sorted SDL to schema/schema.graphql
  *   migrate        create/migrate the configured database
  *   seed           migrate, then add the district report data that is missing
+ *   export-projects, export-events, export-oc4ids, import-projects, import-stage-changes:
+ *                  data exchange (src/exchange/cli.ts; README-exchange.md)
  */
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db/index.ts';
 import { printedSchema, schemaFile } from './print-schema.ts';
 import { seedDistrict } from './services/seed.ts';
+import { exchangeCommands } from './exchange/cli.ts';
 
-const commands: Record<string, () => Promise<void>> = {
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  ...exchangeCommands,
   async 'print-schema'() {
     writeFileSync(schemaFile, printedSchema());
     console.log(`wrote ${schemaFile}`);
@@ -28,10 +32,10 @@ const commands: Record<string, () => Promise<void>> = {
   },
 };
 
-const [name] = process.argv.slice(2);
+const [name, ...args] = process.argv.slice(2);
 const command = name ? commands[name] : undefined;
 if (!command) {
   console.error(`usage: npm run hub -- <${Object.keys(commands).join('|')}>`);
   process.exit(2);
 }
-await command();
+await command(args);

@@ -49,6 +49,8 @@ const envSchema = z.object({
   HUB_MAX_TOKENS: z.coerce.number().int().min(100).default(5_000),
   HUB_RATE_LIMIT_WRITES: z.coerce.number().int().min(1).default(120),
   HUB_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).default(60),
+  OC4IDS_PUBLISHER_NAME: z.string().trim().min(1).default('辽中区'),
+  OC4IDS_ID_PREFIX: z.string().trim().regex(/^\S+$/, 'must not contain spaces').default('oc4ids-lzq-'),
 });
 
 export type HubConfig = {
@@ -88,6 +90,8 @@ export type HubConfig = {
     writesPerWindow: number;
     windowSeconds: number;
   };
+  /** The OC4IDS project package (GET /oc4ids): who publishes it, and the prefix of project ids. */
+  oc4ids: { publisherName: string; idPrefix: string };
 };
 
 export class ConfigError extends Error {
@@ -140,5 +144,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       writesPerWindow: e.HUB_RATE_LIMIT_WRITES,
       windowSeconds: e.HUB_RATE_LIMIT_WINDOW_S,
     },
+    oc4ids: { publisherName: e.OC4IDS_PUBLISHER_NAME, idPrefix: e.OC4IDS_ID_PREFIX },
   };
 }

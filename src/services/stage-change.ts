@@ -117,7 +117,7 @@ export interface StageChangeResult {
 }
 
 /** Input checks that need no database. */
-function checkInput(input: StageChangeInput, today: Date): FieldProblem[] {
+function checkInput(input: Pick<StageChangeInput, 'note' | 'occurredOn'>, today: Date): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (input.note != null && input.note.trim().length > NOTE_MAX_LENGTH) {
     problems.push({ path: ['input', 'note'], message: `The note is longer than ${NOTE_MAX_LENGTH} characters` });
@@ -130,6 +130,39 @@ function checkInput(input: StageChangeInput, today: Date): FieldProblem[] {
 
 function iso(date: Date): string {
   return date.toISOString().slice(0, 10);
+}
+
+/**
+ * Checks one change against a project's state (its stage, stage before suspension and the day
+ * of its latest event): the input (note length, not in the future), the rules, the note a
+ * correction or an unrecorded resume needs, and the log's date order. Needs no database, so a caller that already knows the state (a new project
+ * in a CSV import) checks exactly what `changeProjectStage` checks. Throws
+ * InvalidTransitionError or ValidationError; returns the plan and the values to write.
+ */
+export function checkStageChange(
+  state: StageState & { lastOccurredOn: Date | null },
+  input: Pick<StageChangeInput, 'toStage' | 'occurredOn' | 'note'>,
+  today: Date,
+): { plan: StagePlan; note: string | null; occurredOn: Date } {
+  const invalid = ValidationError.of(checkInput(input, today));
+  if (invalid) throw invalid;
+  const note = normalizeNote(input.note);
+  const occurredOn = input.occurredOn ?? today;
+  const plan = planStageChange(state, input.toStage);
+  const problems: FieldProblem[] = [];
+  if (plan.requiresNote && !note) {
+    const what = plan.kind === StageEventKind.CORRECTION ? `Moving back from ${state.stage} to ${input.toStage} is a correction` : 'Resuming to a stage not on record';
+    problems.push({ path: ['input', 'note'], message: `${what}: it needs a note saying why` });
+  }
+  if (state.lastOccurredOn && occurredOn.getTime() < state.lastOccurredOn.getTime()) {
+    problems.push({
+      path: ['input', 'occurredOn'],
+      message: `occurredOn ${iso(occurredOn)} is before the project's latest stage change (${iso(state.lastOccurredOn)})`,
+    });
+  }
+  const rejected = ValidationError.of(problems);
+  if (rejected) throw rejected;
+  return { plan, note, occurredOn };
 }
 
 /**
@@ -175,8 +208,6 @@ export async function changeProjectStageInTransaction(
   const today = districtToday(now);
   const invalid = ValidationError.of(checkInput(input, today));
   if (invalid) throw invalid;
-  const note = normalizeNote(input.note);
-  const occurredOn = input.occurredOn ?? today;
 
   const project = await tx.project.findUnique({
     where: { id: input.projectId },
@@ -186,26 +217,12 @@ export async function changeProjectStageInTransaction(
   if (input.expectedStage && input.expectedStage !== project.stage) {
     throw new ConflictError(`The project is ${project.stage} now, not ${input.expectedStage} as expected; reload it and try again`);
   }
-  const plan = planStageChange(project, input.toStage);
-
-  const problems: FieldProblem[] = [];
-  if (plan.requiresNote && !note) {
-    const what = plan.kind === StageEventKind.CORRECTION ? `Moving back from ${project.stage} to ${input.toStage} is a correction` : 'Resuming to a stage not on record';
-    problems.push({ path: ['input', 'note'], message: `${what}: it needs a note saying why` });
-  }
   const last = await tx.projectStageEvent.findFirst({
     where: { projectId: project.id },
     orderBy: { sequence: 'desc' },
     select: { occurredOn: true },
   });
-  if (last && occurredOn.getTime() < last.occurredOn.getTime()) {
-    problems.push({
-      path: ['input', 'occurredOn'],
-      message: `occurredOn ${iso(occurredOn)} is before the project's latest stage change (${iso(last.occurredOn)})`,
-    });
-  }
-  const rejected = ValidationError.of(problems);
-  if (rejected) throw rejected;
+  const { plan, note, occurredOn } = checkStageChange({ ...project, lastOccurredOn: last?.occurredOn ?? null }, input, today);
 
   const event = await tx.projectStageEvent.create({
     data: {

@@ -1,0 +1,126 @@
+/**
+ * Data exchange over HTTP, as a Yoga plugin beside /graphql:
+ *   GET /export/projects.csv       projects as CSV (filters as query params)   signed-in viewer
+ *   GET /export/stage-events.csv   the stage-event log as CSV (same filters, and `after`)  viewer
+ *   GET /oc4ids                    the OC4IDS project package (open data)      public
+ *
+ * Who may call is decided in one place, `allowed(viewer, route.access)`, from the viewer the
+ * `viewer` option resolves (the hub's authentication); without it every caller is a viewer.
+ */
+import { Readable } from 'node:stream';
+import type { Plugin } from 'graphql-yoga';
+import type { HubConfig } from '../config.ts';
+import type { Viewer } from '../context.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { Logger } from '../logger.ts';
+import { exportProjectsCsv, exportStageEventsCsv, ExportFilterError, filterParamsFromSearch, resolveExportFilter } from './csv-export.ts';
+import { EmptyPackageError, oc4idsPackageChunks } from './oc4ids.ts';
+
+type Access = 'public' | 'viewer';
+
+const RANK: Record<Viewer['role'], number> = { anonymous: 0, viewer: 1, editor: 2, admin: 3 };
+
+/** The one access check of every exchange route. */
+export function allowed(viewer: Viewer, access: Access): boolean {
+  return access === 'public' || RANK[viewer.role] >= RANK[access];
+}
+
+export interface DataExchangeOptions {
+  prisma: PrismaClient;
+  config: Pick<HubConfig, 'oc4ids'>;
+  /**
+   * Who is calling, from the request (e.g. its `Authorization: Bearer` header). A thrown error
+   * named `AuthenticationError`, or carrying `extensions.http.status` 401, answers 401.
+   * @default every caller is an anonymous viewer
+   */
+  viewer?: (request: Request) => Viewer | Promise<Viewer>;
+  logger?: Pick<Logger, 'warn'>;
+}
+
+const everyoneViewer: Viewer = { actor: 'anonymous', role: 'viewer' };
+
+type ResponseClass = typeof Response;
+type Handler = (url: URL, R: ResponseClass) => Promise<Response>;
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function csvResponse(R: ResponseClass, stream: Readable, name: string, logger: DataExchangeOptions['logger']): Response {
+  stream.on('error', (error) => logger?.warn({ err: error }, `CSV export ${name} failed while streaming`));
+  return new R(Readable.toWeb(stream) as ReadableStream<Uint8Array>, {
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${name}-${today()}.csv"`,
+      'cache-control': 'no-store',
+    },
+  });
+}
+
+function problem(R: ResponseClass, status: number, message: string, headers: Record<string, string> = {}): Response {
+  return new R(JSON.stringify({ error: message }), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+}
+
+/** The exchange routes as a Yoga plugin; add it to createYoga's `plugins`. */
+export function useDataExchange(options: DataExchangeOptions): Plugin {
+  const { prisma, logger } = options;
+  const routes: Record<string, { access: Access; handle: Handler }> = {
+    '/export/projects.csv': {
+      access: 'viewer',
+      async handle(url, R) {
+        const filter = await resolveExportFilter(prisma, filterParamsFromSearch(url.searchParams));
+        if (filter.after !== null) throw new ExportFilterError('after applies to /export/stage-events.csv only');
+        return csvResponse(R, exportProjectsCsv(prisma, filter.project), 'projects', logger);
+      },
+    },
+    '/export/stage-events.csv': {
+      access: 'viewer',
+      async handle(url, R) {
+        const filter = await resolveExportFilter(prisma, filterParamsFromSearch(url.searchParams));
+        return csvResponse(R, exportStageEventsCsv(prisma, filter), 'stage-events', logger);
+      },
+    },
+    '/oc4ids': {
+      access: 'public',
+      async handle(url, R) {
+        const chunks = await oc4idsPackageChunks(prisma, { ...options.config.oc4ids, uri: `${url.origin}${url.pathname}` });
+        return new R(Readable.toWeb(Readable.from(chunks)) as ReadableStream<Uint8Array>, {
+          headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
+        });
+      },
+    },
+  };
+
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      const R = fetchAPI.Response as ResponseClass;
+      const route = routes[url.pathname];
+      if (!route) return;
+      if (request.method !== 'GET') {
+        endResponse(problem(R, 405, `${url.pathname} answers GET only`, { allow: 'GET' }));
+        return;
+      }
+      try {
+        const viewer = options.viewer ? await options.viewer(request) : everyoneViewer;
+        if (!allowed(viewer, route.access)) {
+          endResponse(
+            viewer.role === 'anonymous'
+              ? problem(R, 401, 'sign in to export data (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' })
+              : problem(R, 403, 'your role may not export data'),
+          );
+          return;
+        }
+        endResponse(await route.handle(url, R));
+      } catch (error) {
+        // A credential that is not valid: an AuthenticationError, or a GraphQLError carrying 401.
+        const status = (error as { extensions?: { http?: { status?: unknown } } })?.extensions?.http?.status;
+        if ((error as Error)?.name === 'AuthenticationError' || status === 401) {
+          endResponse(problem(R, 401, (error as Error).message, { 'www-authenticate': 'Bearer' }));
+        }
+        else if (error instanceof ExportFilterError) endResponse(problem(R, 400, error.message));
+        else if (error instanceof EmptyPackageError) endResponse(problem(R, 404, error.message));
+        else throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,521 @@
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../src/db/index.ts';
+import { csvText, exportProjectsCsv, exportStageEventsCsv } from '../src/exchange/csv-export.ts';
+import { importProjectsCsv, importStageChangesCsv, ImportError, type ImportChange, type ImportOptions } from '../src/exchange/csv-import.ts';
+import { Prisma, type PrismaClient, type ProjectStage } from '../src/generated/prisma/client.ts';
+import { createMemoryPubSub, type StageChangedEvent } from '../src/pubsub.ts';
+import { seedDistrict } from '../src/services/seed.ts';
+import { changeProjectStage } from '../src/services/stage-change.ts';
+import { BatchInputError, createProject, createProjectsInTransaction, updateProject } from '../src/services/projects.ts';
+import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
+import { databaseSnapshot, TEST_ACTOR } from './helpers/fixtures.ts';
+import { startTestHub, type TestHub } from './helpers/server.ts';
+import { deferred } from './helpers/subscription.ts';
+
+const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
+const BOM = '\uFEFF';
+const IMPORT: ImportOptions = { actor: 'test:import' };
+
+/** A CSV file as a stream, the way the CLI hands one over. */
+const file = (text: string) => Readable.from([Buffer.from(text, 'utf8')]);
+/** A CSV of the given rows, header first, UTF-8 with BOM and CRLF. */
+const csv = (rows: string[][]) => BOM + rows.map((r) => r.map((c) => (/[",\r\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(',')).join('\r\n') + '\r\n';
+
+async function exportProjects(prisma: PrismaClient): Promise<string> {
+  return csvText(exportProjectsCsv(prisma));
+}
+
+/** Copies sectors and parks: reference data a projects file names by code. */
+async function copyReferenceData(from: PrismaClient, to: PrismaClient): Promise<void> {
+  const sectors = await from.sector.findMany({ orderBy: { id: 'asc' } });
+  const parks = await from.park.findMany({ orderBy: { id: 'asc' } });
+  await to.sector.createMany({ data: sectors.map(({ code, name, nameEn, leading }) => ({ code, name, nameEn, leading })) });
+  await to.park.createMany({ data: parks.map(({ code, name, nameEn, kind, description }) => ({ code, name, nameEn, kind, description })) });
+}
+
+/**
+ * Projects with histories beyond one INITIAL event, beside the seeded ones: advances, a
+ * suspension, a cancellation, a correction, a finished project; parks, investors, amounts and a
+ * note that a spreadsheet would run as a formula.
+ */
+async function addHistories(prisma: PrismaClient): Promise<void> {
+  const deps = { prisma };
+  const park = await prisma.park.findUniqueOrThrow({ where: { code: 'china-russia-park' } });
+  const sector = await prisma.sector.findUniqueOrThrow({ where: { code: 'advanced-equipment' } });
+  const move = (projectId: number, toStage: Parameters<typeof changeProjectStage>[1]['toStage'], on: string, note?: string) =>
+    changeProjectStage(deps, { projectId, toStage, occurredOn: day(on), note }, TEST_ACTOR);
+
+  const { project: x1 } = await createProject(
+    deps,
+    {
+      code: 'X-001',
+      name: '中俄园精密铸件',
+      nameEn: 'Precision castings, "China-Russia" park',
+      parkId: park.id,
+      sectorId: sector.id,
+      investor: '辽宁某某集团有限公司',
+      plannedInvestment: new Prisma.Decimal('1250000000.50'),
+      completedInvestment: new Prisma.Decimal('300000000'),
+      expectedOutputValue: new Prisma.Decimal('2000000000'),
+      description: '年产5万吨精密铸件,\n分两期建设。',
+      notes: '=1+1 不是公式',
+      stage: 'PLANNED',
+      stageOccurredOn: day('2025-01-02'),
+    },
+    TEST_ACTOR,
+  );
+  await move(x1.id, 'SIGNED', '2025-03-01');
+  await move(x1.id, 'UNDER_CONSTRUCTION', '2025-06-01', '开工仪式');
+
+  const { project: x2 } = await createProject(deps, { code: 'X-002', name: '暂停项目', stage: 'TENDERED', stageOccurredOn: day('2025-02-01') }, TEST_ACTOR);
+  await move(x2.id, 'SUSPENDED', '2025-04-01', '资金未到位');
+
+  const { project: x3 } = await createProject(deps, { code: 'X-003', name: '取消项目', stageOccurredOn: day('2025-01-05') }, TEST_ACTOR);
+  await move(x3.id, 'CANCELLED', '2025-05-05', '投资方退出');
+
+  const { project: x4 } = await createProject(deps, { code: 'X-004', name: '已投产项目', stage: 'LANDED', stageOccurredOn: day('2025-01-10') }, TEST_ACTOR);
+  await move(x4.id, 'COMPLETED', '2025-08-01');
+  await move(x4.id, 'IN_OPERATION', '2025-09-01');
+
+  const { project: x5 } = await createProject(deps, { code: 'X-005', name: '更正项目', stage: 'LANDED', stageOccurredOn: day('2025-02-01') }, TEST_ACTOR);
+  await move(x5.id, 'SIGNED', '2025-03-01', '录入错误,实为签约');
+  await updateProject(deps, x5.id, { investor: '+86 某公司' }, TEST_ACTOR);
+}
+
+function recordingPubSub() {
+  const bus = createMemoryPubSub();
+  const stageChanged: StageChangedEvent[] = [];
+  let dataChanged = 0;
+  bus.listen('stageChanged', { onEvent: (e) => void stageChanged.push(e), onLost: () => undefined });
+  bus.listen('dataChanged', { onEvent: () => void (dataChanged += 1), onLost: () => undefined });
+  return {
+    bus,
+    stageChanged,
+    get dataChanged() {
+      return dataChanged;
+    },
+  };
+}
+
+describe('CSV export format', () => {
+  let db: Database;
+  let text: string;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    await seedDistrict(db.prisma);
+    await addHistories(db.prisma);
+    text = await exportProjects(db.prisma);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('should start with a UTF-8 byte-order mark and end every record with CRLF', async () => {
+    const bytes = Buffer.from(text, 'utf8');
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(text.endsWith('\r\n')).toBe(true);
+    // Every line break outside quoted cells is CRLF: no bare LF ends a record.
+    const records = parse(text, { bom: true });
+    expect(records.length).toBe(1 + (await db.prisma.project.count()));
+    expect(text.split('\r\n').length - 1).toBeGreaterThanOrEqual(records.length);
+  });
+
+  it('should keep Chinese text intact, with bilingual headers', () => {
+    const [header, ...rows] = parse(text, { bom: true }) as string[][];
+    expect(header!.slice(0, 4)).toEqual(['项目编码(code)', '项目名称(name)', '英文名称(nameEn)', '当前阶段(stage)']);
+    const haoming = rows.find((r) => r[0] === 'LZ-2025-001')!;
+    expect(haoming[1]).toBe('昊明预制菜');
+    const x1 = rows.find((r) => r[0] === 'X-001')!;
+    expect(x1).toContain('年产5万吨精密铸件,\n分两期建设。');
+    expect(x1).toContain('Precision castings, "China-Russia" park');
+    expect(x1).toContain('1250000000.50');
+    expect(x1).toContain('中俄园');
+  });
+
+  it('should guard cells a spreadsheet would run as formulas', () => {
+    const rows = parse(text, { bom: true }) as string[][];
+    expect(rows.find((r) => r[0] === 'X-001')).toContain("'=1+1 不是公式");
+    expect(rows.find((r) => r[0] === 'X-005')).toContain("'+86 某公司");
+  });
+
+  it('should export the stage-event log with the filters of projects(filter)', async () => {
+    const log = parse(await csvText(exportStageEventsCsv(db.prisma, { project: { stage: ['SUSPENDED', 'CANCELLED'] }, after: null })), { bom: true }) as string[][];
+    expect(log[0]![0]).toBe('序号(sequence)');
+    expect(log.slice(1).map((r) => [r[1], r[3], r[5], r[6]])).toEqual([
+      ['X-002', 'INITIAL', 'TENDERED', '2025-02-01'],
+      ['X-002', 'SUSPEND', 'SUSPENDED', '2025-04-01'],
+      ['X-003', 'INITIAL', 'PLANNED', '2025-01-05'],
+      ['X-003', 'CANCEL', 'CANCELLED', '2025-05-05'],
+    ]);
+  });
+});
+
+describeEachEngine('CSV import', (engine) => {
+  let source: Database;
+  let exported: string;
+
+  beforeAll(async () => {
+    source = await openTestDatabase(engine);
+    await seedDistrict(source.prisma);
+    await addHistories(source.prisma);
+    exported = await exportProjects(source.prisma);
+  });
+  afterAll(async () => {
+    await source?.close();
+  });
+
+  /** A database with the source's sectors and parks and no project, no event. */
+  async function emptyTarget(): Promise<Database> {
+    const target = await openTestDatabase(engine);
+    await copyReferenceData(source.prisma, target.prisma);
+    return target;
+  }
+
+  it('should round-trip: export, import into an empty database, export again gives the same file', async () => {
+    const target = await emptyTarget();
+    try {
+      expect(await target.prisma.project.count()).toBe(0);
+      const summary = await importProjectsCsv({ prisma: target.prisma }, file(exported), IMPORT);
+      const projects = await source.prisma.project.count();
+      expect(summary).toMatchObject({ rows: projects, created: projects, updated: 0, unchanged: 0, dryRun: false });
+      expect(await exportProjects(target.prisma)).toBe(exported);
+
+      // The rebuilt histories are the simplest with the same milestones, and checked by the rules.
+      const x5 = await target.prisma.projectStageEvent.findMany({ where: { project: { code: 'X-005' } }, orderBy: { sequence: 'asc' } });
+      expect(x5.map((e) => [e.kind, e.toStage, e.note])).toEqual([
+        ['INITIAL', 'LANDED', null],
+        ['CORRECTION', 'SIGNED', '录入错误,实为签约'],
+      ]);
+      const x2 = await target.prisma.project.findUniqueOrThrow({ where: { code: 'X-002' } });
+      expect(x2).toMatchObject({ stage: 'SUSPENDED', stageBeforeSuspension: 'TENDERED', createdBy: 'test:import' });
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('should change nothing when the same file is imported again', async () => {
+    const target = await emptyTarget();
+    try {
+      await importProjectsCsv({ prisma: target.prisma }, file(exported), IMPORT);
+      const before = await databaseSnapshot(target.prisma);
+      const bus = recordingPubSub();
+      const again = await importProjectsCsv({ prisma: target.prisma, pubsub: bus.bus }, file(exported), IMPORT);
+      expect(again).toMatchObject({ created: 0, updated: 0, unchanged: again.rows, stageEvents: 0 });
+      expect(await databaseSnapshot(target.prisma)).toEqual(before);
+      expect(bus.stageChanged).toEqual([]);
+      expect(bus.dataChanged).toBe(0);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('should stop at a bad row with its line number and reason, and write nothing', async () => {
+    const target = await emptyTarget();
+    try {
+      await importProjectsCsv({ prisma: target.prisma }, file(exported), IMPORT);
+      const before = await databaseSnapshot(target.prisma);
+      const bus = recordingPubSub();
+      const bad = csv([
+        ['code', 'name', 'stage', 'plannedInvestment'],
+        ['N-001', '新项目一', 'SIGNED', '100000000'],
+        ['LZ-2025-001', '昊明预制菜', 'UNDER_CONSTRUCTION', '520000000'],
+        ['N-002', '新项目二', 'PLANNED', '-5'],
+        ['N-003', '新项目三', 'PLANNED', ''],
+      ]);
+      const error = await importProjectsCsv({ prisma: target.prisma, pubsub: bus.bus }, file(bad), IMPORT).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ImportError);
+      expect(error).toMatchObject({ line: 4, code: 'N-002', reason: 'plannedInvestment must not be negative' });
+      expect((error as Error).message).toBe('line 4 (N-002): plannedInvestment must not be negative');
+      expect(await databaseSnapshot(target.prisma)).toEqual(before);
+      expect(bus.stageChanged).toEqual([]);
+
+      // The stage rules: a projects file does not move a project back.
+      const back = csv([
+        ['code', 'stage'],
+        ['LZ-2025-005', 'SIGNED'],
+      ]);
+      await expect(importProjectsCsv({ prisma: target.prisma }, file(back), IMPORT)).rejects.toMatchObject({
+        line: 2,
+        reason: expect.stringContaining('stage SIGNED is behind the hub\'s LAND_ACQUIRED'),
+      });
+      // A stage-changes row that breaks a rule, after good ones.
+      const changes = csv([
+        ['code', 'toStage', 'occurredOn', 'note'],
+        ['LZ-2025-001', 'TENDERED', '2025-08-02', ''],
+        ['LZ-2025-002', 'SIGNED', '2025-08-02', ''],
+      ]);
+      await expect(importStageChangesCsv({ prisma: target.prisma }, file(changes), IMPORT)).rejects.toMatchObject({
+        line: 3,
+        code: 'LZ-2025-002',
+        reason: 'Moving back from APPROVED to SIGNED is a correction: it needs a note saying why',
+      });
+      // A new project's milestones are stage changes too, checked by the same rules.
+      const history = csv([
+        ['code', 'name', 'reached.PLANNED', 'reached.SIGNED'],
+        ['H-001', '历史项目', '2025-05-01', '2025-04-01'],
+      ]);
+      await expect(importProjectsCsv({ prisma: target.prisma }, file(history), IMPORT)).rejects.toThrow(
+        "line 2 (H-001): occurredOn 2025-04-01 is before the project's latest stage change (2025-05-01)",
+      );
+      // The first bad row is the one reported, even when new projects are written in batches.
+      const twoBad = csv([
+        ['code', 'name', 'park'],
+        ['N-010', '新项目十', ''],
+        ['N-011', '昊明预制菜', ''],
+        ['N-012', '新项目十二', 'no-such-park'],
+      ]);
+      await expect(importProjectsCsv({ prisma: target.prisma }, file(twoBad), IMPORT)).rejects.toThrow(
+        'line 3 (N-011): Another project already has the name 昊明预制菜',
+      );
+      await expect(importProjectsCsv({ prisma: target.prisma }, file(twoBad.replace('昊明预制菜', '新项目十一')), IMPORT)).rejects.toThrow(
+        'line 4 (N-012): park: no park has the code or name "no-such-park"',
+      );
+      const unknown = csv([['code', 'toStage'], ['NOPE-1', 'SIGNED']]);
+      await expect(importStageChangesCsv({ prisma: target.prisma }, file(unknown), IMPORT)).rejects.toThrow('line 2 (NOPE-1): no project has the code "NOPE-1"');
+      const badHeader = csv([['code', 'toStgae'], ['LZ-2025-001', 'SIGNED']]);
+      await expect(importStageChangesCsv({ prisma: target.prisma }, file(badHeader), IMPORT)).rejects.toThrow(/^line 1: header: unknown column "toStgae"/);
+      expect(await databaseSnapshot(target.prisma)).toEqual(before);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('should report what a dry run would change and write nothing', async () => {
+    const target = await emptyTarget();
+    try {
+      const before = await databaseSnapshot(target.prisma);
+      const changes: ImportChange[] = [];
+      const bus = recordingPubSub();
+      const summary = await importProjectsCsv({ prisma: target.prisma, pubsub: bus.bus }, file(exported), {
+        ...IMPORT,
+        dryRun: true,
+        onChange: (c) => void changes.push(c),
+      });
+      expect(summary).toMatchObject({ dryRun: true, created: summary.rows, updated: 0 });
+      expect(changes.find((c) => c.code === 'X-001')).toEqual({ line: expect.any(Number), code: 'X-001', action: 'create', stages: ['PLANNED', 'SIGNED', 'UNDER_CONSTRUCTION'] });
+      expect(await databaseSnapshot(target.prisma)).toEqual(before);
+      expect(bus.stageChanged).toEqual([]);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('should apply stage changes as events, publish them after the commit, and treat a re-import as no-ops', async () => {
+    const target = await emptyTarget();
+    try {
+      await importProjectsCsv({ prisma: target.prisma }, file(exported), IMPORT);
+      const head = (await target.prisma.projectStageEvent.aggregate({ _max: { sequence: true } }))._max.sequence!;
+      const changes = csv([
+        ['项目编码', '新阶段', '发生日期', '备注'],
+        ['LZ-2025-001', '招投标', '2025/8/2', '招标完成'],
+        ['LZ-2025-001', 'UNDER_CONSTRUCTION', '2025-09-01', ''],
+        ['X-002', 'TENDERED', '2025-09-03', '资金到位,恢复'],
+        ['X-004', 'IN_OPERATION', '2025-10-01', ''],
+      ]);
+      const bus = recordingPubSub();
+      const summary = await importStageChangesCsv({ prisma: target.prisma, pubsub: bus.bus }, file(changes), IMPORT);
+      expect(summary).toMatchObject({ rows: 4, updated: 3, unchanged: 1, stageEvents: 3 });
+
+      const events = await target.prisma.projectStageEvent.findMany({ where: { sequence: { gt: head } }, orderBy: { sequence: 'asc' }, include: { project: true } });
+      expect(events.map((e) => [e.project.code, e.kind, e.fromStage, e.toStage, e.occurredOn.toISOString().slice(0, 10), e.note, e.actor])).toEqual([
+        ['LZ-2025-001', 'ADVANCE', 'APPROVED', 'TENDERED', '2025-08-02', '招标完成', 'test:import'],
+        ['LZ-2025-001', 'ADVANCE', 'TENDERED', 'UNDER_CONSTRUCTION', '2025-09-01', null, 'test:import'],
+        ['X-002', 'RESUME', 'SUSPENDED', 'TENDERED', '2025-09-03', '资金到位,恢复', 'test:import'],
+      ]);
+      expect(bus.stageChanged).toEqual(events.map((e) => ({ sequence: e.sequence.toString(), projectId: e.projectId })));
+
+      // Again: every row is already in the log, or the project is already there.
+      const before = await databaseSnapshot(target.prisma);
+      const again = await importStageChangesCsv({ prisma: target.prisma, pubsub: bus.bus }, file(changes), IMPORT);
+      expect(again).toMatchObject({ rows: 4, updated: 0, unchanged: 4, stageEvents: 0 });
+      expect(await databaseSnapshot(target.prisma)).toEqual(before);
+      expect(bus.stageChanged).toHaveLength(3);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('should update details and move stages forward from a projects file, publishing once per kind', async () => {
+    const target = await emptyTarget();
+    try {
+      await importProjectsCsv({ prisma: target.prisma }, file(exported), IMPORT);
+      const bus = recordingPubSub();
+      const edit = csv([
+        ['code', 'investor', 'park', 'plannedInvestment', 'stage', 'stageOn'],
+        ['LZ-2025-003', '辽中区农业农村局', '环保B园', '12,000,000.00', 'UNDER_CONSTRUCTION', '2025-09-15'],
+        ['X-001', '辽宁某某集团有限公司', 'china-russia-park', '1250000000.5', 'UNDER_CONSTRUCTION', '2025-06-01'],
+      ]);
+      const summary = await importProjectsCsv({ prisma: target.prisma, pubsub: bus.bus }, file(edit), IMPORT);
+      expect(summary).toMatchObject({ updated: 1, unchanged: 1, stageEvents: 1 });
+      const p = await target.prisma.project.findUniqueOrThrow({ where: { code: 'LZ-2025-003' }, include: { park: true } });
+      expect(p).toMatchObject({ investor: '辽中区农业农村局', stage: 'UNDER_CONSTRUCTION', updatedBy: 'test:import' });
+      expect(p.park?.code).toBe('environmental-park-b');
+      expect(p.plannedInvestment?.toFixed(2)).toBe('12000000.00');
+      expect(bus.stageChanged).toHaveLength(1);
+      expect(bus.dataChanged).toBe(1);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it.runIf(engine === 'postgres')('should hold the stage log lock until the import commits: other stage writes wait', async () => {
+    const target = await emptyTarget();
+    try {
+      const { project } = await createProject({ prisma: target.prisma }, { code: 'W-001', name: '等待的项目', stageOccurredOn: day('2025-01-01') }, TEST_ACTOR);
+      const firstBatch = deferred();
+      const gate = deferred();
+      async function* slowFile() {
+        // csv-parse hands a record on once the next one starts: L-001 is read before the gate.
+        yield 'code,name,stage\r\nL-001,锁测试一,PLANNED\r\nL-002,锁测试二,SIGNED\r\n';
+        await gate.promise;
+        yield 'L-003,锁测试三,LANDED\r\n';
+      }
+      const importing = importProjectsCsv({ prisma: target.prisma }, slowFile(), { ...IMPORT, batchSize: 1, onProgress: () => firstBatch.resolve() });
+      await firstBatch.promise;
+      let moved = false;
+      const mutation = changeProjectStage({ prisma: target.prisma }, { projectId: project.id, toStage: 'SIGNED' }, TEST_ACTOR).then((r) => {
+        moved = true;
+        return r;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(moved).toBe(false);
+      gate.resolve();
+      await importing;
+      const { event } = await mutation;
+      const imported = await target.prisma.projectStageEvent.findMany({ where: { project: { code: { in: ['L-001', 'L-002', 'L-003'] } } } });
+      expect(imported).toHaveLength(3);
+      for (const e of imported) expect(e.sequence < event.sequence).toBe(true);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('should read a file saved as GB18030 (Excel\'s "CSV" on Chinese Windows)', async () => {
+    const target = await emptyTarget();
+    try {
+      // GB18030 bytes of a two-line file, written by hand: 项目编码=code header row uses keys.
+      const gbk = Buffer.concat([Buffer.from('code,name,stage\r\nG-001,', 'ascii'), Buffer.from([0xb2, 0xe2, 0xca, 0xd4]), Buffer.from(',PLANNED\r\n', 'ascii')]);
+      await importProjectsCsv({ prisma: target.prisma }, Readable.from([gbk]), IMPORT);
+      expect((await target.prisma.project.findUniqueOrThrow({ where: { code: 'G-001' } })).name).toBe('测试');
+    } finally {
+      await target.close();
+    }
+  });
+});
+
+describe('createProjectsInTransaction', () => {
+  let db: Database;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  type Step = { toStage: ProjectStage; occurredOn: Date; note?: string };
+  const histories: { code: string; stage: ProjectStage; on: string; note?: string; steps: Step[] }[] = [
+    { code: 'A', stage: 'PLANNED', on: '2025-01-02', steps: [{ toStage: 'SIGNED', occurredOn: day('2025-02-01') }, { toStage: 'UNDER_CONSTRUCTION', occurredOn: day('2025-03-01'), note: '开工' }] },
+    { code: 'B', stage: 'TENDERED', on: '2025-01-03', note: '招标', steps: [{ toStage: 'SUSPENDED', occurredOn: day('2025-04-01') }, { toStage: 'TENDERED', occurredOn: day('2025-05-01') }] },
+    { code: 'C', stage: 'LANDED', on: '2025-01-04', steps: [{ toStage: 'SIGNED', occurredOn: day('2025-02-04'), note: '更正' }, { toStage: 'CANCELLED', occurredOn: day('2025-02-05') }] },
+  ];
+
+  const shape = async (prefix: string) => {
+    const projects = await db.prisma.project.findMany({ where: { code: { startsWith: prefix } }, orderBy: { code: 'asc' }, include: { stageEvents: { orderBy: { sequence: 'asc' } } } });
+    return projects.map((p) => {
+      expect(p.stageChangedAt.getTime()).toBe(p.stageEvents.at(-1)!.recordedAt.getTime());
+      return {
+        code: p.code.slice(prefix.length),
+        name: p.name.slice(prefix.length),
+        stage: p.stage,
+        stageBeforeSuspension: p.stageBeforeSuspension,
+        createdBy: p.createdBy,
+        events: p.stageEvents.map((e) => [e.kind, e.fromStage, e.toStage, e.occurredOn.toISOString(), e.occurredPrecision, e.note, e.actor]),
+      };
+    });
+  };
+
+  it('should write what createProject and changeProjectStage would write, step by step', async () => {
+    for (const h of histories) {
+      const { project } = await createProject({ prisma: db.prisma }, { code: `one-${h.code}`, name: `one-${h.code}`, stage: h.stage, stageOccurredOn: day(h.on), stageNote: h.note }, TEST_ACTOR);
+      for (const step of h.steps) await changeProjectStage({ prisma: db.prisma }, { projectId: project.id, ...step }, TEST_ACTOR);
+    }
+    await db.prisma.$transaction((tx) =>
+      createProjectsInTransaction(
+        tx,
+        histories.map((h) => ({ code: `many-${h.code}`, name: `many-${h.code}`, stage: h.stage, stageOccurredOn: day(h.on), stageNote: h.note, history: h.steps })),
+        TEST_ACTOR,
+      ),
+    );
+    expect(await shape('many-')).toEqual(await shape('one-'));
+  });
+
+  it('should report the first bad input by index, with the typed error of the mutation', async () => {
+    const attempt = (inputs: Parameters<typeof createProjectsInTransaction>[1]) =>
+      db.prisma.$transaction((tx) => createProjectsInTransaction(tx, inputs, TEST_ACTOR)).catch((e: unknown) => e as BatchInputError);
+    const clash = await attempt([{ code: 'ok-1', name: 'ok-1' }, { code: 'one-A', name: 'x' }, { code: '', name: 'y' }]);
+    expect(clash).toMatchObject({ name: 'BatchInputError', index: 1, error: { name: 'ConflictError', message: 'Another project already has the code one-A' } });
+    const rule = await attempt([{ code: 'ok-2', name: 'ok-2', stage: 'LANDED', history: [{ toStage: 'SIGNED' }] }]);
+    expect(rule).toMatchObject({ index: 0, error: { name: 'ValidationError', message: 'Moving back from LANDED to SIGNED is a correction: it needs a note saying why' } });
+    const dup = await attempt([{ code: 'ok-3', name: 'same' }, { code: 'ok-4', name: 'same' }]);
+    expect(dup).toMatchObject({ index: 1, error: { name: 'ConflictError' } });
+    expect(await db.prisma.project.count({ where: { code: { startsWith: 'ok-' } } })).toBe(0);
+  });
+});
+
+describe('CSV and OC4IDS over HTTP', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+  });
+  afterAll(async () => {
+    await hub?.close();
+  });
+
+  const base = () => hub.url.replace(/\/graphql$/, '');
+
+  it('should stream /export/projects.csv with the filters as query params', async () => {
+    const res = await fetch(`${base()}/export/projects.csv?stage=APPROVED,TENDERED&nameContains=${encodeURIComponent('预制菜')}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="projects-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = parse(bytes.toString('utf8'), { bom: true }) as string[][];
+    expect(rows.slice(1).map((r) => [r[0], r[1], r[3]])).toEqual([['LZ-2025-001', '昊明预制菜', 'APPROVED']]);
+  });
+
+  it('should let only signed-in viewers export, and anyone read /oc4ids', async () => {
+    const key = 'viewer-key-0123456789abcdef';
+    const closed = await startTestHub({ env: { HUB_ANONYMOUS_ROLE: 'none', HUB_API_KEYS: `viewer:${key}` } });
+    try {
+      const at = (path: string, headers: Record<string, string> = {}) => fetch(closed.url.replace(/\/graphql$/, path), { headers });
+      const anonymous = await at('/export/projects.csv');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+      expect((await at('/export/stage-events.csv', { authorization: 'Bearer wrong-key-0123456789' })).status).toBe(401);
+      const viewer = await at('/export/projects.csv', { authorization: `Bearer ${key}` });
+      expect(viewer.status).toBe(200);
+      // Response.text() would drop the BOM (WHATWG UTF-8 decoding): look at the bytes.
+      expect(Buffer.from(await viewer.arrayBuffer()).toString('utf8').startsWith(`${BOM}项目编码(code)`)).toBe(true);
+      expect((await at('/oc4ids')).status).toBe(200);
+    } finally {
+      await closed.close();
+    }
+  });
+
+  it('should stream /export/stage-events.csv and answer 400 for a bad filter', async () => {
+    const res = await fetch(`${base()}/export/stage-events.csv?park=comprehensive-bonded-zone`);
+    expect(res.status).toBe(200);
+    expect(parse(await res.text(), { bom: true })).toHaveLength(1); // header only: no project in that park
+    const bad = await fetch(`${base()}/export/projects.csv?stage=BUILDING`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: expect.stringContaining('"BUILDING" is not a stage') });
+    const unknown = await fetch(`${base()}/export/projects.csv?colour=red`);
+    expect(unknown.status).toBe(400);
+  });
+});
