@@ -7,14 +7,13 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { projectWhere, type ProjectFilterValues } from '../services/project-filter.ts';
-import { PIPELINE } from '../services/stages.ts';
+import { PIPELINE, milestoneDates } from '../services/stages.ts';
 import {
   amountCell,
   CellError,
   CSV_WRITE_OPTIONS,
   dateCell,
   headerCell,
-  milestoneDates,
   milestoneKey,
   PROJECT_COLUMNS,
   readAmount,

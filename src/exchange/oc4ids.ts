@@ -19,7 +19,8 @@
  */
 import type { Prisma, PrismaClient, ProjectStage } from '../generated/prisma/client.ts';
 import type { FundingInstrument, FundingSourceLevel, StageEventKind } from '../generated/prisma/client.ts';
-import { milestoneDates, STAGE_LABELS } from './csv-format.ts';
+import { milestoneDates } from '../services/stages.ts';
+import { STAGE_LABELS } from './csv-format.ts';
 
 /** The OC4IDS schema version the package declares (major.minor of 0.9.5). */
 export const OC4IDS_VERSION = '0.9';

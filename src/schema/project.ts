@@ -3,7 +3,7 @@ import type { Prisma, ProjectStage } from '../generated/prisma/client.ts';
 import { decodeNodeId, decodeOptionalNodeId } from '../services/errors.ts';
 import { projectWhere } from '../services/project-filter.ts';
 import { createProject, updateProject } from '../services/projects.ts';
-import { PIPELINE } from '../services/stages.ts';
+import { milestoneDates, PIPELINE } from '../services/stages.ts';
 import { builder } from './builder.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { ProjectStageEnum, SortDirectionEnum } from './enums.ts';
@@ -108,13 +108,10 @@ export const ProjectRef = builder.prismaNode('Project', {
       type: [ProjectMilestone],
       description: '里程碑 / Each pipeline stage with the date the project first reached it or a later one.',
       select: { stageEvents: { select: { toStage: true, occurredOn: true }, orderBy: { sequence: 'asc' } } },
-      resolve: (project) =>
-        PIPELINE.map((stage, rank) => {
-          const dates = project.stageEvents
-            .filter((e) => PIPELINE.indexOf(e.toStage) >= rank)
-            .map((e) => e.occurredOn.getTime());
-          return { stage, reached: dates.length > 0, reachedOn: dates.length ? new Date(Math.min(...dates)) : null };
-        }),
+      resolve: (project) => {
+        const reached = milestoneDates(project.stageEvents);
+        return PIPELINE.map((stage) => ({ stage, reached: reached.has(stage), reachedOn: reached.get(stage) ?? null }));
+      },
     }),
     fundingAwards: t.relation('fundingAwards', {
       description: '资金 / Funding awarded to this project.',
