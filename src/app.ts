@@ -25,7 +25,7 @@ import { savedOperationTabs } from './explorer.ts';
 import { useWallPage } from './wall.ts';
 import { useDataExchange } from './exchange/http.ts';
 import { AuthenticationError, createAuthenticator } from './auth.ts';
-import { createMetrics, useHealthChecks, useMetrics, useSubscriptionMetrics, type HubMetrics } from './ops.ts';
+import { createMetrics, useHealthChecks, useMetrics, useRequestLogging, useSubscriptionMetrics, type HubMetrics } from './ops.ts';
 import { securityPlugins } from './security.ts';
 import { GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -102,6 +102,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     renderGraphiQL,
     graphiql: config.graphiql && (() => ({ title: '辽中区重点项目数据中枢 Liaozhong Hub', subscriptionsProtocol: 'GRAPHQL_SSE', defaultTabs: savedOperationTabs() })),
     plugins: [
+      useRequestLogging(logger),
       useHealthChecks({ db, redisPing: pubsub.kind === 'redis' ? () => pubsub.ping() : undefined }),
       useMetrics(metrics),
       useSubscriptionMetrics(metrics),

@@ -1,9 +1,10 @@
 /** Structured logs (pino). Credentials never reach a log line: see `redact`. */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
+/** A logger writing JSON lines to stdout, or to `destination` (tests). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
     base: { service: 'liaozhong-hub' },
@@ -11,5 +12,5 @@ export function createLogger(level: string): Logger {
       paths: ['req.headers.authorization', 'headers.authorization', 'authorization', 'token', 'connectionParams.authorization'],
       censor: '[redacted]',
     },
-  });
+  }, destination);
 }

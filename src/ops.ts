@@ -7,7 +7,9 @@
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { randomUUID } from 'node:crypto';
 import type { Database } from './db/index.ts';
+import type { Logger } from './logger.ts';
 
 export interface HubMetrics {
   registry: Registry;
@@ -129,6 +131,33 @@ export function useHealthChecks({ db, redisPing, timeoutMs = 2_000 }: Readiness)
       await check('database', () => db.sql.query('SELECT 1'));
       if (redisPing) await check('redis', redisPing);
       endResponse(json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks }));
+    },
+  };
+}
+
+/**
+ * One JSON log line per request with a request id (the caller's `x-request-id`, or a new one),
+ * echoed in the response's `x-request-id` header. Only method, path, status and duration are
+ * logged: never headers, bodies or credentials. Probes and metrics scrapes log at debug level.
+ */
+export function useRequestLogging(logger: Logger): Plugin {
+  const started = new WeakMap<Request, { id: string; at: number }>();
+  return {
+    onRequest({ request }) {
+      const given = request.headers.get('x-request-id');
+      const id = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+      started.set(request, { id, at: performance.now() });
+    },
+    onResponse({ request, response }) {
+      const s = started.get(request);
+      if (!s) return;
+      response.headers.set('x-request-id', s.id);
+      const path = new URL(request.url).pathname;
+      const quiet = path === '/health' || path === '/ready' || path === '/metrics';
+      logger[quiet ? 'debug' : 'info'](
+        { reqId: s.id, method: request.method, path, status: response.status, ms: Math.round(performance.now() - s.at) },
+        'request',
+      );
     },
   };
 }

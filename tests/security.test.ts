@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { operationsDir } from '../src/explorer.ts';
 import { schema } from '../src/schema/index.ts';
-import { bearer, type TestRole } from './helpers/auth.ts';
+import { createLogger } from '../src/logger.ts';
+import { bearer, testKeys } from './helpers/auth.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { wsUrl } from './helpers/ws-client.ts';
 
@@ -332,6 +333,27 @@ describe('health, readiness and metrics', () => {
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { checks: { database: string } }).checks.database).not.toBe('ok');
     await hub.app.stop();
+  });
+});
+
+describe('request logs', () => {
+  it('should log one JSON line per request with its request id, echo the id, and never log a credential', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(line) });
+    const hub = await startTestHub({ logger });
+    leftovers.push(() => hub.close());
+    const res = await fetch(hub.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: bearer('editor'), 'x-request-id': 'wall-7.req-1' },
+      body: JSON.stringify({ query: READ }),
+    });
+    expect(res.headers.get('x-request-id')).toBe('wall-7.req-1');
+    const generated = (await fetch(hub.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: READ }) })).headers.get('x-request-id');
+    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+    const entries = lines.map((l) => JSON.parse(l) as { reqId?: string; path?: string; status?: number; msg?: string });
+    expect(entries).toContainEqual(expect.objectContaining({ reqId: 'wall-7.req-1', path: '/graphql', status: 200, msg: 'request' }));
+    expect(entries).toContainEqual(expect.objectContaining({ reqId: generated }));
+    expect(lines.join('\n')).not.toContain(testKeys.editor);
   });
 });
 

@@ -8,7 +8,7 @@ import { testApiKeysEnv, withDefaultAuth } from './auth.ts';
 
 export { withDefaultAuth };
 import type { Database } from '../../src/db/index.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import type { HubPubSub } from '../../src/pubsub.ts';
 import { seedDistrict } from '../../src/services/seed.ts';
 import { openTestDatabase, type Engine } from './db.ts';
@@ -34,6 +34,8 @@ export interface TestHubOptions {
   db?: Database & { url?: string };
   pubsub?: HubPubSub;
   env?: Record<string, string>;
+  /** Where the hub logs (default: nowhere). */
+  logger?: Logger;
   /** More app options: keep-alive, feed poll interval, shutdown grace. */
   app?: Pick<AppOptions, 'keepAliveMs' | 'feedPollMs' | 'shutdownGraceMs'>;
   /** Port to listen on, e.g. a stopped hub's to restart it in place. @default 0 // any free port */
@@ -45,7 +47,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
   if (opts.seed !== false && !opts.db) await seedDistrict(db.prisma);
   // Keys for each role; requests default to the admin key (pass `authorization: ''` for none).
   const config = loadConfig({ LOG_LEVEL: 'silent', HUB_API_KEYS: testApiKeysEnv, HUB_RATE_LIMIT_WRITES: '1000000', ...opts.env });
-  const app = buildApp({ config, db, logger: createLogger('silent'), pubsub: opts.pubsub, ...opts.app });
+  const app = buildApp({ config, db, logger: opts.logger ?? createLogger('silent'), pubsub: opts.pubsub, ...opts.app });
   const url = await app.start(opts.port ?? 0, '127.0.0.1');
   return {
     app,
