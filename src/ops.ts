@@ -1,5 +1,5 @@
 /**
- * What operators see: `/health` (the process is alive), `/ready` (the database answers, and
+ * What operators see: `/health` (Yoga's: the process is alive), `/ready` (the database answers, and
  * Redis when configured), and Prometheus metrics at `/metrics`: requests, errors and durations
  * per operation from @graphql-yoga/plugin-prometheus, plus the hub's own gauges and counters
  * for open subscriptions by transport and events published and delivered.
@@ -106,16 +106,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]).finally(() => clearTimeout(timer));
 }
 
-/** GET /health and GET /ready. */
+/** GET /ready. (GET /health, 200 while the process serves, is Yoga's own health check.) */
 export function useHealthChecks({ db, redisPing, timeoutMs = 2_000 }: Readiness): Plugin {
   const json = (status: number, body: unknown) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
   return {
     async onRequest({ url, endResponse }) {
-      if (url.pathname === '/health') {
-        endResponse(json(200, { status: 'ok' }));
-        return;
-      }
       if (url.pathname !== '/ready') return;
       const checks: Record<string, string> = {};
       let ready = true;
