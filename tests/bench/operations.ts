@@ -1,0 +1,136 @@
+/**
+ * The three reads the benchmark loads, as each server asks for them:
+ * - the hub: GraphQL operations like the saved ones in schema/operations (10-dashboard,
+ *   a page of projects, a project by `node(id:)`);
+ * - PostGraphile v5 (amber preset): the closest shapes its generated schema allows (no
+ *   aggregates, no range filters: see DIFFERENCES);
+ * - the floor: plain GET routes of tests/bench/floor-server.ts, answering the hub's exact JSON.
+ */
+
+/** The dashboard as 10-dashboard.graphql asks for it. */
+export const HUB_DASHBOARD = /* GraphQL */ `
+  query Dashboard($year: Int) {
+    dashboard(year: $year) {
+      year
+      projects { count plannedInvestment plannedInvestmentKnownCount }
+      stageFunnel { stage current { count } reached { count } reachedInYear { count } }
+      targets { target { code label labelEn } actualValue targetValue unit computedRate reportedRate rateMismatch }
+      funding { sourceLevel amount reportedAmount awardedAmount mayOverlap overlapNote }
+      logistics {
+        channel { name nameEn }
+        latestObservations { metric value unit textValue periodEnd }
+        latestNationalRank { metric nationalRank periodEnd }
+      }
+      parks { park { name } projects { count } }
+      recentStageChanges { sequence recordedAt project { name } fromStage toStage }
+    }
+  }
+`;
+
+const HUB_PROJECT_FIELDS = /* GraphQL */ `
+  id code name nameEn stage stageChangedAt plannedInvestment
+  park { id name }
+  stageHistory(last: 3) { edges { node { sequence kind fromStage toStage occurredOn } } }
+  fundingAwards { code sourceLevel amount year }
+`;
+
+/** A page of 20 projects with park, last three stage events and funding awards. */
+export const HUB_PROJECT_PAGE = /* GraphQL */ `
+  query ProjectPage($first: Int!, $after: String) {
+    projects(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ${HUB_PROJECT_FIELDS} } }
+    }
+  }
+`;
+
+/** One project by its global id, with the same selection as a page item. */
+export const HUB_NODE = /* GraphQL */ `
+  query ProjectNode($id: ID!) {
+    node(id: $id) { ... on Project { ${HUB_PROJECT_FIELDS} } }
+  }
+`;
+
+/** Pipeline stages and the two off-pipeline ones, as the hub's funnel lists them. */
+export const STAGES = [
+  'PLANNED', 'NEGOTIATING', 'SIGNED', 'LANDED', 'APPROVED', 'TENDERED', 'LAND_ACQUIRED', 'REGISTERED',
+  'UNDER_CONSTRUCTION', 'COMPLETED', 'IN_OPERATION', 'AT_CAPACITY', 'SUSPENDED', 'CANCELLED',
+] as const;
+
+export const FUNDING_LEVELS = [
+  'CENTRAL', 'PROVINCIAL', 'PROVINCIAL_AND_ABOVE', 'MUNICIPAL', 'DISTRICT', 'POLICY_BANK', 'SPECIAL_BOND', 'COMMERCIAL_BANK', 'OTHER',
+] as const;
+
+/**
+ * The dashboard as close as PostGraphile's amber schema gets: counts per stage and per funding
+ * level by aliased `totalCount`s (no sums without an aggregates plugin), events into each stage
+ * as a stand-in for "reached", the year's targets with their figure, each channel's last 40
+ * observations (a client picks the latest of each metric: amber offers conditions only on
+ * indexed columns, and `metric` is not one), every park's project count, the last ten events
+ * with their project.
+ */
+export const PG_DASHBOARD = /* GraphQL */ `
+  query Dashboard($year: Int!) {
+    projects: allProjects { totalCount }
+    ${STAGES.map((s) => `current_${s}: allProjects(condition: { stage: ${s} }) { totalCount }`).join('\n    ')}
+    ${STAGES.map((s) => `reached_${s}: allProjectStageEvents(condition: { toStage: ${s} }) { totalCount }`).join('\n    ')}
+    targets: allTargets(condition: { year: $year }, orderBy: PRIMARY_KEY_ASC) {
+      nodes { code label labelEn value unit reportedRate reportedFigureByActualId { value unit } }
+    }
+    ${FUNDING_LEVELS.map((l) => `funding_${l}: allFundingAwards(condition: { year: $year, sourceLevel: ${l} }) { totalCount }`).join('\n    ')}
+    logistics: allLogisticsChannels(orderBy: PRIMARY_KEY_ASC) {
+      nodes {
+        name nameEn
+        latest: logisticsObservationsByChannelId(orderBy: PERIOD_END_DESC, first: 40) {
+          nodes { metric value unit textValue periodEnd nationalRank }
+        }
+      }
+    }
+    parks: allParks(orderBy: PRIMARY_KEY_ASC) { nodes { name projectsByParkId { totalCount } } }
+    recentStageChanges: allProjectStageEvents(orderBy: SEQUENCE_DESC, first: 10) {
+      nodes { sequence recordedAt fromStage toStage projectByProjectId { name } }
+    }
+  }
+`;
+
+const PG_PROJECT_FIELDS = /* GraphQL */ `
+  id code name nameEn stage stageChangedAt plannedInvestment
+  parkByParkId { id name }
+  projectStageEventsByProjectId(orderBy: SEQUENCE_ASC, last: 3) { edges { node { sequence kind fromStage toStage occurredOn } } }
+  fundingAwardsByProjectId(orderBy: PRIMARY_KEY_ASC) { nodes { code sourceLevel amount year } }
+`;
+
+export const PG_PROJECT_PAGE = /* GraphQL */ `
+  query ProjectPage($first: Int!, $after: Cursor) {
+    allProjects(first: $first, after: $after, orderBy: PRIMARY_KEY_ASC) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ${PG_PROJECT_FIELDS} } }
+    }
+  }
+`;
+
+export const PG_NODE = /* GraphQL */ `
+  query ProjectNode($id: ID!) {
+    node(id: $id) { ... on Project { ${PG_PROJECT_FIELDS} } }
+  }
+`;
+
+/** What the PostGraphile shapes leave out or answer differently; printed with the results. */
+export const DIFFERENCES = [
+  'dashboard: PostGraphile (amber preset, no aggregates plugin) cannot sum, so stage and funding tallies are counts '
+    + 'only and no funding amounts are returned (amber offers conditions on indexed columns only, and `reportedTotal` '
+    + 'is not indexed); "reached" is the count of events into each stage, not projects that first reached it by the '
+    + 'year\'s end; logistics is each channel\'s last 40 observations (the client picks the latest per metric; no '
+    + '`periodEnd <=` filter in amber); targets come without computed rates. It does less work per request than the '
+    + 'hub and the floor, in the database and in Node.',
+  'project page and node: same data; PostGraphile takes the last three events with `last: 3` on the relation and the '
+    + 'global id of the park as `id` (its node id field).',
+];
+
+export type ServerName = 'hub' | 'postgraphile' | 'floor';
+export type OperationName = 'dashboard' | 'projectPage' | 'node';
+
+export const OPERATIONS: OperationName[] = ['dashboard', 'projectPage', 'node'];
+export const SERVERS: ServerName[] = ['hub', 'postgraphile', 'floor'];

