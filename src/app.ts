@@ -20,6 +20,7 @@ import type { HubContext, Viewer } from './context.ts';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
 import { createHubPubSub, type HubPubSub } from './pubsub.ts';
+import { DEFAULT_QUERY_LIMITS } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
 import { savedOperationTabs } from './explorer.ts';
 import { useWallPage } from './wall.ts';
@@ -65,7 +66,6 @@ export interface App {
   stop(): Promise<void>;
 }
 
-
 /** Counts stage-change events published by this server (metrics). */
 function countPublished(bus: HubPubSub, metrics: HubMetrics): HubPubSub {
   return {
@@ -81,7 +81,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
   const metrics = createMetrics();
   const pubsub = countPublished(givenPubSub ?? createHubPubSub(config, logger), metrics);
   const authenticator = createAuthenticator(config.auth);
-  const queryLimits = { depth: config.limits.maxDepth, breadth: 300, complexity: config.limits.maxComplexity };
+  const queryLimits = { ...DEFAULT_QUERY_LIMITS, depth: config.limits.maxDepth, complexity: config.limits.maxComplexity };
   /** The caller of an HTTP request; a bad credential is a 401, never a 500. */
   const authenticateHttp = async (request: Request): Promise<Viewer> => {
     try {
@@ -97,9 +97,9 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    // Re-read on each GraphiQL load: the saved operations of schema/operations/ open as tabs.
     // GraphiQL bundled in the page (no CDN): it works on an office network without internet.
     renderGraphiQL,
+    // Re-read on each GraphiQL load: the saved operations of schema/operations/ open as tabs.
     graphiql: config.graphiql && (() => ({ title: '辽中区重点项目数据中枢 Liaozhong Hub', subscriptionsProtocol: 'GRAPHQL_SSE', defaultTabs: savedOperationTabs() })),
     plugins: [
       useRequestLogging(logger),
