@@ -19,11 +19,18 @@ export async function subscribeSse<T = Record<string, any>>(
 ): Promise<SseSubscription<T>> {
   const recorder = new SubscriptionRecorder<T>(options.label ?? 'sse');
   const abort = new AbortController();
-  const res = await fetch(httpUrl, {
-    method: 'POST',
-    headers: withDefaultAuth({ 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers }),
-    body: JSON.stringify({ query, variables }),
-    signal: abort.signal,
+  const open = () =>
+    fetch(httpUrl, {
+      method: 'POST',
+      headers: withDefaultAuth({ 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers }),
+      body: JSON.stringify({ query, variables }),
+      signal: abort.signal,
+    });
+  // fetch may reuse a pooled keep-alive socket the server is just closing (ECONNRESET before any
+  // response, seen on a loaded machine); nothing was subscribed then, so opening again is safe.
+  const res = await open().catch((error: unknown) => {
+    if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNRESET') return open();
+    throw error;
   });
   if (!res.ok || !res.body || !res.headers.get('content-type')?.includes('text/event-stream')) {
     throw new Error(`SSE subscribe failed: ${res.status} ${res.headers.get('content-type')} ${await res.text()}`);
