@@ -10,7 +10,7 @@
  * a subscribe) and is not measured. Every wait is bounded (BENCH_SUBSCRIBE_S, BENCH_DRAIN_S):
  * an event not delivered when the drain window closes counts as not delivered.
  *
- * Run alone: `node --import tsx tests/bench/fanout.ts [subscribers] [--redis | --floor]`.
+ * Run alone: `node --import tsx tests/bench/fanout.ts [subscribers] [--redis] [--floor | --patched]`.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,7 @@ const PIPELINE = [
 export interface FanoutResult {
   label: string;
   /** Who served the subscribers. */
-  subscriberServer: 'hub' | 'fanoutFloor';
+  subscriberServer: 'hub' | 'fanoutFloor' | 'hubPatched';
   servers: 1 | 2;
   subscribers: number;
   /** Subscribers connected (connection acknowledged). */
@@ -79,7 +79,7 @@ export interface FanoutResult {
   rssBeforeMB: number;
   rssSubscribedMB: number;
   rssAfterMB: number;
-  /** (RSS subscribed − RSS before) / subscribers. */
+  /** (RSS subscribed − RSS before) / subscribers connected. */
   kbPerSubscriber: number;
   /** Subscribers' server CPU while nothing happens (idle window), percent of one core. */
   idleCpuPercent: number;
@@ -216,7 +216,7 @@ export interface FanoutOptions {
    * Who serves the subscribers: the hub, or the fan-out floor (tests/bench/fanout-floor-server.ts,
    * needs `redisUrl`; the hub still takes the changes). @default 'hub'
    */
-  subscriberServer?: 'hub' | 'fanoutFloor';
+  subscriberServer?: 'hub' | 'fanoutFloor' | 'hubPatched';
   /** Called at each phase boundary: subscribed, probed, idled, changed. */
   onPhase?: (phase: 'start' | 'subscribed' | 'probed' | 'idled' | 'changed') => Promise<void> | void;
   /** Seconds of the idle window. @default 10 */
@@ -227,22 +227,24 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
   const { subscribers, log } = options;
   const { intervalMs, clientProcesses, drainS, subscribeS } = bench.fanout;
   const changes = options.changes ?? bench.fanout.changes;
-  const floor = options.subscriberServer === 'fanoutFloor';
+  const kind = options.subscriberServer ?? 'hub';
+  const floor = kind === 'fanoutFloor';
   if (floor && !options.redisUrl) throw new Error('the fan-out floor hears changes through Redis: give redisUrl');
-  const label = `${subscribers.toLocaleString('en')} subscribers, ${floor ? 'fan-out floor (changes on a hub, via Redis)' : options.redisUrl ? 'two hubs via Redis' : 'one hub'}`;
+  const what = kind === 'hubPatched' ? 'hub with the logHead patch' : 'hub';
+  const label = `${subscribers.toLocaleString('en')} subscribers, ${floor ? 'fan-out floor (changes on a hub, via Redis)' : options.redisUrl ? `two ${what}s via Redis` : `one ${what}`}`;
   const env = options.redisUrl ? { REDIS_URL: options.redisUrl } : undefined;
   const nodeFlags = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : undefined;
   const dbUrl = options.databaseUrl;
-  const a = await startServer(floor ? 'fanoutFloor' : 'hub', {
+  const a = await startServer(kind, {
     node: options.node,
     port: options.port,
     env,
     nodeFlags,
     databaseUrl: dbUrl,
-    label: `${floor ? 'floor' : 'hub'}-fanout-${options.runIndex}-a`,
+    label: `${kind}-fanout-${options.runIndex}-a`,
   });
   const b = options.redisUrl
-    ? await startServer('hub', { node: options.node, port: options.port + 1, env, label: `hub-fanout-${options.runIndex}-b` })
+    ? await startServer(floor ? 'hub' : kind, { node: options.node, port: options.port + 1, env, label: `${floor ? 'hub' : kind}-fanout-${options.runIndex}-b` })
     : a;
   const idleS = options.idleS ?? 10;
   const clients: ClientProcess[] = [];
@@ -371,7 +373,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     mutationMs.sort((x, y) => x - y);
     const result: FanoutResult = {
       label,
-      subscriberServer: floor ? 'fanoutFloor' : 'hub',
+      subscriberServer: kind,
       servers: options.redisUrl ? 2 : 1,
       subscribers,
       connected,
@@ -396,7 +398,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
       rssBeforeMB: rssBefore / 2 ** 20,
       rssSubscribedMB: rssSubscribed / 2 ** 20,
       rssAfterMB: rssAfter / 2 ** 20,
-      kbPerSubscriber: live ? (rssSubscribed - rssBefore) / 1024 / live : 0,
+      kbPerSubscriber: connected ? (rssSubscribed - rssBefore) / 1024 / connected : 0,
       idleCpuPercent,
       deliveryCpuSeconds,
       clientCpuSeconds,
@@ -420,6 +422,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const count = Number(process.argv[2] ?? 1000);
   const useFloor = process.argv.includes('--floor');
+  const patched = process.argv.includes('--patched');
   const redis = process.argv.includes('--redis') || useFloor ? await startPrivateRedis(bench.redisPort) : null;
   try {
     const result = await runFanout({
@@ -430,7 +433,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       runIndex: Number(process.env.BENCH_RUN_INDEX ?? 0),
       log: console.log,
       profileDir: process.env.BENCH_FANOUT_PROFILE_DIR,
-      subscriberServer: useFloor ? 'fanoutFloor' : 'hub',
+      subscriberServer: useFloor ? 'fanoutFloor' : patched ? 'hubPatched' : 'hub',
     });
     console.log(JSON.stringify(result, null, 2));
   } finally {

@@ -267,7 +267,7 @@ export function renderResults(report: BenchReport): string {
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of report.fanout) {
       lines.push(
-        `| ${r.label} | ${f0(r.connected)} | ${f0(r.live)} after ${f1(r.subscribeSeconds)} s | ${r.committed} / ${r.changes}${r.mutationErrors ? ` (${r.firstMutationError})` : ''} | ${f0(r.delivered)} / ${f0(r.expected)} | ${f0(r.lost)}${r.complete ? '' : ` (window closed ${f0(r.drainSeconds)} s after the last change)`} | ${r.duplicates} / ${r.outOfOrder} | ${f0(r.p50)} | ${f0(r.p99)} | ${f0(r.max)} | ${f0(r.mutationP50)} | ${f0(r.rssBeforeMB)} → ${f0(r.rssSubscribedMB)} → ${f0(r.rssAfterMB)} | ${f1(r.kbPerSubscriber)} | ${f0(r.idleCpuPercent)}% | ${f1(r.deliveryCpuSeconds)} / ${f1(r.clientCpuSeconds)} |`,
+        `| ${r.label} | ${f0(r.connected)} | ${f0(r.live)} after ${f1(r.subscribeSeconds)} s | ${r.committed} / ${r.changes}${r.mutationErrors ? ` (${r.firstMutationError})` : ''} | ${f0(r.delivered)} / ${f0(r.expected)} | ${f0(r.lost)}${r.complete ? '' : ` (window closed ${f0(r.drainSeconds)} s after the last change)`} | ${r.duplicates} / ${r.outOfOrder} | ${f0(r.p50)} | ${f0(r.p99)} | ${f0(r.max)} | ${f0(r.mutationP50)} | ${f0(r.rssBeforeMB)} → ${f0(r.rssSubscribedMB)} → ${f0(r.rssAfterMB)} | ${f1(r.connected ? ((r.rssSubscribedMB - r.rssBeforeMB) * 1024) / r.connected : NaN)} | ${f0(r.idleCpuPercent)}% | ${f1(r.deliveryCpuSeconds)} / ${f1(r.clientCpuSeconds)} |`,
       );
     }
     lines.push('');

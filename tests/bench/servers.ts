@@ -34,13 +34,14 @@ export interface StartOptions {
 }
 
 /** The servers the benchmark starts: the three HTTP servers, and the fan-out floor. */
-export type ServerKind = ServerName | 'fanoutFloor';
+export type ServerKind = ServerName | 'fanoutFloor' | 'hubPatched';
 
 const SCRIPTS: Record<ServerKind, string> = {
   hub: 'tests/bench/hub-server.ts',
   postgraphile: 'tests/bench/postgraphile-server.ts',
   floor: 'tests/bench/floor-server.ts',
   fanoutFloor: 'tests/bench/fanout-floor-server.ts',
+  hubPatched: 'tests/bench/hub-patched-server.ts',
 };
 
 /** The hub's environment in the benchmark: PostgreSQL, no seed, quiet, an editor key, no write limit. */
@@ -124,7 +125,7 @@ export async function startServer(kind: ServerKind, options: StartOptions): Prom
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: 'production',
-    ...(kind === 'hub' ? hubEnv(options.port, url) : { PORT: String(options.port), HOST: '127.0.0.1', DATABASE_URL: url, POOL_SIZE: String(bench.poolSize) }),
+    ...(kind === 'hub' || kind === 'hubPatched' ? hubEnv(options.port, url) : { PORT: String(options.port), HOST: '127.0.0.1', DATABASE_URL: url, POOL_SIZE: String(bench.poolSize) }),
     ...options.env,
   };
   mkdirSync(outDir, { recursive: true });
