@@ -20,6 +20,8 @@ import type { HubContext, Viewer } from './context.ts';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
 import { createHubPubSub, type HubPubSub } from './pubsub.ts';
+import { StageLogTail } from './services/stage-feed.ts';
+import { useSharedSubscriptionResults } from './shared-results.ts';
 import { DEFAULT_QUERY_LIMITS } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
 import { savedOperationTabs } from './explorer.ts';
@@ -52,7 +54,10 @@ export interface AppOptions {
    * @default 5_000 // 5 s
    */
   shutdownGraceMs?: number;
-  /** See HubContext.feedPollMs. @default 10_000 // 10 s */
+  /**
+   * The stage-event log is re-read at least this often even when no notification arrives (a
+   * safety net for a message lost in transit). @default 10_000 // 10 s
+   */
   feedPollMs?: number;
 }
 
@@ -60,6 +65,8 @@ export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, HubContext>;
   server: Server;
   pubsub: HubPubSub;
+  /** The stage-event log's reader behind every `projectStageChanged` of this server. */
+  stageTail: StageLogTail;
   /** Listens on `port` (0 = any free port) and resolves with the URL of /graphql. */
   start(port?: number, host?: string): Promise<string>;
   /** Stops accepting, ends subscriptions and closes the server (not the database). */
@@ -80,6 +87,13 @@ function countPublished(bus: HubPubSub, metrics: HubMetrics): HubPubSub {
 export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs = 12_000, shutdownGraceMs = 5_000, feedPollMs }: AppOptions): App {
   const metrics = createMetrics();
   const pubsub = countPublished(givenPubSub ?? createHubPubSub(config, logger), metrics);
+  // One reader of the stage-event log for all of this server's stage subscriptions.
+  const stageTail = new StageLogTail({
+    prisma: db.prisma,
+    pubsub,
+    pollIntervalMs: feedPollMs,
+    onReadError: (error) => logger.warn({ err: error }, 'reading the stage-event log failed; retrying'),
+  });
   const authenticator = createAuthenticator(config.auth);
   const queryLimits = { ...DEFAULT_QUERY_LIMITS, depth: config.limits.maxDepth, complexity: config.limits.maxComplexity };
   /** The caller of an HTTP request; a bad credential is a 401, never a 500. */
@@ -106,6 +120,8 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       useHealthChecks({ db, redisPing: pubsub.kind === 'redis' ? () => pubsub.ping() : undefined }),
       useMetrics(metrics),
       useSubscriptionMetrics(metrics),
+      // Subscriptions asking the same thing share one execution per event.
+      useSharedSubscriptionResults({ scope: (context) => (context as HubContext).viewer.role }),
       ...securityPlugins(config, schema),
       useWallPage(),
       useDataExchange({ prisma: db.prisma, config, logger, viewer: authenticateHttp }),
@@ -121,7 +137,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     context: async (initial): Promise<HubContext> => {
       const fromSocket = initial as { viewer?: Viewer; transport?: 'ws' };
       const viewer = fromSocket.viewer ?? (await authenticateHttp(initial.request));
-      return { prisma: db.prisma, pubsub, viewer, feedPollMs, queryLimits, transport: fromSocket.transport ?? 'http' };
+      return { prisma: db.prisma, pubsub, stageTail, viewer, queryLimits, transport: fromSocket.transport ?? 'http' };
     },
   });
 
@@ -185,6 +201,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     yoga,
     server,
     pubsub,
+    stageTail,
     start(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -213,6 +230,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       await Promise.race([Promise.all([closed, wsClosed]), grace]);
       clearTimeout(timer);
       await Promise.all([closed, wsClosed]);
+      stageTail.close();
       if (!givenPubSub) await pubsub.close();
     },
   };

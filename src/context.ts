@@ -1,6 +1,7 @@
 /** What every resolver gets: the database, the event bus, and who is asking. */
 import type { PrismaClient } from './generated/prisma/client.ts';
 import type { HubPubSub } from './pubsub.ts';
+import type { StageLogTail } from './services/stage-feed.ts';
 
 /** The caller: who they are (for audit fields) and what they may do. */
 export interface Viewer {
@@ -19,9 +20,6 @@ export interface HubContext {
   prisma: PrismaClient;
   pubsub: HubPubSub;
   viewer: Viewer;
-  /**
-   * Live feeds re-read the stage-event log at least this often even when no notification
-   * arrives (a safety net for a message lost in transit). @default 10_000 // 10 s
-   */
-  feedPollMs?: number;
+  /** The server's one reader of the stage-event log, which live stage subscriptions join. */
+  stageTail: StageLogTail;
 }

@@ -41,13 +41,13 @@ const reason = redisSkipReason(true);
   });
 
   const subscribeOn = async (hub: TestHub, transport: 'ws' | 'sse', variables: Record<string, unknown> = {}) => {
-    const before = hub.app.pubsub.listenerCount('stageChanged');
+    const before = hub.app.stageTail.size;
     const sub =
       transport === 'ws'
         ? await subscribeWs(hub.url, STAGE_CHANGED, variables, { label: `ws on ${hub === a ? 'A' : 'B'}` })
         : await subscribeSse(hub.url, STAGE_CHANGED, variables, { label: `sse on ${hub === a ? 'A' : 'B'}` });
     leftovers.push(sub);
-    await waitUntil(() => hub.app.pubsub.listenerCount('stageChanged') > before, 'the subscription to start');
+    await waitUntil(() => hub.app.stageTail.size > before, 'the subscription to start');
     return sub;
   };
 

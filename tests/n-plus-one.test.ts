@@ -9,6 +9,9 @@ import { StageEventKind, type ProjectStage } from '../src/generated/prisma/clien
 import { describeEachEngine } from './helpers/db.ts';
 import { startLoggedHub, type QueryLog } from './helpers/query-log.ts';
 import type { TestHub } from './helpers/server.ts';
+import { advance, STAGE_CHANGED, type StageEventData } from './helpers/operations.ts';
+import { waitUntil, type TestSubscription } from './helpers/subscription.ts';
+import { subscribeWs } from './helpers/ws-client.ts';
 
 const EXTRA_PROJECTS = 100;
 
@@ -174,6 +177,46 @@ describeEachEngine('statement counts', (engine) => {
       // No statement loads every project or every event: the funnel is one grouped SQL statement.
       const funnel = after.statements.filter((s) => /GROUP BY/i.test(s));
       expect(funnel.length).toBeGreaterThanOrEqual(3);
+    });
+  });
+  describe('subscription fan-out', () => {
+    /**
+     * Subscribes `plain` clients without a filter and `filtered` with one stage filter, changes
+     * one project's stage, waits for every delivery and returns the statements sent from the
+     * change to the last delivery (the mutation's own included).
+     */
+    async function deliveryStatements(plain: number, filtered: number, toStage: ProjectStage) {
+      const [project] = await hub.db.prisma.project.findMany({ where: { code: 'NPLUS1-D-0' }, select: { id: true } });
+      const globalId = Buffer.from(`Project:${project!.id}`).toString('base64');
+      const subs: TestSubscription<StageEventData>[] = [];
+      try {
+        for (let i = 0; i < plain + filtered; i++) {
+          const variables = i < plain ? {} : { filter: { stage: [toStage] } };
+          subs.push(await subscribeWs<StageEventData>(hub.url, STAGE_CHANGED, variables, { label: `sub ${i}` }));
+        }
+        await waitUntil(() => hub.app.stageTail.size === plain + filtered, 'every subscription to join the log tail');
+        hub.log.reset();
+        const sequence = await advance(hub, globalId, toStage);
+        for (const sub of subs) {
+          const [event] = await sub.recorder.waitForResults(1);
+          expect(event!.errors).toBeUndefined();
+          expect(event!.data!.projectStageChanged).toMatchObject({ sequence, toStage, project: { code: 'NPLUS1-D-0' } });
+        }
+        return [...hub.log.statements];
+      } finally {
+        await Promise.all(subs.map((s) => s.dispose()));
+        await waitUntil(() => hub.app.stageTail.size === 0, 'every subscription to leave');
+      }
+    }
+
+    it('should read each event and run each distinct subscription once, whatever the number of subscribers', async () => {
+      const few = await deliveryStatements(2, 1, 'LANDED');
+      const many = await deliveryStatements(30, 10, 'APPROVED');
+      console.info(`[${engine}] one stage change: ${few.length} statements for 3 subscribers, ${many.length} for 40`);
+      expect(many.length).toBe(few.length);
+      // The log is read once, the filter matched once, and each of the two distinct operations
+      // re-reads the event with its project once.
+      expect(many.filter((s) => /"ProjectStageEvent"/.test(s) && /"sequence" > /.test(s))).toHaveLength(1);
     });
   });
 });

@@ -26,7 +26,7 @@ describeEachEngine('projectStageChanged', (engine) => {
   /** Fresh projects for one test, so tests do not see each other's events. */
   const projects = (n: number, opts: Parameters<typeof createTestProjects>[2] = {}) =>
     createTestProjects(hub.db.prisma, n, { prefix: `S${++counter}`, ...opts });
-  const listeners = () => hub.app.pubsub.listenerCount('stageChanged');
+  const listeners = () => hub.app.stageTail.size;
 
   beforeAll(async () => {
     hub = await startTestHub({ engine, seed: false });

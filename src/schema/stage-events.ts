@@ -12,7 +12,7 @@ import { DatePrecisionEnum } from './scalars.ts';
 import { PubSubLostError } from '../pubsub.ts';
 import { decodeNodeId } from '../services/errors.ts';
 import { changeProjectStage, NOTE_MAX_LENGTH } from '../services/stage-change.ts';
-import { openStageFeed, stageEventWhere, type FeedItem } from '../services/stage-feed.ts';
+import { stageEventWhere, type FeedItem } from '../services/stage-feed.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from './errors.ts';
 // project.ts imports this file too; its bindings are used only inside field callbacks, which
 // run when the schema is built, after both modules have loaded.
@@ -194,13 +194,7 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, args, ctx) => {
       const after = args.after == null ? null : parseSequence(args.after, 'after');
       try {
-        const feed = await openStageFeed({
-          prisma: ctx.prisma,
-          pubsub: ctx.pubsub,
-          after,
-          where: stageEventWhere(toFilterValues(args.filter)),
-          pollIntervalMs: ctx.feedPollMs,
-        });
+        const feed = await ctx.stageTail.open({ after, where: stageEventWhere(toFilterValues(args.filter)) });
         return endWithErrorPayload(feed);
       } catch (error) {
         if (error instanceof ValidationError) throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });

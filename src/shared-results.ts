@@ -1,0 +1,89 @@
+/**
+ * Shared subscription execution: when a feed hands the same event object to many
+ * subscriptions (src/services/stage-feed.ts hands each stage event to every matching
+ * subscriber of the server), the subscriptions that asked the same thing (same document,
+ * operation, variables and role) get one execution of it per event, not one each. A wall of
+ * 10,000 displays then costs one GraphQL execution and one database read per event, plus one
+ * socket write per display.
+ *
+ * It replaces the subscribe function with the one the GraphQL spec describes (a source stream
+ * from the subscription field's `subscribe`, then `execute` with each event as root value),
+ * and memoises the per-event `execute` by event object and subscription key. Nothing but the
+ * key may change a result: the schema's resolvers read the viewer only through its role (scope
+ * auth), which is part of the key; fields that read the actor must not be added to
+ * subscription types without adding it to the key.
+ */
+import {
+  createSourceEventStream,
+  execute,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+export interface SharedResultsOptions {
+  /** What of the context a result may depend on, as a string (e.g. the viewer's role). */
+  scope(context: unknown): string;
+}
+
+type Result = ExecutionResult | Promise<ExecutionResult>;
+
+/** Applies `map` to each item of `source`; `return()` goes straight to the source. */
+function mapAsyncIterator<T, U>(source: AsyncIterable<T>, map: (item: T) => U | Promise<U>): AsyncIterableIterator<U> {
+  const iterator = source[Symbol.asyncIterator]();
+  const mapped: AsyncIterableIterator<U> = {
+    [Symbol.asyncIterator]: () => mapped,
+    async next() {
+      const item = await iterator.next();
+      if (item.done) return { done: true, value: undefined };
+      return { done: false, value: await map(item.value) };
+    },
+    async return() {
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      if (iterator.throw) {
+        const item = await iterator.throw(error);
+        if (!item.done) return { done: false, value: await map(item.value) };
+      }
+      return { done: true, value: undefined };
+    },
+  };
+  return mapped;
+}
+
+export function useSharedSubscriptionResults(options: SharedResultsOptions): Plugin {
+  const documentIds = new WeakMap<DocumentNode, number>();
+  let nextDocumentId = 0;
+  /** Per event object, the result for each subscription key. Gone with the event. */
+  const results = new WeakMap<object, Map<string, Result>>();
+
+  const keyOf = (args: ExecutionArgs): string => {
+    let id = documentIds.get(args.document);
+    if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
+    return JSON.stringify([id, args.operationName ?? null, args.variableValues ?? null, options.scope(args.contextValue)]);
+  };
+
+  const sharedSubscribe = async (args: ExecutionArgs) => {
+    const stream = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in stream)) return stream as ExecutionResult;
+    const key = keyOf(args);
+    return mapAsyncIterator(stream, async (event: unknown) => {
+      if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
+      let byKey = results.get(event);
+      if (!byKey) results.set(event, (byKey = new Map()));
+      let result = byKey.get(key);
+      if (!result) byKey.set(key, (result = execute({ ...args, rootValue: event })));
+      // Each subscriber gets its own envelope: later plugins may set fields on it.
+      return { ...(await result) };
+    });
+  };
+
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(sharedSubscribe as Parameters<typeof setSubscribeFn>[0]);
+    },
+  };
+}
