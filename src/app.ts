@@ -19,7 +19,8 @@ import type { HubConfig } from './config.ts';
 import type { HubContext, Viewer } from './context.ts';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
-import { createHubPubSub, type HubPubSub } from './pubsub.ts';
+import { createHubPubSub, type HubPubSub, type HubTopic, type HubTopics } from './pubsub.ts';
+import { DashboardCache } from './services/dashboard-cache.ts';
 import { StageLogTail } from './services/stage-feed.ts';
 import { useSharedSubscriptionResults } from './shared-results.ts';
 import { DEFAULT_QUERY_LIMITS } from './schema/builder.ts';
@@ -73,12 +74,16 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Counts stage-change events published by this server (metrics). */
-function countPublished(bus: HubPubSub, metrics: HubMetrics): HubPubSub {
+/**
+ * Counts stage-change events published by this server (metrics) and drops the dashboards they
+ * may change before the writer answers, whatever the bus's latency.
+ */
+function observePublished(bus: HubPubSub, metrics: HubMetrics, onChange: (topic: HubTopic, payload: HubTopics[HubTopic]) => void): HubPubSub {
   return {
     ...bus,
     publish(topic, payload) {
       if (topic === 'stageChanged') metrics.eventsPublished.inc();
+      onChange(topic, payload);
       bus.publish(topic, payload);
     },
   };
@@ -86,7 +91,10 @@ function countPublished(bus: HubPubSub, metrics: HubMetrics): HubPubSub {
 
 export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs = 12_000, shutdownGraceMs = 5_000, feedPollMs }: AppOptions): App {
   const metrics = createMetrics();
-  const pubsub = countPublished(givenPubSub ?? createHubPubSub(config, logger), metrics);
+  const bus = givenPubSub ?? createHubPubSub(config, logger);
+  // Each year's dashboard, computed once per change (see the module).
+  const dashboards = new DashboardCache({ prisma: db.prisma, pubsub: bus, maxAgeMs: config.dashboardCacheMs });
+  const pubsub = observePublished(bus, metrics, (topic, payload) => dashboards.changed(topic, payload as never));
   // One reader of the stage-event log for all of this server's stage subscriptions.
   const stageTail = new StageLogTail({
     prisma: db.prisma,
@@ -137,7 +145,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     context: async (initial): Promise<HubContext> => {
       const fromSocket = initial as { viewer?: Viewer; transport?: 'ws' };
       const viewer = fromSocket.viewer ?? (await authenticateHttp(initial.request));
-      return { prisma: db.prisma, pubsub, stageTail, viewer, queryLimits, transport: fromSocket.transport ?? 'http' };
+      return { prisma: db.prisma, pubsub, stageTail, dashboards, viewer, queryLimits, transport: fromSocket.transport ?? 'http' };
     },
   });
 
@@ -231,6 +239,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       clearTimeout(timer);
       await Promise.all([closed, wsClosed]);
       stageTail.close();
+      dashboards.close();
       if (!givenPubSub) await pubsub.close();
     },
   };

@@ -2,6 +2,7 @@
 import type { PrismaClient } from './generated/prisma/client.ts';
 import type { HubPubSub } from './pubsub.ts';
 import type { StageLogTail } from './services/stage-feed.ts';
+import type { DashboardCache } from './services/dashboard-cache.ts';
 
 /** The caller: who they are (for audit fields) and what they may do. */
 export interface Viewer {
@@ -22,4 +23,6 @@ export interface HubContext {
   viewer: Viewer;
   /** The server's one reader of the stage-event log, which live stage subscriptions join. */
   stageTail: StageLogTail;
+  /** Each year's dashboard, computed once per change. */
+  dashboards: DashboardCache;
 }

@@ -94,7 +94,8 @@ describe('dashboardUpdated', () => {
       expect(sub.recorder.data()[0]!.dashboardUpdated).toMatchObject({ year: 2025, projects: { count: 1 } });
       expect(countAt(sub.recorder.data()[0]!, 'PLANNED')).toBe(1);
     }
-    await waitUntil(() => hub.app.pubsub.listenerCount('stageChanged') === 2, 'both feeds to listen');
+    // Both feeds, and the dashboard cache they share.
+    await waitUntil(() => hub.app.pubsub.listenerCount('stageChanged') === 3, 'both feeds to listen');
     await advance(hub, p!.globalId, 'UNDER_CONSTRUCTION');
     for (const sub of [ws, sse]) {
       await waitUntil(() => {

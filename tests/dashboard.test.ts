@@ -160,7 +160,8 @@ describeEachEngine('dashboard', (engine) => {
   const step = (d: any, stage: ProjectStage) => d.stageFunnel.find((s: any) => s.stage === stage);
 
   beforeAll(async () => {
-    hub = await startTestHub({ engine });
+    // Computed on every request: these tests write to the database directly, past the bus.
+    hub = await startTestHub({ engine, env: { HUB_DASHBOARD_CACHE_MS: '0' } });
     const prisma = hub.db.prisma;
     // The report gives no planned investments or parks for its projects: add a few to sum.
     const bonded = await prisma.park.findUniqueOrThrow({ where: { code: 'comprehensive-bonded-zone' } });

@@ -19,7 +19,15 @@ builder.subscriptionFields((t) => ({
       year: t.arg.int({ description: '年度 / The year; default: the current calendar year in the district (Asia/Shanghai).' }),
     },
     subscribe: async (_root, args, ctx) =>
-      endWithErrorPayload(await openDashboardFeed({ prisma: ctx.prisma, pubsub: ctx.pubsub, year: dashboardYear(args.year) })),
+      endWithErrorPayload(
+        await openDashboardFeed({
+          prisma: ctx.prisma,
+          pubsub: ctx.pubsub,
+          year: dashboardYear(args.year),
+          // Every display of a year shares one computation per change.
+          compute: (_prisma, year) => ctx.dashboards.get(year),
+        }),
+      ),
     resolve: (payload: LivePayload<DashboardData>) => {
       if (isLiveError(payload)) throw liveError(payload.liveError, 'Subscribe again.');
       return payload;

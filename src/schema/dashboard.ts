@@ -1,12 +1,12 @@
 /**
  * The dashboard: everything a dashboard or wall display shows for one year, computed by
- * `computeDashboard` (src/services/dashboard.ts). `DashboardRef` is exported for the
+ * `computeDashboard` (src/services/dashboard.ts) and kept per change by src/services/dashboard-cache.ts.
+ * `DashboardRef` is exported for the
  * `dashboardUpdated` subscription, which serves the same object.
  */
 import { GraphQLError } from 'graphql';
 import type { ChannelHighlight } from '../services/logistics.ts';
 import {
-  computeDashboard,
   currentYear,
   MAX_DASHBOARD_YEAR,
   MIN_DASHBOARD_YEAR,
@@ -174,6 +174,6 @@ builder.queryFields((t) => ({
     args: {
       year: t.arg.int({ description: '年度 / The year; default: the current calendar year in the district (Asia/Shanghai).' }),
     },
-    resolve: (_parent, args, ctx) => computeDashboard(ctx.prisma, dashboardYear(args.year)),
+    resolve: (_parent, args, ctx) => ctx.dashboards.get(dashboardYear(args.year)),
   }),
 }));

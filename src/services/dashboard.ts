@@ -27,7 +27,6 @@ import {
 } from '../generated/prisma/client.ts';
 import { fundingTotals, type FundingTotal } from './funding.ts';
 import { channelHighlights, type ChannelHighlight } from './logistics.ts';
-import { stagesAtOrBeyond } from './stages.ts';
 import { progressOf, type TargetProgress } from './targets.ts';
 
 type Client = PrismaClient | Prisma.TransactionClient;
@@ -114,8 +113,9 @@ interface ReachedRow {
 
 /**
  * The funnel: projects now at each stage (groupBy), and projects that reached each stage, in one
- * SQL statement. "Reached X" means the project's log has an event into X or a later pipeline
- * stage (`stagesAtOrBeyond`), so skipped stages count as passed; the date is the first such event.
+ * SQL statement over ProjectStageReach (kept from the log by a trigger). "Reached X" means the
+ * project's log has an event into X or a later pipeline stage (`stagesAtOrBeyond`), so skipped
+ * stages count as passed; the date is the first such event.
  */
 async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelStep[]> {
   const { start, end } = yearBounds(year);
@@ -124,28 +124,18 @@ async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelSte
     _count: { _all: true, plannedInvestment: true },
     _sum: { plannedInvestment: true },
   });
-  // (event stage, stage it counts as reached) for every stage: 12 + 11 + … + 1 pipeline pairs, plus
-  // SUSPENDED and CANCELLED, which only count as themselves.
-  const pairs = ALL_STAGES.flatMap((stage) => stagesAtOrBeyond(stage).map((eventStage) => Prisma.sql`(${eventStage}, ${stage})`));
   const reached = await prisma.$queryRaw<ReachedRow[]>(Prisma.sql`
-    WITH reach(event_stage, stage) AS (VALUES ${Prisma.join(pairs)}),
-    firsts AS (
-      SELECT r.stage, e."projectId", MIN(e."occurredOn") AS first_on
-        FROM "ProjectStageEvent" e
-        JOIN reach r ON r.event_stage = e."toStage"::text
-       WHERE e."occurredOn" <= ${end}::date
-       GROUP BY r.stage, e."projectId"
-    )
-    SELECT f.stage,
+    SELECT r.stage::text AS stage,
            COUNT(*)::int AS "reachedCount",
            SUM(p."plannedInvestment") AS "reachedInvestment",
            COUNT(p."plannedInvestment")::int AS "reachedKnown",
-           (COUNT(*) FILTER (WHERE f.first_on >= ${start}::date))::int AS "inYearCount",
-           SUM(p."plannedInvestment") FILTER (WHERE f.first_on >= ${start}::date) AS "inYearInvestment",
-           (COUNT(p."plannedInvestment") FILTER (WHERE f.first_on >= ${start}::date))::int AS "inYearKnown"
-      FROM firsts f
-      JOIN "Project" p ON p.id = f."projectId"
-     GROUP BY f.stage`);
+           (COUNT(*) FILTER (WHERE r."firstOn" >= ${start}::date))::int AS "inYearCount",
+           SUM(p."plannedInvestment") FILTER (WHERE r."firstOn" >= ${start}::date) AS "inYearInvestment",
+           (COUNT(p."plannedInvestment") FILTER (WHERE r."firstOn" >= ${start}::date))::int AS "inYearKnown"
+      FROM "ProjectStageReach" r
+      JOIN "Project" p ON p.id = r."projectId"
+     WHERE r."firstOn" <= ${end}::date
+     GROUP BY r.stage`);
   return ALL_STAGES.map((stage) => {
     const n = now.find((g) => g.stage === stage);
     const r = reached.find((row) => row.stage === stage);

@@ -61,11 +61,11 @@ export async function openLoggedDatabase(engine: Engine = 'pglite'): Promise<{ d
 }
 
 /** A seeded hub over a logged database; `close()` also closes the database. */
-export async function startLoggedHub(engine: Engine = 'pglite'): Promise<TestHub & { log: QueryLog }> {
+export async function startLoggedHub(engine: Engine = 'pglite', env: Record<string, string> = {}): Promise<TestHub & { log: QueryLog }> {
   const { db, log } = await openLoggedDatabase(engine);
   try {
     await seedDistrict(db.prisma);
-    const hub = await startTestHub({ db });
+    const hub = await startTestHub({ db, env });
     log.reset();
     return {
       ...hub,

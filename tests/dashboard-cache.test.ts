@@ -1,0 +1,97 @@
+/**
+ * The dashboard cache (src/services/dashboard-cache.ts): a year's dashboard is computed once and
+ * served until a change is heard. A write through the hub shows in the writer's next read; a
+ * write past the hub shows after the cache's maximum age; a second server sharing the bus drops
+ * its copy too.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StageEventKind } from '../src/generated/prisma/client.ts';
+import { createHubPubSub } from '../src/pubsub.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { createTestProjects } from './helpers/fixtures.ts';
+import { advance } from './helpers/operations.ts';
+import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
+import { seedDistrict } from '../src/services/seed.ts';
+import { currentYear } from '../src/services/dashboard.ts';
+import { startTestHub, type TestHub } from './helpers/server.ts';
+
+const MAX_AGE_MS = 1_500;
+
+const DASHBOARD = /* GraphQL */ `
+  query D($year: Int) {
+    dashboard(year: $year) {
+      year
+      generatedAt
+      projects { count }
+      stageFunnel { stage current { count } reached { count } }
+      recentStageChanges { sequence }
+    }
+  }`;
+
+describe('dashboard cache', () => {
+  let db: Awaited<ReturnType<typeof openLoggedDatabase>>['db'];
+  let log: QueryLog;
+  let hub: TestHub;
+  let other: TestHub;
+  // One bus for both servers, as Redis would be.
+  const bus = createHubPubSub(loadConfig({ LOG_LEVEL: 'silent' }), createLogger('silent'));
+
+  beforeAll(async () => {
+    ({ db, log } = await openLoggedDatabase('pglite'));
+    await seedDistrict(db.prisma);
+    hub = await startTestHub({ db, pubsub: bus, env: { HUB_DASHBOARD_CACHE_MS: String(MAX_AGE_MS) } });
+    // A second server on the same database and bus, keeping dashboards for up to ten minutes.
+    other = await startTestHub({ db, pubsub: bus, env: { HUB_DASHBOARD_CACHE_MS: '600000' } });
+  });
+  afterAll(async () => {
+    await other?.close();
+    await hub?.close();
+    await bus.close();
+    await db?.close();
+  });
+
+  // The current year: its recent changes include one made today.
+  const read = async (target: TestHub, year = currentYear()) => {
+    const res = await target.gql(DASHBOARD, { year });
+    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    return res.data!.dashboard as { generatedAt: string; projects: { count: number }; stageFunnel: { stage: string; current: { count: number } }[]; recentStageChanges: { sequence: string }[] };
+  };
+  const current = (d: Awaited<ReturnType<typeof read>>, stage: string) => d.stageFunnel.find((s) => s.stage === stage)!.current.count;
+
+  it('should compute a year once and serve it again without aggregating', async () => {
+    const first = await log.measure(() => read(hub, 2024));
+    const again = await log.measure(() => read(hub, 2024));
+    expect(first.statements.filter((s) => /GROUP BY/i.test(s)).length).toBeGreaterThanOrEqual(3);
+    expect(again.statements.filter((s) => /GROUP BY/i.test(s))).toEqual([]);
+    expect(again.statements.length).toBeLessThan(first.statements.length);
+    expect(again.result).toEqual(first.result);
+  });
+
+  it('should show a stage change to the writer at once, and to another server through the bus', async () => {
+    const [p] = await createTestProjects(db.prisma, 1, { prefix: 'CACHE' });
+    const before = await read(hub);
+    const beforeOther = await read(other);
+    const sequence = await advance(hub, p!.globalId, 'SIGNED');
+    const after = await read(hub);
+    expect(after.recentStageChanges[0]!.sequence).toBe(sequence);
+    expect(current(after, 'SIGNED')).toBe(current(before, 'SIGNED') + 1);
+    expect(after.generatedAt > before.generatedAt).toBe(true);
+    // The other server kept its copy for up to ten minutes, but heard the change on the bus.
+    const afterOther = await read(other);
+    expect(afterOther.recentStageChanges[0]!.sequence).toBe(sequence);
+    expect(current(afterOther, 'SIGNED')).toBe(current(beforeOther, 'SIGNED') + 1);
+  });
+
+  it('should show a write made past the hub once the maximum age has passed', async () => {
+    const before = await read(hub);
+    // Straight into the database: no notification on the bus.
+    const project = await db.prisma.project.create({ data: { code: 'CACHE-SQL-1', name: '缓存测试', stage: 'PLANNED' } });
+    await db.prisma.projectStageEvent.create({
+      data: { projectId: project.id, kind: StageEventKind.INITIAL, toStage: 'PLANNED', occurredOn: new Date('2025-05-01'), actor: 'test' },
+    });
+    expect((await read(hub)).projects.count).toBe(before.projects.count);
+    await new Promise((resolve) => setTimeout(resolve, MAX_AGE_MS + 100));
+    expect((await read(hub)).projects.count).toBe(before.projects.count + 1);
+  });
+});
