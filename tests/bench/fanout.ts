@@ -10,7 +10,7 @@
  * a subscribe) and is not measured. Every wait is bounded (BENCH_SUBSCRIBE_S, BENCH_DRAIN_S):
  * an event not delivered when the drain window closes counts as not delivered.
  *
- * Run alone: `node --import tsx tests/bench/fanout.ts [subscribers] [--redis] [--floor | --patched]`.
+ * Run alone: `node --import tsx tests/bench/fanout.ts [subscribers] [--redis] [--floor]`.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,7 @@ const PIPELINE = [
 export interface FanoutResult {
   label: string;
   /** Who served the subscribers. */
-  subscriberServer: 'hub' | 'fanoutFloor' | 'hubPatched';
+  subscriberServer: 'hub' | 'fanoutFloor';
   servers: 1 | 2;
   subscribers: number;
   /** Subscribers connected (connection acknowledged). */
@@ -216,7 +216,7 @@ export interface FanoutOptions {
    * Who serves the subscribers: the hub, or the fan-out floor (tests/bench/fanout-floor-server.ts,
    * needs `redisUrl`; the hub still takes the changes). @default 'hub'
    */
-  subscriberServer?: 'hub' | 'fanoutFloor' | 'hubPatched';
+  subscriberServer?: 'hub' | 'fanoutFloor';
   /** Called at each phase boundary: subscribed, probed, idled, changed. */
   onPhase?: (phase: 'start' | 'subscribed' | 'probed' | 'idled' | 'changed') => Promise<void> | void;
   /** Seconds of the idle window. @default 10 */
@@ -230,7 +230,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
   const kind = options.subscriberServer ?? 'hub';
   const floor = kind === 'fanoutFloor';
   if (floor && !options.redisUrl) throw new Error('the fan-out floor hears changes through Redis: give redisUrl');
-  const what = kind === 'hubPatched' ? 'hub with the logHead patch' : 'hub';
+  const what = 'hub';
   const label = `${subscribers.toLocaleString('en')} subscribers, ${floor ? 'fan-out floor (changes on a hub, via Redis)' : options.redisUrl ? `two ${what}s via Redis` : `one ${what}`}`;
   const env = options.redisUrl ? { REDIS_URL: options.redisUrl } : undefined;
   const nodeFlags = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : undefined;
@@ -422,7 +422,6 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const count = Number(process.argv[2] ?? 1000);
   const useFloor = process.argv.includes('--floor');
-  const patched = process.argv.includes('--patched');
   const redis = process.argv.includes('--redis') || useFloor ? await startPrivateRedis(bench.redisPort) : null;
   try {
     const result = await runFanout({
@@ -433,7 +432,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       runIndex: Number(process.env.BENCH_RUN_INDEX ?? 0),
       log: console.log,
       profileDir: process.env.BENCH_FANOUT_PROFILE_DIR,
-      subscriberServer: useFloor ? 'fanoutFloor' : patched ? 'hubPatched' : 'hub',
+      subscriberServer: useFloor ? 'fanoutFloor' : 'hub',
     });
     console.log(JSON.stringify(result, null, 2));
   } finally {

@@ -129,8 +129,24 @@ export const DIFFERENCES = [
     + 'global id of the park as `id` (its node id field).',
 ];
 
-export type ServerName = 'hub' | 'postgraphile' | 'floor';
+/**
+ * The HTTP servers under load. `hubUncached` is the hub with its dashboard cache off
+ * (HUB_DASHBOARD_CACHE_MS=0): with no writes during a run the cached hub answers the dashboard
+ * from memory, so the variant shows what computing it for every request costs. It asks the
+ * hub's operations.
+ */
+export type ServerName = 'hub' | 'hubUncached' | 'postgraphile' | 'floor';
 export type OperationName = 'dashboard' | 'projectPage' | 'node';
 
 export const OPERATIONS: OperationName[] = ['dashboard', 'projectPage', 'node'];
-export const SERVERS: ServerName[] = ['hub', 'postgraphile', 'floor'];
+export const SERVERS: ServerName[] = ['hub', 'hubUncached', 'postgraphile', 'floor'];
+/** Servers whose SQL statements are counted (tests/bench/pg-proxy.ts): not the cache-off hub, which runs the hub's code. */
+export const COUNTED_SERVERS: ServerName[] = ['hub', 'postgraphile', 'floor'];
+
+/** Names in the tables. */
+export const SERVER_LABELS: Record<ServerName, string> = {
+  hub: 'hub',
+  hubUncached: 'hub, dashboard cache off',
+  postgraphile: 'postgraphile',
+  floor: 'floor',
+};

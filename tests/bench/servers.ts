@@ -33,15 +33,15 @@ export interface StartOptions {
   label?: string;
 }
 
-/** The servers the benchmark starts: the three HTTP servers, and the fan-out floor. */
-export type ServerKind = ServerName | 'fanoutFloor' | 'hubPatched';
+/** The servers the benchmark starts: the HTTP servers (the hub twice: cache on and off), and the fan-out floor. */
+export type ServerKind = ServerName | 'fanoutFloor';
 
 const SCRIPTS: Record<ServerKind, string> = {
   hub: 'tests/bench/hub-server.ts',
+  hubUncached: 'tests/bench/hub-server.ts',
   postgraphile: 'tests/bench/postgraphile-server.ts',
   floor: 'tests/bench/floor-server.ts',
   fanoutFloor: 'tests/bench/fanout-floor-server.ts',
-  hubPatched: 'tests/bench/hub-patched-server.ts',
 };
 
 /** The hub's environment in the benchmark: PostgreSQL, no seed, quiet, an editor key, no write limit. */
@@ -55,6 +55,14 @@ export function hubEnv(port: number, url: string): Record<string, string> {
     HUB_API_KEYS: `editor:${EDITOR_KEY}`,
     HUB_RATE_LIMIT_WRITES: '1000000',
   };
+}
+
+/** The environment of a server the benchmark starts; the hub's cache-off variant differs from the hub only here. */
+function envFor(kind: ServerKind, port: number, url: string): Record<string, string> {
+  if (kind === 'hub') return hubEnv(port, url);
+  // 0 computes every dashboard afresh (src/services/dashboard-cache.ts).
+  if (kind === 'hubUncached') return { ...hubEnv(port, url), HUB_DASHBOARD_CACHE_MS: '0' };
+  return { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, POOL_SIZE: String(bench.poolSize) };
 }
 
 async function waitReady(url: string, kind: ServerKind, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
@@ -125,7 +133,7 @@ export async function startServer(kind: ServerKind, options: StartOptions): Prom
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: 'production',
-    ...(kind === 'hub' || kind === 'hubPatched' ? hubEnv(options.port, url) : { PORT: String(options.port), HOST: '127.0.0.1', DATABASE_URL: url, POOL_SIZE: String(bench.poolSize) }),
+    ...envFor(kind, options.port, url),
     ...options.env,
   };
   mkdirSync(outDir, { recursive: true });
