@@ -17,12 +17,10 @@ import pg from 'pg';
 // Dates as the text PostgreSQL sends ('2025-12-31'), not local-midnight Date objects.
 pg.types.setTypeParser(1082, (value) => value);
 
-const PIPELINE = [
+const ALL_STAGES = [
   'PLANNED', 'NEGOTIATING', 'SIGNED', 'LANDED', 'APPROVED', 'TENDERED', 'LAND_ACQUIRED', 'REGISTERED',
-  'UNDER_CONSTRUCTION', 'COMPLETED', 'IN_OPERATION', 'AT_CAPACITY',
+  'UNDER_CONSTRUCTION', 'COMPLETED', 'IN_OPERATION', 'AT_CAPACITY', 'SUSPENDED', 'CANCELLED',
 ];
-const ALL_STAGES = [...PIPELINE, 'SUSPENDED', 'CANCELLED'];
-const STAGE_ARRAY = `ARRAY[${ALL_STAGES.map((s) => `'${s}'`).join(',')}]::text[]`;
 
 /** The hub's Decimal format: at least two decimals, more when the value has them. */
 export function decimal(value: string | null): string | null {
@@ -65,18 +63,10 @@ async function dashboard(pool: pg.Pool, year: number): Promise<unknown> {
     // Projects now, per stage and in total (GROUPING SETS: the total row has stage NULL).
     `SELECT stage::text, count(*)::int AS n, sum("plannedInvestment")::text AS inv, count("plannedInvestment")::int AS known
        FROM "Project" GROUP BY GROUPING SETS ((stage), ())`,
-    // The funnel in one pass over the log: per project, the furthest pipeline stage reached by
-    // the year's end and before the year, and whether it was suspended / cancelled by then.
-    // "Reached X" (X or a later stage) then counts projects whose furthest stage is >= X.
-    `SELECT m_end, m_before, s_end, s_before, c_end, c_before, count(*)::int AS n FROM (
-       SELECT max(r) FILTER (WHERE r < 12) AS m_end,
-              max(r) FILTER (WHERE r < 12 AND "occurredOn" < ${start}) AS m_before,
-              bool_or(r = 12) AS s_end, bool_or(r = 12 AND "occurredOn" < ${start}) AS s_before,
-              bool_or(r = 13) AS c_end, bool_or(r = 13 AND "occurredOn" < ${start}) AS c_before
-         FROM (SELECT "projectId", array_position(${STAGE_ARRAY}, "toStage"::text) - 1 AS r, "occurredOn"
-                 FROM "ProjectStageEvent" WHERE "occurredOn" <= ${end}) e
-        GROUP BY "projectId") per
-      GROUP BY 1, 2, 3, 4, 5, 6`,
+    // The funnel from ProjectStageReach (the first day each project reached each stage, kept by
+    // the schema's trigger), the same table the hub reads.
+    `SELECT stage::text, count(*)::int AS n, (count(*) FILTER (WHERE "firstOn" >= ${start}))::int AS in_year
+       FROM "ProjectStageReach" WHERE "firstOn" <= ${end} GROUP BY stage`,
     `SELECT t.code, t.label, t."labelEn", t.value::text AS value, t.unit, round(t."reportedRate", 1)::text AS reported,
             f.value::text AS actual,
             CASE WHEN f.value IS NOT NULL AND f.unit = t.unit AND t.value <> 0 THEN round(f.value / t.value * 100, 1)::text END AS computed
@@ -103,18 +93,7 @@ async function dashboard(pool: pg.Pool, year: number): Promise<unknown> {
   ]);
 
   const total = byStage!.find((r) => r.stage === null)!;
-  const reached = new Array<number>(ALL_STAGES.length).fill(0);
-  const before = new Array<number>(ALL_STAGES.length).fill(0);
-  for (const row of funnel!) {
-    for (let r = 0; r < PIPELINE.length; r++) {
-      if (row.m_end !== null && row.m_end >= r) reached[r]! += row.n;
-      if (row.m_before !== null && row.m_before >= r) before[r]! += row.n;
-    }
-    if (row.s_end) reached[12]! += row.n;
-    if (row.s_before) before[12]! += row.n;
-    if (row.c_end) reached[13]! += row.n;
-    if (row.c_before) before[13]! += row.n;
-  }
+  const reachedBy = new Map<string, Row>(funnel!.map((row) => [row.stage as string, row]));
 
   const levels = new Map<string, Row>();
   for (const g of funding!) {
@@ -134,11 +113,11 @@ async function dashboard(pool: pg.Pool, year: number): Promise<unknown> {
       dashboard: {
         year,
         projects: { count: total.n, plannedInvestment: decimal(total.inv), plannedInvestmentKnownCount: total.known },
-        stageFunnel: ALL_STAGES.map((stage, r) => ({
+        stageFunnel: ALL_STAGES.map((stage) => ({
           stage,
           current: { count: byStage!.find((row) => row.stage === stage)?.n ?? 0 },
-          reached: { count: reached[r] },
-          reachedInYear: { count: reached[r]! - before[r]! },
+          reached: { count: reachedBy.get(stage)?.n ?? 0 },
+          reachedInYear: { count: reachedBy.get(stage)?.in_year ?? 0 },
         })),
         targets: targets!.map((t) => ({
           target: { code: t.code, label: t.label, labelEn: t.labelEn },

@@ -1,0 +1,141 @@
+/**
+ * The stage-event log's reader (src/services/stage-feed.ts) against a fake log, for what the
+ * end-to-end subscription tests cannot arrange: a database read that fails, a subscriber that
+ * joins while a batch is being read, and the tail stopping when its last subscriber leaves.
+ */
+import { describe, expect, it } from 'vitest';
+import type { PrismaClient } from '../src/generated/prisma/client.ts';
+import type { HubListener, HubPubSub } from '../src/pubsub.ts';
+import { StageLogTail, type FeedItem } from '../src/services/stage-feed.ts';
+
+/** The few Prisma conditions the tail uses: AND, a sequence range, an id list. */
+function matches(e: FeedItem, where: any): boolean {
+  if (where.AND) return where.AND.every((w: any) => matches(e, w));
+  if (where.sequence && !(e.sequence > where.sequence.gt && (where.sequence.lte === undefined || e.sequence <= where.sequence.lte))) return false;
+  if (where.id?.in && !where.id.in.includes(e.id)) return false;
+  return true;
+}
+
+/** A log in memory, read through the two calls the tail makes; `gate` can hold reads back. */
+function fakeLog() {
+  const events: FeedItem[] = [];
+  const state = {
+    events,
+    failNextReads: 0,
+    reads: 0,
+    gate: null as Promise<void> | null,
+    append(n: number) {
+      for (let i = 0; i < n; i++) {
+        const sequence = BigInt(events.length + 1);
+        events.push({ id: events.length + 1, sequence });
+      }
+    },
+  };
+  const prisma = {
+    projectStageEvent: {
+      async findFirst() {
+        const last = events.at(-1);
+        return last ? { sequence: last.sequence } : null;
+      },
+      async findMany(args: { where: any; take?: number }) {
+        state.reads += 1;
+        // The gate holds back the tail's matching queries (which events match a filter).
+        if (state.gate && args.where.AND?.[0]?.id) await state.gate;
+        if (state.failNextReads > 0) {
+          state.failNextReads -= 1;
+          throw new Error('connection lost');
+        }
+        const rows = events.filter((e) => matches(e, args.where));
+        return rows.slice(0, args.take ?? rows.length).map((e) => ({ ...e }));
+      },
+    },
+  } as unknown as PrismaClient;
+  return { prisma, state };
+}
+
+function fakeBus() {
+  const listeners = new Set<HubListener<'stageChanged'>>();
+  const bus = {
+    listen(_topic: 'stageChanged', listener: HubListener<'stageChanged'>) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  } as unknown as Pick<HubPubSub, 'listen'>;
+  return { bus, listeners, ring: (sequence: number) => listeners.forEach((l) => l.onEvent({ sequence: String(sequence) } as never)) };
+}
+
+const take = async (feed: AsyncIterableIterator<FeedItem>, n: number) => {
+  const out: bigint[] = [];
+  while (out.length < n) {
+    const item = await feed.next();
+    if (item.done) break;
+    out.push(item.value.sequence);
+  }
+  return out;
+};
+
+describe('StageLogTail', () => {
+  it('should keep its subscribers through a failed read and deliver once the database answers', async () => {
+    const { prisma, state } = fakeLog();
+    const { bus, ring } = fakeBus();
+    const errors: unknown[] = [];
+    const tail = new StageLogTail({ prisma, pubsub: bus, pollIntervalMs: 60_000, onReadError: (e) => errors.push(e) });
+    const feed = await tail.open();
+    state.append(2);
+    state.failNextReads = 2;
+    ring(2);
+    expect(await take(feed, 2)).toEqual([1n, 2n]);
+    expect(errors).toHaveLength(2);
+    await feed.return!();
+  });
+
+  it('should admit a subscriber that joins during a read after that read, filtered, with the rest replayed', async () => {
+    const { prisma, state } = fakeLog();
+    const { bus, ring } = fakeBus();
+    const tail = new StageLogTail({ prisma, pubsub: bus, pollIntervalMs: 60_000 });
+    // A filtered subscriber, so that each batch is matched against its filter.
+    const first = await tail.open({ where: { id: { in: [1, 2, 3, 4, 5] } } });
+    state.append(3);
+    let open!: () => void;
+    state.gate = new Promise((resolve) => (open = resolve));
+    ring(3);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The tail is matching 1..3 against the filters it has: this subscriber, whose filter it
+    // does not have, waits for the batch to be handed out and starts after it.
+    const joining = tail.open({ after: 0n, where: { id: { in: [2, 4] } } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    state.gate = null;
+    open();
+    const second = await joining;
+    state.append(2);
+    ring(5);
+    expect(await take(first, 5)).toEqual([1n, 2n, 3n, 4n, 5n]);
+    // 2 from its replay (it asked for everything after 0), 4 from the tail: no gap, no repeat,
+    // and nothing its filter leaves out (the batch in flight was matched before it joined).
+    expect(await take(second, 2)).toEqual([2n, 4n]);
+    await Promise.all([first.return!(), second.return!()]);
+  });
+
+  it('should stop listening and polling when the last subscriber leaves, and start again', async () => {
+    const { prisma, state } = fakeLog();
+    const { bus, listeners, ring } = fakeBus();
+    const tail = new StageLogTail({ prisma, pubsub: bus, pollIntervalMs: 30 });
+    const a = await tail.open();
+    const b = await tail.open();
+    expect(listeners.size).toBe(1);
+    expect(tail.size).toBe(2);
+    await a.return!();
+    await b.return!();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(listeners.size).toBe(0);
+    const readsWhenStopped = state.reads;
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(state.reads).toBe(readsWhenStopped);
+
+    const c = await tail.open();
+    state.append(1);
+    ring(1);
+    expect(await take(c, 1)).toEqual([1n]);
+    await c.return!();
+  });
+});
