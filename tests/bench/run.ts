@@ -27,7 +27,7 @@ import { ensureNode24 } from './node24.ts';
 import { OPERATIONS, SERVERS, type OperationName, type ServerName } from './operations.ts';
 import { startCountingProxy } from './pg-proxy.ts';
 import { monotonicUs, summarizeProfile, type ProfileSummary } from './profile.ts';
-import { renderResults, writeResults, type BenchReport, type FanoutStatements } from './report.ts';
+import { renderResults, writeResults, type BenchReport, type FanoutStatementCount, type FanoutStatements } from './report.ts';
 import { startServer, type RunningServer } from './servers.ts';
 
 const args = process.argv.slice(2);
@@ -122,42 +122,48 @@ async function profileHub(node: string, plan: Awaited<ReturnType<typeof planRequ
   return Object.fromEntries(OPERATIONS.map((op) => [op, summarizeProfile(path.join(dir, file), 25, windows[op])]));
 }
 
-/** Statements of the subscription path, counted on a hub whose only work is delivering. */
+/**
+ * Statements of the subscription path, counted on a hub whose only work is delivering, with 20
+ * and with 200 subscribers: without N+1 the second count is no larger than the first.
+ */
 async function countFanoutStatements(node: string, redisUrl: string): Promise<FanoutStatements> {
-  const proxy = await startCountingProxy({ host: new URL(databaseUrl()).hostname, port: Number(new URL(databaseUrl()).port || 5432) });
-  const viaProxy = new URL(databaseUrl());
-  viaProxy.host = `127.0.0.1:${proxy.port}`;
-  const subscribers = 20;
   const changes = 5;
   const idleS = 30;
-  const counted: Record<string, { statements: number; texts: string[] }> = {};
-  try {
-    await runFanout({
-      node,
+  const counts: FanoutStatementCount[] = [];
+  for (const subscribers of [20, 200]) {
+    const proxy = await startCountingProxy({ host: new URL(databaseUrl()).hostname, port: Number(new URL(databaseUrl()).port || 5432) });
+    const viaProxy = new URL(databaseUrl());
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const counted: Record<string, { statements: number; texts: string[] }> = {};
+    try {
+      await runFanout({
+        node,
+        subscribers,
+        changes,
+        idleS,
+        redisUrl,
+        databaseUrl: viaProxy.toString(),
+        port: bench.basePort + 30,
+        runIndex: 9,
+        log,
+        onPhase: (phase) => {
+          counted[phase] = proxy.snapshot();
+          proxy.reset();
+        },
+      });
+    } finally {
+      await proxy.close();
+    }
+    counts.push({
       subscribers,
       changes,
-      idleS,
-      redisUrl,
-      databaseUrl: viaProxy.toString(),
-      port: bench.basePort + 30,
-      runIndex: 9,
-      log,
-      onPhase: (phase) => {
-        counted[phase] = proxy.snapshot();
-        proxy.reset();
-      },
+      subscribe: counted.subscribed!.statements / subscribers,
+      perChange: counted.changed!.statements / changes,
+      idlePerMinute: counted.idled!.statements / (idleS / 60),
+      sample: counted.changed!.texts.slice(0, 12),
     });
-  } finally {
-    await proxy.close();
   }
-  return {
-    subscribers,
-    changes,
-    subscribe: counted.subscribed!.statements / subscribers,
-    perDelivery: counted.changed!.statements / (subscribers * changes),
-    idlePerMinute: counted.idled!.statements / subscribers / (idleS / 60),
-    sample: counted.changed!.texts.slice(0, 12),
-  };
+  return { counts };
 }
 
 async function main(): Promise<void> {
