@@ -19,7 +19,7 @@ import type { HubConfig } from './config.ts';
 import type { HubContext, Viewer } from './context.ts';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
-import { createHubPubSub, type HubPubSub, type HubTopic, type HubTopics } from './pubsub.ts';
+import { createHubPubSub, type HubPubSub, type HubTopics } from './pubsub.ts';
 import { DashboardCache } from './services/dashboard-cache.ts';
 import { StageLogTail } from './services/stage-feed.ts';
 import { useSharedSubscriptionResults } from './shared-results.ts';
@@ -78,12 +78,12 @@ export interface App {
  * Counts stage-change events published by this server (metrics) and drops the dashboards they
  * may change before the writer answers, whatever the bus's latency.
  */
-function observePublished(bus: HubPubSub, metrics: HubMetrics, onChange: (topic: HubTopic, payload: HubTopics[HubTopic]) => void): HubPubSub {
+function observePublished(bus: HubPubSub, metrics: HubMetrics, dashboards: DashboardCache): HubPubSub {
   return {
     ...bus,
     publish(topic, payload) {
       if (topic === 'stageChanged') metrics.eventsPublished.inc();
-      onChange(topic, payload);
+      dashboards.changed(topic === 'dataChanged' ? (payload as HubTopics['dataChanged']).year : null);
       bus.publish(topic, payload);
     },
   };
@@ -94,7 +94,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
   const bus = givenPubSub ?? createHubPubSub(config, logger);
   // Each year's dashboard, computed once per change (see the module).
   const dashboards = new DashboardCache({ prisma: db.prisma, pubsub: bus, maxAgeMs: config.dashboardCacheMs });
-  const pubsub = observePublished(bus, metrics, (topic, payload) => dashboards.changed(topic, payload as never));
+  const pubsub = observePublished(bus, metrics, dashboards);
   // One reader of the stage-event log for all of this server's stage subscriptions.
   const stageTail = new StageLogTail({
     prisma: db.prisma,

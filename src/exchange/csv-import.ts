@@ -31,6 +31,7 @@ import {
   type UpdateProjectPatch,
 } from '../services/projects.ts';
 import { changeProjectStageInTransaction, planStageChange, publishStageChanged } from '../services/stage-change.ts';
+import { logHead } from '../services/stage-feed.ts';
 import { districtToday, lockStageLog } from '../services/stage-log.ts';
 import { isPipelineStage, PIPELINE } from '../services/stages.ts';
 import {
@@ -226,11 +227,6 @@ interface RunContext {
   headBefore: bigint;
   summary: ImportSummary;
   report(change: ImportChange): void;
-}
-
-async function logHead(tx: Tx): Promise<bigint> {
-  const last = await tx.projectStageEvent.findFirst({ orderBy: { sequence: 'desc' }, select: { sequence: true } });
-  return last?.sequence ?? 0n;
 }
 
 async function runImport(

@@ -17,7 +17,7 @@
  * after it.
  */
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import type { HubPubSub, HubTopics } from '../pubsub.ts';
+import type { HubPubSub } from '../pubsub.ts';
 import { computeDashboard, type DashboardData } from './dashboard.ts';
 
 export interface DashboardCacheOptions {
@@ -66,9 +66,8 @@ export class DashboardCache {
     return entry.value;
   }
 
-  /** Drops what a change may have altered: the change's year, or every year. */
-  changed<K extends 'stageChanged' | 'dataChanged'>(topic: K, event: HubTopics[K]): void {
-    const year = topic === 'dataChanged' ? (event as HubTopics['dataChanged']).year : null;
+  /** Drops what a change may have altered: the year it counts for, or (null) every year. */
+  changed(year: number | null | undefined): void {
     if (year == null) this.entries.clear();
     else this.entries.delete(year);
   }
@@ -91,8 +90,8 @@ export class DashboardCache {
       this.close();
     };
     const stops = [
-      this.pubsub.listen('stageChanged', { onEvent: (e) => this.changed('stageChanged', e), onLost }),
-      this.pubsub.listen('dataChanged', { onEvent: (e) => this.changed('dataChanged', e), onLost }),
+      this.pubsub.listen('stageChanged', { onEvent: () => this.changed(null), onLost }),
+      this.pubsub.listen('dataChanged', { onEvent: (e) => this.changed(e.year), onLost }),
     ];
     if (lost) return false;
     this.stopListening = () => stops.forEach((stop) => stop());
