@@ -9,10 +9,11 @@ import { seedDistrict } from '../src/services/seed.ts';
 import { createProject } from '../src/services/projects.ts';
 import { changeProjectStage } from '../src/services/stage-change.ts';
 import { openTestDatabase } from './helpers/db.ts';
+import { sharedUrl } from './helpers/shared.ts';
 import { TEST_ACTOR } from './helpers/fixtures.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 
-const schemaDir = new URL('../../shared/oc4ids/', import.meta.url);
+const schemaDir = sharedUrl('oc4ids/');
 const readSchema = (name: string) => JSON.parse(readFileSync(new URL(name, schemaDir), 'utf8')) as Record<string, unknown>;
 const OPTIONS = { publisherName: '辽中区', idPrefix: 'oc4ids-lzq-', uri: 'https://data.example.cn/oc4ids' };
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);

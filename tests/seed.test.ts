@@ -33,9 +33,10 @@ import {
 } from '../src/generated/prisma/client.ts';
 import { SEED_ACTOR, seedDistrict, seedTotal, type SeedResult } from '../src/services/seed.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
+import { sharedUrl } from './helpers/shared.ts';
 
-/** <repo>/../shared/seed/FACTS.md: the shared folder sits beside the repository. */
-const factsUrl = new URL('../../shared/seed/FACTS.md', import.meta.url);
+/** shared/seed/FACTS.md (tests/helpers/shared.ts finds the shared folder). */
+const factsUrl = sharedUrl('seed/FACTS.md');
 const factsMd = readFileSync(factsUrl, 'utf8');
 
 // --- FACTS.md, parsed --------------------------------------------------------------------------
