@@ -20,7 +20,9 @@ import type { HubContext, Viewer } from './context.ts';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
 import { createHubPubSub, type HubPubSub, type HubTopics } from './pubsub.ts';
+import { ChangeWatch } from './services/change-watch.ts';
 import { DashboardCache } from './services/dashboard-cache.ts';
+import { useHubResponseCache } from './response-cache.ts';
 import { StageLogTail } from './services/stage-feed.ts';
 import { useSharedSubscriptionResults } from './shared-results.ts';
 import { DEFAULT_QUERY_LIMITS } from './schema/builder.ts';
@@ -75,15 +77,15 @@ export interface App {
 }
 
 /**
- * Counts stage-change events published by this server (metrics) and drops the dashboards they
- * may change before the writer answers, whatever the bus's latency.
+ * Counts stage-change events published by this server (metrics) and tells the server's caches
+ * of the change before the writer answers, whatever the bus's latency.
  */
-function observePublished(bus: HubPubSub, metrics: HubMetrics, dashboards: DashboardCache): HubPubSub {
+function observePublished(bus: HubPubSub, metrics: HubMetrics, watch: ChangeWatch): HubPubSub {
   return {
     ...bus,
     publish(topic, payload) {
       if (topic === 'stageChanged') metrics.eventsPublished.inc();
-      dashboards.changed(topic === 'dataChanged' ? (payload as HubTopics['dataChanged']).year : null);
+      watch.changed(topic === 'dataChanged' ? (payload as HubTopics['dataChanged']).year : null);
       bus.publish(topic, payload);
     },
   };
@@ -92,9 +94,11 @@ function observePublished(bus: HubPubSub, metrics: HubMetrics, dashboards: Dashb
 export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs = 12_000, shutdownGraceMs = 5_000, feedPollMs }: AppOptions): App {
   const metrics = createMetrics();
   const bus = givenPubSub ?? createHubPubSub(config, logger);
+  // The changes this server hears of: what its caches drop what they keep on.
+  const watch = new ChangeWatch(bus);
   // Each year's dashboard, computed once per change (see the module).
-  const dashboards = new DashboardCache({ prisma: db.prisma, pubsub: bus, maxAgeMs: config.dashboardCacheMs });
-  const pubsub = observePublished(bus, metrics, dashboards);
+  const dashboards = new DashboardCache({ prisma: db.prisma, watch, maxAgeMs: config.cacheMs });
+  const pubsub = observePublished(bus, metrics, watch);
   // One reader of the stage-event log for all of this server's stage subscriptions.
   const stageTail = new StageLogTail({
     prisma: db.prisma,
@@ -104,10 +108,20 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
   });
   const authenticator = createAuthenticator(config.auth);
   const queryLimits = { ...DEFAULT_QUERY_LIMITS, depth: config.limits.maxDepth, complexity: config.limits.maxComplexity };
+  /** Each request's caller, found once (the response cache asks for the role before the context). */
+  const viewers = new WeakMap<Request, Promise<Viewer>>();
+  const viewerOf = (request: Request): Promise<Viewer> => {
+    let viewer = viewers.get(request);
+    if (!viewer) {
+      viewer = authenticator.authenticate(request.headers.get('authorization'));
+      viewers.set(request, viewer);
+    }
+    return viewer;
+  };
   /** The caller of an HTTP request; a bad credential is a 401, never a 500. */
   const authenticateHttp = async (request: Request): Promise<Viewer> => {
     try {
-      return await authenticator.authenticate(request.headers.get('authorization'));
+      return await viewerOf(request);
     } catch (error) {
       if (error instanceof AuthenticationError) {
         throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
@@ -133,6 +147,17 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       ...securityPlugins(config, schema),
       useWallPage(),
       useDataExchange({ prisma: db.prisma, config, logger, viewer: authenticateHttp }),
+      // Last: what it answers from memory has passed every check above once (see the module).
+      ...(config.cacheMs > 0
+        ? [
+            useHubResponseCache({
+              watch,
+              maxAgeMs: config.cacheMs,
+              roleOf: (request) => viewerOf(request).then((v) => v.role, () => null),
+              lookups: metrics.responseCache,
+            }),
+          ]
+        : []),
     ],
     logging: {
       debug: (...args) => logger.debug(args),
@@ -240,6 +265,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       await Promise.all([closed, wsClosed]);
       stageTail.close();
       dashboards.close();
+      watch.close();
       if (!givenPubSub) await pubsub.close();
     },
   };

@@ -49,7 +49,7 @@ const envSchema = z.object({
   HUB_MAX_TOKENS: z.coerce.number().int().min(100).default(5_000),
   HUB_RATE_LIMIT_WRITES: z.coerce.number().int().min(1).default(120),
   HUB_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).default(60),
-  HUB_DASHBOARD_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  HUB_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   OC4IDS_PUBLISHER_NAME: z.string().trim().min(1).default('辽中区'),
   OC4IDS_ID_PREFIX: z.string().trim().regex(/^\S+$/, 'must not contain spaces').default('oc4ids-lzq-'),
 });
@@ -93,8 +93,11 @@ export type HubConfig = {
   };
   /** The OC4IDS project package (GET /oc4ids): who publishes it, and the prefix of project ids. */
   oc4ids: { publisherName: string; idPrefix: string };
-  /** Keep each year's computed dashboard until a change is heard, at most this long; 0: never. */
-  dashboardCacheMs: number;
+  /**
+   * Keep computed dashboards and query answers until a change is heard, at most this long
+   * (milliseconds); 0: compute every request afresh.
+   */
+  cacheMs: number;
 };
 
 export class ConfigError extends Error {
@@ -148,6 +151,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       windowSeconds: e.HUB_RATE_LIMIT_WINDOW_S,
     },
     oc4ids: { publisherName: e.OC4IDS_PUBLISHER_NAME, idPrefix: e.OC4IDS_ID_PREFIX },
-    dashboardCacheMs: e.HUB_DASHBOARD_CACHE_MS,
+    cacheMs: e.HUB_CACHE_MS,
   };
 }

@@ -2,7 +2,8 @@
  * What operators see: `/health` (Yoga's: the process is alive), `/ready` (the database answers, and
  * Redis when configured), and Prometheus metrics at `/metrics`: requests, errors and durations
  * per operation from @graphql-yoga/plugin-prometheus, plus the hub's own gauges and counters
- * for open subscriptions by transport and events published and delivered.
+ * for open subscriptions by transport, events published and delivered, and answers served from
+ * the response cache.
  */
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
@@ -16,6 +17,7 @@ export interface HubMetrics {
   subscriptionsOpen: Gauge<'transport'>;
   eventsPublished: Counter;
   eventsDelivered: Counter<'transport'>;
+  responseCache: Counter<'result'>;
 }
 
 /** One registry per app, so several apps in one process (tests) never share counters. */
@@ -39,6 +41,12 @@ export function createMetrics(): HubMetrics {
       name: 'hub_events_delivered_total',
       help: 'Subscription results sent to clients, by transport',
       labelNames: ['transport'],
+      registers: [registry],
+    }),
+    responseCache: new Counter({
+      name: 'hub_response_cache_total',
+      help: 'Query answers served from memory (result="hit") and computed then kept (result="computed")',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };

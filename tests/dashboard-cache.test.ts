@@ -44,9 +44,9 @@ describe('dashboard cache', () => {
   beforeAll(async () => {
     ({ db, log } = await openLoggedDatabase('pglite'));
     await seedDistrict(db.prisma);
-    hub = await startTestHub({ db, pubsub: bus, env: { HUB_DASHBOARD_CACHE_MS: String(MAX_AGE_MS) } });
+    hub = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: String(MAX_AGE_MS) } });
     // A second server on the same database and bus, keeping dashboards for up to ten minutes.
-    other = await startTestHub({ db, pubsub: bus, env: { HUB_DASHBOARD_CACHE_MS: '600000' } });
+    other = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: '600000' } });
   });
   afterAll(async () => {
     await other?.close();

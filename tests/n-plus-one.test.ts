@@ -48,7 +48,7 @@ describeEachEngine('statement counts', (engine) => {
 
   beforeAll(async () => {
     // The dashboard computed on every request: what is counted is its computation.
-    hub = await startLoggedHub(engine, { HUB_DASHBOARD_CACHE_MS: '0' });
+    hub = await startLoggedHub(engine, { HUB_CACHE_MS: '0' });
     const prisma = hub.db.prisma;
     const parks = await prisma.park.findMany({ orderBy: { id: 'asc' } });
     const projects = await prisma.project.createManyAndReturn({

@@ -5,10 +5,8 @@
  * while wall displays and dashboard clients ask for the same few years over and over. So each
  * year's dashboard is kept after it is computed and dropped when something it shows may have
  * changed:
- * - every write through the hub publishes on the bus after its commit (`stageChanged`,
- *   `dataChanged` with the year it counts for); this server's own writes drop entries as they
- *   publish, before the mutation answers (a client reads its own write), other servers' through
- *   Redis a few milliseconds later;
+ * - a change the server hears of (its own writes before they answer, other servers' through the
+ *   bus; see ChangeWatch) drops the year it counts for, or every year;
  * - an entry is also dropped after `maxAgeMs` (a write from outside the hub, such as the CLI
  *   or SQL, or a notification lost in transit, shows within that time);
  * - while the bus is lost nothing is kept: every request computes afresh.
@@ -17,12 +15,13 @@
  * after it.
  */
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import type { HubPubSub } from '../pubsub.ts';
+import type { ChangeWatch } from './change-watch.ts';
 import { computeDashboard, type DashboardData } from './dashboard.ts';
 
 export interface DashboardCacheOptions {
   prisma: PrismaClient;
-  pubsub: Pick<HubPubSub, 'listen'>;
+  /** The server's changes (shared with its response cache). */
+  watch: ChangeWatch;
   /** Keep a computed dashboard at most this long; 0 disables the cache. @default 10_000 */
   maxAgeMs?: number;
   /** How to compute a dashboard. @default computeDashboard */
@@ -36,24 +35,26 @@ interface Entry {
 
 export class DashboardCache {
   private readonly prisma: PrismaClient;
-  private readonly pubsub: Pick<HubPubSub, 'listen'>;
+  private readonly watch: ChangeWatch;
   private readonly maxAgeMs: number;
   private readonly compute: (prisma: PrismaClient, year: number) => Promise<DashboardData>;
   private readonly entries = new Map<number, Entry>();
-  private stopListening: (() => void) | null = null;
-  /** When the bus was last lost: listening is not tried again for a second after that. */
-  private lostAt = 0;
+  private readonly unwatch: () => void;
 
   constructor(options: DashboardCacheOptions) {
     this.prisma = options.prisma;
-    this.pubsub = options.pubsub;
+    this.watch = options.watch;
     this.maxAgeMs = options.maxAgeMs ?? 10_000;
     this.compute = options.compute ?? computeDashboard;
+    this.unwatch = this.watch.onChange((year) => {
+      if (year === null) this.entries.clear();
+      else this.entries.delete(year);
+    });
   }
 
   /** The dashboard of `year`: kept, being computed, or computed now. */
   get(year: number): Promise<DashboardData> {
-    if (this.maxAgeMs <= 0 || !this.listen()) return this.compute(this.prisma, year);
+    if (this.maxAgeMs <= 0 || !this.watch.watching()) return this.compute(this.prisma, year);
     const now = Date.now();
     const kept = this.entries.get(year);
     if (kept && kept.expires > now) return kept.value;
@@ -66,35 +67,9 @@ export class DashboardCache {
     return entry.value;
   }
 
-  /** Drops what a change may have altered: the year it counts for, or (null) every year. */
-  changed(year: number | null | undefined): void {
-    if (year == null) this.entries.clear();
-    else this.entries.delete(year);
-  }
-
-  /** Stops listening and forgets everything. */
+  /** Stops following changes and forgets everything. */
   close(): void {
-    this.stopListening?.();
-    this.stopListening = null;
+    this.unwatch();
     this.entries.clear();
-  }
-
-  /** Listens on the bus if not already; false while the bus is lost (nothing may be kept). */
-  private listen(): boolean {
-    if (this.stopListening) return true;
-    if (Date.now() - this.lostAt < 1_000) return false;
-    let lost = false;
-    const onLost = () => {
-      lost = true;
-      this.lostAt = Date.now();
-      this.close();
-    };
-    const stops = [
-      this.pubsub.listen('stageChanged', { onEvent: () => this.changed(null), onLost }),
-      this.pubsub.listen('dataChanged', { onEvent: (e) => this.changed(e.year), onLost }),
-    ];
-    if (lost) return false;
-    this.stopListening = () => stops.forEach((stop) => stop());
-    return true;
   }
 }

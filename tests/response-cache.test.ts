@@ -1,0 +1,220 @@
+/**
+ * The response cache (src/response-cache.ts): a query's answer is kept per role and served from
+ * memory until a change is heard. A write through the hub shows in the writer's next read and,
+ * through the bus, in another server's; a write past the hub shows after the maximum age; a bad
+ * credential is never answered from memory; mutations and graphql-ws operations never are;
+ * while the bus is lost nothing is kept.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHubPubSub, PubSubLostError, type HubPubSub } from '../src/pubsub.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { ChangeWatch } from '../src/services/change-watch.ts';
+import { changeScopedCache } from '../src/response-cache.ts';
+import { bearer } from './helpers/auth.ts';
+import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
+import { ADVANCE, advance } from './helpers/operations.ts';
+import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
+import { startTestHub, type TestHub } from './helpers/server.ts';
+import { subscribeWs } from './helpers/ws-client.ts';
+
+const MAX_AGE_MS = 1_500;
+
+const PROJECT = /* GraphQL */ `
+  query P($id: ID!) {
+    node(id: $id) { ... on Project { id code name stage stageHistory(last: 3) { edges { node { sequence toStage } } } } }
+  }`;
+
+const PAGE = /* GraphQL */ `
+  query Page($first: Int!) {
+    projects(first: $first) { totalCount edges { node { code stage park { name } } } }
+  }`;
+
+type ProjectData = { node: { name: string; stage: string; stageHistory: { edges: { node: { sequence: string } }[] } } };
+
+describe('response cache', () => {
+  let db: Awaited<ReturnType<typeof openLoggedDatabase>>['db'];
+  let log: QueryLog;
+  let hub: TestHub;
+  let other: TestHub;
+  let lostBusHub: TestHub;
+  let projects: TestProject[];
+  // One bus for both servers, as Redis would be, holding what is published until the test
+  // releases it: what the writer sees cannot come from the bus.
+  const inner = createHubPubSub(loadConfig({ LOG_LEVEL: 'silent' }), createLogger('silent'));
+  const held: (() => void)[] = [];
+  const bus: HubPubSub = { ...inner, publish: (topic, payload) => void held.push(() => inner.publish(topic, payload)) };
+  const release = () => held.splice(0).forEach((deliver) => deliver());
+  // A bus that is down: every listener hears at once that it is lost.
+  const lostBus: HubPubSub = {
+    ...inner,
+    listen: (_topic, listener) => {
+      queueMicrotask(() => listener.onLost(new PubSubLostError('Redis is unreachable')));
+      return () => {};
+    },
+  };
+
+  beforeAll(async () => {
+    ({ db, log } = await openLoggedDatabase('pglite'));
+    projects = await createTestProjects(db.prisma, 3, { prefix: 'RC' });
+    hub = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: String(MAX_AGE_MS) } });
+    // A second server on the same database and bus, keeping answers for up to ten minutes.
+    other = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: '600000' } });
+    lostBusHub = await startTestHub({ db, pubsub: lostBus, env: { HUB_CACHE_MS: '600000' } });
+  });
+  afterAll(async () => {
+    await lostBusHub?.close();
+    await other?.close();
+    await hub?.close();
+    await inner.close();
+    await db?.close();
+  });
+
+  const read = async (target: TestHub, id: string, headers?: Record<string, string>) => {
+    const res = await target.gql<ProjectData>(PROJECT, { id }, headers);
+    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    return res.data!.node;
+  };
+
+  it('should answer a repeated query from memory, without a statement', async () => {
+    const first = await log.measure(() => hub.gql(PAGE, { first: 3 }));
+    const again = await log.measure(() => hub.gql(PAGE, { first: 3 }));
+    expect(first.result.errors).toBeUndefined();
+    expect(first.statements.length).toBeGreaterThan(0);
+    expect(again.statements).toEqual([]);
+    expect(again.result).toEqual(first.result);
+    // Other variables are another answer.
+    const other3 = await log.measure(() => hub.gql(PAGE, { first: 2 }));
+    expect(other3.statements.length).toBeGreaterThan(0);
+    expect((other3.result.data!.projects.edges as unknown[]).length).toBe(2);
+    const metrics = await (await fetch(hub.url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toMatch(/hub_response_cache_total\{result="hit"\} [1-9]/);
+  });
+
+  it('should show a stage change to the writer at once, and to another server through the bus', async () => {
+    const p = projects[0]!;
+    expect((await read(hub, p.globalId)).stage).toBe('PLANNED');
+    expect((await read(other, p.globalId)).stage).toBe('PLANNED');
+    const sequence = await advance(hub, p.globalId, 'SIGNED');
+    // The writer's next read has it although the bus has not delivered yet.
+    const after = await read(hub, p.globalId);
+    expect(after.stage).toBe('SIGNED');
+    expect(after.stageHistory.edges.at(-1)!.node.sequence).toBe(sequence);
+    // The other server has not heard yet and answers from memory: the cache is on there.
+    expect((await read(other, p.globalId)).stage).toBe('PLANNED');
+    release();
+    expect((await read(other, p.globalId)).stage).toBe('SIGNED');
+  });
+
+  it('should show a write made past the hub after the maximum age', async () => {
+    const p = projects[1]!;
+    expect((await read(hub, p.globalId)).name).toBe(`测试项目 ${p.code}`);
+    await db.prisma.project.update({ where: { id: p.id }, data: { name: 'renamed by SQL' } });
+    expect((await read(hub, p.globalId)).name).toBe(`测试项目 ${p.code}`);
+    await new Promise((resolve) => setTimeout(resolve, MAX_AGE_MS + 100));
+    expect((await read(hub, p.globalId)).name).toBe('renamed by SQL');
+  });
+
+  it('should keep answers apart by role and never answer a bad credential from memory', async () => {
+    const p = projects[2]!;
+    const asViewer = await read(hub, p.globalId, { authorization: bearer('viewer') });
+    const { statements } = await log.measure(() => read(hub, p.globalId, { authorization: bearer('editor') }));
+    expect(statements.length).toBeGreaterThan(0);
+    expect((await log.measure(() => read(hub, p.globalId, { authorization: bearer('viewer') }))).statements).toEqual([]);
+    const bad = await fetch(hub.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-key' },
+      body: JSON.stringify({ query: PROJECT, variables: { id: p.globalId } }),
+    });
+    expect(bad.status).toBe(401);
+    const body = (await bad.json()) as { data?: unknown; errors: { extensions: { code: string } }[] };
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+    expect(asViewer.stage).toBe('PLANNED');
+  });
+
+  it('should refuse an anonymous caller when anonymous reads are off, whatever is kept', async () => {
+    const closed = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: '600000', HUB_ANONYMOUS_ROLE: 'none' } });
+    try {
+      const id = projects[2]!.globalId;
+      expect((await closed.gql(PROJECT, { id })).errors).toBeUndefined();
+      expect((await closed.gql(PROJECT, { id })).errors).toBeUndefined();
+      const anonymous = await closed.gql(PROJECT, { id }, { authorization: '' });
+      expect(anonymous.data?.node ?? null).toBeNull();
+      expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await closed.close();
+    }
+  });
+
+  it('should answer If-None-Match with 304 while the answer stands, and in full after a change', async () => {
+    const p = projects[0]!;
+    const post = (headers: Record<string, string> = {}) =>
+      fetch(hub.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: bearer('viewer'), ...headers },
+        body: JSON.stringify({ query: PROJECT, variables: { id: p.globalId } }),
+      });
+    await (await post()).arrayBuffer();
+    const kept = await post();
+    const etag = kept.headers.get('etag');
+    expect(etag).toBeTruthy();
+    await kept.arrayBuffer();
+    const unchanged = await post({ 'if-none-match': etag! });
+    expect(unchanged.status).toBe(304);
+    await advance(hub, p.globalId, 'LANDED');
+    const changed = await post({ 'if-none-match': etag! });
+    expect(changed.status).toBe(200);
+    expect(((await changed.json()) as { data: ProjectData }).data.node.stage).toBe('LANDED');
+    release();
+  });
+
+  it('should run every mutation, even one sent twice alike', async () => {
+    const p = projects[1]!;
+    const input = { input: { projectId: p.globalId, toStage: 'NEGOTIATING' } };
+    const first = await hub.gql(ADVANCE, input);
+    expect(first.data!.advanceProjectStage.__typename).toBe('AdvanceProjectStageSuccess');
+    const second = await hub.gql(ADVANCE, input);
+    // Executed again: the project is already there, so this time it is a typed error.
+    expect(second.data!.advanceProjectStage.__typename).not.toBe('AdvanceProjectStageSuccess');
+    expect(second.data!.advanceProjectStage.message).toBeTruthy();
+    release();
+  });
+
+  it('should answer queries over graphql-ws by executing them', async () => {
+    const p = projects[0]!;
+    for (let i = 0; i < 2; i++) {
+      const sub = await subscribeWs<ProjectData>(hub.url, PROJECT, { id: p.globalId });
+      await sub.recorder.waitForResults(1);
+      expect(sub.recorder.data()[0]!.node.stage).toBe('LANDED');
+      await sub.dispose();
+    }
+  });
+
+  it('should keep nothing while the bus is lost', async () => {
+    const id = projects[0]!.globalId;
+    await read(lostBusHub, id);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 2; i++) {
+      const { statements } = await log.measure(() => read(lostBusHub, id));
+      expect(statements.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('should not keep an answer computed from reads that began before a change', async () => {
+    const watch = new ChangeWatch(inner);
+    expect(watch.watching()).toBe(true);
+    const cache = changeScopedCache(watch);
+    const before = `${watch.generation}:key`;
+    watch.changed(null);
+    await cache.set(before, { data: { stale: true } }, [], 60_000);
+    expect((await cache.get(before)) ?? null).toBeNull();
+    const now = `${watch.generation}:key`;
+    await cache.set(now, { data: { fresh: true } }, [], 60_000);
+    expect(await cache.get(now)).toEqual({ data: { fresh: true } });
+    // A change drops what is kept.
+    watch.changed(2025);
+    expect((await cache.get(now)) ?? null).toBeNull();
+    watch.close();
+  });
+});
