@@ -14,7 +14,8 @@
  * - an answer lives at most `maxAgeMs` (a write made past the hub, by SQL, shows within that time);
  * - nothing is kept while the bus is lost, or for operations over graphql-ws;
  * - answers with errors, mutations, subscriptions and introspection are never kept.
- * A repeated request that sends the `ETag` it got as `If-None-Match` gets a bodiless 304 while
+ * Identical requests that miss at the same moment (after a change, every dashboard asks again)
+ * share one execution. A repeated request that sends the `ETag` it got as `If-None-Match` gets a bodiless 304 while
  * the answer stands.
  */
 import { defaultBuildResponseCacheKey } from '@envelop/response-cache';
@@ -35,43 +36,116 @@ export interface HubResponseCacheOptions {
   maxEntries?: number;
 }
 
-/** The cache the plugin writes to: emptied on every change; a late answer from before it is refused. */
-export function changeScopedCache(watch: ChangeWatch, maxEntries = 1_000, lookups?: Counter<'result'>): Cache {
-  let store = createInMemoryCache({ max: maxEntries });
-  watch.onChange(() => {
-    store = createInMemoryCache({ max: maxEntries });
+/**
+ * The store the plugin writes to, emptied on every change; a late answer from before a change
+ * is refused. It also lets identical requests that miss together share one execution: the
+ * first to miss a key claims it, the others wait for its answer (`claim`), and the claim ends
+ * when the answer is kept or the claimant's response goes out (`release`).
+ */
+export class ChangeScopedCache implements Cache {
+  private store: Cache & { get(key: string): ReturnType<Cache['get']> };
+  private readonly claims = new Map<string, { owner: Request; done: Promise<void>; end: () => void }>();
+  private readonly claimed = new WeakMap<Request, string>();
+
+  constructor(
+    private readonly watch: ChangeWatch,
+    private readonly maxEntries = 1_000,
+    private readonly lookups?: Counter<'result'>,
+  ) {
+    this.store = createInMemoryCache({ max: maxEntries });
+    watch.onChange(() => {
+      this.store = createInMemoryCache({ max: this.maxEntries });
+    });
+  }
+
+  /** The key for a request: `generation:hash`, once no identical request is being answered. */
+  async claim(request: Request, key: () => Promise<string>): Promise<string> {
+    for (;;) {
+      const k = `${this.watch.generation}:${await key()}`;
+      const current = this.claims.get(k);
+      if (!current) {
+        if (!(await this.store.get(k))) {
+          this.claims.set(k, { owner: request, ...settle() });
+          this.claimed.set(request, k);
+        }
+        return k;
+      }
+      // Answered by the request that claimed it: look again (its answer, or a new generation).
+      await current.done;
+    }
+  }
+
+  /** Ends the claim of a request whose response is going out, kept or not. */
+  release(request: Request): void {
+    const k = this.claimed.get(request);
+    if (k === undefined) return;
+    this.claimed.delete(request);
+    const current = this.claims.get(k);
+    if (current?.owner === request) {
+      this.claims.delete(k);
+      current.end();
+    }
+  }
+
+  get(key: string) {
+    // A miss is looked up twice (before parsing, then before executing): count only hits here.
+    const hit = this.store.get(key);
+    if (hit) this.lookups?.inc({ result: 'hit' });
+    return hit;
+  }
+
+  set(...[key, result, entities, ttl]: Parameters<Cache['set']>) {
+    // Computed under an older generation: it may hold data from before a change.
+    if (generationOf(key) !== this.watch.generation) return;
+    this.lookups?.inc({ result: 'computed' });
+    const kept = this.store.set(key, result, entities, ttl);
+    const current = this.claims.get(key);
+    if (current) {
+      this.claims.delete(key);
+      current.end();
+    }
+    return kept;
+  }
+
+  invalidate(entities: Parameters<Cache['invalidate']>[0]) {
+    return this.store.invalidate(entities);
+  }
+}
+
+const generationOf = (key: string) => Number(key.slice(0, key.indexOf(':')));
+
+function settle(): { done: Promise<void>; end: () => void } {
+  let end!: () => void;
+  const done = new Promise<void>((resolve) => {
+    end = resolve;
   });
-  const generationOf = (key: string) => Number(key.slice(0, key.indexOf(':')));
-  return {
-    get(key) {
-      // A miss is looked up twice (before parsing, then before executing): count only hits here.
-      const hit = store.get(key);
-      if (hit) lookups?.inc({ result: 'hit' });
-      return hit;
-    },
-    set(key, result, entities, ttl) {
-      // Computed under an older generation: it may hold data from before a change.
-      if (generationOf(key) !== watch.generation) return;
-      lookups?.inc({ result: 'computed' });
-      return store.set(key, result, entities, ttl);
-    },
-    invalidate(entities) {
-      return store.invalidate(entities);
-    },
-  };
+  return { done, end };
 }
 
 export function useHubResponseCache({ watch, maxAgeMs, roleOf, lookups, maxEntries }: HubResponseCacheOptions): Plugin {
-  const cache = changeScopedCache(watch, maxEntries, lookups);
-  return useResponseCache({
-    cache,
-    ttl: maxAgeMs,
-    // Entities are not tracked (a change drops everything), so the plugin need not add `id` to
-    // every selection: an added field would also count against the caller's complexity limit.
-    idFields: [],
-    // graphql-ws operations have no request: they are not cached (a socket asks once per page view).
-    enabled: (request) => request != null && watch.watching(),
-    session: async (request) => (await roleOf(request)) ?? 'unauthenticated',
-    buildResponseCacheKey: async (params) => `${watch.generation}:${await defaultBuildResponseCacheKey(params)}`,
-  }) as Plugin;
+  const cache = new ChangeScopedCache(watch, maxEntries, lookups);
+  return {
+    onPluginInit({ addPlugin }) {
+      addPlugin(
+        useResponseCache({
+          cache,
+          ttl: maxAgeMs,
+          // Entities are not tracked (a change drops everything), so the plugin need not add `id` to
+          // every selection: an added field would also count against the caller's complexity limit.
+          idFields: [],
+          // graphql-ws operations have no request: they are not cached (a socket asks once per page view).
+          enabled: (request) => request != null && watch.watching(),
+          session: async (request) => (await roleOf(request)) ?? 'unauthenticated',
+          // Called once per HTTP request, before the plugin looks the key up.
+          buildResponseCacheKey: (params) =>
+            watch.watching()
+              ? cache.claim(params.request, async () => defaultBuildResponseCacheKey(params))
+              : (async () => `${watch.generation}:${await defaultBuildResponseCacheKey(params)}`)(),
+        }) as Plugin,
+      );
+    },
+    onResponse({ request }) {
+      cache.release(request);
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { createHubPubSub, PubSubLostError, type HubPubSub } from '../src/pubsub.
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { ChangeWatch } from '../src/services/change-watch.ts';
-import { changeScopedCache } from '../src/response-cache.ts';
+import { ChangeScopedCache } from '../src/response-cache.ts';
 import { bearer } from './helpers/auth.ts';
 import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
 import { ADVANCE, advance } from './helpers/operations.ts';
@@ -204,7 +204,7 @@ describe('response cache', () => {
   it('should not keep an answer computed from reads that began before a change', async () => {
     const watch = new ChangeWatch(inner);
     expect(watch.watching()).toBe(true);
-    const cache = changeScopedCache(watch);
+    const cache = new ChangeScopedCache(watch);
     const before = `${watch.generation}:key`;
     watch.changed(null);
     await cache.set(before, { data: { stale: true } }, [], 60_000);
@@ -216,5 +216,30 @@ describe('response cache', () => {
     watch.changed(2025);
     expect((await cache.get(now)) ?? null).toBeNull();
     watch.close();
+  });
+
+  it('should answer identical requests that miss together with one execution', async () => {
+    // A change empties the cache, as when every wall display asks again after a stage change.
+    await advance(hub, projects[2]!.globalId, 'NEGOTIATING');
+    release();
+    const reads = (statements: string[]) => statements.filter((sql) => /FROM "public"\."Project"/.test(sql));
+    const one = await log.measure(() => hub.gql(PAGE, { first: 1 }));
+    expect(reads(one.statements).length).toBeGreaterThan(0);
+    // The database held by a transaction (PGlite runs one at a time), so that all five requests
+    // have arrived and missed before the first can be answered.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const holding = db.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1`;
+      await gate;
+    });
+    const asked = log.measure(() => Promise.all(Array.from({ length: 5 }, () => hub.gql(PAGE, { first: 2 }))));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    open();
+    await holding;
+    const five = await asked;
+    expect(reads(five.statements).length).toBe(reads(one.statements).length);
+    for (const answer of five.result) expect(answer).toEqual(five.result[0]);
+    expect(five.result[0]!.errors).toBeUndefined();
   });
 });
