@@ -134,7 +134,7 @@ class ClientProcess {
 }
 
 /** Moves a project one stage on; resolves with the event's sequence, rejects with why not. */
-async function advance(server: RunningServer, projectId: number, toStage: string): Promise<string> {
+export async function advance(server: RunningServer, projectId: number, toStage: string): Promise<string> {
   const res = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     signal: AbortSignal.timeout(90_000),
@@ -147,13 +147,16 @@ async function advance(server: RunningServer, projectId: number, toStage: string
   return result.event.sequence as string;
 }
 
-/** Projects that can move one pipeline stage forward, `count` of them, skipping `offset`. */
-async function movableProjects(count: number, offset: number): Promise<{ id: number; to: string }[]> {
+/**
+ * Projects that can move one pipeline stage forward, `count` of them, skipping `offset`; by
+ * ascending id (the fan-out runs) or descending (the HTTP runs' writes), so the two never meet.
+ */
+export async function movableProjects(count: number, offset: number, order: 'ASC' | 'DESC' = 'ASC'): Promise<{ id: number; to: string }[]> {
   const client = new pg.Client({ connectionString: databaseUrl() });
   await client.connect();
   try {
     const { rows } = await client.query<{ id: number; stage: string }>(
-      `SELECT id, stage::text AS stage FROM "Project" WHERE stage::text = ANY($1) ORDER BY id LIMIT $2 OFFSET $3`,
+      `SELECT id, stage::text AS stage FROM "Project" WHERE stage::text = ANY($1) ORDER BY id ${order} LIMIT $2 OFFSET $3`,
       [PIPELINE.slice(0, -1), count, offset],
     );
     if (rows.length < count) throw new Error(`only ${rows.length} movable projects left; regenerate the district`);

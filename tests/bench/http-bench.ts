@@ -1,7 +1,7 @@
 /**
- * HTTP load: the three reads on the hub, the hub with its dashboard cache off, PostGraphile and
- * the floor, with autocannon, in interleaved rounds (for each operation: hub, hub cache off,
- * PostGraphile, floor, hub, ...), after a warm-up of each. Before loading, every request body is
+ * HTTP load: the three reads on the hub (three ways: see ServerName), PostGraphile and the
+ * floor, with autocannon, in interleaved rounds (for each operation: hub, hub with writes, hub
+ * caches off, PostGraphile, floor, hub, ...), after a warm-up of each. Before loading, every request body is
  * sent once and checked (200, no GraphQL errors; the floor's and the cache-off hub's answers
  * must equal the hub's). Also counts SQL statements per request through the counting proxy
  * (tests/bench/pg-proxy.ts).
@@ -24,6 +24,7 @@ import {
 } from './operations.ts';
 import { startCountingProxy, type StatementLog } from './pg-proxy.ts';
 import { alive, BackendCpu, cpuSeconds, startServer, type RunningServer } from './servers.ts';
+import { advance, movableProjects } from './fanout.ts';
 
 /** One HTTP request as autocannon sends it. */
 export interface BenchRequest {
@@ -82,7 +83,8 @@ export async function planRequests(servers: Record<ServerName, RunningServer>, y
   };
   return {
     hub,
-    // The same server code with the cache off: the same requests, so the two rows compare like for like.
+    // The same server code with writes or its caches off: the same requests, so the rows compare like for like.
+    hubWrites: hub,
     hubUncached: hub,
     postgraphile: {
       dashboard: years.map((year) => gql(PG_DASHBOARD, { year })),
@@ -102,7 +104,7 @@ export interface VerifyResult {
   bytes: Record<ServerName, Record<OperationName, number>>;
   /** Every floor answer equals the hub's. */
   floorEqualsHub: boolean;
-  /** Every answer of the hub with its dashboard cache off equals the hub's (absent in results of runs before the variant). */
+  /** Every answer of the hub with its caches off equals the hub's (absent in results of runs before the variant). */
   uncachedEqualsHub?: boolean;
   problems: string[];
 }
@@ -161,6 +163,11 @@ export interface RunResult {
   dbCpuMs: number;
   /** The server had died and was started again before this run. */
   restarted?: boolean;
+  /** The hub's variants: share of the requests answered from the response cache (its /metrics). */
+  fromMemory?: number;
+  /** `hubWrites`: stage changes committed during the run, and those that failed. */
+  writes?: number;
+  writeErrors?: number;
 }
 
 /** Concurrent connections for an operation: fewer for the dashboard, which is database-bound. */
@@ -203,6 +210,43 @@ async function load(base: string, requests: BenchRequest[], seconds: number, con
   return Object.assign(result, { graphqlErrors, firstError });
 }
 
+/** Answers a hub served from its response cache so far (`hub_response_cache_total{result="hit"}`). */
+async function cacheHits(server: RunningServer): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('hub_response_cache_total{result="hit"}'));
+  return Number(line?.split(' ').pop() ?? 0);
+}
+
+/**
+ * Stage changes through a hub, one every `intervalMs` until stopped, each moving the next of
+ * `moves` one stage on (the projects with the highest ids; the fan-out runs take the lowest).
+ */
+export class Writer {
+  private next = 0;
+  constructor(private readonly moves: { id: number; to: string }[]) {}
+
+  start(server: RunningServer, intervalMs = 1_000): { stop(): Promise<{ writes: number; writeErrors: number }> } {
+    let writes = 0;
+    let writeErrors = 0;
+    const pending: Promise<void>[] = [];
+    const timer = setInterval(() => {
+      const move = this.moves[this.next++];
+      if (!move) {
+        writeErrors++;
+        return;
+      }
+      pending.push(advance(server, move.id, move.to).then(() => void writes++, () => void writeErrors++));
+    }, intervalMs);
+    return {
+      async stop() {
+        clearInterval(timer);
+        await Promise.all(pending);
+        return { writes, writeErrors };
+      },
+    };
+  }
+}
+
 export async function measure(
   server: RunningServer,
   kind: ServerName,
@@ -210,15 +254,23 @@ export async function measure(
   requests: BenchRequest[],
   round: number,
   backends: BackendCpu,
+  writer?: Writer,
 ): Promise<RunResult> {
   await settle(backends);
+  const hub = kind !== 'postgraphile' && kind !== 'floor';
+  const hits0 = hub ? await cacheHits(server) : 0;
   const cpu0 = cpuSeconds(server.pid);
   const db0 = await backends.sample();
+  const writing = writer?.start(server);
   const r = await load(server.url, requests, durationFor(operation), connectionsFor(operation));
+  const written = await writing?.stop();
   const cpu1 = cpuSeconds(server.pid);
   const db1 = await backends.sample();
   const total = r.requests.total || 1;
+  const fromMemory = hub ? ((await cacheHits(server)) - hits0) / total : undefined;
   return {
+    fromMemory,
+    ...written,
     server: kind,
     operation,
     round,
@@ -248,6 +300,9 @@ export async function runLoad(
 ): Promise<RunResult[]> {
   const backends = new BackendCpu();
   const results: RunResult[] = [];
+  // Enough projects for a change every second of every measured run of `hubWrites`.
+  const seconds = bench.http.rounds * OPERATIONS.reduce((sum, op) => sum + durationFor(op), 0);
+  const writer = new Writer(await movableProjects(seconds + 60, 0, 'DESC'));
   try {
     for (const op of OPERATIONS) {
       for (const s of SERVERS) {
@@ -266,11 +321,12 @@ export async function runLoad(
             await load(servers[s].url, plan[s][op], bench.http.warmupS, connectionsFor(op));
             restarted = true;
           }
-          const r = { ...(await measure(servers[s], s, op, plan[s][op], round, backends)), restarted };
+          const r = { ...(await measure(servers[s], s, op, plan[s][op], round, backends, s === 'hubWrites' ? writer : undefined)), restarted };
           results.push(r);
           log(
             `  round ${round} ${op.padEnd(11)} ${s.padEnd(12)} ${r.requestsPerSecond.toFixed(1).padStart(8)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms` +
-              `  cpu ${r.serverCpuMs.toFixed(2)} ms/req, db ${r.dbCpuMs.toFixed(2)} ms/req${r.errors || r.non2xx || r.graphqlErrors ? `  ERRORS ${r.errors} non2xx ${r.non2xx} graphql ${r.graphqlErrors} ${r.firstError ?? ''}` : ''}`,
+              `  cpu ${r.serverCpuMs.toFixed(2)} ms/req, db ${r.dbCpuMs.toFixed(2)} ms/req` +
+              `${r.fromMemory !== undefined ? `  from memory ${(r.fromMemory * 100).toFixed(1)}%` : ''}${r.writes !== undefined ? `  writes ${r.writes} (${r.writeErrors} failed)` : ''}${r.errors || r.non2xx || r.graphqlErrors ? `  ERRORS ${r.errors} non2xx ${r.non2xx} graphql ${r.graphqlErrors} ${r.firstError ?? ''}` : ''}`,
           );
         }
       }
@@ -300,9 +356,9 @@ export async function countStatements(node: string, plan: RequestPlan, port: num
     const proxy = await startCountingProxy({ host: targetUrl.hostname, port: Number(targetUrl.port || 5432) });
     const viaProxy = new URL(targetUrl);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
-    // The hub with its dashboard cache off: what is counted is the dashboard's computation, which
-    // the cache runs once per change instead of once per request.
-    const env = kind === 'hub' ? { HUB_DASHBOARD_CACHE_MS: '0' } : undefined;
+    // The hub with its caches off: what is counted is each read's computation, which the caches
+    // run once per change instead of once per request.
+    const env = kind === 'hub' ? { HUB_CACHE_MS: '0' } : undefined;
     const server = await startServer(kind, { node, port: port + i, databaseUrl: viaProxy.toString(), env, label: `${kind}-counting` });
     try {
       const page100 = (r: BenchRequest): BenchRequest =>

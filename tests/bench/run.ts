@@ -2,7 +2,7 @@
  * `npm run bench`: the whole benchmark, in one bounded run on this machine.
  *
  * 1. Generates the synthetic district into a fresh PostgreSQL database (tests/bench/generate.ts).
- * 2. Starts the hub (src/main.ts), the hub again with its dashboard cache off, PostGraphile v5
+ * 2. Starts the hub (src/main.ts), twice more (one to write to during its runs, one with its caches off), PostGraphile v5
  *    and the floor on Node 24, checks their answers, counts SQL statements per request, and
  *    loads them with autocannon in interleaved rounds (tests/bench/http-bench.ts).
  * 3. Profiles the hub under each read (node --cpu-prof).
@@ -24,7 +24,7 @@ import { runFanout, startPrivateRedis, type FanoutResult } from './fanout.ts';
 import { generateDistrict } from './generate.ts';
 import { connectionsFor, countStatements, planRequests, runLoad, verify, type RunResult, type StatementCount, type VerifyResult } from './http-bench.ts';
 import { ensureNode24 } from './node24.ts';
-import { OPERATIONS, SERVERS, type OperationName, type ServerName } from './operations.ts';
+import { OPERATIONS, SERVER_LABELS, SERVERS, type OperationName, type ServerName } from './operations.ts';
 import { startCountingProxy } from './pg-proxy.ts';
 import { monotonicUs, summarizeProfile, type ProfileSummary } from './profile.ts';
 import { renderResults, writeResults, type BenchReport, type FanoutStatementCount, type FanoutStatements } from './report.ts';
@@ -96,12 +96,12 @@ async function profileHub(node: string, plan: Awaited<ReturnType<typeof planRequ
   const dir = path.join(outDir, 'profile-http');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  // Dashboard cache off: the profile shows the work behind a dashboard, not a cached answer.
+  // Caches off: the profile shows the work behind each read, not a cached answer.
   const hub = await startServer('hub', {
     node,
     port: bench.basePort + 20,
     nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-    env: { HUB_DASHBOARD_CACHE_MS: '0' },
+    env: { HUB_CACHE_MS: '0' },
     label: 'hub-profile',
   });
   const windows: Partial<Record<OperationName, { fromUs: number; toUs: number }>> = {};
@@ -224,7 +224,7 @@ async function main(): Promise<void> {
 
   if (wants('http')) {
     report.partDates = { ...report.partDates, http: new Date().toISOString() };
-    log('starting hub, hub with its dashboard cache off, PostGraphile and floor on Node 24');
+    log(`starting ${SERVERS.map((s) => SERVER_LABELS[s]).join('; ')} on Node 24`);
     const started: RunningServer[] = [];
     try {
       const servers = {} as Record<ServerName, RunningServer>;

@@ -33,11 +33,12 @@ export interface StartOptions {
   label?: string;
 }
 
-/** The servers the benchmark starts: the HTTP servers (the hub twice: cache on and off), and the fan-out floor. */
+/** The servers the benchmark starts: the HTTP servers (the hub three times: see ServerName), and the fan-out floor. */
 export type ServerKind = ServerName | 'fanoutFloor';
 
 const SCRIPTS: Record<ServerKind, string> = {
   hub: 'tests/bench/hub-server.ts',
+  hubWrites: 'tests/bench/hub-server.ts',
   hubUncached: 'tests/bench/hub-server.ts',
   postgraphile: 'tests/bench/postgraphile-server.ts',
   floor: 'tests/bench/floor-server.ts',
@@ -57,11 +58,11 @@ export function hubEnv(port: number, url: string): Record<string, string> {
   };
 }
 
-/** The environment of a server the benchmark starts; the hub's cache-off variant differs from the hub only here. */
+/** The environment of a server the benchmark starts; the hub's variants differ from the hub only here (or not at all). */
 function envFor(kind: ServerKind, port: number, url: string): Record<string, string> {
-  if (kind === 'hub') return hubEnv(port, url);
+  if (kind === 'hub' || kind === 'hubWrites') return hubEnv(port, url);
   // 0 computes every dashboard afresh (src/services/dashboard-cache.ts).
-  if (kind === 'hubUncached') return { ...hubEnv(port, url), HUB_DASHBOARD_CACHE_MS: '0' };
+  if (kind === 'hubUncached') return { ...hubEnv(port, url), HUB_CACHE_MS: '0' };
   return { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, POOL_SIZE: String(bench.poolSize) };
 }
 
