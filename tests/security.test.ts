@@ -309,6 +309,21 @@ describe('operator switches', () => {
       }),
     });
     expect(((await byId.json()) as { data?: { dashboard?: unknown } }).data?.dashboard).toBeTruthy();
+    // Another saved operation by id, same variables: its own answer, not the one kept for the first.
+    const parks = readFileSync(path.join(operationsDir, '40-park-overview.graphql'), 'utf8');
+    for (let i = 0; i < 2; i++) {
+      const parksById = await fetch(hub.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: bearer('viewer') },
+        body: JSON.stringify({
+          extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(parks).digest('hex') } },
+          variables: { year: 2025 },
+        }),
+      });
+      const answer = (await parksById.json()) as { data?: Record<string, unknown> };
+      expect(answer.data?.dashboard).toBeUndefined();
+      expect(answer.data?.parks).toBeTruthy();
+    }
   });
 });
 
