@@ -55,7 +55,7 @@ export const bench = {
     /** Subscriber counts on one server. */
     subscribers: list('BENCH_SUBSCRIBERS', [1_000, 5_000, 10_000]),
     /** Subscriber counts for the two-server (Redis) run. */
-    redisSubscribers: list('BENCH_REDIS_SUBSCRIBERS', [1_000, 5_000]),
+    redisSubscribers: list('BENCH_REDIS_SUBSCRIBERS', [1_000, 5_000, 10_000]),
     /** Subscriber counts for the fan-out floor (tests/bench/fanout-floor-server.ts). */
     floorSubscribers: list('BENCH_FLOOR_SUBSCRIBERS', [10_000]),
     /** Stage changes per run. */

@@ -210,11 +210,16 @@ async function load(base: string, requests: BenchRequest[], seconds: number, con
   return Object.assign(result, { graphqlErrors, firstError });
 }
 
-/** Answers a hub served from its response cache so far (`hub_response_cache_total{result="hit"}`). */
-async function cacheHits(server: RunningServer): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('hub_response_cache_total{result="hit"}'));
-  return Number(line?.split(' ').pop() ?? 0);
+/**
+ * A hub's answers to queries so far, from its /metrics: served from the response cache
+ * (`hub_response_cache_total{result="hit"}`) and executed (`graphql_envelop_request_duration_count`).
+ */
+async function answers(server: RunningServer): Promise<{ hits: number; executed: number }> {
+  const lines = (await (await fetch(`${server.url}/metrics`)).text()).split('\n');
+  const sum = (prefix: string, label = '') =>
+    lines.filter((l) => l.startsWith(prefix) && l.includes(label)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  // Queries only: the writes of `hubWrites` are executed too.
+  return { hits: sum('hub_response_cache_total{result="hit"}'), executed: sum('graphql_envelop_request_duration_count{', 'operationType="query"') };
 }
 
 /**
@@ -258,7 +263,7 @@ export async function measure(
 ): Promise<RunResult> {
   await settle(backends);
   const hub = kind !== 'postgraphile' && kind !== 'floor';
-  const hits0 = hub ? await cacheHits(server) : 0;
+  const answers0 = hub ? await answers(server) : null;
   const cpu0 = cpuSeconds(server.pid);
   const db0 = await backends.sample();
   const writing = writer?.start(server);
@@ -267,7 +272,11 @@ export async function measure(
   const cpu1 = cpuSeconds(server.pid);
   const db1 = await backends.sample();
   const total = r.requests.total || 1;
-  const fromMemory = hub ? ((await cacheHits(server)) - hits0) / total : undefined;
+  // Counted by the server at both ends, so requests in flight when autocannon stops count alike.
+  const answers1 = hub ? await answers(server) : null;
+  const hits = answers1 && answers0 ? answers1.hits - answers0.hits : 0;
+  const executed = answers1 && answers0 ? answers1.executed - answers0.executed : 0;
+  const fromMemory = hub ? hits / Math.max(1, hits + executed) : undefined;
   return {
     fromMemory,
     ...written,

@@ -270,7 +270,7 @@ export function renderResults(report: BenchReport): string {
         `${report.settings.rounds} interleaved rounds (${SERVERS.map((s) => SERVER_LABELS[s]).join(', ')} for each operation and round); medians over the rounds. ` +
         'The hub keeps computed dashboards and query answers in memory until it hears of a write, at most HUB_CACHE_MS (10 s). Three rows show the hub: as it runs by default, where no write happens during the run, so nearly every answer comes from memory; ' +
         'with a stage change through the hub every second during its runs, each of which drops everything kept; and with its caches off (HUB_CACHE_MS=0), every request computed. ' +
-        `"Answered from memory" is the share of requests the response cache served (its counter in /metrics). Before each run the harness waits until no statement is running on the database, so no server's queued work runs into another's measurement. Each run cycles through ` +
+        `"Answered from memory" is the share of queries the response cache served, of those it served and those executed (both counted by the server in /metrics). Before each run the harness waits until no statement is running on the database, so no server's queued work runs into another's measurement. Each run cycles through ` +
         'the dashboards of the five generated years, the first ten pages, or fifty projects spread over the table. Every server had a pool of ' +
         `${report.settings.poolSize} PostgreSQL connections.`,
       '',
