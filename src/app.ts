@@ -31,7 +31,7 @@ import { savedOperationTabs } from './explorer.ts';
 import { useWallPage } from './wall.ts';
 import { useDataExchange } from './exchange/http.ts';
 import { AuthenticationError, createAuthenticator } from './auth.ts';
-import { createMetrics, useHealthChecks, useMetrics, useRequestLogging, useSubscriptionMetrics, type HubMetrics } from './ops.ts';
+import { createMetrics, subscriptionObserver, useHealthChecks, useMetrics, useRequestLogging, type HubMetrics } from './ops.ts';
 import { securityPlugins } from './security.ts';
 import { GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -141,9 +141,9 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       useRequestLogging(logger),
       useHealthChecks({ db, redisPing: pubsub.kind === 'redis' ? () => pubsub.ping() : undefined }),
       useMetrics(metrics),
-      useSubscriptionMetrics(metrics),
       // Subscriptions asking the same thing share one execution per event.
-      useSharedSubscriptionResults({ scope: (context) => (context as HubContext).viewer.role }),
+      // It also counts the streams and their results for /metrics.
+      useSharedSubscriptionResults({ scope: (context) => (context as HubContext).viewer.role, observe: subscriptionObserver(metrics) }),
       ...securityPlugins(config, schema),
       useWallPage(),
       useDataExchange({ prisma: db.prisma, config, logger, viewer: authenticateHttp }),

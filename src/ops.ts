@@ -11,6 +11,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
+import type { StreamObserver } from './shared-results.ts';
 
 export interface HubMetrics {
   registry: Registry;
@@ -59,40 +60,31 @@ export function useMetrics(metrics: HubMetrics): Plugin {
     registry: metrics.registry,
     metrics: {
       graphql_yoga_http_duration: true,
-      graphql_envelop_request: true,
-      graphql_envelop_request_duration: true,
-      graphql_envelop_error_result: true,
+      // Queries and mutations. Subscriptions are counted by the hub's own metrics (open streams,
+      // results delivered; subscriptionObserver): the plugin's per-result hooks would wrap every
+      // subscriber's stream in one more async iterator, a step per delivery.
+      graphql_envelop_request: ['execute'],
+      graphql_envelop_request_duration: ['execute'],
+      graphql_envelop_error_result: ['parse', 'validate', 'context', 'execute'],
       graphql_envelop_phase_parse: true,
       graphql_envelop_phase_validate: true,
       graphql_envelop_phase_execute: true,
-      graphql_envelop_phase_subscribe: true,
+      graphql_envelop_phase_subscribe: false,
     },
   });
 }
 
-/** Counts open subscriptions and every result delivered on them, by transport. */
-export function useSubscriptionMetrics(metrics: HubMetrics): Plugin {
-  return {
-    onSubscribe({ args }) {
-      const transport = (args.contextValue as { transport?: string }).transport === 'ws' ? 'ws' : 'sse';
-      metrics.subscriptionsOpen.inc({ transport });
-      let open = true;
-      const close = () => {
-        if (open) metrics.subscriptionsOpen.dec({ transport });
-        open = false;
-      };
-      return {
-        onSubscribeResult() {
-          return {
-            onNext() {
-              metrics.eventsDelivered.inc({ transport });
-            },
-            onEnd: close,
-          };
-        },
-        onSubscribeError: close,
-      };
-    },
+/** Counts open subscription streams and every result delivered on them, by transport. */
+export function subscriptionObserver(metrics: HubMetrics): (context: unknown) => StreamObserver {
+  const byTransport = (transport: 'ws' | 'sse') => ({
+    open: metrics.subscriptionsOpen.labels({ transport }),
+    delivered: metrics.eventsDelivered.labels({ transport }),
+  });
+  const counters = { ws: byTransport('ws'), sse: byTransport('sse') };
+  return (context) => {
+    const c = counters[(context as { transport?: string }).transport === 'ws' ? 'ws' : 'sse'];
+    c.open.inc();
+    return { next: () => c.delivered.inc(), end: () => c.open.dec() };
   };
 }
 

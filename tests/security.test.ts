@@ -17,7 +17,11 @@ import { schema } from '../src/schema/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { bearer, testKeys } from './helpers/auth.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
-import { wsUrl } from './helpers/ws-client.ts';
+import { subscribeWs, wsUrl } from './helpers/ws-client.ts';
+import { subscribeSse } from './helpers/sse-client.ts';
+import { createTestProjects } from './helpers/fixtures.ts';
+import { advance, STAGE_CHANGED } from './helpers/operations.ts';
+import { waitUntil } from './helpers/subscription.ts';
 
 const leftovers: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -351,6 +355,31 @@ describe('health, readiness and metrics', () => {
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { checks: { database: string } }).checks.database).not.toBe('ok');
     await hub.app.stop();
+  });
+});
+
+describe('subscription metrics', () => {
+  it('should count open streams and the results delivered on them, by transport', async () => {
+    const hub = await startTestHub();
+    leftovers.push(() => hub.close());
+    const [project] = await createTestProjects(hub.db.prisma, 1, { prefix: 'MET' });
+    const metric = async (name: string, transport: string) => {
+      const text = await (await fetch(hub.url.replace(/\/graphql$/, '/metrics'))).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{transport="${transport}"}`));
+      return Number(line?.split(' ').pop() ?? 0);
+    };
+    const ws = await subscribeWs(hub.url, STAGE_CHANGED);
+    const sse = await subscribeSse(hub.url, STAGE_CHANGED);
+    await waitUntil(async () => (await metric('hub_subscriptions_open', 'ws')) === 1 && (await metric('hub_subscriptions_open', 'sse')) === 1, 'both streams counted open');
+    await advance(hub, project!.globalId, 'SIGNED');
+    await advance(hub, project!.globalId, 'LANDED');
+    await ws.recorder.waitForResults(2);
+    await sse.recorder.waitForResults(2);
+    expect(await metric('hub_events_delivered_total', 'ws')).toBe(2);
+    expect(await metric('hub_events_delivered_total', 'sse')).toBe(2);
+    await ws.dispose();
+    await sse.dispose();
+    await waitUntil(async () => (await metric('hub_subscriptions_open', 'ws')) === 0 && (await metric('hub_subscriptions_open', 'sse')) === 0, 'both streams counted closed');
   });
 });
 
