@@ -58,10 +58,15 @@ export class ChangeScopedCache implements Cache {
     });
   }
 
-  /** The key for a request: `generation:hash`, once no identical request is being answered. */
-  async claim(request: Request, key: () => Promise<string>): Promise<string> {
+  /** The key of an answer computed now: `generation:hash`. */
+  keyFor(hash: string): string {
+    return `${this.watch.generation}:${hash}`;
+  }
+
+  /** The key for a request, once no identical request is being answered. */
+  async claim(request: Request, hash: string): Promise<string> {
     for (;;) {
-      const k = `${this.watch.generation}:${await key()}`;
+      const k = this.keyFor(hash);
       const current = this.claims.get(k);
       if (!current) {
         if (!(await this.store.get(k))) {
@@ -137,10 +142,10 @@ export function useHubResponseCache({ watch, maxAgeMs, roleOf, lookups, maxEntri
           enabled: (request) => request != null && watch.watching(),
           session: async (request) => (await roleOf(request)) ?? 'unauthenticated',
           // Called once per HTTP request, before the plugin looks the key up.
-          buildResponseCacheKey: (params) =>
-            watch.watching()
-              ? cache.claim(params.request, async () => defaultBuildResponseCacheKey(params))
-              : (async () => `${watch.generation}:${await defaultBuildResponseCacheKey(params)}`)(),
+          buildResponseCacheKey: async (params) => {
+            const hash = await defaultBuildResponseCacheKey(params);
+            return watch.watching() ? cache.claim(params.request, hash) : cache.keyFor(hash);
+          },
         }) as Plugin,
       );
     },

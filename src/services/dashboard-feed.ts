@@ -13,6 +13,7 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { HubPubSub, PubSubLostError } from '../pubsub.ts';
 import { computeDashboard, type DashboardData } from './dashboard.ts';
+import { closableFeed } from './closable-feed.ts';
 
 export interface DashboardFeedOptions {
   prisma: PrismaClient;
@@ -103,16 +104,9 @@ export async function openDashboardFeed(options: DashboardFeedOptions): Promise<
     }
   }
 
-  const generator = run();
-  const feed: AsyncIterableIterator<DashboardData> = {
-    [Symbol.asyncIterator]: () => feed,
-    next: () => (closed ? Promise.resolve({ done: true, value: undefined }) : generator.next()),
-    async return() {
-      closed = true;
-      stopListening();
-      ring();
-      return generator.return(undefined);
-    },
-  };
-  return feed;
+  return closableFeed(run(), () => {
+    closed = true;
+    stopListening();
+    ring();
+  });
 }

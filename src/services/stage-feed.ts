@@ -22,6 +22,7 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { HubPubSub, PubSubLostError } from '../pubsub.ts';
 import { ValidationError } from './errors.ts';
+import { closableFeed } from './closable-feed.ts';
 import { projectWhere, type ProjectFilterValues } from './project-filter.ts';
 /**
  * A ProjectFilter applied to stage events. `stage` matches an event into or out of one of the
@@ -192,7 +193,6 @@ export class StageLogTail {
 
     const tail = this;
     const { prisma, batchSize } = this;
-    let closed = false;
     async function* run(): AsyncGenerator<FeedItem> {
       let position = after ?? joinedAt;
       try {
@@ -225,19 +225,11 @@ export class StageLogTail {
       }
     }
 
-    const generator = run();
-    const feed: AsyncIterableIterator<FeedItem> = {
-      [Symbol.asyncIterator]: () => feed,
-      next: () => (closed ? Promise.resolve({ done: true, value: undefined }) : generator.next()),
-      async return() {
-        closed = true;
-        tail.leave(subscriber);
-        // A generator suspended in `take` cannot be returned until it resumes: wake it.
-        subscriber.fail(new FeedClosedError());
-        return generator.return(undefined);
-      },
-    };
-    return feed;
+    return closableFeed(run(), () => {
+      tail.leave(subscriber);
+      // Wakes the generator waiting in `take`.
+      subscriber.fail(new FeedClosedError());
+    });
   }
 
   /** Ends every feed and stops following the log (the server is stopping). */
