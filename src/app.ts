@@ -9,7 +9,7 @@
  *   it gets the same plugins and context as HTTP. The server pings every `keepAliveMs` and
  *   closes a socket whose pong does not come back within as long.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
@@ -32,8 +32,9 @@ import { useWallPage } from './wall.ts';
 import { useDataExchange } from './exchange/http.ts';
 import { AuthenticationError, createAuthenticator } from './auth.ts';
 import { createMetrics, subscriptionObserver, useHealthChecks, useMetrics, useRequestLogging, type HubMetrics } from './ops.ts';
-import { securityPlugins } from './security.ts';
-import { GraphQLError } from 'graphql';
+import { clientAddressResolver, nestsDeeperThan, MAX_JSON_DEPTH, RateLimitStore, securityPlugins, tooDeepError } from './security.ts';
+import { createErrorMasker } from './masked-errors.ts';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 
 export interface AppOptions {
@@ -64,8 +65,11 @@ export interface AppOptions {
   feedPollMs?: number;
 }
 
+/** What Node's HTTP server hands Yoga with each request. */
+type NodeServerContext = { req: IncomingMessage; res: ServerResponse };
+
 export interface App {
-  yoga: YogaServerInstance<Record<string, unknown>, HubContext>;
+  yoga: YogaServerInstance<NodeServerContext, HubContext>;
   server: Server;
   pubsub: HubPubSub;
   /** The stage-event log's reader behind every `projectStageChanged` of this server. */
@@ -107,6 +111,9 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     onReadError: (error) => logger.warn({ err: error }, 'reading the stage-event log failed; retrying'),
   });
   const authenticator = createAuthenticator(config.auth);
+  const clientAddressOf = clientAddressResolver(config.trustedProxies);
+  const maskError = createErrorMasker({ hideSuggestions: !config.introspection });
+  const rateLimits = new RateLimitStore(bus.redis, logger);
   const queryLimits = { ...DEFAULT_QUERY_LIMITS, depth: config.limits.maxDepth, complexity: config.limits.maxComplexity };
   /** Each request's caller, found once (the response cache asks for the role before the context). */
   const viewers = new WeakMap<Request, Promise<Viewer>>();
@@ -129,10 +136,13 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       throw error;
     }
   };
-  const yoga = createYoga<Record<string, unknown>, HubContext>({
+  const yoga = createYoga<NodeServerContext, HubContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // Counts the bytes actually read (a chunked body has no Content-Length to trust): 413 past it.
+    maxRequestBodySize: config.limits.maxBodyBytes,
+    maskedErrors: { maskError },
     // GraphiQL bundled in the page (no CDN): it works on an office network without internet.
     renderGraphiQL,
     // Re-read on each GraphiQL load: the saved operations of schema/operations/ open as tabs.
@@ -144,7 +154,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       // Subscriptions asking the same thing share one execution per event.
       // It also counts the streams and their results for /metrics.
       useSharedSubscriptionResults({ scope: (context) => (context as HubContext).viewer.role, observe: subscriptionObserver(metrics) }),
-      ...securityPlugins(config, schema),
+      ...securityPlugins(config, schema, rateLimits),
       useWallPage(),
       useDataExchange({ prisma: db.prisma, config, logger, viewer: authenticateHttp }),
       // Last: what it answers from memory has passed every check above once (see the module).
@@ -168,9 +178,10 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     // HTTP and SSE authenticate the Authorization header per request; graphql-ws authenticated
     // once at connection_init and hands the viewer in (see onConnect below).
     context: async (initial): Promise<HubContext> => {
-      const fromSocket = initial as { viewer?: Viewer; transport?: 'ws' };
+      const fromSocket = initial as { viewer?: Viewer; clientAddress?: string; transport?: 'ws' };
       const viewer = fromSocket.viewer ?? (await authenticateHttp(initial.request));
-      return { prisma: db.prisma, pubsub, stageTail, dashboards, viewer, queryLimits, transport: fromSocket.transport ?? 'http' };
+      const clientAddress = fromSocket.clientAddress ?? clientAddressOf(initial.req);
+      return { prisma: db.prisma, pubsub, stageTail, dashboards, viewer, clientAddress, queryLimits, transport: fromSocket.transport ?? 'http' };
     },
   });
 
@@ -182,18 +193,36 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     eventStreams.add(res);
     res.once('close', () => eventStreams.delete(res));
   });
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // The body limit holds for WebSocket messages too: a larger frame closes the socket with 1009.
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: config.limits.maxBodyBytes });
+  /**
+   * What an operation that failed before or outside execution sends: an error for that operation
+   * only (graphql-ws would close the whole socket with 4500 for a thrown error), masked as on HTTP.
+   */
+  const operationError = (error: unknown): GraphQLError => {
+    const masked = maskError(error, 'Unexpected error.');
+    if (masked !== error && !(masked instanceof GraphQLError && masked.extensions.code === 'DATABASE_UNAVAILABLE')) logger.error({ err: error }, 'graphql-ws operation failed');
+    return masked instanceof GraphQLError ? masked : new GraphQLError(masked.message, { originalError: masked });
+  };
+  const asResult = async <T>(run: () => Promise<T> | T): Promise<T | ExecutionResult> => {
+    try {
+      return await run();
+    } catch (error) {
+      return { errors: [operationError(error)] };
+    }
+  };
+  type Enveloped = ReturnType<typeof yoga.getEnveloped>;
   const wsHandle = useServer(
     {
-      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+      execute: (args) => asResult(() => (args.rootValue as Enveloped).execute(args)) as ReturnType<Enveloped['execute']>,
+      subscribe: (args) => asResult(() => (args.rootValue as Enveloped).subscribe(args)) as ReturnType<Enveloped['subscribe']>,
       // connection_init: check the credential in connectionParams once; a bad one closes the
       // socket with 4403, and a socket whose token expires is closed with 4401 then.
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         try {
           const viewer = await authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined);
-          (ctx.extra as { viewer?: Viewer }).viewer = viewer;
+          Object.assign(ctx.extra, { viewer, clientAddress: clientAddressOf(ctx.extra.request) });
           if (viewer.expiresAt) {
             const timer = setTimeout(() => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'), Math.max(0, viewer.expiresAt - Date.now()));
             ctx.extra.socket.once('close', () => clearTimeout(timer));
@@ -204,26 +233,43 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
           throw error;
         }
       },
+      // Every refusal here (too many operations, limits, parse and validation errors, a context
+      // that cannot be built) is an error for this operation; the socket and its others go on.
       onSubscribe: async (ctx, _id, params) => {
-        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          viewer: (ctx.extra as { viewer?: Viewer }).viewer,
-          transport: 'ws',
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-        });
-        const document = parse(params.query);
-        const errors = validate(s, document);
-        if (errors.length) return errors;
-        return {
-          schema: s,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
+        try {
+          // The operation being started is already among ctx.subscriptions.
+          if (Object.keys(ctx.subscriptions).length > config.limits.maxSubscriptionsPerSocket) {
+            return [
+              new GraphQLError(`This connection already runs ${config.limits.maxSubscriptionsPerSocket} operations, the most one connection may; complete one first`, {
+                extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+              }),
+            ];
+          }
+          if (nestsDeeperThan(params.variables, MAX_JSON_DEPTH) || nestsDeeperThan(params.extensions, MAX_JSON_DEPTH)) return [tooDeepError()];
+          const extra = ctx.extra as { viewer?: Viewer; clientAddress?: string };
+          const enveloped = yoga.getEnveloped({
+            viewer: extra.viewer,
+            clientAddress: extra.clientAddress,
+            transport: 'ws',
+            ...ctx,
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            params,
+          });
+          const document = enveloped.parse(params.query);
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length) return errors.map((e: GraphQLError) => operationError(e));
+          return {
+            schema: enveloped.schema,
+            operationName: params.operationName,
+            document,
+            variableValues: params.variables,
+            contextValue: await enveloped.contextFactory(),
+            rootValue: enveloped,
+          };
+        } catch (error) {
+          return [operationError(error)];
+        }
       },
     },
     wsServer,

@@ -3,6 +3,7 @@
  * once, so a bad setting stops start-up with a message naming the variable.
  */
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -49,6 +50,19 @@ const envSchema = z.object({
   HUB_MAX_TOKENS: z.coerce.number().int().min(100).default(5_000),
   HUB_RATE_LIMIT_WRITES: z.coerce.number().int().min(1).default(120),
   HUB_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).default(60),
+  HUB_TRUSTED_PROXIES: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .superRefine((list, ctx) => {
+      // proxy-addr's own parser, the one that will use the list.
+      try {
+        proxyaddr.compile(list);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `${(error as Error).message}: use IP addresses, CIDR ranges, or loopback, linklocal, uniquelocal` });
+      }
+    })
+    .optional(),
+  HUB_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(10_000).default(50),
   HUB_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   OC4IDS_PUBLISHER_NAME: z.string().trim().min(1).default('辽中区'),
   OC4IDS_ID_PREFIX: z.string().trim().regex(/^\S+$/, 'must not contain spaces').default('oc4ids-lzq-'),
@@ -87,10 +101,17 @@ export type HubConfig = {
     maxComplexity: number;
     maxAliases: number;
     maxTokens: number;
-    /** Mutations per credential (or IP when anonymous) per window. */
+    /** Mutations per credential (or client address when anonymous) per window. */
     writesPerWindow: number;
     windowSeconds: number;
+    /** Operations (subscriptions, queries in flight) one graphql-ws socket may hold at once. */
+    maxSubscriptionsPerSocket: number;
   };
+  /**
+   * The reverse proxies whose `X-Forwarded-For` is believed (addresses, CIDR ranges, or
+   * `loopback`/`linklocal`/`uniquelocal`); empty: the client address is the socket's peer.
+   */
+  trustedProxies: string[];
   /** The OC4IDS project package (GET /oc4ids): who publishes it, and the prefix of project ids. */
   oc4ids: { publisherName: string; idPrefix: string };
   /**
@@ -149,7 +170,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxTokens: e.HUB_MAX_TOKENS,
       writesPerWindow: e.HUB_RATE_LIMIT_WRITES,
       windowSeconds: e.HUB_RATE_LIMIT_WINDOW_S,
+      maxSubscriptionsPerSocket: e.HUB_MAX_SUBSCRIPTIONS_PER_SOCKET,
     },
+    trustedProxies: e.HUB_TRUSTED_PROXIES ?? [],
     oc4ids: { publisherName: e.OC4IDS_PUBLISHER_NAME, idPrefix: e.OC4IDS_ID_PREFIX },
     cacheMs: e.HUB_CACHE_MS,
   };

@@ -21,6 +21,8 @@ export interface HubContext {
   prisma: PrismaClient;
   pubsub: HubPubSub;
   viewer: Viewer;
+  /** The caller's address (per-client rate limits): see clientAddressResolver in security.ts. */
+  clientAddress: string;
   /** The server's one reader of the stage-event log, which live stage subscriptions join. */
   stageTail: StageLogTail;
   /** Each year's dashboard, computed once per change. */

@@ -56,6 +56,11 @@ export interface HubListener<K extends HubTopic> {
 
 export interface HubPubSub {
   readonly kind: 'memory' | 'redis';
+  /**
+   * The bus's Redis connection for commands (not the subscribed one) and its key prefix, so
+   * state every server must share (rate-limit counts) lives where the bus does.
+   */
+  readonly redis?: { client: Redis; keyPrefix: string };
   /** Publishes to every server's listeners. Call only after the write has committed. */
   publish<K extends HubTopic>(topic: K, payload: HubTopics[K]): void;
   /**
@@ -207,6 +212,7 @@ export function createRedisPubSub(url: string, logger: Logger, options: RedisPub
 
   const bus: HubPubSub = {
     kind: 'redis',
+    redis: { client: publishClient, keyPrefix: prefix },
     publish(topic, payload) {
       // The write has committed; a lost notification only delays subscribers (they re-read the
       // log on the next one, or on their poll), so a failure is logged, not thrown.

@@ -16,7 +16,9 @@
  * - answers with errors, mutations, subscriptions and introspection are never kept.
  * Identical requests that miss at the same moment (after a change, every dashboard asks again)
  * share one execution. A repeated request that sends the `ETag` it got as `If-None-Match` gets a bodiless 304 while
- * the answer stands.
+ * the answer stands, and only when it asks with the role the answer was kept for: the role is
+ * found before the plugin looks at the header, and a request with a bad credential (or one
+ * whose role differs from the tag's) bypasses the cache and gets what execution gives it (401).
  */
 import { defaultBuildResponseCacheKey } from '@envelop/response-cache';
 import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
@@ -28,7 +30,7 @@ export interface HubResponseCacheOptions {
   watch: ChangeWatch;
   /** Keep an answer at most this long (milliseconds; > 0). */
   maxAgeMs: number;
-  /** Who asks: answers are kept per role. A request with a bad credential keeps nothing. */
+  /** Who asks: answers are kept per role. null (a bad credential): nothing is kept or served. */
   roleOf: (request: Request) => Promise<string | null>;
   /** Answers served from memory, and answers computed (and kept if they had no error). */
   lookups?: Counter<'result'>;
@@ -58,15 +60,15 @@ export class ChangeScopedCache implements Cache {
     });
   }
 
-  /** The key of an answer computed now: `generation:hash`. */
-  keyFor(hash: string): string {
-    return `${this.watch.generation}:${hash}`;
+  /** The key (and ETag) of an answer computed now for `role`: `generation:role:hash`. */
+  keyFor(role: string, hash: string): string {
+    return `${this.watch.generation}:${role}:${hash}`;
   }
 
   /** The key for a request, once no identical request is being answered. */
-  async claim(request: Request, hash: string): Promise<string> {
+  async claim(request: Request, role: string, hash: string): Promise<string> {
     for (;;) {
-      const k = this.keyFor(hash);
+      const k = this.keyFor(role, hash);
       const current = this.claims.get(k);
       if (!current) {
         if (!(await this.store.get(k))) {
@@ -118,6 +120,8 @@ export class ChangeScopedCache implements Cache {
 }
 
 const generationOf = (key: string) => Number(key.slice(0, key.indexOf(':')));
+/** The role segment of a key or ETag (`generation:role:hash`). */
+const roleOf = (key: string) => key.split(':', 2)[1];
 
 function settle(): { done: Promise<void>; end: () => void } {
   let end!: () => void;
@@ -127,9 +131,22 @@ function settle(): { done: Promise<void>; end: () => void } {
   return { done, end };
 }
 
-export function useHubResponseCache({ watch, maxAgeMs, roleOf, lookups, maxEntries }: HubResponseCacheOptions): Plugin {
+export function useHubResponseCache({ watch, maxAgeMs, roleOf: roleOfRequest, lookups, maxEntries }: HubResponseCacheOptions): Plugin {
   const cache = new ChangeScopedCache(watch, maxEntries, lookups);
+  /** Each HTTP request's role, found in onRequest below, before the plugin reads If-None-Match. */
+  const roles = new WeakMap<Request, string>();
+  /** A request may be answered from memory: its role is known and any ETag it sends is its role's. */
+  const cacheable = (request: Request | undefined): boolean => {
+    if (request == null || !watch.watching()) return false;
+    const role = roles.get(request);
+    const tag = request.headers.get('if-none-match');
+    return role !== undefined && (tag === null || roleOf(tag) === role);
+  };
   return {
+    async onRequest({ request }) {
+      const role = await roleOfRequest(request);
+      if (role !== null) roles.set(request, role);
+    },
     onPluginInit({ addPlugin }) {
       addPlugin(
         useResponseCache({
@@ -139,12 +156,13 @@ export function useHubResponseCache({ watch, maxAgeMs, roleOf, lookups, maxEntri
           // every selection: an added field would also count against the caller's complexity limit.
           idFields: [],
           // graphql-ws operations have no request: they are not cached (a socket asks once per page view).
-          enabled: (request) => request != null && watch.watching(),
-          session: async (request) => (await roleOf(request)) ?? 'unauthenticated',
+          enabled: cacheable,
+          session: (request) => roles.get(request) ?? null,
           // Called once per HTTP request, before the plugin looks the key up.
           buildResponseCacheKey: async (params) => {
             const hash = await defaultBuildResponseCacheKey(params);
-            return watch.watching() ? cache.claim(params.request, hash) : cache.keyFor(hash);
+            const role = String(params.sessionId);
+            return cacheable(params.request) ? cache.claim(params.request, role, hash) : cache.keyFor(role, hash);
           },
         }) as Plugin,
       );

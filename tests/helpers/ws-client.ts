@@ -62,3 +62,74 @@ export async function subscribeWs<T = Record<string, any>>(
     },
   };
 }
+
+/** A graphql-ws message as the server sends it. */
+export interface WsMessage {
+  type: string;
+  id?: string;
+  payload?: any;
+}
+
+/**
+ * A graphql-transport-ws connection driven message by message, for tests that must see exactly
+ * what the server sends per operation and whether the socket stays open.
+ */
+export interface RawWs {
+  /** Sends a `subscribe` message for operation `id`. */
+  subscribe(id: string, query: string, variables?: Record<string, unknown>): void;
+  /** Sends any frame as is (text). */
+  sendRaw(data: string): void;
+  /** Resolves with the next message (in arrival order) matching `match`. */
+  next(match: (m: WsMessage) => boolean): Promise<WsMessage>;
+  /** Set once the socket closed: its close code. */
+  readonly closeCode: number | undefined;
+  /** Resolves with the close code when the socket closes. */
+  readonly closed: Promise<number>;
+  close(): void;
+}
+
+/** Opens a socket, sends connection_init with these params and resolves after connection_ack. */
+export async function openRawWs(httpUrl: string, connectionParams: Record<string, unknown> = { authorization: bearer('admin') }): Promise<RawWs> {
+  const socket = new WebSocket(wsUrl(httpUrl), 'graphql-transport-ws');
+  const received: WsMessage[] = [];
+  let waiters: { match: (m: WsMessage) => boolean; resolve(m: WsMessage): void }[] = [];
+  let closeCode: number | undefined;
+  const closed = new Promise<number>((resolve) =>
+    socket.on('close', (code) => {
+      closeCode = code;
+      resolve(code);
+    }),
+  );
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data)) as WsMessage;
+    const i = waiters.findIndex((w) => w.match(message));
+    if (i >= 0) {
+      waiters[i]!.resolve(message);
+      waiters = waiters.filter((_, j) => j !== i);
+    } else received.push(message);
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const raw: RawWs = {
+    subscribe: (id, query, variables = {}) => socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
+    sendRaw: (data) => socket.send(data),
+    next(match) {
+      const i = received.findIndex(match);
+      if (i >= 0) return Promise.resolve(received.splice(i, 1)[0]!);
+      return new Promise((resolve, reject) => {
+        waiters.push({ match, resolve });
+        void closed.then((code) => reject(new Error(`socket closed (${code}) while waiting for a message`)));
+      });
+    },
+    get closeCode() {
+      return closeCode;
+    },
+    closed,
+    close: () => socket.close(),
+  };
+  socket.send(JSON.stringify({ type: 'connection_init', payload: connectionParams }));
+  await raw.next((m) => m.type === 'connection_ack');
+  return raw;
+}

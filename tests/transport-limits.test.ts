@@ -1,0 +1,367 @@
+/**
+ * The same limits on every transport, and every refusal a clear error or a 4xx: request bodies
+ * counted as read (chunked too) and WebSocket messages held to the same limit; JSON nested too
+ * deep; introspection and field suggestions off over HTTP, SSE and graphql-ws; rate limits per
+ * client address (X-Forwarded-For only from trusted proxies) and shared by servers through
+ * Redis; kept answers never confirmed (304) to a caller who may not read them; a limit hit over
+ * graphql-ws failing that operation only, and a cap on operations per socket; a database outage
+ * answered 503 DATABASE_UNAVAILABLE with Retry-After.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { bearer } from './helpers/auth.ts';
+import { postgresTestUrl, createPostgresDatabase } from './helpers/db.ts';
+import { createTestProjects } from './helpers/fixtures.ts';
+import { ADVANCE, STAGE_CHANGED } from './helpers/operations.ts';
+import { redisNamespace, redisSkipReason, testRedisBus } from './helpers/redis.ts';
+import { startTestHub, type TestHub, type TestHubOptions } from './helpers/server.ts';
+import { subscribeSse } from './helpers/sse-client.ts';
+import { waitUntil } from './helpers/subscription.ts';
+import { startTcpProxy } from './helpers/tcp-proxy.ts';
+import { openRawWs, subscribeWs, type WsMessage } from './helpers/ws-client.ts';
+import { openDatabase } from '../src/db/index.ts';
+
+const leftovers: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const f of leftovers.reverse()) await f();
+});
+
+async function hubWith(env: Record<string, string> = {}, opts: TestHubOptions = {}): Promise<TestHub> {
+  const hub = await startTestHub({ ...opts, env });
+  leftovers.push(() => hub.close());
+  return hub;
+}
+
+const READ = '{ projects(first: 1) { totalCount } }';
+const json = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
+const codeOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) => body.errors?.[0]?.extensions?.code;
+/** JSON text of `depth` arrays nested in one another (JSON.stringify itself would overflow the stack). */
+const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+const isFor = (id: string) => (m: WsMessage) => m.id === id && ['next', 'error', 'complete'].includes(m.type);
+
+describe('request size', () => {
+  it('should refuse a chunked body past the limit with 413 however it is sent, and accept one under it', async () => {
+    const hub = await hubWith({ HUB_MAX_BODY_BYTES: '20000' });
+    // A stream body has no Content-Length: fetch sends it chunked, so only counting the bytes read can refuse it.
+    const chunked = (text: string) =>
+      fetch(hub.url, {
+        method: 'POST',
+        headers: { ...json, authorization: bearer('viewer') },
+        body: new Blob([text]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+    const big = await chunked(JSON.stringify({ query: READ, variables: { pad: 'x'.repeat(200_000) } }));
+    expect(big.status).toBe(413);
+    expect(big.headers.get('content-length')).not.toBeNull();
+    const small = await chunked(JSON.stringify({ query: READ, variables: { pad: 'x'.repeat(1_000) } }));
+    expect(small.status).toBe(200);
+    expect(((await small.json()) as { data: unknown }).data).toBeTruthy();
+  });
+
+  it('should close a graphql-ws socket with 1009 for a message past the body limit, and run one under it', async () => {
+    const hub = await hubWith({ HUB_MAX_BODY_BYTES: '20000' });
+    const ok = await openRawWs(hub.url);
+    ok.sendRaw(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: READ, variables: { pad: 'x'.repeat(1_000) } } }));
+    expect((await ok.next(isFor('1'))).type).toBe('next');
+    ok.close();
+    const big = await openRawWs(hub.url);
+    big.sendRaw(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: READ, variables: { pad: 'x'.repeat(200_000) } } }));
+    expect(await big.closed).toBe(1009);
+  });
+
+  it('should refuse variables or extensions nested too deep with 400 over HTTP and an error for the operation over graphql-ws', async () => {
+    const hub = await hubWith();
+    const query = 'query($s: [ProjectStage!]) { projects(first: 1, filter: { stage: $s }) { totalCount } }';
+    const q = JSON.stringify(query);
+    for (const body of [
+      `{"query":${q},"variables":{"s":${nested(10_000)}}}`,
+      `{"query":${q},"variables":{"s":null,"other":{"a":${nested(100)}}}}`,
+      `{"query":${q},"extensions":{"deep":${nested(10_000)}}}`,
+    ]) {
+      const res = await fetch(hub.url, { method: 'POST', headers: { ...json, authorization: bearer('viewer') }, body });
+      expect(res.status).toBe(400);
+      expect(codeOf(await res.json())).toBe('BAD_REQUEST');
+    }
+    const get = await fetch(`${hub.url}?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(`{"s":${nested(1_000)}}`)}`, {
+      headers: { 'x-graphql-yoga-csrf': '1', authorization: bearer('viewer') },
+    });
+    expect(get.status).toBe(400);
+    // Nested as deep as a real input may be: answered.
+    const fine = await fetch(hub.url, { method: 'POST', headers: { ...json, authorization: bearer('viewer') }, body: JSON.stringify({ query, variables: { s: ['SIGNED'] } }) });
+    expect(fine.status).toBe(200);
+
+    const ws = await openRawWs(hub.url);
+    ws.sendRaw(`{"id":"deep","type":"subscribe","payload":{"query":${q},"variables":{"s":${nested(10_000)}}}}`);
+    const refused = await ws.next(isFor('deep'));
+    expect(refused.type).toBe('error');
+    expect(refused.payload[0].extensions.code).toBe('BAD_REQUEST');
+    ws.subscribe('after', READ);
+    expect((await ws.next(isFor('after'))).type).toBe('next');
+    expect(ws.closeCode).toBeUndefined();
+    ws.close();
+  });
+});
+
+describe('introspection switched off', () => {
+  it('should refuse introspection and hide field suggestions over HTTP, SSE and graphql-ws', async () => {
+    const hub = await hubWith({ HUB_INTROSPECTION: 'false' });
+    const introspect = '{ __schema { queryType { name } } }';
+    const http = await hub.gql(introspect, undefined, { authorization: '' });
+    expect(http.errors?.[0]?.message).toMatch(/introspection/i);
+
+    const sse = await subscribeSse(hub.url, 'subscription { __typename projectStageChanged { __type(name: "Project") { name } } }', {}, { headers: { authorization: '' } });
+    await sse.recorder.ended;
+    expect(JSON.stringify(sse.recorder.results)).toMatch(/Cannot query field|introspection/i);
+    expect(JSON.stringify(sse.recorder.results)).not.toMatch(/"name":"Project"/);
+
+    const ws = await openRawWs(hub.url, {});
+    ws.subscribe('schema', introspect);
+    const refused = await ws.next(isFor('schema'));
+    expect(refused.type).toBe('error');
+    expect(JSON.stringify(refused.payload)).toMatch(/introspection/i);
+    ws.subscribe('type', '{ __type(name: "Project") { fields { name } } }');
+    expect((await ws.next(isFor('type'))).type).toBe('error');
+
+    // A misspelt field, argument and enum value: the errors say what is wrong, never what exists.
+    const misspelt = [
+      ['{ projectz { totalCount } }', undefined],
+      ['{ projects(firs: 1) { totalCount } }', undefined],
+      ['query($s: [ProjectStage!]) { projects(filter: { stage: $s }) { totalCount } }', { s: ['SIGNDE'] }],
+      ['query($f: ProjectFilter) { projects(filter: $f) { totalCount } }', { f: { stages: ['SIGNED'] } }],
+    ] as const;
+    for (const [query, variables] of misspelt) {
+      const res = await hub.gql(query, variables as Record<string, unknown> | undefined);
+      expect(res.errors?.length, query).toBeGreaterThan(0);
+      expect(JSON.stringify(res.errors), query).not.toMatch(/did you mean/i);
+      ws.subscribe(query, query, variables as Record<string, unknown> | undefined);
+      const overWs = await ws.next(isFor(query));
+      expect(JSON.stringify(overWs.payload), query).not.toMatch(/did you mean/i);
+    }
+    ws.close();
+
+    // Switched on (the default), suggestions help.
+    const open = await hubWith();
+    expect(JSON.stringify((await open.gql('{ projectz { totalCount } }')).errors)).toMatch(/did you mean/i);
+  });
+});
+
+describe('rate limits', () => {
+  const DASHBOARD = '{ dashboard(year: 2025) { year } }';
+  /** Fetches the dashboard as an anonymous client, optionally behind a proxy that names the client. */
+  const anonymousDashboard = (hub: TestHub, forwardedFor?: string) =>
+    fetch(hub.url, {
+      method: 'POST',
+      headers: { ...json, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+      body: JSON.stringify({ query: DASHBOARD }),
+    });
+
+  it('should count anonymous callers per client address, believing X-Forwarded-For only from a trusted proxy', async () => {
+    // 1 write per window allows 5 dashboards; caches off, so every request executes.
+    const env = { HUB_RATE_LIMIT_WRITES: '1', HUB_CACHE_MS: '0' };
+    const direct = await hubWith(env);
+    // Without trusted proxies the header is anyone's to write: it does not make a new client.
+    for (let i = 0; i < 5; i++) expect((await anonymousDashboard(direct, `10.0.0.${i}`)).status).toBe(200);
+    const refused = await anonymousDashboard(direct, '10.0.0.99');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('60');
+    const body = (await refused.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('RATE_LIMITED');
+    expect(body.errors[0]!.message).toBe('Too many requests: at most 5 calls of `dashboard` per 60 s; try again later');
+    // A signed-in caller has a budget of its own.
+    const signedIn = await direct.gql(DASHBOARD, undefined, { authorization: bearer('viewer') });
+    expect(signedIn.data?.dashboard.year).toBe(2025);
+
+    // Behind a trusted proxy (the tests connect from loopback), each forwarded address counts alone.
+    const proxied = await hubWith({ ...env, HUB_TRUSTED_PROXIES: 'loopback' });
+    for (let i = 0; i < 5; i++) expect((await anonymousDashboard(proxied, '203.0.113.7')).status).toBe(200);
+    expect((await anonymousDashboard(proxied, '203.0.113.7')).status).toBe(429);
+    // Another wall behind the same proxy is not held back by the first one's requests.
+    expect((await anonymousDashboard(proxied, '203.0.113.8')).status).toBe(200);
+    // A client cannot pose as another by prepending an address: the nearest untrusted one counts.
+    expect((await anonymousDashboard(proxied, '198.51.100.1, 203.0.113.7')).status).toBe(429);
+  });
+
+  it('should refuse a rate-limited mutation over graphql-ws as an error of that operation, keeping the socket', async () => {
+    const hub = await hubWith({ HUB_RATE_LIMIT_WRITES: '1' });
+    const [project] = await createTestProjects(hub.db.prisma, 1);
+    const ws = await openRawWs(hub.url, { authorization: bearer('editor') });
+    ws.subscribe('w1', ADVANCE, { input: { projectId: project!.globalId, toStage: 'SIGNED' } });
+    expect((await ws.next(isFor('w1'))).payload.data.advanceProjectStage.__typename).toBe('AdvanceProjectStageSuccess');
+    ws.subscribe('w2', ADVANCE, { input: { projectId: project!.globalId, toStage: 'LANDED' } });
+    const second = await ws.next(isFor('w2'));
+    expect(JSON.stringify(second.payload)).toMatch(/RATE_LIMITED/);
+    ws.subscribe('r', READ);
+    expect((await ws.next(isFor('r'))).type).toBe('next');
+    expect(ws.closeCode).toBeUndefined();
+    ws.close();
+    expect(await hub.db.prisma.projectStageEvent.count({ where: { projectId: project!.id } })).toBe(2);
+  });
+
+  const redisReason = redisSkipReason(true);
+  it.skipIf(redisReason)('should hold the limit across servers sharing Redis, not allow it once per server', async () => {
+    const namespace = redisNamespace();
+    const a = await hubWith({ HUB_RATE_LIMIT_WRITES: '1', HUB_CACHE_MS: '0' }, { engine: 'postgres', pubsub: testRedisBus(namespace, 'a') });
+    const b = await hubWith({ HUB_RATE_LIMIT_WRITES: '1', HUB_CACHE_MS: '0' }, { db: a.db, pubsub: testRedisBus(namespace, 'b') });
+    await Promise.all([a.app.pubsub.ready(), b.app.pubsub.ready()]);
+    leftovers.push(() => a.app.pubsub.close(), () => b.app.pubsub.close());
+    for (let i = 0; i < 3; i++) expect((await anonymousDashboard(a)).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await anonymousDashboard(b)).status).toBe(200);
+    expect((await anonymousDashboard(b)).status).toBe(429);
+    expect((await anonymousDashboard(a)).status).toBe(429);
+  });
+});
+
+describe('answers kept in memory', () => {
+  it('should confirm a kept answer (304) only to a caller who may read it', async () => {
+    const viewer = { ...json, authorization: bearer('viewer') };
+    const ask = (hub: TestHub, headers: Record<string, string>) => fetch(hub.url, { method: 'POST', headers, body: JSON.stringify({ query: READ }) });
+    const hub = await hubWith();
+    const first = await ask(hub, viewer);
+    const tag = first.headers.get('etag');
+    expect(tag).toBeTruthy();
+    expect((await ask(hub, { ...viewer, 'if-none-match': tag! })).status).toBe(304);
+    const forged = await ask(hub, { ...json, authorization: 'Bearer not-a-key-at-all-0000', 'if-none-match': tag! });
+    expect(forged.status).toBe(401);
+    expect(codeOf(await forged.json())).toBe('UNAUTHENTICATED');
+
+    // Reads closed to anonymous callers: the tag of a viewer's answer does not open them.
+    const closed = await hubWith({ HUB_ANONYMOUS_ROLE: 'none' });
+    const kept = (await ask(closed, viewer)).headers.get('etag');
+    expect((await ask(closed, { ...viewer, 'if-none-match': kept! })).status).toBe(304);
+    const anonymous = await ask(closed, { ...json, 'if-none-match': kept! });
+    expect(anonymous.status).toBe(401);
+    expect(codeOf(await anonymous.json())).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('limits over graphql-ws', () => {
+  it('should fail only the operation that breaks an alias or token limit, and keep the socket and its subscriptions', async () => {
+    const hub = await hubWith({ HUB_MAX_ALIASES: '5' });
+    const [project] = await createTestProjects(hub.db.prisma, 1);
+    const ws = await openRawWs(hub.url);
+    ws.subscribe('live', STAGE_CHANGED);
+    await waitUntil(() => hub.app.stageTail.size === 1, 'the subscription to join the log tail');
+    const aliases = Array.from({ length: 6 }, (_, i) => `a${i}: projects(first: 1) { totalCount }`).join(' ');
+    const overHttp = await fetch(hub.url, { method: 'POST', headers: { ...json, authorization: bearer('viewer') }, body: JSON.stringify({ query: `{ ${aliases} }` }) });
+    expect(overHttp.status).toBe(400);
+    expect(codeOf(await overHttp.json())).toBe('TOO_MANY_ALIASES');
+    ws.subscribe('aliases', `{ ${aliases} }`);
+    const a = await ws.next(isFor('aliases'));
+    expect(a.type).toBe('error');
+    expect(a.payload[0].extensions.code).toBe('TOO_MANY_ALIASES');
+    ws.subscribe('tokens', `{ ${Array.from({ length: 6_000 }, () => '__typename').join(' ')} }`);
+    const t = await ws.next(isFor('tokens'));
+    expect(t.type).toBe('error');
+    expect(t.payload[0].extensions.code).toBe('TOO_MANY_TOKENS');
+    ws.subscribe('syntax', '{ projects {');
+    expect((await ws.next(isFor('syntax'))).type).toBe('error');
+    // The subscription opened first still delivers.
+    const change = await hub.gql(ADVANCE, { input: { projectId: project!.globalId, toStage: 'SIGNED' } });
+    expect(change.data?.advanceProjectStage.__typename).toBe('AdvanceProjectStageSuccess');
+    const event = await ws.next(isFor('live'));
+    expect(event.payload.data.projectStageChanged.toStage).toBe('SIGNED');
+    expect(ws.closeCode).toBeUndefined();
+    ws.close();
+  });
+
+  it('should cap the operations one socket holds, refusing the one past the cap and accepting again once one completes', async () => {
+    const hub = await hubWith({ HUB_MAX_SUBSCRIPTIONS_PER_SOCKET: '2' });
+    const ws = await openRawWs(hub.url);
+    ws.subscribe('s1', STAGE_CHANGED);
+    ws.subscribe('s2', STAGE_CHANGED);
+    ws.subscribe('s3', STAGE_CHANGED);
+    const third = await ws.next(isFor('s3'));
+    expect(third.type).toBe('error');
+    expect(third.payload[0].extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
+    ws.sendRaw(JSON.stringify({ id: 's1', type: 'complete' }));
+    // Once s1 is gone, a new operation fits (retried: the server handles `complete` asynchronously).
+    let accepted: WsMessage | undefined;
+    for (let attempt = 0; !accepted; attempt++) {
+      ws.subscribe(`r${attempt}`, READ);
+      const answer = await ws.next(isFor(`r${attempt}`));
+      if (answer.type === 'next') accepted = answer;
+      else expect(answer.payload[0].extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
+      expect(attempt).toBeLessThan(50);
+    }
+    expect(accepted.payload.data.projects.totalCount).toBeGreaterThan(0);
+    expect(ws.closeCode).toBeUndefined();
+    ws.close();
+  });
+});
+
+describe.skipIf(!postgresTestUrl)('a database outage', () => {
+  it('should answer 503 DATABASE_UNAVAILABLE with Retry-After over HTTP, SSE and graphql-ws, write nothing, and recover alone', async () => {
+    const created = await createPostgresDatabase();
+    leftovers.push(() => created.drop());
+    const target = new URL(created.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    leftovers.push(() => proxy.close());
+    const viaProxy = new URL(created.url);
+    viaProxy.port = String(proxy.port);
+    const db = await openDatabase({ dataDir: '', databaseUrl: viaProxy.toString(), poolSize: 2 });
+    leftovers.push(() => db.close());
+    const hub = await hubWith({ HUB_CACHE_MS: '0' }, { db, seed: false });
+    const [project] = await createTestProjects(db.prisma, 1);
+    const ws = await openRawWs(hub.url);
+    expect((await hub.gql(READ)).data?.projects.totalCount).toBe(1);
+
+    proxy.cut();
+    const res = await fetch(hub.url, { method: 'POST', headers: { ...json, authorization: bearer('viewer') }, body: JSON.stringify({ query: READ }) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('DATABASE_UNAVAILABLE');
+    expect(body.errors[0]!.message).toMatch(/database is unavailable/i);
+
+    const write = await fetch(hub.url, {
+      method: 'POST',
+      headers: { ...json, authorization: bearer('editor') },
+      body: JSON.stringify({ query: ADVANCE, variables: { input: { projectId: project!.globalId, toStage: 'SIGNED' } } }),
+    });
+    expect(write.status).toBe(503);
+    expect(codeOf(await write.json())).toBe('DATABASE_UNAVAILABLE');
+
+    // SSE: a subscription that must read the log first is refused before its stream starts.
+    const sse = await fetch(hub.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: bearer('viewer') },
+      body: JSON.stringify({ query: STAGE_CHANGED, variables: { after: '0' } }),
+    });
+    expect(sse.status).toBe(503);
+    expect(sse.headers.get('retry-after')).toBe('5');
+    expect(await sse.text()).toMatch(/event: next\ndata: .*DATABASE_UNAVAILABLE[\s\S]*event: complete/);
+
+    ws.subscribe('q', READ);
+    const overWs = await ws.next(isFor('q'));
+    expect(JSON.stringify(overWs.payload)).toMatch(/DATABASE_UNAVAILABLE/);
+    ws.subscribe('s', STAGE_CHANGED, { after: '0' });
+    expect(JSON.stringify((await ws.next(isFor('s'))).payload)).toMatch(/DATABASE_UNAVAILABLE/);
+    expect(ws.closeCode).toBeUndefined();
+
+    proxy.restore();
+    await waitUntil(async () => (await hub.gql(READ)).data?.projects.totalCount === 1, 'the hub to answer again');
+    ws.subscribe('q2', READ);
+    expect((await ws.next(isFor('q2'))).payload.data.projects.totalCount).toBe(1);
+    ws.close();
+    expect(await db.prisma.projectStageEvent.count({ where: { projectId: project!.id } })).toBe(1);
+  });
+});
+
+describe('graphql-ws sockets', () => {
+  it('should keep a socket open through every kind of refused operation', async () => {
+    const hub = await hubWith();
+    const sub = await subscribeWs(hub.url, STAGE_CHANGED);
+    leftovers.push(() => sub.dispose());
+    const ws = await openRawWs(hub.url);
+    for (const [id, query] of [
+      ['unknown', '{ nope }'],
+      ['empty', ''],
+      ['two-ops', 'query A { __typename } query B { __typename }'],
+    ] as const) {
+      ws.subscribe(id, query);
+      expect((await ws.next(isFor(id))).type).toBe('error');
+    }
+    ws.subscribe('ok', READ);
+    expect((await ws.next(isFor('ok'))).type).toBe('next');
+    ws.close();
+  });
+});
