@@ -19,12 +19,13 @@ import type { HubConfig } from './config.ts';
 import type { HubContext, Viewer } from './context.ts';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
-import { createHubPubSub, type HubPubSub, type HubTopics } from './pubsub.ts';
+import { createHubPubSub, type HubPubSub } from './pubsub.ts';
 import { ChangeWatch } from './services/change-watch.ts';
 import { DashboardCache } from './services/dashboard-cache.ts';
 import { useHubResponseCache } from './response-cache.ts';
 import { StageLogTail } from './services/stage-feed.ts';
 import { useSharedSubscriptionResults } from './shared-results.ts';
+import { useHubLiveQueries } from './live-queries.ts';
 import { DEFAULT_QUERY_LIMITS } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
 import { savedOperationTabs } from './explorer.ts';
@@ -81,15 +82,14 @@ export interface App {
 }
 
 /**
- * Counts stage-change events published by this server (metrics) and tells the server's caches
- * of the change before the writer answers, whatever the bus's latency.
+ * Counts stage-change events published by this server (metrics). The server's caches hear its
+ * own writes from the bus itself, which delivers them locally inside `publish`.
  */
-function observePublished(bus: HubPubSub, metrics: HubMetrics, watch: ChangeWatch): HubPubSub {
+function observePublished(bus: HubPubSub, metrics: HubMetrics): HubPubSub {
   return {
     ...bus,
     publish(topic, payload) {
       if (topic === 'stageChanged') metrics.eventsPublished.inc();
-      watch.changed(topic === 'dataChanged' ? (payload as HubTopics['dataChanged']).year : null);
       bus.publish(topic, payload);
     },
   };
@@ -102,7 +102,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
   const watch = new ChangeWatch(bus);
   // Each year's dashboard, computed once per change (see the module).
   const dashboards = new DashboardCache({ prisma: db.prisma, watch, maxAgeMs: config.cacheMs });
-  const pubsub = observePublished(bus, metrics, watch);
+  const pubsub = observePublished(bus, metrics);
   // One reader of the stage-event log for all of this server's stage subscriptions.
   const stageTail = new StageLogTail({
     prisma: db.prisma,
@@ -153,6 +153,8 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       useMetrics(metrics),
       // Subscriptions asking the same thing share one execution per event.
       // It also counts the streams and their results for /metrics.
+      // `query @live`: kept current from the change stream, one execution per change per distinct query.
+      useHubLiveQueries({ watch, metrics: metrics.liveQueries }),
       useSharedSubscriptionResults({ scope: (context) => (context as HubContext).viewer.role, observe: subscriptionObserver(metrics) }),
       ...securityPlugins(config, schema, rateLimits),
       useWallPage(),

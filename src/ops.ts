@@ -19,6 +19,7 @@ export interface HubMetrics {
   eventsPublished: Counter;
   eventsDelivered: Counter<'transport'>;
   responseCache: Counter<'result'>;
+  liveQueries: { executions: Counter; open: Gauge };
 }
 
 /** One registry per app, so several apps in one process (tests) never share counters. */
@@ -44,6 +45,18 @@ export function createMetrics(): HubMetrics {
       labelNames: ['transport'],
       registers: [registry],
     }),
+    liveQueries: {
+      executions: new Counter({
+        name: 'hub_live_query_executions_total',
+        help: 'Executions of @live queries: first answers and re-executions after a change (identical live queries share one)',
+        registers: [registry],
+      }),
+      open: new Gauge({
+        name: 'hub_live_queries_open',
+        help: 'Distinct @live queries kept current now (identical ones, asked with the same role, count once)',
+        registers: [registry],
+      }),
+    },
     responseCache: new Counter({
       name: 'hub_response_cache_total',
       help: 'Query answers served from memory (result="hit") and computed then kept (result="computed")',

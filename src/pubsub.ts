@@ -8,7 +8,12 @@
  * it can no longer deliver: when the Redis connection is lost, every listener's `onLost` runs
  * (its subscription ends with an error and the client resumes with `after`), and no new
  * listener is accepted until the connection and its channel subscriptions are back.
+ *
+ * Both kinds deliver a server's own events to its own listeners at once, inside `publish`
+ * (Redis then carries them to the other servers, and a server skips its own coming back): so a
+ * writer's caches hear its write before the write answers, by the one path every event takes.
  */
+import { randomUUID } from 'node:crypto';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
@@ -30,6 +35,11 @@ export interface DataChangedEvent {
   domain: 'project' | 'funding' | 'figure' | 'target' | 'logistics' | 'park';
   /** The year the change counts for, when it belongs to one year (dashboards skip other years). */
   year?: number | null;
+  /**
+   * Global ids of the rows the write created or changed (and rows whose own fields it changes,
+   * such as a project's park), so live queries that read them re-execute. Absent: unknown.
+   */
+  nodes?: string[];
 }
 
 /** Every topic and its payload. */
@@ -171,6 +181,8 @@ export function createRedisPubSub(url: string, logger: Logger, options: RedisPub
   const subscribeClient = new Redis(url, { connectionName: `${name}-subscribe` });
   const target = createRedisEventTarget<any>({ publishClient, subscribeClient });
   const local = new LocalFanOut();
+  /** Marks this bus's messages, so it skips them when Redis brings them back. */
+  const origin = randomUUID();
 
   /** Delivering: connected and every topic channel subscribed. */
   let healthy = false;
@@ -179,7 +191,8 @@ export function createRedisPubSub(url: string, logger: Logger, options: RedisPub
 
   for (const topic of TOPICS) {
     target.addEventListener(channel(topic), (event: CustomEvent) => {
-      if (healthy) local.dispatch(topic, event.detail as HubTopics[typeof topic]);
+      const message = event.detail as { origin?: string; payload?: HubTopics[typeof topic] };
+      if (healthy && message.origin !== origin && message.payload) local.dispatch(topic, message.payload);
     });
   }
 
@@ -214,9 +227,10 @@ export function createRedisPubSub(url: string, logger: Logger, options: RedisPub
     kind: 'redis',
     redis: { client: publishClient, keyPrefix: prefix },
     publish(topic, payload) {
+      if (healthy) local.dispatch(topic, payload);
       // The write has committed; a lost notification only delays subscribers (they re-read the
       // log on the next one, or on their poll), so a failure is logged, not thrown.
-      publishClient.publish(channel(topic), JSON.stringify(payload)).catch((error: unknown) => {
+      publishClient.publish(channel(topic), JSON.stringify({ origin, payload })).catch((error: unknown) => {
         logger.warn({ err: error, topic }, 'event bus: Redis PUBLISH failed');
       });
     },

@@ -25,6 +25,7 @@ import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga
 import type { Plugin } from 'graphql-yoga';
 import type { Counter } from 'prom-client';
 import type { ChangeWatch } from './services/change-watch.ts';
+import { isLiveQueryContext } from './live-queries.ts';
 
 export interface HubResponseCacheOptions {
   watch: ChangeWatch;
@@ -156,7 +157,9 @@ export function useHubResponseCache({ watch, maxAgeMs, roleOf: roleOfRequest, lo
           // every selection: an added field would also count against the caller's complexity limit.
           idFields: [],
           // graphql-ws operations have no request: they are not cached (a socket asks once per page view).
-          enabled: cacheable,
+          enabled: (request, context) => cacheable(request) && !isLiveQueryContext(context),
+          // A live query's answers are a stream kept current elsewhere (src/live-queries.ts).
+          shouldCacheResult: ({ result }) => !result.errors?.length && !(result as { isLive?: boolean }).isLive,
           session: (request) => roles.get(request) ?? null,
           // Called once per HTTP request, before the plugin looks the key up.
           buildResponseCacheKey: async (params) => {

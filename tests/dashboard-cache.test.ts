@@ -6,15 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StageEventKind } from '../src/generated/prisma/client.ts';
-import { createHubPubSub, type HubPubSub } from '../src/pubsub.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/logger.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { seedDistrict } from '../src/services/seed.ts';
 import { currentYear } from '../src/services/dashboard.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
+import { heldBusPair } from './helpers/bus.ts';
 
 const MAX_AGE_MS = 1_500;
 
@@ -34,24 +32,24 @@ describe('dashboard cache', () => {
   let log: QueryLog;
   let hub: TestHub;
   let other: TestHub;
-  // One bus for both servers, as Redis would be, but one that holds what is published until the
-  // test releases it: a slow bus, so that what the writer sees cannot come from the bus.
-  const inner = createHubPubSub(loadConfig({ LOG_LEVEL: 'silent' }), createLogger('silent'));
-  const held: (() => void)[] = [];
-  const bus: HubPubSub = { ...inner, publish: (topic, payload) => void held.push(() => inner.publish(topic, payload)) };
-  const release = () => held.splice(0).forEach((deliver) => deliver());
+  // Two servers' buses, as on one Redis: each server hears its own writes at once, the other
+  // only when the test releases what is held (a slow bus).
+  const {
+    buses: [bus, otherBus],
+    release,
+  } = heldBusPair();
 
   beforeAll(async () => {
     ({ db, log } = await openLoggedDatabase('pglite'));
     await seedDistrict(db.prisma);
     hub = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: String(MAX_AGE_MS) } });
     // A second server on the same database and bus, keeping dashboards for up to ten minutes.
-    other = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: '600000' } });
+    other = await startTestHub({ db, pubsub: otherBus, env: { HUB_CACHE_MS: '600000' } });
   });
   afterAll(async () => {
     await other?.close();
     await hub?.close();
-    await inner.close();
+    await Promise.all([bus.close(), otherBus.close()]);
     await db?.close();
   });
 

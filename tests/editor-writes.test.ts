@@ -144,7 +144,8 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       const { award } = result;
       expect(award.code).toMatch(/^lz-2025-award-[0-9a-f]{12}$/);
       expect(award.recordedBy).toMatch(/^key:admin:/);
-      expect(heard.slice(heardBefore)).toEqual([{ domain: 'funding', year: 2025 }]);
+      // Named: the award and its project, so live queries reading them re-run.
+      expect(heard.slice(heardBefore)).toEqual([{ domain: 'funding', year: 2025, nodes: [award.id, ids.project] }]);
 
       const read = await hub.gql(/* GraphQL */ `
         query ReadAward($id: ID!) {
@@ -264,7 +265,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         channel: { id: ids.tir, code: 'tir-road-transport' },
       });
       expect(observation.recordedBy).toMatch(/^key:admin:/);
-      expect(heard.slice(heardBefore)).toEqual([{ domain: 'logistics', year: null }]);
+      expect(heard.slice(heardBefore)).toMatchObject([{ domain: 'logistics', year: null, nodes: [expect.stringMatching(/./), expect.stringMatching(/./)] }]);
 
       const read = await hub.gql(/* GraphQL */ `
         query ReadObservations {
@@ -342,7 +343,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         facility: null,
       });
       expect(snapshot.recordedBy).toMatch(/^key:admin:/);
-      expect(heard.slice(heardBefore)).toEqual([{ domain: 'park', year: null }]);
+      expect(heard.slice(heardBefore)).toMatchObject([{ domain: 'park', year: null, nodes: expect.arrayContaining([expect.stringMatching(/./)]) }]);
       const read = await hub.gql(/* GraphQL */ `query ReadParks { parks { id latestSnapshot { id enterprisesRegistered } } }`);
       expect(read.data!.parks.find((p: any) => p.id === ids.park).latestSnapshot).toEqual({ id: snapshot.id, enterprisesRegistered: 80 });
     });
@@ -406,7 +407,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       const { figure } = resultOf(res, 'recordReportedFigure', valid);
       expect(figure).toMatchObject({ code: valid.code, value: '190.00', qualifier: 'AT_LEAST', asOfPrecision: 'DAY', approximate: false, project: { id: ids.project } });
       expect(figure.recordedBy).toMatch(/^key:admin:/);
-      expect(heard.slice(heardBefore)).toEqual([{ domain: 'figure', year: 2025 }]);
+      expect(heard.slice(heardBefore)).toMatchObject([{ domain: 'figure', year: 2025, nodes: expect.arrayContaining([expect.stringMatching(/./)]) }]);
       const read = await hub.gql(`query ReadFigure($code: String!) { reportedFigure(code: $code) { id value } }`, { code: valid.code });
       expect(read.data!.reportedFigure).toEqual({ id: figure.id, value: '190.00' });
     });
@@ -500,9 +501,9 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
           progress: { computedRate: '80.00' },
         },
       });
-      expect(heard.slice(heardBefore)).toEqual([
-        { domain: 'target', year: 2025 },
-        { domain: 'target', year: 2025 },
+      expect(heard.slice(heardBefore)).toMatchObject([
+        { domain: 'target', year: 2025, nodes: [expect.stringMatching(/./)] },
+        { domain: 'target', year: 2025, nodes: [expect.stringMatching(/./)] },
       ]);
       const row = await hub.db.prisma.target.findUniqueOrThrow({ where: { code: fresh.code } });
       expect(row.recordedBy).toMatch(/^key:admin:/);

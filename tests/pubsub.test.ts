@@ -35,6 +35,29 @@ for (const kind of kinds) {
       expect(heard.sort()).toEqual(['data funding', 'one 7', 'two 7', 'two 8']);
     });
 
+    it("should hand a server its own event inside publish, once, and another server's once", async () => {
+      const writer = open(kind, 'own-a');
+      const reader = kind === 'redis' ? open(kind, 'own-b') : writer;
+      await Promise.all([writer.ready(), reader.ready()]);
+      const own: string[] = [];
+      const other: string[] = [];
+      writer.listen('stageChanged', { onEvent: (e) => own.push(e.sequence), onLost: () => undefined });
+      if (reader !== writer) reader.listen('stageChanged', { onEvent: (e) => other.push(e.sequence), onLost: () => undefined });
+      writer.publish('stageChanged', { sequence: '41', projectId: 1 });
+      // Heard before publish returned: the writer's caches know of its write before it answers.
+      expect(own).toEqual(['41']);
+      writer.publish('stageChanged', { sequence: '42', projectId: 1 });
+      if (reader !== writer) {
+        await waitUntil(() => other.length >= 2, "the other server's deliveries");
+        // Redis brings the writer's messages back to it too, in order, before this later one.
+        reader.publish('stageChanged', { sequence: '43', projectId: 1 });
+        await waitUntil(() => own.includes('43'), 'the other server\'s event');
+        expect(other).toEqual(['41', '42', '43']);
+      }
+      // Its own messages heard once each, never again from Redis.
+      expect(own).toEqual(reader === writer ? ['41', '42'] : ['41', '42', '43']);
+    });
+
     it('should iterate a topic with subscribe() and end it with PubSubLostError on close', async () => {
       const bus = open(kind, 'iterate');
       await bus.ready();

@@ -6,9 +6,7 @@
  * while the bus is lost nothing is kept.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHubPubSub, PubSubLostError, type HubPubSub } from '../src/pubsub.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/logger.ts';
+import { createMemoryPubSub, PubSubLostError, type HubPubSub } from '../src/pubsub.ts';
 import { ChangeWatch } from '../src/services/change-watch.ts';
 import { ChangeScopedCache } from '../src/response-cache.ts';
 import { bearer } from './helpers/auth.ts';
@@ -16,6 +14,7 @@ import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
 import { ADVANCE, advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
+import { heldBusPair } from './helpers/bus.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 const MAX_AGE_MS = 1_500;
@@ -39,15 +38,15 @@ describe('response cache', () => {
   let other: TestHub;
   let lostBusHub: TestHub;
   let projects: TestProject[];
-  // One bus for both servers, as Redis would be, holding what is published until the test
-  // releases it: what the writer sees cannot come from the bus.
-  const inner = createHubPubSub(loadConfig({ LOG_LEVEL: 'silent' }), createLogger('silent'));
-  const held: (() => void)[] = [];
-  const bus: HubPubSub = { ...inner, publish: (topic, payload) => void held.push(() => inner.publish(topic, payload)) };
-  const release = () => held.splice(0).forEach((deliver) => deliver());
+  // Two servers' buses, as on one Redis: each server hears its own writes at once, the other
+  // only when the test releases what is held, so what the other sees cannot be early.
+  const {
+    buses: [bus, otherBus],
+    release,
+  } = heldBusPair();
   // A bus that is down: every listener hears at once that it is lost.
   const lostBus: HubPubSub = {
-    ...inner,
+    ...createMemoryPubSub(),
     listen: (_topic, listener) => {
       queueMicrotask(() => listener.onLost(new PubSubLostError('Redis is unreachable')));
       return () => {};
@@ -59,14 +58,14 @@ describe('response cache', () => {
     projects = await createTestProjects(db.prisma, 3, { prefix: 'RC' });
     hub = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: String(MAX_AGE_MS) } });
     // A second server on the same database and bus, keeping answers for up to ten minutes.
-    other = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: '600000' } });
+    other = await startTestHub({ db, pubsub: otherBus, env: { HUB_CACHE_MS: '600000' } });
     lostBusHub = await startTestHub({ db, pubsub: lostBus, env: { HUB_CACHE_MS: '600000' } });
   });
   afterAll(async () => {
     await lostBusHub?.close();
     await other?.close();
     await hub?.close();
-    await inner.close();
+    await Promise.all([bus.close(), otherBus.close()]);
     await db?.close();
   });
 
@@ -202,7 +201,7 @@ describe('response cache', () => {
   });
 
   it('should not keep an answer computed from reads that began before a change', async () => {
-    const watch = new ChangeWatch(inner);
+    const watch = new ChangeWatch(createMemoryPubSub());
     expect(watch.watching()).toBe(true);
     const cache = new ChangeScopedCache(watch);
     const before = `${watch.generation}:key`;

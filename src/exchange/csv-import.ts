@@ -260,7 +260,8 @@ async function runImport(
             if (change.action === 'create') summary.created += 1;
             else if (change.action === 'unchanged') summary.unchanged += 1;
             else summary.updated += 1;
-            if (change.action === 'update' && change.fields.length) detailsChanged = true;
+            // New projects join park and sector lists too; the import names no single project.
+            if (change.action === 'create' || (change.action === 'update' && change.fields.length)) detailsChanged = true;
             options.onChange?.(change);
           },
         };

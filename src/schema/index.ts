@@ -1,4 +1,5 @@
 /** The schema: each domain file registers its types and fields on the builder. */
+import { LiveDirective } from '../live-queries.ts';
 import { builder } from './builder.ts';
 import './scalars.ts';
 import './enums.ts';
@@ -37,4 +38,4 @@ builder.globalConnectionField('totalCount', (t) =>
   }),
 );
 
-export const schema = builder.toSchema({ sortSchema: true });
+export const schema = builder.toSchema({ sortSchema: true, directives: [LiveDirective] });

@@ -46,7 +46,7 @@ export class DashboardCache {
     this.watch = options.watch;
     this.maxAgeMs = options.maxAgeMs ?? 10_000;
     this.compute = options.compute ?? computeDashboard;
-    this.unwatch = this.watch.onChange((year) => {
+    this.unwatch = this.watch.onChange(({ year }) => {
       if (year === null) this.entries.clear();
       else this.entries.delete(year);
     });

@@ -3,6 +3,7 @@
  * 31 July"). A new report gives new figures with new codes; targets then link the figure that
  * measures them (./targets.ts).
  */
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { DatePrecision, FigureQualifier, Prisma, ReportedFigure } from '../generated/prisma/client.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import { conflictOnDuplicate, InputChecks, NAME_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH, type WriteDeps } from './input-checks.ts';
@@ -82,6 +83,8 @@ export async function recordReportedFigure(deps: WriteDeps, input: RecordReporte
   } catch (error) {
     throw conflictOnDuplicate(error, `Another reported figure already has the code ${code}`);
   }
-  deps.pubsub?.publish('dataChanged', { domain: 'figure', year: figure.year });
+  const nodes = [encodeGlobalID('ReportedFigure', figure.id)];
+  if (figure.projectId !== null) nodes.push(encodeGlobalID('Project', figure.projectId));
+  deps.pubsub?.publish('dataChanged', { domain: 'figure', year: figure.year, nodes });
   return figure;
 }

@@ -10,6 +10,7 @@
  * Editors add single awards (`recordFundingAward`); district-wide totals come with the report's
  * data (the seed), so an editor's award is part of its level's breakdown, never a second total.
  */
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { randomBytes } from 'node:crypto';
 import type { FundingAward, FundingInstrument, FundingSourceLevel, Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
@@ -145,6 +146,8 @@ export async function recordFundingAward(deps: WriteDeps, input: RecordFundingAw
   } catch (error) {
     throw conflictOnDuplicate(error, `Another funding award already has the code ${code}`);
   }
-  deps.pubsub?.publish('dataChanged', { domain: 'funding', year: award.year });
+  const nodes = [encodeGlobalID('FundingAward', award.id)];
+  if (award.projectId !== null) nodes.push(encodeGlobalID('Project', award.projectId));
+  deps.pubsub?.publish('dataChanged', { domain: 'funding', year: award.year, nodes });
   return award;
 }

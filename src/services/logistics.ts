@@ -3,6 +3,7 @@
  * national rank. "Latest" is picked in the database (DISTINCT ON), so a long time series is
  * never loaded to find its last point. And the editor's write: `recordLogisticsObservation`.
  */
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { Prisma, type DatePrecision, type LogisticsChannel, type LogisticsObservation, type PrismaClient } from '../generated/prisma/client.ts';
 import { NotFoundError } from './errors.ts';
 import { InputChecks, SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH, type WriteDeps } from './input-checks.ts';
@@ -125,6 +126,10 @@ export async function recordLogisticsObservation(
     }
     return tx.logisticsObservation.create({ data: { ...data, periodEnd: data.periodEnd!, channelId: input.channelId, recordedBy: actor } });
   });
-  deps.pubsub?.publish('dataChanged', { domain: 'logistics', year: null });
+  deps.pubsub?.publish('dataChanged', {
+    domain: 'logistics',
+    year: null,
+    nodes: [encodeGlobalID('LogisticsObservation', observation.id), encodeGlobalID('LogisticsChannel', observation.channelId)],
+  });
   return observation;
 }

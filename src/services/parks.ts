@@ -2,6 +2,7 @@
  * Park and facility snapshots: a dated observation of one park or one facility (floor area,
  * enterprises, status), as an editor records it.
  */
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { Prisma, type DatePrecision, type FacilityStatus, type ParkSnapshot } from '../generated/prisma/client.ts';
 import { NotFoundError } from './errors.ts';
 import { InputChecks, NAME_MAX_LENGTH, TEXT_MAX_LENGTH, type WriteDeps } from './input-checks.ts';
@@ -75,6 +76,9 @@ export async function recordParkSnapshot(deps: WriteDeps, input: RecordParkSnaps
     }
     return tx.parkSnapshot.create({ data: { ...data, asOf: data.asOf!, parkId, facilityId, recordedBy: actor } });
   });
-  deps.pubsub?.publish('dataChanged', { domain: 'park', year: null });
+  const nodes = [encodeGlobalID('ParkSnapshot', snapshot.id)];
+  if (snapshot.parkId !== null) nodes.push(encodeGlobalID('Park', snapshot.parkId));
+  if (snapshot.facilityId !== null) nodes.push(encodeGlobalID('Facility', snapshot.facilityId));
+  deps.pubsub?.publish('dataChanged', { domain: 'park', year: null, nodes });
   return snapshot;
 }

@@ -3,6 +3,7 @@
  * stage is set once here (its INITIAL event) and changed afterwards only by
  * `changeProjectStage` (./stage-change.ts), so the log always explains the stage.
  */
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import {
   Prisma,
   StageEventKind,
@@ -164,6 +165,8 @@ export async function createProject(
     throw asConflict(error);
   }
   publishStageChanged(deps.pubsub, result.event);
+  // A new project also joins its park's and sector's lists.
+  publishProjectChanged(deps.pubsub, result.project);
   return result;
 }
 
@@ -337,13 +340,21 @@ export async function updateProject(deps: ProjectWriteDeps, id: number, patch: U
   } catch (error) {
     throw asConflict(error);
   }
-  publishProjectChanged(deps.pubsub);
+  publishProjectChanged(deps.pubsub, project);
   return project;
 }
 
-/** Tells dashboards that a project's details changed (call only after the commit). */
-export function publishProjectChanged(pubsub: Pick<HubPubSub, 'publish'> | undefined): void {
-  pubsub?.publish('dataChanged', { domain: 'project', year: null });
+/**
+ * Tells dashboards and live queries that a project's details changed (call only after the
+ * commit). Naming the project and its park (its park now: a park it left listed the project,
+ * which live queries track by id) lets live queries re-run only where they read them; without a
+ * project (an import), every live query that reads projects re-runs.
+ */
+export function publishProjectChanged(pubsub: Pick<HubPubSub, 'publish'> | undefined, project?: Pick<Project, 'id' | 'parkId' | 'sectorId'>): void {
+  const nodes = project && [encodeGlobalID('Project', project.id)];
+  if (project?.parkId != null) nodes!.push(encodeGlobalID('Park', project.parkId));
+  if (project?.sectorId != null) nodes!.push(encodeGlobalID('Sector', project.sectorId));
+  pubsub?.publish('dataChanged', { domain: 'project', year: null, nodes });
 }
 
 /**

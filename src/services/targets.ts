@@ -3,6 +3,7 @@
  * the rate the report itself gave, so a dashboard can show both and flag when they disagree.
  * And the admin's write that sets a target (`setTarget`).
  */
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { Prisma, type ReportedFigure, type Target } from '../generated/prisma/client.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { conflictOnDuplicate, InputChecks, NAME_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH, type WriteDeps } from './input-checks.ts';
@@ -201,8 +202,9 @@ export async function setTarget(deps: WriteDeps, input: SetTargetInput, actor: s
   }
   const { target, created, changed, formerYear } = result;
   if (changed) {
-    deps.pubsub?.publish('dataChanged', { domain: 'target', year: target.year });
-    if (formerYear !== null && formerYear !== target.year) deps.pubsub?.publish('dataChanged', { domain: 'target', year: formerYear });
+    const nodes = [encodeGlobalID('Target', target.id)];
+    deps.pubsub?.publish('dataChanged', { domain: 'target', year: target.year, nodes });
+    if (formerYear !== null && formerYear !== target.year) deps.pubsub?.publish('dataChanged', { domain: 'target', year: formerYear, nodes });
   }
   return { target, created };
 }

@@ -15,6 +15,8 @@ export function wsUrl(httpUrl: string): string {
 export interface WsSubscribeOptions {
   connectionParams?: Record<string, unknown>;
   label?: string;
+  /** The operation's `extensions` (e.g. `{ livePatch: 'json-patch' }`). */
+  extensions?: Record<string, unknown>;
 }
 
 /** Subscribes over graphql-ws; resolves once the server has acknowledged the connection. */
@@ -45,7 +47,7 @@ export async function subscribeWs<T = Record<string, any>>(
     },
   });
   client.subscribe<T>(
-    { query, variables },
+    { query, variables, extensions: options.extensions },
     {
       next: (result) => recorder.push(result as never),
       error: (error) => recorder.end({ kind: 'error', error }),
