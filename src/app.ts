@@ -33,7 +33,7 @@ import { useWallPage } from './wall.ts';
 import { useDataExchange } from './exchange/http.ts';
 import { AuthenticationError, createAuthenticator } from './auth.ts';
 import { createMetrics, subscriptionObserver, useHealthChecks, useMetrics, useRequestLogging, type HubMetrics } from './ops.ts';
-import { clientAddressResolver, nestsDeeperThan, MAX_JSON_DEPTH, RateLimitStore, securityPlugins, tooDeepError } from './security.ts';
+import { clientAddressResolver, nestsDeeperThan, MAX_JSON_DEPTH, securityPlugins, tooDeepError } from './security.ts';
 import { createErrorMasker } from './masked-errors.ts';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -64,6 +64,13 @@ export interface AppOptions {
    * safety net for a message lost in transit). @default 10_000 // 10 s
    */
   feedPollMs?: number;
+}
+
+/** An error as graphql-ws sends it: without `extensions.http`, which only HTTP responses use. */
+function withoutHttp(error: GraphQLError): GraphQLError {
+  if (!error.extensions?.http) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions });
 }
 
 /** What Node's HTTP server hands Yoga with each request. */
@@ -113,7 +120,6 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
   const authenticator = createAuthenticator(config.auth);
   const clientAddressOf = clientAddressResolver(config.trustedProxies);
   const maskError = createErrorMasker({ hideSuggestions: !config.introspection });
-  const rateLimits = new RateLimitStore(bus.redis, logger);
   const queryLimits = { ...DEFAULT_QUERY_LIMITS, depth: config.limits.maxDepth, complexity: config.limits.maxComplexity };
   /** Each request's caller, found once (the response cache asks for the role before the context). */
   const viewers = new WeakMap<Request, Promise<Viewer>>();
@@ -143,20 +149,22 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     // Counts the bytes actually read (a chunked body has no Content-Length to trust): 413 past it.
     maxRequestBodySize: config.limits.maxBodyBytes,
     maskedErrors: { maskError },
+    // No field takes a file: multipart requests would only be more surface.
+    multipart: false,
     // GraphiQL bundled in the page (no CDN): it works on an office network without internet.
     renderGraphiQL,
     // Re-read on each GraphiQL load: the saved operations of schema/operations/ open as tabs.
     graphiql: config.graphiql && (() => ({ title: '辽中区重点项目数据中枢 Liaozhong Hub', subscriptionsProtocol: 'GRAPHQL_SSE', defaultTabs: savedOperationTabs() })),
     plugins: [
       useRequestLogging(logger),
-      useHealthChecks({ db, redisPing: pubsub.kind === 'redis' ? () => pubsub.ping() : undefined }),
+      useHealthChecks({ db, redisPing: pubsub.kind === 'redis' ? () => pubsub.ping() : undefined, logger }),
       useMetrics(metrics),
       // Subscriptions asking the same thing share one execution per event.
       // It also counts the streams and their results for /metrics.
       // `query @live`: kept current from the change stream, one execution per change per distinct query.
       useHubLiveQueries({ watch, metrics: metrics.liveQueries }),
       useSharedSubscriptionResults({ scope: (context) => (context as HubContext).viewer.role, observe: subscriptionObserver(metrics) }),
-      ...securityPlugins(config, schema, rateLimits),
+      ...securityPlugins(config, schema, bus.redis),
       useWallPage(),
       useDataExchange({ prisma: db.prisma, config, logger, viewer: authenticateHttp }),
       // Last: what it answers from memory has passed every check above once (see the module).
@@ -182,7 +190,8 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     context: async (initial): Promise<HubContext> => {
       const fromSocket = initial as { viewer?: Viewer; clientAddress?: string; transport?: 'ws' };
       const viewer = fromSocket.viewer ?? (await authenticateHttp(initial.request));
-      const clientAddress = fromSocket.clientAddress ?? clientAddressOf(initial.req);
+      // No Node request when the app is called through `yoga.fetch` (tests).
+      const clientAddress = fromSocket.clientAddress ?? (initial.req ? clientAddressOf(initial.req) : 'unknown');
       return { prisma: db.prisma, pubsub, stageTail, dashboards, viewer, clientAddress, queryLimits, transport: fromSocket.transport ?? 'http' };
     },
   });
@@ -213,6 +222,15 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       return { errors: [operationError(error)] };
     }
   };
+  // A client that sends but does not read (a ping flood, a stalled display) makes the server hold
+  // every reply it cannot send: past this many unsent bytes its socket is closed (1008).
+  const maxUnsentBytes = 16 * config.limits.maxBodyBytes;
+  const closeIfNotReading = (socket: import('ws').WebSocket) => {
+    if (socket.bufferedAmount > maxUnsentBytes) socket.close(1008, 'Not reading its messages');
+  };
+  wsServer.on('connection', (socket) => socket.on('message', () => closeIfNotReading(socket)));
+  const unsentSweep = setInterval(() => wsServer.clients.forEach(closeIfNotReading), 5_000);
+  unsentSweep.unref();
   type Enveloped = ReturnType<typeof yoga.getEnveloped>;
   const wsHandle = useServer(
     {
@@ -222,8 +240,10 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       // socket with 4403, and a socket whose token expires is closed with 4401 then.
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
+        // Not a string: a malformed credential, refused like a wrong one (not taken for none).
+        if (authorization != null && typeof authorization !== 'string') return false;
         try {
-          const viewer = await authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined);
+          const viewer = await authenticator.authenticate(authorization);
           Object.assign(ctx.extra, { viewer, clientAddress: clientAddressOf(ctx.extra.request) });
           if (viewer.expiresAt) {
             const timer = setTimeout(() => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'), Math.max(0, viewer.expiresAt - Date.now()));
@@ -235,6 +255,9 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
           throw error;
         }
       },
+      // graphql-ws is not HTTP: errors go without their HTTP status and headers.
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map(withoutHttp) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttp),
       // Every refusal here (too many operations, limits, parse and validation errors, a context
       // that cannot be built) is an error for this operation; the socket and its others go on.
       onSubscribe: async (ctx, _id, params) => {
@@ -295,6 +318,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       });
     },
     async stop() {
+      clearInterval(unsentSweep);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Sends every WebSocket a close frame (1001 going away) and waits for the handshakes.
       const wsClosed = wsHandle.dispose();

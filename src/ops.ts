@@ -107,6 +107,8 @@ export interface Readiness {
   redisPing?: () => Promise<unknown>;
   /** Bound on each check, so /ready answers even when a dependency hangs. @default 2_000 */
   timeoutMs?: number;
+  /** Where the reason of a failed check goes. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -120,7 +122,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 /** GET /ready. (GET /health, 200 while the process serves, is Yoga's own health check.) */
-export function useHealthChecks({ db, redisPing, timeoutMs = 2_000 }: Readiness): Plugin {
+export function useHealthChecks({ db, redisPing, timeoutMs = 2_000, logger }: Readiness): Plugin {
   const json = (status: number, body: unknown) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
   return {
@@ -134,7 +136,9 @@ export function useHealthChecks({ db, redisPing, timeoutMs = 2_000 }: Readiness)
           checks[name] = 'ok';
         } catch (error) {
           ready = false;
-          checks[name] = error instanceof Error ? error.message : String(error);
+          // The reason goes to the log; anyone may call /ready, and it must not show hosts or ports.
+          logger?.warn({ err: error, check: name }, 'readiness check failed');
+          checks[name] = 'unavailable';
         }
       };
       await check('database', () => db.sql.query('SELECT 1'));

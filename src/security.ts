@@ -9,18 +9,28 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InMemoryStore, Store, useRateLimiter, type Identity } from '@envelop/rate-limiter';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, print, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  print,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionNode,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import proxyaddr from 'proxy-addr';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { HubConfig } from './config.ts';
 import type { HubContext } from './context.ts';
 import { operationsDir } from './explorer.ts';
-import type { Logger } from './logger.ts';
 import { useHiddenSuggestions } from './masked-errors.ts';
 import type { HubPubSub } from './pubsub.ts';
 
@@ -61,6 +71,47 @@ function useJsonDepthLimit(): Plugin {
           }
         },
       };
+    },
+  };
+}
+
+/**
+ * Deepest nesting of `{`, `[` and `(` a document's text may have. The depth limit (HUB_MAX_DEPTH)
+ * is checked on the parsed document, but parsing itself (and graphql-armor's token count, which
+ * parses too) recurses once per level: a document thousands of levels deep would overflow the
+ * stack first. It is refused with 400 before any parser sees it.
+ */
+export const MAX_DOCUMENT_NESTING = 64;
+
+/** Whether a document's text nests brackets deeper than `limit`, strings and comments aside. */
+export function documentNestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '#') {
+      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
+    } else if (c === '"') {
+      const block = text.startsWith('"""', i);
+      const end = block ? text.indexOf('"""', i + 3) : -1;
+      if (block) i = end < 0 ? text.length : end + 2;
+      else for (i++; i < text.length && text[i] !== '"' && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
+    } else if (c === '{' || c === '[' || c === '(') {
+      if (++depth > limit) return true;
+    } else if (c === '}' || c === ']' || c === ')') depth--;
+  }
+  return false;
+}
+
+/** Refuses, with 400, a document nested deeper than MAX_DOCUMENT_NESTING (every transport: it checks at parse). */
+function useDocumentNestingLimit(): Plugin {
+  return {
+    onParse({ params }) {
+      const text = typeof params.source === 'string' ? params.source : params.source.body;
+      if (documentNestsDeeperThan(text, MAX_DOCUMENT_NESTING)) {
+        throw new GraphQLError(`The document nests more than ${MAX_DOCUMENT_NESTING} levels deep`, {
+          extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
+        });
+      }
     },
   };
 }
@@ -139,83 +190,81 @@ function useTrustedDocuments(): Plugin<any>[] {
   ];
 }
 
-/**
- * Where rate-limit counts live: in Redis when the bus is Redis, so N servers allow the rate
- * once, not N times; in this server's memory otherwise. While Redis does not answer, this
- * server counts alone (a refusal must never turn into a 500, nor a request wait for Redis).
- */
-export class RateLimitStore extends Store {
-  private readonly local = new InMemoryStore();
+/** One limiter per budget: Redis when the bus is Redis (every server shares the count), else memory. */
+function createLimiter(points: number, durationS: number, redis: HubPubSub['redis'], name: string): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ points, duration: durationS, keyPrefix: name });
+  if (!redis) return memory;
+  return new RateLimiterRedis({
+    storeClient: redis.client,
+    keyPrefix: `${redis.keyPrefix}rate-limit:${name}`,
+    points,
+    duration: durationS,
+    // While Redis does not answer, this server counts alone: a refusal must never turn into a
+    // 500, nor a request wait for Redis.
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: memory,
+  });
+}
 
-  constructor(
-    private readonly redis: HubPubSub['redis'],
-    private readonly logger: Logger,
-  ) {
-    super();
-  }
-
-  /** The Redis key of one caller's calls of one field, in the bus's namespace. */
-  private key(identity: Identity): string {
-    return `${this.redis!.keyPrefix}rate-limit:${identity.contextIdentity}:${identity.fieldIdentity}`;
-  }
-
-  /** Redis, when the bus has it and it is connected now (commands would otherwise queue). */
-  private connected(): boolean {
-    return this.redis?.client.status === 'ready';
-  }
-
-  async getForIdentity(identity: Identity): Promise<readonly number[]> {
-    if (this.connected()) {
-      try {
-        const stored = await this.redis!.client.get(this.key(identity));
-        return stored ? (JSON.parse(stored) as number[]) : [];
-      } catch (error) {
-        this.logger.warn({ err: error }, 'rate limit: Redis read failed; counting on this server alone');
+/** How many times each root field of the operation is selected (aliases and fragments included). */
+function rootFieldCounts(document: DocumentNode, operationName: string | null | undefined): Map<string, number> {
+  const counts = new Map<string, number>();
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return counts;
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+  const seen = new Set<string>();
+  const visit = (selections: readonly SelectionNode[]) => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.FIELD) counts.set(selection.name.value, (counts.get(selection.name.value) ?? 0) + 1);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet.selections);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) visit(fragment.selectionSet.selections);
       }
     }
-    return this.local.getForIdentity(identity);
-  }
-
-  async setForIdentity(identity: Identity, timestamps: readonly number[], windowMs?: number): Promise<void> {
-    this.local.setForIdentity(identity, timestamps);
-    if (!this.connected()) return;
-    try {
-      const key = this.key(identity);
-      const value = JSON.stringify(timestamps);
-      await (windowMs ? this.redis!.client.set(key, value, 'PX', windowMs) : this.redis!.client.set(key, value));
-    } catch (error) {
-      this.logger.warn({ err: error }, 'rate limit: Redis write failed; counting on this server alone');
-    }
-  }
+  };
+  visit(operation.selectionSet.selections);
+  return counts;
 }
 
 /**
  * Writes and the dashboard, rate-limited per credential, or per client address when anonymous
  * (the context's `clientAddress`: the socket's peer, or X-Forwarded-For from a trusted proxy).
+ * Each selection of a limited field counts (five aliased mutations are five calls), and counts
+ * are consumed atomically (rate-limiter-flexible), so parallel requests and servers cannot
+ * overdraw a budget. Refused: 429 `RATE_LIMITED` with the seconds until the budget refills.
  */
-function useWriteRateLimit(config: HubConfig, schema: GraphQLSchema, store: Store): Plugin {
+function useRateLimits(config: HubConfig, redis: HubPubSub['redis']): Plugin {
   const { writesPerWindow, windowSeconds } = config.limits;
-  const window = `${windowSeconds}s`;
-  const limited = [
-    ...Object.keys(schema.getMutationType()?.getFields() ?? {}).map((field) => ({ type: 'Mutation', field, max: writesPerWindow })),
-    { type: 'Query', field: 'dashboard', max: writesPerWindow * 5 },
-  ];
-  return useRateLimiter({
-    store,
-    identifyFn: (ctx) => {
-      const { viewer, clientAddress } = ctx as HubContext;
-      return viewer.actor === 'anonymous' ? `ip:${clientAddress}` : viewer.actor;
+  const writes = createLimiter(writesPerWindow, windowSeconds, redis, 'writes');
+  const dashboards = createLimiter(writesPerWindow * 5, windowSeconds, redis, 'dashboard');
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const { viewer, clientAddress } = args.contextValue as unknown as HubContext;
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation || operation.operation === 'subscription') return;
+      const who = viewer.actor === 'anonymous' ? `ip:${clientAddress}` : viewer.actor;
+      for (const [field, count] of rootFieldCounts(args.document, args.operationName)) {
+        const limiter = operation.operation === 'mutation' ? writes : field === 'dashboard' ? dashboards : undefined;
+        if (!limiter) continue;
+        try {
+          await limiter.consume(`${who}:${field}`, count);
+        } catch (refusal) {
+          if (!(refusal instanceof RateLimiterRes)) throw refusal;
+          const retryAfter = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+          setResultAndStopExecution({
+            errors: [
+              new GraphQLError(`Too many requests: at most ${limiter.points} calls of \`${field}\` per ${windowSeconds} s; try again in ${retryAfter} s`, {
+                extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } },
+              }),
+            ],
+          });
+          return;
+        }
+      }
     },
-    configByField: limited.map(({ type, field, max }) => ({
-      type,
-      field,
-      max,
-      window,
-      message: `Too many requests: at most ${max} calls of \`${field}\` per ${windowSeconds} s; try again later`,
-    })),
-    transformError: (message) =>
-      new GraphQLError(message, { extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: { 'Retry-After': String(windowSeconds) } } } }),
-  }) as Plugin;
+  };
 }
 
 /** graphql-armor's refusals carry no code: give them one, and the 400 of a request refused before execution. */
@@ -223,17 +272,19 @@ function armorRefusal(code: string) {
   return { onReject: [(_context: unknown, error: GraphQLError) => void Object.assign(error.extensions, { code, http: { status: 400 } })] };
 }
 
-export function securityPlugins(config: HubConfig, schema: GraphQLSchema, rateLimits: Store): Plugin<any>[] {
+export function securityPlugins(config: HubConfig, schema: GraphQLSchema, redis: HubPubSub['redis']): Plugin<any>[] {
   const { limits } = config;
   return [
     // The body size is limited by Yoga itself (maxRequestBodySize in app.ts), counting the bytes read.
     useJsonDepthLimit(),
+    // Before anything parses the document (graphql-armor's token count included).
+    useDocumentNestingLimit(),
     // Browsers may not send simple (non-preflighted) requests: GET and form posts need this header.
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'graphql-preflight'] }),
     ...(config.introspection ? [] : [useNoIntrospection(), useHiddenSuggestions()]),
     maxAliasesPlugin({ n: limits.maxAliases, exposeLimits: true, ...armorRefusal('TOO_MANY_ALIASES') }) as Plugin,
     maxTokensPlugin({ n: limits.maxTokens, exposeLimits: true, ...armorRefusal('TOO_MANY_TOKENS') }) as Plugin,
-    useWriteRateLimit(config, schema, rateLimits),
+    useRateLimits(config, redis),
     ...(config.trustedDocuments ? useTrustedDocuments() : []),
   ];
 }

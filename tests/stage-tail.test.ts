@@ -43,8 +43,10 @@ function fakeLog() {
         if (state.gate && args.where.AND?.[0]?.id) await state.gate;
         if (state.failNextReads > 0) {
           state.failNextReads -= 1;
-          throw new Error('connection lost');
+          throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
         }
+        // A filter the database refuses (as PostgreSQL refuses text it cannot store).
+        if (args.where.AND?.some((w: any) => w.refused)) throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
         const rows = events.filter((e) => matches(e, args.where));
         return rows.slice(0, args.take ?? rows.length).map((e) => ({ ...e }));
       },
@@ -114,6 +116,23 @@ describe('StageLogTail', () => {
     // and nothing its filter leaves out (the batch in flight was matched before it joined).
     expect(await take(second, 2)).toEqual([2n, 4n]);
     await Promise.all([first.return!(), second.return!()]);
+  });
+
+  it('should end only the subscribers whose filter the database refuses, and go on for the others', async () => {
+    const { prisma, state } = fakeLog();
+    const { bus, ring } = fakeBus();
+    const errors: unknown[] = [];
+    const tail = new StageLogTail({ prisma, pubsub: bus, pollIntervalMs: 60_000, onReadError: (e) => errors.push(e) });
+    const refused = await tail.open({ where: { refused: true } as never });
+    const fine = await tail.open({ where: { id: { in: [1, 2] } } });
+    state.append(2);
+    ring(2);
+    await expect(refused.next()).rejects.toThrow(/invalid byte sequence/);
+    expect(await take(fine, 2)).toEqual([1n, 2n]);
+    // Not a failed read to retry for everyone.
+    expect(errors).toEqual([]);
+    expect(tail.size).toBe(1);
+    await fine.return!();
   });
 
   it('should stop listening and polling when the last subscriber leaves, and start again', async () => {

@@ -181,8 +181,10 @@ export function projectRow(p: ExportedProject): string[] {
   return PROJECT_COLUMNS.map((c) => cells[c.key] ?? '');
 }
 
+// Both generators read their first page before the header row, so that a stream's first bytes
+// mean the database answered (the HTTP routes answer an error before any byte otherwise).
+
 async function* projectRecords(prisma: PrismaClient, filter: ProjectFilterValues): AsyncGenerator<string[]> {
-  yield PROJECT_COLUMNS.map(headerCell);
   const where = projectWhere(filter);
   let lastId = 0;
   for (;;) {
@@ -192,6 +194,7 @@ async function* projectRecords(prisma: PrismaClient, filter: ProjectFilterValues
       take: PAGE_SIZE,
       select: projectSelect,
     });
+    if (lastId === 0) yield PROJECT_COLUMNS.map(headerCell);
     for (const p of page) yield projectRow(p);
     if (page.length < PAGE_SIZE) return;
     lastId = page.at(-1)!.id;
@@ -199,11 +202,10 @@ async function* projectRecords(prisma: PrismaClient, filter: ProjectFilterValues
 }
 
 async function* stageEventRecords(prisma: PrismaClient, filter: ResolvedExportFilter): AsyncGenerator<string[]> {
-  yield STAGE_EVENT_COLUMNS.map(headerCell);
   const project = projectWhere(filter.project);
   const byProject: Prisma.ProjectStageEventWhereInput = Object.keys(project).length ? { project } : {};
   let after = filter.after ?? -1n;
-  for (;;) {
+  for (let first = true; ; first = false) {
     const page = await prisma.projectStageEvent.findMany({
       where: { AND: [byProject, { sequence: { gt: after } }] },
       orderBy: { sequence: 'asc' },
@@ -222,6 +224,7 @@ async function* stageEventRecords(prisma: PrismaClient, filter: ResolvedExportFi
         source: { select: { code: true } },
       },
     });
+    if (first) yield STAGE_EVENT_COLUMNS.map(headerCell);
     for (const e of page) {
       const cells: Record<string, string> = {
         sequence: e.sequence.toString(),

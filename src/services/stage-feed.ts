@@ -21,6 +21,7 @@
  */
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { HubPubSub, PubSubLostError } from '../pubsub.ts';
+import { isDatabaseUnavailable } from '../masked-errors.ts';
 import { ValidationError } from './errors.ts';
 import { closableFeed } from './closable-feed.ts';
 import { projectWhere, type ProjectFilterValues } from './project-filter.ts';
@@ -372,21 +373,37 @@ export class StageLogTail {
     }
   }
 
-  /** Which of `rows` each distinct filter among the subscribers matches: one query per filter. */
+  /**
+   * Which of `rows` each distinct filter among the subscribers matches: one query per filter. A
+   * filter the database refuses ends its own subscribers with that error; the others go on (only
+   * an unreachable database fails the read, which is then retried for everyone).
+   */
   private async match(rows: FeedItem[]): Promise<Map<string, Set<number>>> {
     const filters = new Map<string, Prisma.ProjectStageEventWhereInput>();
     for (const s of this.subscribers) if (s.key !== '{}') filters.set(s.key, s.where);
     const ids = rows.map((r) => r.id);
     const matching = new Map<string, Set<number>>();
+    const refused = new Map<string, Error>();
     await Promise.all(
       [...filters].map(async ([key, where]) => {
-        const found = await this.prisma.projectStageEvent.findMany({
-          where: { AND: [{ id: { in: ids } }, where] },
-          select: { id: true },
-        });
-        matching.set(key, new Set(found.map((f) => f.id)));
+        try {
+          const found = await this.prisma.projectStageEvent.findMany({
+            where: { AND: [{ id: { in: ids } }, where] },
+            select: { id: true },
+          });
+          matching.set(key, new Set(found.map((f) => f.id)));
+        } catch (error) {
+          if (isDatabaseUnavailable(error)) throw error;
+          refused.set(key, error instanceof Error ? error : new Error(String(error)));
+        }
       }),
     );
+    for (const s of [...this.subscribers]) {
+      const error = refused.get(s.key);
+      if (!error) continue;
+      this.subscribers.delete(s);
+      s.fail(error);
+    }
     return matching;
   }
 

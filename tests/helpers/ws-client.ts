@@ -83,6 +83,9 @@ export interface RawWs {
   sendRaw(data: string): void;
   /** Resolves with the next message (in arrival order) matching `match`. */
   next(match: (m: WsMessage) => boolean): Promise<WsMessage>;
+  /** Stops reading from the socket (the server's replies wait in its buffers), and starts again. */
+  pauseReading(): void;
+  resumeReading(): void;
   /** Set once the socket closed: its close code. */
   readonly closeCode: number | undefined;
   /** Resolves with the close code when the socket closes. */
@@ -130,8 +133,15 @@ export async function openRawWs(httpUrl: string, connectionParams: Record<string
     },
     closed,
     close: () => socket.close(),
+    pauseReading: () => (socket as unknown as { _socket: import('node:net').Socket })._socket.pause(),
+    resumeReading: () => (socket as unknown as { _socket: import('node:net').Socket })._socket.resume(),
   };
   socket.send(JSON.stringify({ type: 'connection_init', payload: connectionParams }));
-  await raw.next((m) => m.type === 'connection_ack');
+  await Promise.race([
+    raw.next((m) => m.type === 'connection_ack'),
+    closed.then((code) => {
+      throw new Error(`socket closed (${code}) before connection_ack`);
+    }),
+  ]);
   return raw;
 }
