@@ -196,16 +196,52 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     },
   });
 
-  const server = createServer(yoga);
   // Open SSE responses, to end them at once on stop() rather than wait out the grace period.
   const eventStreams = new Set<ServerResponse>();
-  server.on('request', (req, res) => {
-    if (!req.headers.accept?.includes('text/event-stream')) return;
-    eventStreams.add(res);
-    res.once('close', () => eventStreams.delete(res));
+  // Long-lived connections (SSE streams and WebSockets) each client address holds open.
+  const streams = new Map<string, number>();
+  const streamsOf = (address: string) => streams.get(address) ?? 0;
+  const heldStream = (address: string): (() => void) => {
+    streams.set(address, streamsOf(address) + 1);
+    return () => {
+      const left = streamsOf(address) - 1;
+      if (left > 0) streams.set(address, left);
+      else streams.delete(address);
+    };
+  };
+  const tooManyStreams = `This address holds ${config.limits.maxStreamsPerClient} open streams and sockets, the most one client may; close one first`;
+  const server = createServer((req, res) => {
+    // A Host header no URL can be built from would reach Yoga's URL parsing and be answered 500.
+    if (req.headers.host !== undefined && !URL.canParse(`http://${req.headers.host}`)) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'Bad Host header', extensions: { code: 'BAD_REQUEST' } }] }));
+      return;
+    }
+    if (req.headers.accept?.includes('text/event-stream')) {
+      const address = clientAddressOf(req);
+      if (streamsOf(address) >= config.limits.maxStreamsPerClient) {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '5' }).end(JSON.stringify({ errors: [{ message: tooManyStreams, extensions: { code: 'TOO_MANY_STREAMS' } }] }));
+        return;
+      }
+      const release = heldStream(address);
+      eventStreams.add(res);
+      res.once('close', () => {
+        eventStreams.delete(res);
+        release();
+      });
+    }
+    void yoga(req, res);
   });
   // The body limit holds for WebSocket messages too: a larger frame closes the socket with 1009.
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: config.limits.maxBodyBytes });
+  const wsServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: config.limits.maxBodyBytes,
+    verifyClient: ({ req }, done) => {
+      if (streamsOf(clientAddressOf(req)) < config.limits.maxStreamsPerClient) done(true);
+      else done(false, 429, tooManyStreams, { 'retry-after': '5' });
+    },
+  });
+  wsServer.on('connection', (socket, req) => socket.once('close', heldStream(clientAddressOf(req))));
   /**
    * What an operation that failed before or outside execution sends: an error for that operation
    * only (graphql-ws would close the whole socket with 4500 for a thrown error), masked as on HTTP.

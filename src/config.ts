@@ -63,6 +63,7 @@ const envSchema = z.object({
     })
     .optional(),
   HUB_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(10_000).default(50),
+  HUB_MAX_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).default(500),
   HUB_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   OC4IDS_PUBLISHER_NAME: z.string().trim().min(1).default('辽中区'),
   OC4IDS_ID_PREFIX: z.string().trim().regex(/^\S+$/, 'must not contain spaces').default('oc4ids-lzq-'),
@@ -106,6 +107,8 @@ export type HubConfig = {
     windowSeconds: number;
     /** Operations (subscriptions, queries in flight) one graphql-ws socket may hold at once. */
     maxSubscriptionsPerSocket: number;
+    /** SSE streams and WebSockets one client address may hold open at once. */
+    maxStreamsPerClient: number;
   };
   /**
    * The reverse proxies whose `X-Forwarded-For` is believed (addresses, CIDR ranges, or
@@ -171,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       writesPerWindow: e.HUB_RATE_LIMIT_WRITES,
       windowSeconds: e.HUB_RATE_LIMIT_WINDOW_S,
       maxSubscriptionsPerSocket: e.HUB_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxStreamsPerClient: e.HUB_MAX_STREAMS_PER_CLIENT,
     },
     trustedProxies: e.HUB_TRUSTED_PROXIES ?? [],
     oc4ids: { publisherName: e.OC4IDS_PUBLISHER_NAME, idPrefix: e.OC4IDS_ID_PREFIX },

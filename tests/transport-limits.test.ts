@@ -124,6 +124,41 @@ describe('graphql-ws connections', () => {
     }
   });
 
+  it('should cap the streams and sockets one client address holds open, and answer a bad Host with 400', async () => {
+    const hub = await hubWith({ HUB_MAX_STREAMS_PER_CLIENT: '2' });
+    const first = await openRawWs(hub.url);
+    const sse = await subscribeSse(hub.url, 'subscription { projectStageChanged { sequence } }');
+    await expect(openRawWs(hub.url)).rejects.toThrow(/429/);
+    const refused = await fetch(hub.url, {
+      method: 'POST',
+      headers: { ...json, accept: 'text/event-stream', authorization: bearer('viewer') },
+      body: JSON.stringify({ query: 'subscription { projectStageChanged { sequence } }' }),
+    });
+    expect(refused.status).toBe(429);
+    expect(codeOf(await refused.json())).toBe('TOO_MANY_STREAMS');
+    // Plain requests are not streams.
+    expect((await hub.gql(READ)).data?.projects.totalCount).toBeGreaterThan(0);
+    first.close();
+    await first.closed;
+    await waitUntil(async () => {
+      const again = await openRawWs(hub.url).catch(() => null);
+      again?.close();
+      return again !== null;
+    }, 'a socket to be accepted once one closed');
+    await sse.dispose();
+
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(hub.url, { method: 'GET', headers: { host: 'a b' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+  });
+
   it('should close a socket whose client sends but does not read (1008)', async () => {
     const hub = await hubWith({ HUB_MAX_BODY_BYTES: '1024' });
     const ws = await openRawWs(hub.url);
