@@ -56,6 +56,10 @@ export const bench = {
     subscribers: list('BENCH_SUBSCRIBERS', [1_000, 5_000, 10_000]),
     /** Subscriber counts for the two-server (Redis) run. */
     redisSubscribers: list('BENCH_REDIS_SUBSCRIBERS', [1_000, 5_000, 10_000]),
+    /** Dashboard clients kept current two ways (`dashboardUpdated`, `dashboard @live`), one server. */
+    dashboardSubscribers: list('BENCH_DASHBOARD_SUBSCRIBERS', [1_000]),
+    /** Milliseconds between two stage changes in the dashboard runs (one a second). */
+    dashboardIntervalMs: int('BENCH_DASHBOARD_INTERVAL_MS', 1_000),
     /** Subscriber counts for the fan-out floor (tests/bench/fanout-floor-server.ts). */
     floorSubscribers: list('BENCH_FLOOR_SUBSCRIBERS', [10_000]),
     /** Stage changes per run. */

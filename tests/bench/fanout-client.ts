@@ -53,6 +53,15 @@ function reply(report: ClientReport): void {
   process.send!(report);
 }
 
+/**
+ * The stage event a result reports: a `projectStageChanged` event's sequence, or the newest change
+ * a dashboard (`dashboardUpdated`, `dashboard @live`) shows, so an update is timed from the
+ * mutation whose change it first shows.
+ */
+function sequenceOf(data: any): string | undefined {
+  return data?.projectStageChanged?.sequence ?? (data?.dashboardUpdated ?? data?.dashboard)?.recentStageChanges?.[0]?.sequence;
+}
+
 /** Records one `next` result of a subscriber. */
 function record(sub: Subscriber, sequence: string | undefined, raw: unknown): void {
   const t = nowMs();
@@ -84,7 +93,7 @@ function openRaw(cmd: Extract<ClientCommand, { type: 'open' }>, sub: Subscriber,
       const message = JSON.parse(String(data)) as { type: string; payload?: any };
       switch (message.type) {
         case 'next':
-          record(sub, message.payload?.data?.projectStageChanged?.sequence, message.payload);
+          record(sub, sequenceOf(message.payload?.data), message.payload);
           break;
         case 'connection_ack':
           acknowledged = true;
@@ -156,7 +165,7 @@ async function open(cmd: Extract<ClientCommand, { type: 'open' }>): Promise<void
           client.subscribe<{ projectStageChanged: { sequence: string } }>(
             { query: cmd.query },
             {
-              next: (result) => record(sub, result.data?.projectStageChanged?.sequence, result.errors ?? result),
+              next: (result) => record(sub, sequenceOf(result.data), result.errors ?? result),
               error: (error) => {
                 ended++;
                 noteError(error);

@@ -30,6 +30,19 @@ export const SUBSCRIPTION = /* GraphQL */ `
   }
 `;
 
+/**
+ * The dashboard a wall shows, as the two ways of keeping it current: `dashboardUpdated` and a
+ * `@live` query. `recentStageChanges` names the newest change it reflects (timing).
+ */
+const DASHBOARD_SELECTION = `year generatedAt projects { count plannedInvestment } stageFunnel { stage current { count } reachedInYear { count } } recentStageChanges { sequence }`;
+const year = new Date().getFullYear();
+export const FEEDS = {
+  stageChanged: SUBSCRIPTION,
+  dashboardUpdated: `subscription LiveDashboard { dashboardUpdated(year: ${year}) { ${DASHBOARD_SELECTION} } }`,
+  liveDashboard: `query LiveDashboardQuery @live { dashboard(year: ${year}) { ${DASHBOARD_SELECTION} } }`,
+} as const;
+export type Feed = keyof typeof FEEDS;
+
 const ADVANCE = /* GraphQL */ `
   mutation Advance($input: AdvanceProjectStageInput!) {
     advanceProjectStage(input: $input) {
@@ -47,6 +60,8 @@ const PIPELINE = [
 
 export interface FanoutResult {
   label: string;
+  /** What the subscribers followed (older results: stage changes). */
+  feed?: Feed;
   /** Who served the subscribers. */
   subscriberServer: 'hub' | 'fanoutFloor';
   servers: 1 | 2;
@@ -224,17 +239,24 @@ export interface FanoutOptions {
   onPhase?: (phase: 'start' | 'subscribed' | 'probed' | 'idled' | 'changed') => Promise<void> | void;
   /** Seconds of the idle window. @default 10 */
   idleS?: number;
+  /** What the subscribers follow. @default 'stageChanged' */
+  feed?: Feed;
+  /** Milliseconds between two changes. @default bench.fanout.intervalMs */
+  intervalMs?: number;
 }
 
 export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
   const { subscribers, log } = options;
-  const { intervalMs, clientProcesses, drainS, subscribeS } = bench.fanout;
+  const { clientProcesses, drainS, subscribeS } = bench.fanout;
+  const intervalMs = options.intervalMs ?? bench.fanout.intervalMs;
   const changes = options.changes ?? bench.fanout.changes;
   const kind = options.subscriberServer ?? 'hub';
   const floor = kind === 'fanoutFloor';
   if (floor && !options.redisUrl) throw new Error('the fan-out floor hears changes through Redis: give redisUrl');
   const what = 'hub';
-  const label = `${subscribers.toLocaleString('en')} subscribers, ${floor ? 'fan-out floor (changes on a hub, via Redis)' : options.redisUrl ? `two ${what}s via Redis` : `one ${what}`}`;
+  const feed = options.feed ?? 'stageChanged';
+  const followed = feed === 'dashboardUpdated' ? ', `dashboardUpdated`' : feed === 'liveDashboard' ? ', `dashboard @live`' : '';
+  const label = `${subscribers.toLocaleString('en')} subscribers${followed}, ${floor ? 'fan-out floor (changes on a hub, via Redis)' : options.redisUrl ? `two ${what}s via Redis` : `one ${what}`}`;
   const env = options.redisUrl ? { REDIS_URL: options.redisUrl } : undefined;
   const nodeFlags = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : undefined;
   const dbUrl = options.databaseUrl;
@@ -276,7 +298,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
         const c = new ClientProcess();
         clients.push(c);
         return c.ask<'opened'>(
-          { type: 'open', url: wsUrl, count, query: SUBSCRIPTION, authorization: `Bearer ${EDITOR_KEY}`, localAddress: `127.0.${10 + options.runIndex}.${1 + w}`, batch: 100, client: bench.fanout.client },
+          { type: 'open', url: wsUrl, count, query: FEEDS[feed], authorization: `Bearer ${EDITOR_KEY}`, localAddress: `127.0.${10 + options.runIndex}.${1 + w}`, batch: 100, client: bench.fanout.client },
           subscribeS * 1000,
         );
       }),
@@ -376,6 +398,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     mutationMs.sort((x, y) => x - y);
     const result: FanoutResult = {
       label,
+      feed,
       subscriberServer: kind,
       servers: options.redisUrl ? 2 : 1,
       subscribers,

@@ -315,7 +315,8 @@ export function renderResults(report: BenchReport): string {
         `${report.settings.clientProcesses} client processes (${report.settings.wsClient === 'raw' ? 'a minimal graphql-transport-ws client over ws, so the clients cost little' : 'the graphql-ws library client'}); then ${report.settings.changes} stage changes through \`advanceProjectStage\`, one every ${report.settings.intervalMs} ms. ` +
         'Latency: from sending the mutation to the event reaching a subscriber (same machine, one monotonic clock). A probe change before the measured ones shows when every subscription is live. ' +
         `Deliveries still missing ${report.settings.drainS} s after the last change count as not delivered. ` +
-        'The fan-out floor (tests/bench/fanout-floor-server.ts) serves the same subscription with one SQL read and one serialisation per event and no GraphQL execution: what the transport alone costs on this machine.',
+        'The fan-out floor (tests/bench/fanout-floor-server.ts) serves the same subscription with one SQL read and one serialisation per event and no GraphQL execution: what the transport alone costs on this machine. ' +
+        'The dashboard rows keep the wall\'s dashboard current two ways, `dashboardUpdated` and `query @live { dashboard }`, with a change a second: latency runs from the mutation to the first update that shows its change (`recentStageChanges`); an update that shows no new change counts as a duplicate there.',
       '',
     );
     lines.push('| run | connected | live (had the probe) after | changes committed | deliveries | not delivered | dup. / out of order | p50 ms | p99 ms | max ms | mutation p50 ms | RSS before → subscribed → after MiB | KiB / subscriber | idle CPU | CPU s while delivering: server / clients |');
@@ -324,6 +325,11 @@ export function renderResults(report: BenchReport): string {
       lines.push(
         `| ${r.label} | ${f0(r.connected)} | ${f0(r.live)} after ${f1(r.subscribeSeconds)} s | ${r.committed} / ${r.changes}${r.mutationErrors ? ` (${r.firstMutationError})` : ''} | ${f0(r.delivered)} / ${f0(r.expected)} | ${f0(r.lost)}${r.complete ? '' : ` (window closed ${f0(r.drainSeconds)} s after the last change)`} | ${r.duplicates} / ${r.outOfOrder} | ${f0(r.p50)} | ${f0(r.p99)} | ${f0(r.max)} | ${f0(r.mutationP50)} | ${f0(r.rssBeforeMB)} → ${f0(r.rssSubscribedMB)} → ${f0(r.rssAfterMB)} | ${f1(r.connected ? ((r.rssSubscribedMB - r.rssBeforeMB) * 1024) / r.connected : NaN)} | ${f0(r.idleCpuPercent)}% | ${f1(r.deliveryCpuSeconds)} / ${f1(r.clientCpuSeconds)} |`,
       );
+    }
+    const perChange = report.fanout.filter((r) => r.feed === 'dashboardUpdated' || r.feed === 'liveDashboard');
+    if (perChange.length) {
+      lines.push('', '| dashboard clients | server CPU per change | delivery p99 |', '|---|---:|---:|');
+      for (const r of perChange) lines.push(`| ${r.label} | ${f0((r.deliveryCpuSeconds / Math.max(1, r.committed)) * 1000)} ms | ${f0(r.p99)} ms |`);
     }
     lines.push('');
     const counts = report.fanoutStatements?.counts;

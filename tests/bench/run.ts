@@ -276,6 +276,12 @@ async function main(): Promise<void> {
         log(`fan-out: ${n} subscribers, changes on a second server, through Redis`);
         results.push(await runFanout({ node, subscribers: n, redisUrl: redis.url, port: bench.basePort + 40, runIndex: runIndex++, log }));
       }
+      for (const n of bench.fanout.dashboardSubscribers) {
+        for (const feed of ['dashboardUpdated', 'liveDashboard'] as const) {
+          log(`fan-out: ${n} dashboard clients (${feed}) on one server, a change a second`);
+          results.push(await runFanout({ node, subscribers: n, feed, intervalMs: bench.fanout.dashboardIntervalMs, port: bench.basePort + 40, runIndex: runIndex++, log }));
+        }
+      }
       for (const n of bench.fanout.floorSubscribers) {
         log(`fan-out: ${n} subscribers on the fan-out floor, changes on a hub, through Redis`);
         results.push(await runFanout({ node, subscribers: n, redisUrl: redis.url, subscriberServer: 'fanoutFloor', port: bench.basePort + 40, runIndex: runIndex++, log }));

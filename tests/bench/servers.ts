@@ -45,7 +45,7 @@ const SCRIPTS: Record<ServerKind, string> = {
   fanoutFloor: 'tests/bench/fanout-floor-server.ts',
 };
 
-/** The hub's environment in the benchmark: PostgreSQL, no seed, quiet, an editor key, no write limit. */
+/** The hub's environment in the benchmark: PostgreSQL, no seed, quiet, an editor key, no write or per-client stream limit. */
 export function hubEnv(port: number, url: string): Record<string, string> {
   return {
     PORT: String(port),
@@ -55,6 +55,8 @@ export function hubEnv(port: number, url: string): Record<string, string> {
     LOG_LEVEL: 'warn',
     HUB_API_KEYS: `editor:${EDITOR_KEY}`,
     HUB_RATE_LIMIT_WRITES: '1000000',
+    // Thousands of subscribers come from a few loopback addresses here.
+    HUB_MAX_STREAMS_PER_CLIENT: '1000000',
   };
 }
 
