@@ -16,7 +16,16 @@ import WebSocket from 'ws';
 export type ClientCommand =
   | { type: 'open'; url: string; count: number; query: string; authorization: string; localAddress: string; batch: number; client: 'raw' | 'graphql-ws' }
   | { type: 'status'; sequences: string[] }
-  | { type: 'collect'; sent: Record<string, number>; ignore: string[] }
+  | {
+      type: 'collect';
+      sent: Record<string, number>;
+      ignore: string[];
+      /**
+       * The feed shows state (a dashboard): an update showing a later change shows every earlier
+       * one too, so a change coalesced with the next counts as delivered with that update.
+       */
+      cumulative?: boolean;
+    }
   | { type: 'close' };
 
 /** Client → parent. */
@@ -189,13 +198,18 @@ function status(sequences: string[]): void {
   reply({ type: 'status', received, ended, errors, firstError });
 }
 
-function collect(sent: Record<string, number>, ignore: string[]): void {
+function collect(sent: Record<string, number>, ignore: string[], cumulative = false): void {
   const latencies: number[] = [];
   const missing: Record<string, number> = {};
   let unexpected = 0;
   for (const sub of subscribers) {
+    const shown = cumulative ? [...sub.got].map(([sequence, t]) => [BigInt(sequence), t] as const) : [];
     for (const [sequence, at] of Object.entries(sent)) {
-      const t = sub.got.get(sequence);
+      let t = sub.got.get(sequence);
+      if (t === undefined && cumulative) {
+        // The first update that showed this change or a later one.
+        for (const [later, when] of shown) if (later >= BigInt(sequence) && (t === undefined || when < t)) t = when;
+      }
       if (t === undefined) missing[sequence] = (missing[sequence] ?? 0) + 1;
       else latencies.push(Math.round((t - at) * 100) / 100);
     }
@@ -219,7 +233,7 @@ process.on('message', (cmd: ClientCommand) => {
       status(cmd.sequences);
       break;
     case 'collect':
-      collect(cmd.sent, cmd.ignore);
+      collect(cmd.sent, cmd.ignore, cmd.cumulative);
       break;
     case 'close':
       void close();

@@ -393,7 +393,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     const clientCpuSeconds = clientCpu() - clientCpu0;
     const rssAfter = rssBytes(a.pid);
 
-    const collected = await Promise.all(clients.map((c) => c.ask<'collected'>({ type: 'collect', sent, ignore: probe ? [probe] : [] }, 120_000)));
+    const collected = await Promise.all(clients.map((c) => c.ask<'collected'>({ type: 'collect', sent, ignore: probe ? [probe] : [], cumulative: feed !== 'stageChanged' }, 120_000)));
     const latencies = collected.flatMap((c) => c.latencies).sort((x, y) => x - y);
     mutationMs.sort((x, y) => x - y);
     const result: FanoutResult = {

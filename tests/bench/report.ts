@@ -316,7 +316,7 @@ export function renderResults(report: BenchReport): string {
         'Latency: from sending the mutation to the event reaching a subscriber (same machine, one monotonic clock). A probe change before the measured ones shows when every subscription is live. ' +
         `Deliveries still missing ${report.settings.drainS} s after the last change count as not delivered. ` +
         'The fan-out floor (tests/bench/fanout-floor-server.ts) serves the same subscription with one SQL read and one serialisation per event and no GraphQL execution: what the transport alone costs on this machine. ' +
-        'The dashboard rows keep the wall\'s dashboard current two ways, `dashboardUpdated` and `query @live { dashboard }`, with a change a second: latency runs from the mutation to the first update that shows its change (`recentStageChanges`); an update that shows no new change counts as a duplicate there.',
+        'The dashboard rows keep the wall\'s dashboard current two ways, `dashboardUpdated` and `query @live { dashboard }`, with a change a second: latency runs from the mutation to the first update that shows its change or a later one (`recentStageChanges`: both coalesce bursts, so two changes may show in one update); an update that shows no new change counts as a duplicate there.',
       '',
     );
     lines.push('| run | connected | live (had the probe) after | changes committed | deliveries | not delivered | dup. / out of order | p50 ms | p99 ms | max ms | mutation p50 ms | RSS before → subscribed → after MiB | KiB / subscriber | idle CPU | CPU s while delivering: server / clients |');
