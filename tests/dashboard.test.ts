@@ -1,5 +1,5 @@
 /**
- * `dashboard(year)` against numbers computed by hand from the seed (shared/seed/FACTS.md): the
+ * `dashboard(year)` against numbers computed by hand from the seed (the district's report): the
  * stage funnel now and reached, planned investment sums, target progress (26 / 60 → 43.3%),
  * funding as reported, logistics highlights, park summary and the last stage changes; and how
  * `year` scopes each part.
@@ -39,7 +39,7 @@ const ALL_STAGES: ProjectStage[] = [
 ];
 
 /**
- * The seed by hand: the 31 named projects at the stages FACTS.md gives them (12 planned: 崖州湾
+ * The seed by hand: the 31 named projects at the stages the report gives them (12 planned: 崖州湾
  * and the 11 next steps of section F; 2 negotiating; 1 signed; …; 1 at capacity: 益嘉).
  */
 const NOW: Record<ProjectStage, number> = {

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+/**
+ * The OC4IDS export: the fields it must have and the codes it uses (always), the standard's own
+ * schemas and codelists when OC4IDS_SCHEMA_DIR names them (tests/helpers/oc4ids.ts), and the
+ * mapping from the hub's projects, stages and funding.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/index.ts';
 import { buildOc4idsPackage, projectStatus, STAGE_STATUS } from '../src/exchange/oc4ids.ts';
@@ -9,22 +11,13 @@ import { seedDistrict } from '../src/services/seed.ts';
 import { createProject } from '../src/services/projects.ts';
 import { changeProjectStage } from '../src/services/stage-change.ts';
 import { openTestDatabase } from './helpers/db.ts';
-import { sharedUrl } from './helpers/shared.ts';
 import { TEST_ACTOR } from './helpers/fixtures.ts';
+import { exportValidator, officialCodes, officialSkipReason, officialValidator, usedCodes, type Codelist } from './helpers/oc4ids.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 
-const schemaDir = sharedUrl('oc4ids/');
-const readSchema = (name: string) => JSON.parse(readFileSync(new URL(name, schemaDir), 'utf8')) as Record<string, unknown>;
 const OPTIONS = { publisherName: '辽中区', idPrefix: 'oc4ids-lzq-', uri: 'https://data.example.cn/oc4ids' };
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
-
-/** The OC4IDS 0.9.5 package validator: draft-04, formats, the project schema added first. */
-function packageValidator() {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  ajv.addSchema(readSchema('project-schema.json'));
-  return ajv.compile(readSchema('project-package-schema.json'));
-}
+const officialSkipped = officialSkipReason();
 
 /** Paths of every empty string, array or object in `value`. */
 function empties(value: unknown, path = '$'): string[] {
@@ -50,11 +43,13 @@ function values(value: unknown, path = '$'): { path: string; v: Record<string, u
 
 type Pkg = { projects: Record<string, any>[] } & Record<string, unknown>;
 
+/** Valid by the export's own check, and by the official schemas when they are there. */
 function expectValid(pkg: unknown): void {
-  const validate = packageValidator();
-  const ok = validate(pkg);
-  expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 1)).toEqual([]);
-  expect(ok).toBe(true);
+  for (const validate of officialSkipped ? [exportValidator()] : [exportValidator(), officialValidator()]) {
+    const ok = validate(pkg);
+    expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 1)).toEqual([]);
+    expect(ok).toBe(true);
+  }
   expect(empties(pkg)).toEqual([]);
   for (const { path, v } of values(pkg)) {
     expect(v, path).toEqual({ amount: expect.any(Number), currency: 'CNY' });
@@ -74,22 +69,49 @@ describe('OC4IDS project package', () => {
     await db?.close();
   });
 
-  it('should validate against the OC4IDS 0.9.5 schemas for the seeded district', () => {
+  it('should have every field the export must have, each code from its codelist, for the seeded district', () => {
     expectValid(seeded);
     expect(seeded).toMatchObject({ version: '0.9', uri: OPTIONS.uri, publisher: { name: '辽中区' } });
     expect(seeded.projects).toHaveLength(31);
   });
 
-  it('should fail a broken package: the validator really checks', () => {
-    const validate = packageValidator();
-    const broken = structuredClone(seeded);
-    broken.projects[0]!.status = 'building';
-    broken.projects[1]!.budget = { amount: { amount: 1, currency: 'YUAN' } };
-    delete (broken as Record<string, unknown>).publishedDate;
-    expect(validate(broken)).toBe(false);
+  /** The seeded package with a wrong status, a wrong currency, a milestone without its date and no publishedDate. */
+  const broken = () => {
+    const pkg = structuredClone(seeded);
+    pkg.projects[0]!.status = 'building';
+    pkg.projects[1]!.budget = { amount: { amount: 1, currency: 'YUAN' } };
+    delete pkg.projects[2]!.milestones[0].dateMet;
+    delete (pkg as Record<string, unknown>).publishedDate;
+    return pkg;
+  };
+
+  it("should fail a broken package: the export's own check really checks", () => {
+    const validate = exportValidator();
+    expect(validate(broken())).toBe(false);
     expect(validate.errors!.map((e) => e.instancePath).sort()).toEqual(
-      expect.arrayContaining(['', '/projects/0/status', '/projects/1/budget/amount/currency']),
+      expect.arrayContaining(['', '/projects/0/status', '/projects/1/budget/amount/currency', '/projects/2/milestones/0']),
     );
+  });
+
+  (officialSkipped ? describe.skip : describe)('against the official OC4IDS 0.9.5 schema files', () => {
+    it('should validate the seeded district', () => {
+      const validate = officialValidator();
+      expect(validate(seeded), JSON.stringify(validate.errors, null, 1)).toBe(true);
+    });
+
+    it('should fail a broken package: the validator really checks', () => {
+      const validate = officialValidator();
+      expect(validate(broken())).toBe(false);
+      expect(validate.errors!.map((e) => e.instancePath).sort()).toEqual(
+        expect.arrayContaining(['', '/projects/0/status', '/projects/1/budget/amount/currency']),
+      );
+    });
+
+    it.each(Object.keys(usedCodes) as Codelist[])("should use only codes of the official %s codelist", (codelist) => {
+      const official = officialCodes(codelist);
+      expect(official.size).toBeGreaterThan(0);
+      expect(usedCodes[codelist].filter((c) => !official.has(c))).toEqual([]);
+    });
   });
 
   it('should emit no empty strings, arrays or objects, and every amount with its currency', () => {

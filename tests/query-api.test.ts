@@ -1,7 +1,7 @@
 /**
  * The read side over HTTP, on PGlite and PostgreSQL: every filter and ordering of `projects`,
  * paging both ways and its limit, `node(id)` for every node type, and every reported figure of
- * shared/seed/FACTS.md read back through GraphQL (figures, targets, funding, parks, channels,
+ * the district's report (tests/fixtures/expected-facts.ts) read back through GraphQL (figures, targets, funding, parks, channels,
  * named projects).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ interface ProjectPage {
   edges: { cursor: string; node: ProjectNode }[];
 }
 
-/** Every named project of FACTS.md and the stage it is reported at (sections A–C, F). */
+/** Every named project of the report and the stage it is reported at (sections A–C, F). */
 const NAMED_PROJECTS: Record<string, ProjectStage> = {
   昊明预制菜: 'APPROVED',
   远程摩擦智能生产线: 'APPROVED',
@@ -85,7 +85,7 @@ const NAMED_PROJECTS: Record<string, ProjectStage> = {
 };
 const PROJECT_COUNT = Object.keys(NAMED_PROJECTS).length;
 
-/** Every reported figure of FACTS.md by seed code: value, unit, qualifier, as-of date and precision. */
+/** Every figure the report gives, by seed code: value, unit, qualifier, as-of date and precision. */
 const REPORTED_FIGURES: Record<string, { value: string | null; unit: string; qualifier?: string; asOf: string; text?: string }> = {
   'lz-2025-approvals-completed': { value: '176', unit: 'projects', asOf: '2025-07-31' },
   'lz-2025-tenders-completed': { value: '13', unit: 'projects', asOf: '2025-07-31' },
@@ -487,7 +487,7 @@ describeEachEngine('query API', (engine) => {
     });
   });
 
-  describe('FACTS.md read back', () => {
+  describe('the report read back', () => {
     it('should serve every reported figure with its unit, qualifier and as-of date', async () => {
       const data = await ok<{ reportedFigures: any[] }>(`{ reportedFigures(year: 2025) {
         code value textValue unit qualifier asOf asOfPrecision approximate year category label labelEn source { code }

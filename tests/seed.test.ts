@@ -1,16 +1,12 @@
 /**
- * The seed against its source of truth: this suite reads shared/seed/FACTS.md itself, walks it
- * table by table, and checks that every named project, number, park, facility and channel is in
- * the seeded database as stated. A FACTS.md line no check understands fails the suite, and so
- * does a seeded row no line of FACTS.md accounts for (nothing invented).
+ * The seed against what the district's report states: tests/fixtures/expected-facts.ts holds the
+ * report's numbers, names, stages and dates as data, and this suite checks that every one of them
+ * is in the seeded database as stated, and that no seeded row goes beyond them (nothing invented).
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liaozhong2025, type SeedData } from '../prisma/seed/liaozhong-2025.ts';
 import {
-  ChannelKind,
   DatePrecision,
-  FacilityStatus,
   FigureQualifier,
   FundingSourceLevel,
   ParkKind,
@@ -32,97 +28,19 @@ import {
   type Target,
 } from '../src/generated/prisma/client.ts';
 import { SEED_ACTOR, seedDistrict, seedTotal, type SeedResult } from '../src/services/seed.ts';
+import {
+  expectedFacts,
+  type AsOf,
+  type ExpectedFacts,
+  type ExpectedFigure,
+  type ExpectedObservation,
+  type ExpectedSnapshot,
+  type ExpectedSubject,
+  type Part,
+} from './fixtures/expected-facts.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
-import { sharedUrl } from './helpers/shared.ts';
 
-/** shared/seed/FACTS.md (tests/helpers/shared.ts finds the shared folder). */
-const factsUrl = sharedUrl('seed/FACTS.md');
-const factsMd = readFileSync(factsUrl, 'utf8');
-
-// --- FACTS.md, parsed --------------------------------------------------------------------------
-
-interface FactsSection {
-  /** `A`…`F`, or `preamble` for the text before the first `##`. */
-  id: string;
-  heading: string;
-  /** Table body rows (header and separator dropped), as trimmed cells. */
-  rows: string[][];
-  bullets: string[];
-  /** Prose paragraphs, wrapped lines joined with a space; each labelled statement on its own. */
-  paragraphs: string[];
-}
-
-function parseFacts(md: string): FactsSection[] {
-  let current: FactsSection = { id: 'preamble', heading: '', rows: [], bullets: [], paragraphs: [] };
-  const sections = [current];
-  let paragraph: string[] = [];
-  let inTable = false;
-  const flush = () => {
-    // A labelled statement ("Working rhythm: …") starts a paragraph of its own.
-    if (paragraph.length) current.paragraphs.push(...paragraph.join(' ').split(/(?<=\.)\s+(?=[A-Z][\w ]*: )/));
-    paragraph = [];
-  };
-  for (const raw of md.split('\n')) {
-    const line = raw.trim();
-    const isTable = line.startsWith('|');
-    if (line.startsWith('## ')) {
-      flush();
-      const heading = line.slice(3).trim();
-      current = { id: /^([A-Z])\./.exec(heading)?.[1] ?? heading, heading, rows: [], bullets: [], paragraphs: [] };
-      sections.push(current);
-    } else if (line.startsWith('# ')) {
-      flush();
-    } else if (isTable) {
-      flush();
-      const cells = line.replace(/^\||\|$/g, '').split('|').map((c) => c.trim());
-      // The first line of a table is its header; `|---|` lines separate it from the body.
-      if (inTable && !cells.every((c) => /^:?-+:?$/.test(c))) current.rows.push(cells);
-    } else if (line.startsWith('- ')) {
-      flush();
-      current.bullets.push(line.slice(2).trim());
-    } else if (line === '') {
-      flush();
-    } else {
-      paragraph.push(line);
-    }
-    inTable = isTable;
-  }
-  flush();
-  return sections;
-}
-
-const D = Prisma.Decimal;
 type Decimal = Prisma.Decimal;
-
-/** `176` → 176, `2.5亿元` → 250000000, `5000万元` → 50000000, `28万㎡` → 280000, `43.3%` → 43.3. */
-function parseQuantity(text: string): Decimal {
-  const m = /(\d+(?:\.\d+)?)\s*(亿|万)?/.exec(text);
-  if (!m?.[1]) throw new Error(`no number in ${JSON.stringify(text)}`);
-  const n = new D(m[1]);
-  return m[2] === '亿' ? n.times(100_000_000) : m[2] === '万' ? n.times(10_000) : n;
-}
-
-/** `昊明预制菜 Haoming prepared dishes; 远程摩擦智能生产线 Yuancheng …` → names in Chinese and English. */
-function parseNamed(text: string): { zh: string; en: string }[] {
-  return text
-    .split(';')
-    .map((piece) => piece.trim())
-    .filter(Boolean)
-    .map((piece) => {
-      const m = /^([\p{Script=Han}][\p{Script=Han}A-Za-z0-9]*)\s+(.+)$/u.exec(piece);
-      if (!m?.[1] || !m[2]) throw new Error(`not a "中文 English" name: ${JSON.stringify(piece)}`);
-      return { zh: m[1], en: m[2].trim() };
-    });
-}
-
-/** The Chinese term a FACTS cell ends with: `projects that completed tendering 招投标` → `招投标`. */
-function trailingChinese(cell: string): string {
-  const m = /([\p{Script=Han}][\p{Script=Han}()]*)\s*$/u.exec(cell);
-  if (!m?.[1]) throw new Error(`no trailing Chinese term in ${JSON.stringify(cell)}`);
-  return m[1];
-}
-
-const chineseNumerals = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
 
 // --- the seeded database, loaded once ----------------------------------------------------------
 
@@ -182,14 +100,11 @@ async function rowCounts(prisma: PrismaClient): Promise<Record<string, number>> 
 const day = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : 'null');
 const same = (a: Decimal | null, b: Decimal | string | null) => (a === null || b === null ? a === b : a.equals(b));
 
-/** When a section's facts hold: `(as of 2025-07-31)` in its heading, else "so far" (Q3 2025). */
-type AsOf = { kind: 'day'; on: string } | { kind: 'so-far' };
-
 /**
- * Walks FACTS.md against the seeded rows and returns every fact that is missing or wrong, plus
- * every FACTS line it could not check and every seeded row no fact accounts for.
+ * Walks the expected facts against the seeded rows and returns every fact that is missing or
+ * wrong, plus every seeded row no fact accounts for.
  */
-function walkFacts(md: string, hub: Hub): string[] {
+function walkFacts(facts: ExpectedFacts, hub: Hub): string[] {
   const problems: string[] = [];
   const fail = (msg: string) => problems.push(msg);
   const claimed = {
@@ -203,30 +118,40 @@ function walkFacts(md: string, hub: Hub): string[] {
     observations: new Set<number>(),
     sectors: new Set<number>(),
   };
-  const expectedProjects = new Map<string, { en: string; stage: ProjectStage; asOf: AsOf; where: string }>();
-  const source = hub.sources.find((s) => s.publisher === '辽中区委宣传部');
+  const { report } = facts;
+  const asOfOf = (part: Part): AsOf => facts.parts[part].asOf;
+  const source = hub.sources.find((s) => s.publisher === report.publisher);
   const sourceId = source?.id ?? -1;
 
   const checkSource = (where: string, row: { sourceId: number | null }) => {
     if (row.sourceId !== sourceId) fail(`${where}: sourceId ${row.sourceId}, not the report's document ${sourceId}`);
   };
   const checkAsOf = (where: string, asOf: AsOf, on: Date | null, precision: DatePrecision, approximate?: boolean) => {
-    if (asOf.kind === 'day') {
-      if (day(on) !== asOf.on || precision !== DatePrecision.DAY || approximate === true)
-        fail(`${where}: as of ${day(on)} (${precision}${approximate ? ', approximate' : ''}), FACTS says ${asOf.on}`);
+    if (asOf !== 'so-far') {
+      if (day(on) !== asOf.day || precision !== DatePrecision.DAY || approximate === true)
+        fail(`${where}: as of ${day(on)} (${precision}${approximate ? ', approximate' : ''}), the report says ${asOf.day}`);
     } else {
-      // "So far" in an article published in Q3 2025, after the end of July: no day is known.
+      // "So far" with no day known: a date in the window, never claiming day precision.
       const d = day(on);
-      if (d < '2025-07-31' || d > '2025-09-30' || precision === DatePrecision.DAY || approximate === false)
+      if (d < report.soFar.from || d > report.soFar.to || precision === DatePrecision.DAY || approximate === false)
         fail(`${where}: "so far" stored as ${d} (${precision}${approximate === false ? ', not approximate' : ''})`);
     }
   };
 
-  const figure = (
-    where: string,
-    asOf: AsOf,
-    want: { value: Decimal | null; unit: string; label: string; qualifier?: FigureQualifier; textValue?: string },
-  ): ReportedFigure | undefined => {
+  // The source document.
+  if (!source) fail(`source: no document published by ${report.publisher}`);
+  else {
+    if (hub.sources.length !== 1) fail(`source: ${hub.sources.length} documents, expected the one report`);
+    // No day is known: a date inside the window with no false day precision.
+    const d = day(source.publishedOn);
+    if (d < report.published.from || d > report.published.to || source.publishedPrecision === DatePrecision.DAY)
+      fail(`source: published ${d} (${source.publishedPrecision}), the report came out between ${report.published.from} and ${report.published.to}`);
+  }
+
+  // Figures.
+  const figureByKey = new Map<string, ReportedFigure>();
+  const expectedFigure = (want: ExpectedFigure): ReportedFigure | undefined => {
+    const where = `${want.part} "${want.about}"`;
     const labelled = hub.figures.filter((f) => f.unit === want.unit && f.label.includes(want.label));
     const found = labelled.filter((f) => same(f.value, want.value) && (want.textValue === undefined || f.textValue === want.textValue));
     const f = found[0];
@@ -241,46 +166,81 @@ function walkFacts(md: string, hub: Hub): string[] {
     claimed.figures.add(f.id);
     const qualifier = want.qualifier ?? FigureQualifier.EXACT;
     if (f.qualifier !== qualifier) fail(`${where}: figure ${f.code} is ${f.qualifier}, expected ${qualifier}`);
-    if (f.year !== 2025) fail(`${where}: figure ${f.code} counts for ${f.year}`);
-    checkAsOf(`${where}: figure ${f.code}`, asOf, f.asOf, f.asOfPrecision, f.approximate);
+    if (f.year !== report.year) fail(`${where}: figure ${f.code} counts for ${f.year}`);
+    if (want.labelAlso && !f.label.includes(want.labelAlso)) fail(`${where}: figure ${f.code}'s label does not say ${want.labelAlso}`);
+    if (want.project !== undefined) {
+      const p = hub.projects.find((x) => x.name === want.project);
+      if (!p || f.projectId !== p.id) fail(`${where}: figure ${f.code} is not linked to ${want.project}`);
+    }
+    checkAsOf(`${where}: figure ${f.code}`, asOfOf(want.part), f.asOf, f.asOfPrecision, f.approximate);
     checkSource(`${where}: figure ${f.code}`, f);
     return f;
   };
+  for (const want of facts.figures) {
+    const f = expectedFigure(want);
+    if (want.key !== undefined) {
+      if (figureByKey.has(want.key)) fail(`figure key ${want.key} is used twice`);
+      if (f) figureByKey.set(want.key, f);
+    }
+  }
 
-  const target = (where: string, want: { value: Decimal; unit: string; label: string }): Target | undefined => {
+  // Targets: the year's, due at its end, linked to the figure that measures them (or none).
+  for (const want of facts.targets) {
+    const where = `${want.part} "${want.about}"`;
     const found = hub.targets.filter((t) => t.unit === want.unit && t.label.includes(want.label) && same(t.value, want.value));
     const t = found[0];
     if (found.length !== 1 || !t) {
       fail(`${where}: expected one target ${want.value} ${want.unit} labelled …${want.label}…, found ${found.length}`);
-      return undefined;
+      continue;
     }
     claimed.targets.add(t.id);
-    if (t.year !== 2025 || day(t.dueBy) !== '2025-12-31') fail(`${where}: target ${t.code} is for ${t.year}, due ${day(t.dueBy)}`);
+    if (t.year !== report.year || day(t.dueBy) !== report.dueBy) fail(`${where}: target ${t.code} is for ${t.year}, due ${day(t.dueBy)}`);
     checkSource(`${where}: target ${t.code}`, t);
-    return t;
-  };
+    if (want.note !== undefined && !t.note?.includes(want.note)) fail(`${where}: target ${t.code}'s note does not say ${want.note}`);
+    const actual = want.actual === null ? undefined : figureByKey.get(want.actual);
+    if (want.actual === null ? t.actualId !== null : !actual || t.actualId !== actual.id)
+      fail(`${where}: target ${t.code}'s actual must be ${want.actual === null ? 'none' : `the ${want.actual} figure`}`);
+    if (!same(t.reportedRate, want.reportedRate ?? null))
+      fail(`${where}: target ${t.code} has the rate ${t.reportedRate}%, the report gives ${want.reportedRate ?? 'none'}`);
+    // The rate the report gives is the actual over the target, to one decimal.
+    else if (want.reportedRate !== undefined && actual?.value && !actual.value.div(t.value).times(100).toDecimalPlaces(1).equals(want.reportedRate))
+      fail(`${where}: ${actual.value}/${t.value} is not the reported ${want.reportedRate}%`);
+  }
 
-  const award = (where: string, level: FundingSourceLevel, amount: Decimal): FundingAward | undefined => {
-    const found = hub.awards.filter((a) => a.sourceLevel === level && same(a.amount, amount));
+  // Funding awards: the year's reported totals.
+  for (const want of facts.awards) {
+    const where = `${want.part} "${want.about}"`;
+    const found = hub.awards.filter((a) => a.sourceLevel === want.level && same(a.amount, want.amount));
     const a = found[0];
     if (found.length !== 1 || !a) {
-      fail(`${where}: expected one ${level} funding award of ${amount} CNY, found ${found.length}`);
-      return undefined;
+      fail(`${where}: expected one ${want.level} funding award of ${want.amount} CNY, found ${found.length}`);
+      continue;
     }
     claimed.awards.add(a.id);
-    if (!a.reportedTotal || a.year !== 2025) fail(`${where}: award ${a.code} must be the 2025 reported total`);
-    checkAsOf(`${where}: award ${a.code}`, { kind: 'so-far' }, a.asOf, a.asOfPrecision);
+    if (!a.reportedTotal || a.year !== report.year) fail(`${where}: award ${a.code} must be the ${report.year} reported total`);
+    if (want.programme !== undefined && !a.programme?.includes(want.programme))
+      fail(`${where}: award ${a.code}'s programme does not name ${want.programme}`);
+    if (want.overlapNote !== undefined && !a.overlapNote?.includes(want.overlapNote))
+      fail(`${where}: award ${a.code} has no overlap note about ${want.overlapNote}`);
+    checkAsOf(`${where}: award ${a.code}`, asOfOf(want.part), a.asOf, a.asOfPrecision);
     checkSource(`${where}: award ${a.code}`, a);
-    return a;
-  };
+  }
 
-  const project = (where: string, named: { zh: string; en: string }, stage: ProjectStage, asOf: AsOf) => {
-    const before = expectedProjects.get(named.zh);
-    if (before) fail(`${where}: ${named.zh} is also named in ${before.where}`);
-    expectedProjects.set(named.zh, { en: named.en, stage, asOf, where });
-    return hub.projects.find((p) => p.name === named.zh);
-  };
+  // The leading industries, and no other sector leading.
+  for (const want of facts.leadingIndustries) {
+    const where = `${want.part} "leading industries"`;
+    const sector = hub.sectors.find((x) => x.name === want.zh);
+    if (!sector) fail(`${where}: no sector ${want.zh}`);
+    else {
+      claimed.sectors.add(sector.id);
+      if (!sector.leading || sector.nameEn.toLowerCase() !== want.en.toLowerCase())
+        fail(`${where}: sector ${want.zh} must be leading and called "${want.en}"`);
+    }
+  }
+  const leading = hub.sectors.filter((x) => x.leading).map((x) => x.name);
+  if (leading.length !== facts.leadingIndustries.length) fail(`leading industries: leading sectors are ${leading.join(', ')}`);
 
+  // Parks, facilities and their snapshots.
   const parkNamed = (where: string, name: string): Park | undefined => {
     const p = hub.parks.find((x) => x.name === name);
     if (!p) fail(`${where}: no park named ${name}`);
@@ -290,7 +250,6 @@ function walkFacts(md: string, hub: Hub): string[] {
     }
     return p;
   };
-
   const facility = (where: string, f: Facility | undefined, what: string): Facility | undefined => {
     if (!f) fail(`${where}: no facility ${what}`);
     else {
@@ -299,486 +258,123 @@ function walkFacts(md: string, hub: Hub): string[] {
     }
     return f;
   };
-
-  /** The one snapshot of a park or facility, as of "so far". */
-  const snapshotOf = (where: string, subject: { parkId?: number; facilityId?: number }): ParkSnapshot | undefined => {
-    const found = hub.snapshots.filter((s) =>
-      subject.parkId !== undefined ? s.parkId === subject.parkId : s.facilityId === subject.facilityId,
+  /** The park or facility a place's fact is about. */
+  const subjectOf = (where: string, s: ExpectedSubject): { park?: Park; facility?: Facility } => {
+    if ('place' in s) {
+      if (hub.parks.some((x) => x.name === s.place)) return { park: parkNamed(where, s.place) };
+      return { facility: facility(where, hub.facilities.find((x) => x.name === s.place), s.place) };
+    }
+    const park = parkNamed(where, s.park);
+    const f = hub.facilities.find(
+      (x) => park && x.parkId === park.id && x.phase === s.phase && (s.nameHas === undefined || x.name.includes(s.nameHas)),
     );
-    const s = found[0];
-    if (found.length !== 1 || !s) {
+    return { facility: facility(where, f, `phase ${s.phase} of ${s.park}${s.nameHas ? ` (…${s.nameHas}…)` : ''}`) };
+  };
+  const checkSnapshot = (where: string, snap: ParkSnapshot, want: ExpectedSnapshot) => {
+    if (want.status !== undefined && (snap.status !== want.status || (want.statusNote && !snap.statusNote?.includes(want.statusNote))))
+      fail(`${where}: status ${snap.status} "${snap.statusNote}", expected ${want.status}${want.statusNote ? ` "${want.statusNote}"` : ''}`);
+    if (want.floorAreaM2 !== undefined && !same(snap.floorAreaM2, want.floorAreaM2)) fail(`${where}: floor area ${snap.floorAreaM2}`);
+    if (want.enterprisesRegistered !== undefined && snap.enterprisesRegistered !== want.enterprisesRegistered)
+      fail(`${where}: ${snap.enterprisesRegistered} registered`);
+    if (want.enterprisesSigned !== undefined && snap.enterprisesSigned !== want.enterprisesSigned) fail(`${where}: ${snap.enterprisesSigned} signed`);
+    if (want.note !== undefined && !snap.note?.includes(want.note)) fail(`${where}: the snapshot's note does not say ${want.note}`);
+  };
+  for (const want of facts.places) {
+    const where = `${want.part} "${want.about}"`;
+    const { park, facility: f } = subjectOf(where, want.subject);
+    if (!park && !f) continue;
+    const found = hub.snapshots.filter((s) => (park ? s.parkId === park.id : s.facilityId === f?.id));
+    const snap = found[0];
+    if (found.length !== 1 || !snap) {
       fail(`${where}: expected one snapshot, found ${found.length}`);
-      return undefined;
+      continue;
     }
-    claimed.snapshots.add(s.id);
-    checkAsOf(`${where}: snapshot`, { kind: 'so-far' }, s.asOf, s.asOfPrecision);
-    checkSource(`${where}: snapshot`, s);
-    return s;
-  };
-
-  const channel = (where: string, kind: ChannelKind, name: (c: LogisticsChannel) => boolean): LogisticsChannel | undefined => {
-    const c = hub.channels.find((x) => x.kind === kind && name(x));
-    if (!c) fail(`${where}: no ${kind} channel`);
-    else {
-      claimed.channels.add(c.id);
-      checkSource(`${where}: channel ${c.name}`, c);
-    }
-    return c;
-  };
-
-  const observation = (where: string, c: LogisticsChannel, match: (o: LogisticsObservation) => boolean) => {
-    const found = hub.observations.filter((o) => o.channelId === c.id && match(o));
-    const o = found[0];
-    if (found.length !== 1 || !o) {
-      fail(`${where}: expected one matching observation of ${c.name}, found ${found.length}`);
-      return undefined;
-    }
-    claimed.observations.add(o.id);
-    checkAsOf(`${where}: observation ${o.metric}`, { kind: 'so-far' }, o.periodEnd, o.periodPrecision);
-    checkSource(`${where}: observation ${o.metric}`, o);
-    return o;
-  };
-
-  /** Runs the one handler whose pattern matches `key`; a line no handler knows is a problem. */
-  const dispatch = <A extends unknown[]>(
-    where: string,
-    key: string,
-    handlers: [RegExp, (m: RegExpExecArray, ...args: A) => void][],
-    ...args: A
-  ) => {
-    const hits = handlers.flatMap(([re, fn]) => {
-      const m = re.exec(key);
-      return m ? [() => fn(m, ...args)] : [];
-    });
-    if (hits.length !== 1) fail(`${where}: ${hits.length} checks know ${JSON.stringify(key)} (FACTS.md line not checked)`);
-    else hits[0]!();
-  };
-
-  const sections = parseFacts(md);
-  const section = (id: string) => {
-    const s = sections.find((x) => x.id === id);
-    if (!s) throw new Error(`FACTS.md has no section ${id}`);
-    return s;
-  };
-  const asOfOf = (s: FactsSection): AsOf => {
-    const m = /\(as of (\d{4}-\d{2}-\d{2})\)/.exec(s.heading);
-    return m?.[1] ? { kind: 'day', on: m[1] } : { kind: 'so-far' };
-  };
-  for (const s of sections) {
-    if (!['preamble', 'A', 'B', 'C', 'D', 'E', 'F'].includes(s.id)) fail(`FACTS.md section ${s.heading} is not checked`);
+    claimed.snapshots.add(snap.id);
+    checkAsOf(`${where}: snapshot`, asOfOf(want.part), snap.asOf, snap.asOfPrecision);
+    checkSource(`${where}: snapshot`, snap);
+    checkSnapshot(where, snap, want.snapshot);
   }
 
-  // Preamble: the source document.
-  {
-    const pre = section('preamble').paragraphs.join(' ');
-    const publisher = /\(([\p{Script=Han}]+宣传部)\)/u.exec(pre)?.[1];
-    if (!source || !publisher || source.publisher !== publisher) fail(`source: no document published by ${publisher}`);
-    else {
-      if (hub.sources.length !== 1) fail(`source: ${hub.sources.length} documents, expected the one report`);
-      // "the article was published in Q3 2025": a date inside Q3 with no false day precision.
-      const d = day(source.publishedOn);
-      if (!/published in Q3 2025/.test(pre)) fail('source: FACTS.md no longer says the article was published in Q3 2025');
-      if (d < '2025-07-01' || d > '2025-09-30' || source.publishedPrecision === DatePrecision.DAY)
-        fail(`source: published ${d} (${source.publishedPrecision}), FACTS says Q3 2025`);
+  // Logistics channels and what the report says of them.
+  const observed = (o: LogisticsObservation, want: ExpectedObservation) =>
+    (want.metric === undefined || o.metric === want.metric) &&
+    (want.value === undefined || o.value === want.value) &&
+    (want.textValue === undefined || o.textValue === want.textValue) &&
+    (want.textHas ?? []).every((term) => !!o.textValue?.includes(term)) &&
+    (want.nationalRank === undefined || o.nationalRank === want.nationalRank) &&
+    (want.periodStart === undefined || day(o.periodStart) === want.periodStart);
+  for (const want of facts.channels) {
+    const where = `${want.part} "${want.about}"`;
+    const c = hub.channels.find(
+      (x) => x.kind === want.kind && (want.name === undefined || x.name === want.name) && (want.nameHas === undefined || x.name.includes(want.nameHas)),
+    );
+    if (!c) {
+      fail(`${where}: no ${want.kind} channel`);
+      continue;
     }
-  }
-
-  // A. Approvals and construction starts.
-  {
-    const s = section('A');
-    const asOf = asOfOf(s);
-    const stageOf: Record<string, ProjectStage> = {
-      '审批(备案)': ProjectStage.APPROVED,
-      招投标: ProjectStage.TENDERED,
-      产业用地摘牌: ProjectStage.LAND_ACQUIRED,
-      申报入库: ProjectStage.REGISTERED,
-      开复工: ProjectStage.UNDER_CONSTRUCTION,
-    };
-    for (const [what = '', value = '', named = ''] of s.rows) {
-      const where = `A "${what}"`;
-      dispatch(where, what, [
-        [
-          /^target: key projects registered in batches by year end$/,
-          () => {
-            const [count = '', amount = ''] = value.split(',');
-            for (const t of [
-              target(where, { value: parseQuantity(count), unit: 'projects', label: '入库' }),
-              target(where, { value: parseQuantity(amount), unit: 'CNY', label: '入库' }),
-            ]) {
-              // 预计: the 7 submissions by July are a different measure, so no actual is linked.
-              if (t && (t.actualId !== null || !t.note?.includes('预计'))) fail(`${where}: target ${t.code} must be expected (预计) with no actual`);
-            }
-          },
-        ],
-        [
-          /[\p{Script=Han})]$/u,
-          () => {
-            const term = trailingChinese(what);
-            const stage = stageOf[term];
-            if (!stage) return fail(`${where}: no stage known for ${term}`);
-            figure(where, asOf, { value: parseQuantity(value), unit: /parcels/.test(what) ? 'parcels' : 'projects', label: term });
-            for (const n of parseNamed(named)) project(where, n, stage, asOf);
-          },
-        ],
-      ]);
-    }
-  }
-
-  // B. Completion and operation.
-  {
-    const s = section('B');
-    const asOf = asOfOf(s);
-    let planned: Target | undefined;
-    let inOperation: ReportedFigure | undefined;
-    const rate: { value?: string } = {};
-    for (const [what = '', value = ''] of s.rows) {
-      const where = `B "${what}"`;
-      dispatch(where, what, [
-        [
-          /全年计划竣工项目$/,
-          () => {
-            planned = target(where, { value: parseQuantity(value), unit: 'projects', label: trailingChinese(what) });
-          },
-        ],
-        [
-          /投产运营$/,
-          () => {
-            inOperation = figure(where, asOf, { value: parseQuantity(value), unit: 'projects', label: trailingChinese(what) });
-          },
-        ],
-        [/^completion rate as reported$/, () => (rate.value = value)],
-        [
-          /^cumulative investment completed$/,
-          () => void figure(where, asOf, { value: parseQuantity(value), unit: 'CNY', label: '投资' }),
-        ],
-        [
-          /^agricultural projects completed and in operation$/,
-          () => {
-            const [count = '', output = ''] = value.split(';');
-            figure(where, asOf, { value: parseQuantity(count), unit: 'projects', label: '农业项目' });
-            for (const n of parseNamed(count.replace(/^\d+, incl\. /, ''))) project(where, n, ProjectStage.IN_OPERATION, asOf);
-            // 预计: an expected value, and of the 6 projects together, not one project's.
-            figure(where, asOf, { value: parseQuantity(output), unit: 'CNY', label: '产值', qualifier: FigureQualifier.APPROXIMATE });
-          },
-        ],
-        [
-          /^real-estate projects completed$/,
-          () => {
-            const [count = '', homes = ''] = value.split(';');
-            figure(where, asOf, { value: parseQuantity(count), unit: 'projects', label: '房地产' });
-            for (const n of parseNamed(count.replace(/^\d+, incl\. /, ''))) project(where, n, ProjectStage.COMPLETED, asOf);
-            if (!/homes delivered/.test(homes)) fail(`${where}: unexpected ${homes}`);
-            figure(where, asOf, { value: parseQuantity(homes), unit: 'homes', label: '交付' });
-          },
-        ],
-        [
-          /^[\p{Script=Han}]/u,
-          () => {
-            // A named project with its own fact.
-            const [named] = parseNamed(what);
-            if (!named) return;
-            dispatch(where, value, [
-              [
-                /^technical upgrade; 2025 output value up (\S+) on the year before$/,
-                (m) => {
-                  const p = project(where, named, ProjectStage.AT_CAPACITY, asOf);
-                  const f = figure(where, asOf, { value: parseQuantity(m[1] ?? ''), unit: 'CNY', label: named.zh });
-                  if (f && (!p || f.projectId !== p.id)) fail(`${where}: figure ${f.code} is not linked to ${named.zh}`);
-                },
-              ],
-              [
-                /^entered the 小升规 cultivation pool/,
-                () => {
-                  const p = project(where, named, ProjectStage.IN_OPERATION, asOf);
-                  if (p && !p.notes?.includes('小升规')) fail(`${where}: ${named.zh}'s notes do not mention 小升规`);
-                },
-              ],
-            ]);
-          },
-        ],
-      ]);
-    }
-    const m = /^([\d.]+)% \((\d+)\/(\d+)\)$/.exec(rate.value ?? '');
-    if (!m) fail(`B: completion rate ${JSON.stringify(rate.value)} not found`);
-    else if (!planned || !same(planned.reportedRate, m[1] ?? null) || !same(planned.value, m[3] ?? null))
-      fail(`B: the ${m[3]} planned completions must carry the reported rate ${m[1]}%`);
-    else if (!inOperation || planned.actualId !== inOperation.id || !same(inOperation.value, m[2] ?? null))
-      fail(`B: the completion target's actual must be the ${m[2]} projects in operation`);
-  }
-
-  // C. Investment attraction and funding.
-  {
-    const s = section('C');
-    const asOf = asOfOf(s);
-    for (const [what = '', value = ''] of s.rows) {
-      const where = `C "${what}"`;
-      dispatch(where, what, [
-        [/^policies secured/, () => void figure(where, asOf, { value: parseQuantity(value), unit: 'policies', label: '政策' })],
-        [/^projects secured/, () => void figure(where, asOf, { value: parseQuantity(value), unit: 'projects', label: '争取项目' })],
-        [/^application started$/, () => parseNamed(value).forEach((n) => project(where, n, ProjectStage.PLANNED, asOf))],
-        [
-          /^central government funds approved/,
-          () => {
-            const a = award(where, FundingSourceLevel.CENTRAL, parseQuantity(value));
-            const programme = /(国家级[\p{Script=Han}]+)/u.exec(what)?.[1] ?? '?';
-            if (a && !a.programme?.includes(programme)) fail(`${where}: award ${a.code}'s programme does not name ${programme}`);
-          },
-        ],
-        [
-          /^provincial-level-and-above funds$/,
-          () => {
-            const a = award(where, FundingSourceLevel.PROVINCIAL_AND_ABOVE, parseQuantity(value));
-            if (!/do not add them up/.test(value)) fail(`${where}: FACTS no longer says not to add the two up`);
-            // The warning must be on the row, naming the central funds it may include.
-            if (a && !a.overlapNote?.includes('2.5亿')) fail(`${where}: award ${a.code} has no overlap note about the 2.5亿 central funds`);
-          },
-        ],
-        [/^policy-bank financing$/, () => void award(where, FundingSourceLevel.POLICY_BANK, parseQuantity(value))],
-        [/^investment promotion events held$/, () => void figure(where, asOf, { value: parseQuantity(value), unit: 'events', label: '招商活动' })],
-        [
-          /签约$/,
-          (m) => {
-            const size = /of (\S+) and more/.exec(what)?.[1] ?? '?';
-            const f = figure(where, asOf, { value: parseQuantity(value), unit: 'projects', label: trailingChinese(m.input) });
-            if (f && !f.label.includes(`${size}以上`)) fail(`${where}: figure ${f.code}'s label does not say ${size}以上`);
-            for (const n of parseNamed(value.replace(/^\d+, incl\. /, ''))) project(where, n, ProjectStage.SIGNED, asOf);
-          },
-        ],
-        [
-          /落地$/,
-          (m) => {
-            figure(where, asOf, { value: parseQuantity(value), unit: 'projects', label: trailingChinese(m.input) });
-            for (const n of parseNamed(value.replace(/^\d+, incl\. /, ''))) project(where, n, ProjectStage.LANDED, asOf);
-          },
-        ],
-        [/在谈$/, () => parseNamed(value).forEach((n) => project(where, n, ProjectStage.NEGOTIATING, asOf))],
-      ]);
-    }
-    for (const paragraph of s.paragraphs) {
-      const where = `C "${paragraph.slice(0, 24)}…"`;
-      dispatch(where, paragraph, [
-        [
-          /^Four leading industries: (.+)\.$/,
-          (m) => {
-            const industries = parseNamed(m[1] ?? '');
-            for (const i of industries) {
-              const sector = hub.sectors.find((x) => x.name === i.zh);
-              if (!sector) fail(`${where}: no sector ${i.zh}`);
-              else {
-                claimed.sectors.add(sector.id);
-                if (!sector.leading || sector.nameEn.toLowerCase() !== i.en.toLowerCase())
-                  fail(`${where}: sector ${i.zh} must be leading and called "${i.en}"`);
-              }
-            }
-            const leading = hub.sectors.filter((x) => x.leading).map((x) => x.name);
-            if (leading.length !== industries.length) fail(`${where}: leading sectors are ${leading.join(', ')}`);
-          },
-        ],
-        [
-          /^Working rhythm: ([^ (]+)/,
-          (m) => void figure(where, asOf, { value: null, unit: 'text', label: '节奏', textValue: m[1] ?? '' }),
-        ],
-      ]);
-    }
-  }
-
-  // D. Parks and channels.
-  {
-    const s = section('D');
-    for (const [place = '', fact = ''] of s.rows) {
-      const where = `D "${place}"`;
-      const name = /^([\p{Script=Han}][\p{Script=Han}A-Za-z0-9]*)/u.exec(place)?.[1];
-      const phase = /phase (\d+)$/.exec(place)?.[1];
-      /** The place as a park, a phase of a park, or a facility. */
-      const subject = (): { park?: Park; facility?: Facility } => {
-        if (!name) return {};
-        if (phase) {
-          const park = parkNamed(where, name);
-          const f = hub.facilities.find((x) => park && x.parkId === park.id && x.phase === Number(phase));
-          return { facility: facility(where, f, `phase ${phase} of ${name}`) };
-        }
-        const park = hub.parks.find((x) => x.name === name);
-        if (park) return { park: parkNamed(where, name) };
-        return { facility: facility(where, hub.facilities.find((x) => x.name === name), name) };
-      };
-      const snapshot = () => {
-        const { park, facility } = subject();
-        if (park) return snapshotOf(where, { parkId: park.id });
-        if (facility) return snapshotOf(where, { facilityId: facility.id });
-        return undefined;
-      };
-      const status = (snap: ParkSnapshot | undefined, st: FacilityStatus, note?: string) => {
-        if (snap && (snap.status !== st || (note && !snap.statusNote?.includes(note))))
-          fail(`${where}: status ${snap.status} "${snap.statusNote}", expected ${st}${note ? ` "${note}"` : ''}`);
-      };
-      dispatch(where, fact, [
-        [
-          /^(\S+万㎡) \([\d,]+ m²\) of standard factory buildings completed$/,
-          (m) => {
-            const snap = snapshot();
-            status(snap, FacilityStatus.COMPLETED);
-            if (snap && !same(snap.floorAreaM2, parseQuantity(m[1] ?? ''))) fail(`${where}: floor area ${snap.floorAreaM2}`);
-          },
-        ],
-        [/^site enclosure completed (完成合围)$/, (m) => status(snapshot(), FacilityStatus.UNDER_CONSTRUCTION, m[1])],
-        [/^interior fit-out under way$/, () => status(snapshot(), FacilityStatus.FITTING_OUT)],
-        [/^construction crews on site (进场施工)$/, (m) => status(snapshot(), FacilityStatus.UNDER_CONSTRUCTION, m[1])],
-        [
-          /^(\d+) newly registered enterprises$/,
-          (m) => {
-            const snap = snapshot();
-            if (snap && snap.enterprisesRegistered !== Number(m[1])) fail(`${where}: ${snap.enterprisesRegistered} registered`);
-            if (snap && !snap.note?.includes('新注册')) fail(`${where}: the snapshot does not say the enterprises are newly registered`);
-          },
-        ],
-        [
-          /^(\d+) enterprises signed to enter$/,
-          (m) => {
-            const snap = snapshot();
-            if (snap && snap.enterprisesSigned !== Number(m[1])) fail(`${where}: ${snap.enterprisesSigned} signed`);
-          },
-        ],
-        [
-          /^rainwater system renovation phase (\d+) completed$/,
-          (m) => {
-            const park = name ? parkNamed(where, name) : undefined;
-            const f = facility(
-              where,
-              hub.facilities.find((x) => park && x.parkId === park.id && x.phase === Number(m[1]) && x.name.includes('雨水')),
-              `rainwater renovation phase ${m[1]} in ${name}`,
-            );
-            if (f) status(snapshotOf(where, { facilityId: f.id }), FacilityStatus.COMPLETED);
-          },
-        ],
-        [
-          /^opened and running$/,
-          () => {
-            const c = channel(where, ChannelKind.RAIL_FREIGHT, (x) => x.name === name);
-            if (c) observation(where, c, (o) => o.metric === 'service_status' && o.textValue === '开通运行');
-          },
-        ],
-        [
-          /rank (\d+)(?:st|nd|rd|th) nationally; the hub is the (\d+)(?:st|nd|rd|th) in China with both document issuance and vehicle inspection, the most complete assembly centre in Northeast China$/,
-          (m) => {
-            const c = channel(where, ChannelKind.ROAD_TIR, (x) => x.name.includes('TIR'));
-            if (!c) return;
-            // "since the start of the year": the period starts on 1 January.
-            observation(
-              where,
-              c,
-              (o) => o.nationalRank === Number(m[1]) && o.value === null && day(o.periodStart) === '2025-01-01',
-            );
-            const nth = `第${chineseNumerals[Number(m[2])]}`;
-            observation(where, c, (o) => o.nationalRank === null && !!o.textValue?.includes(nth) && o.textValue.includes('东北'));
-          },
-        ],
-      ]);
-    }
-    for (const paragraph of s.paragraphs) {
-      dispatch(`D "${paragraph.slice(0, 24)}…"`, paragraph, [
-        [
-          /^The article does not spell out which parks are the 三园.*the zone is the (\S+) and the two channels/,
-          (m) => {
-            const zone = hub.parks.find((p) => p.name === m[1]);
-            if (zone?.kind !== ParkKind.BONDED_ZONE) fail(`D: ${m[1]} must be the bonded zone`);
-            const bonded = hub.parks.filter((p) => p.kind === ParkKind.BONDED_ZONE);
-            if (bonded.length !== 1) fail(`D: ${bonded.length} bonded zones`);
-            if (hub.channels.length !== 2) fail(`D: ${hub.channels.length} channels, FACTS names two`);
-            for (const p of [...hub.parks, ...hub.facilities])
-              if (p.description?.includes('三园')) fail(`D: ${p.name} claims to be one of the 三园`);
-          },
-        ],
-      ]);
-    }
-  }
-
-  // E. Government service.
-  {
-    const s = section('E');
-    const asOf = asOfOf(s);
-    for (const [what = '', value = ''] of s.rows) {
-      const where = `E "${what}"`;
-      dispatch(where, what, [
-        [/^departments whose approval resources were integrated/, () => void figure(where, asOf, { value: parseQuantity(value), unit: 'departments', label: '部门' })],
-        [/^district construction-project items re-listed$/, () => void figure(where, asOf, { value: parseQuantity(value), unit: 'items', label: '事项' })],
-        [
-          /^construction-project approval time limit$/,
-          () => {
-            if (!/working days$/.test(value)) fail(`${where}: ${value}`);
-            // 压缩至35个工作日: a limit, at most.
-            figure(where, asOf, { value: parseQuantity(value), unit: 'working_days', label: '审批时限', qualifier: FigureQualifier.AT_MOST });
-          },
-        ],
-        [
-          /^(\d+) approvals .* under the ([^ ]+) service$/,
-          (m) => {
-            const items = figure(where, asOf, { value: parseQuantity(m[1] ?? ''), unit: 'items', label: m[2] ?? '?' });
-            if (items && !items.label.includes('审批')) fail(`${where}: ${items.code} is not about approvals`);
-            const within = /^average within (\d+) working days$/.exec(value);
-            if (!within) return fail(`${where}: ${value}`);
-            figure(where, asOf, { value: parseQuantity(within[1] ?? ''), unit: 'working_days', label: '平均', qualifier: FigureQualifier.AT_MOST });
-          },
-        ],
-      ]);
-    }
-  }
-
-  // F. Next steps: named projects (stage not stated, so planned) and the year's start target.
-  {
-    const s = section('F');
-    const asOf = asOfOf(s);
-    const starts = hub.figures.find((f) => f.label.includes('开复工') && f.unit === 'projects');
-    for (const bullet of s.bullets) {
-      const [category = '', rest = ''] = bullet.split(/:\s*/, 2);
-      const where = `F "${category}"`;
-      if (category === 'target') {
-        const m = /^(\d+) key projects started or resumed in 2025$/.exec(rest);
-        if (!m) {
-          fail(`${where}: ${rest} (FACTS.md line not checked)`);
-          continue;
-        }
-        const t = target(where, { value: parseQuantity(m[1] ?? ''), unit: 'projects', label: '开复工' });
-        if (t && (!starts || t.actualId !== starts.id)) fail(`${where}: target ${t.code}'s actual must be the starts figure`);
+    claimed.channels.add(c.id);
+    checkSource(`${where}: channel ${c.name}`, c);
+    for (const o of want.observations) {
+      const found = hub.observations.filter((x) => x.channelId === c.id && observed(x, o));
+      const obs = found[0];
+      if (found.length !== 1 || !obs) {
+        fail(`${where}: expected one observation of ${c.name} like ${JSON.stringify(o)}, found ${found.length}`);
         continue;
       }
-      // The report's category; 产业项目 (industrial) spans several sectors, so it names none.
-      const sectorEn = category.replace(' & ', ' and ').replace(/ to start$/, '');
-      for (const n of parseNamed(rest)) {
-        const p = project(where, n, ProjectStage.PLANNED, asOf);
-        if (p && sectorEn !== 'industrial' && !p.sector?.nameEn.toLowerCase().includes(sectorEn))
-          fail(`${where}: ${n.zh} is in sector ${p.sector?.nameEn ?? 'none'}, the report says ${category}`);
-      }
+      claimed.observations.add(obs.id);
+      checkAsOf(`${where}: observation ${obs.metric}`, asOfOf(want.part), obs.periodEnd, obs.periodPrecision);
+      checkSource(`${where}: observation ${obs.metric}`, obs);
     }
+  }
+
+  // The zone, the three parks the report leaves unnamed, the two channels.
+  {
+    const { part, bondedZone, unnamedParks } = facts.zoneAndParks;
+    const zone = hub.parks.find((p) => p.name === bondedZone);
+    if (zone?.kind !== ParkKind.BONDED_ZONE) fail(`${part}: ${bondedZone} must be the bonded zone`);
+    const bonded = hub.parks.filter((p) => p.kind === ParkKind.BONDED_ZONE);
+    if (bonded.length !== 1) fail(`${part}: ${bonded.length} bonded zones`);
+    if (hub.channels.length !== facts.channels.length) fail(`${part}: ${hub.channels.length} channels, the report names ${facts.channels.length}`);
+    for (const p of [...hub.parks, ...hub.facilities])
+      if (p.description?.includes(unnamedParks)) fail(`${part}: ${p.name} claims to be one of the ${unnamedParks}`);
   }
 
   // Every named project, exactly as stated, with its INITIAL stage event; and no other project.
-  for (const [zh, want] of expectedProjects) {
-    const where = `${want.where}: project ${zh}`;
-    const p = hub.projects.find((x) => x.name === zh);
+  const named = new Map<string, Part>();
+  for (const want of facts.projects) {
+    const where = `${want.part}: project ${want.zh}`;
+    const before = named.get(want.zh);
+    if (before) fail(`${where} is also named in ${before}`);
+    named.set(want.zh, want.part);
+    const p = hub.projects.find((x) => x.name === want.zh);
     if (!p) {
       fail(`${where} is missing`);
       continue;
     }
-    if (p.nameEn?.toLowerCase() !== want.en.toLowerCase()) fail(`${where}: English name "${p.nameEn}", FACTS says "${want.en}"`);
+    const asOf = asOfOf(want.part);
+    if (p.nameEn?.toLowerCase() !== want.en.toLowerCase()) fail(`${where}: English name "${p.nameEn}", the report says "${want.en}"`);
     if (p.stage !== want.stage) fail(`${where}: stage ${p.stage}, expected ${want.stage}`);
     if (!p.sources.some((x) => x.id === sourceId)) fail(`${where}: not linked to the report`);
     if (p.parkId !== null || p.plannedInvestment !== null || p.completedInvestment !== null || p.expectedOutputValue !== null)
       fail(`${where}: park or money the report does not state`);
+    if (want.category !== undefined && !p.sector?.nameEn.toLowerCase().includes(want.category))
+      fail(`${where} is in sector ${p.sector?.nameEn ?? 'none'}, the report says ${want.category}`);
+    if (want.notes !== undefined && !p.notes?.includes(want.notes)) fail(`${where}: notes do not mention ${want.notes}`);
     const [event, ...more] = p.stageEvents;
     if (!event || more.length) fail(`${where}: ${p.stageEvents.length} stage events, expected the INITIAL one`);
     else {
       if (event.kind !== StageEventKind.INITIAL || event.fromStage !== null || event.toStage !== want.stage || event.actor !== SEED_ACTOR)
         fail(`${where}: stage event ${event.kind} ${event.fromStage} → ${event.toStage} by ${event.actor}`);
       if (!event.note?.includes('报告') || !/source/i.test(event.note)) fail(`${where}: stage event note must cite the report`);
-      checkAsOf(`${where}: stage event`, want.asOf, event.occurredOn, event.occurredPrecision);
+      checkAsOf(`${where}: stage event`, asOf, event.occurredOn, event.occurredPrecision);
       checkSource(`${where}: stage event`, event);
     }
   }
-  for (const p of hub.projects) if (!expectedProjects.has(p.name)) fail(`project ${p.name} is not named in FACTS.md`);
+  for (const p of hub.projects) if (!named.has(p.name)) fail(`project ${p.name} is not named in the report`);
 
-  // Nothing invented: every seeded row is accounted for by some line of FACTS.md.
+  // Nothing invented: every seeded row is accounted for by some expected fact.
   const unclaimed = <T extends { id: number }>(model: string, rows: T[], set: Set<number>, label: (r: T) => string) => {
-    for (const r of rows) if (!set.has(r.id)) fail(`${model} ${label(r)} is not backed by FACTS.md`);
+    for (const r of rows) if (!set.has(r.id)) fail(`${model} ${label(r)} is not backed by the report`);
   };
   unclaimed('figure', hub.figures, claimed.figures, (r) => r.code);
   unclaimed('target', hub.targets, claimed.targets, (r) => r.code);
@@ -838,8 +434,8 @@ describeEachEngine('seedDistrict', (engine) => {
     expect(first).toEqual(expectedCounts(liaozhong2025));
   });
 
-  it('should store every fact of FACTS.md, and nothing FACTS.md does not state', async () => {
-    expect(walkFacts(factsMd, await loadHub(db.prisma))).toEqual([]);
+  it('should store every fact the report states, and nothing it does not', async () => {
+    expect(walkFacts(expectedFacts, await loadHub(db.prisma))).toEqual([]);
   });
 
   it('should create nothing on a second run and leave every row count unchanged', async () => {
@@ -928,7 +524,7 @@ describeEachEngine('seedDistrict', (engine) => {
   });
 });
 
-describe('the FACTS.md walk', () => {
+describe('the walk over the expected facts', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
 
   beforeAll(async () => {
@@ -939,11 +535,17 @@ describe('the FACTS.md walk', () => {
     await db.close();
   });
 
-  it('should understand every line of FACTS.md it is given', () => {
-    // Every row, bullet and fact paragraph is claimed by a check: an added fact fails the walk.
-    const added = factsMd.replace('| projects in operation so far 投产运营 | 26 |', '| projects in operation so far 投产运营 | 26 |\n| trees planted | 3 |');
-    const problems = walkFacts(added, { sources: [], sectors: [], projects: [], figures: [], targets: [], awards: [], parks: [], facilities: [], snapshots: [], channels: [], observations: [] });
-    expect(problems).toContainEqual(expect.stringMatching(/trees planted.*FACTS\.md line not checked/));
+  it('should check every expected fact: on an empty database each one is reported', () => {
+    const empty: Hub = { sources: [], sectors: [], projects: [], figures: [], targets: [], awards: [], parks: [], facilities: [], snapshots: [], channels: [], observations: [] };
+    const trees: ExpectedFigure = { part: 'B', about: 'trees planted', value: '3', unit: 'trees', label: '植树' };
+    const problems = walkFacts({ ...expectedFacts, figures: [...expectedFacts.figures, trees] }, empty);
+    const reported = (prefix: string) => expect(problems.filter((p) => p.startsWith(prefix)), prefix).not.toEqual([]);
+    reported('source: no document published by 辽中区委宣传部');
+    for (const x of [...expectedFacts.figures, trees, ...expectedFacts.targets, ...expectedFacts.awards, ...expectedFacts.places, ...expectedFacts.channels])
+      reported(`${x.part} "${x.about}": `);
+    for (const x of expectedFacts.projects) reported(`${x.part}: project ${x.zh} is missing`);
+    for (const x of expectedFacts.leadingIndustries) reported(`${x.part} "leading industries": no sector ${x.zh}`);
+    reported(`D: 综保区 must be the bonded zone`);
   });
 
   it('should report a missing, wrong or invented fact', async () => {
@@ -963,11 +565,11 @@ describe('the FACTS.md walk', () => {
       snapshots: data.snapshots.filter((s) => s.parkCode !== 'china-russia-park'),
     };
     await seedDistrict(db.prisma, broken);
-    const problems = walkFacts(factsMd, await loadHub(db.prisma)).join('\n');
+    const problems = walkFacts(expectedFacts, await loadHub(db.prisma)).join('\n');
 
     expect(problems).toMatch(/project 昊明预制菜 is missing/);
     expect(problems).toMatch(/project 益嘉农产品: stage IN_OPERATION, expected AT_CAPACITY/);
-    expect(problems).toMatch(/project 虚构项目 is not named in FACTS\.md/);
+    expect(problems).toMatch(/project 虚构项目 is not named in the report/);
     expect(problems).toMatch(/expected one figure 176 projects .*same label: 177/);
     expect(problems).toMatch(/expected one CENTRAL funding award of 250000000 CNY, found 0/);
     expect(problems).toMatch(/D "中俄园[^"]*": expected one snapshot, found 0/);

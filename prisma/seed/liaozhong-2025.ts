@@ -1,7 +1,8 @@
 /**
  * Seed data: Liaozhong District's 2025 autumn "project assault" campaign, as reported by the
- * District Party Committee Propaganda Department (辽中区委宣传部). Every fact of
- * shared/seed/FACTS.md and nothing else; `src/services/seed.ts` inserts what is missing.
+ * District Party Committee Propaganda Department (辽中区委宣传部). Every fact of the report and
+ * nothing else (tests/seed.test.ts checks it against tests/fixtures/expected-facts.ts);
+ * `src/services/seed.ts` inserts what is missing.
  *
  * Plain data only. Rows refer to each other by stable code (never by id); codes are stable
  * forever, because CSV imports and editors key on them. Money is an exact decimal string in CNY
