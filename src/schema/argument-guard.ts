@@ -90,7 +90,7 @@ function checkLiteral(node: ValueNode, variables: Record<string, unknown>, path:
 }
 
 /** The bad strings in the arguments of `fields` and of everything they select. */
-export function badArguments(fields: readonly FieldNode[], info: Pick<GraphQLResolveInfo, 'fragments' | 'variableValues'>): BadArgument[] {
+function badArguments(fields: readonly FieldNode[], info: Pick<GraphQLResolveInfo, 'fragments' | 'variableValues'>): BadArgument[] {
   const bad: BadArgument[] = [];
   const spread = new Set<string>();
   const visitField = (field: FieldNode, parents: string[]) => {
@@ -164,9 +164,15 @@ export class ArgumentGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
     return this.guard(subscribe, fieldConfig);
   }
 
-  /** Outside the argument mappers, where the relay plugin decodes global ids. */
+  /**
+   * Outside the argument mappers, where the relay plugin decodes global ids (synchronously). A
+   * subscription field's wrapper runs for each event too: there it only catches what is thrown
+   * at once, so an event costs no extra promise; queries and mutations also validate connection
+   * arguments inside async resolvers.
+   */
   override wrapArgMappers(resolver: Resolver<Types> | undefined, fieldConfig: PothosOutputFieldConfig<Types>): Resolver<Types> | undefined {
     if (!resolver || !ROOT_KINDS.has(fieldConfig.kind)) return resolver;
+    const catchAsync = fieldConfig.kind !== 'Subscription';
     return (parent, args, context, info) => {
       let result: unknown;
       try {
@@ -174,7 +180,7 @@ export class ArgumentGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
       } catch (error) {
         throw withCode(error);
       }
-      return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(withCode(error))) : result;
+      return catchAsync && result instanceof Promise ? result.catch((error: unknown) => Promise.reject(withCode(error))) : result;
     };
   }
 }
