@@ -1,8 +1,14 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/db/index.ts';
+import { openDatabase, type Database } from '../src/db/index.ts';
 import { csvText, exportProjectsCsv, exportStageEventsCsv } from '../src/exchange/csv-export.ts';
+import { PROJECT_COLUMNS } from '../src/exchange/csv-format.ts';
 import { importProjectsCsv, importStageChangesCsv, ImportError, type ImportChange, type ImportOptions } from '../src/exchange/csv-import.ts';
 import { Prisma, type PrismaClient, type ProjectStage } from '../src/generated/prisma/client.ts';
 import { createMemoryPubSub, type StageChangedEvent } from '../src/pubsub.ts';
@@ -11,6 +17,7 @@ import { changeProjectStage } from '../src/services/stage-change.ts';
 import { BatchInputError, createProject, createProjectsInTransaction, updateProject } from '../src/services/projects.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
 import { databaseSnapshot, TEST_ACTOR } from './helpers/fixtures.ts';
+import { hostileText } from './helpers/hostile-input.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { deferred } from './helpers/subscription.ts';
 
@@ -393,6 +400,105 @@ describeEachEngine('CSV import', (engine) => {
     }
   });
 
+  it('should name the line of a NUL cell, an unclosed quote or bytes that are not text, and write nothing', async () => {
+    const target = await emptyTarget();
+    try {
+      await importProjectsCsv({ prisma: target.prisma }, file(csv([['code', 'name'], ['B-001', '基准项目']])), IMPORT);
+      const before = await databaseSnapshot(target.prisma);
+      const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+      const projects: [string, Buffer, string][] = [
+        ['a NUL in a cell', bytes('code,name\r\nN-1,新\u0000项目\r\n'), 'line 2 (N-1): name must not contain the NUL character (U+0000), which the database cannot store'],
+        ['a NUL after a cell of two lines', bytes('code,name,notes\r\nN-1,一,"两\r\n行"\r\nN-2,二,x\u0000\r\n'), 'line 4 (N-2): notes must not contain the NUL character'],
+        // A 4-line file with an unclosed quote used to be reported at line 6 (csv-parse counts a CRLF inside quotes twice).
+        ['an unclosed quote (CRLF)', bytes('code,name\r\nN-1,一\r\nN-2,"二\r\nN-3,三\r\n'), 'line 3: a quoted cell that starts on this line is never closed (a " is missing)'],
+        ['an unclosed quote (LF)', bytes('code,name\nN-1,一\nN-2,"二\nN-3,三\n'), 'line 3: a quoted cell that starts on this line is never closed'],
+        ['an unclosed quote after a cell of two lines', bytes('code,name,notes\r\nN-1,一,"a\r\nb"\r\nN-2,二,"c\r\nN-3,三,d\r\n'), 'line 4: a quoted cell that starts'],
+        ['text after a closing quote', bytes('code,name\r\nN-1,一\r\nN-2,"二"x\r\n'), 'line 3: a quoted cell goes on after its closing quote'],
+        // Used to be reported at line 1, as "not valid GB18030 text".
+        ['invalid UTF-8 on line 2', bytes('code,name\r\nN-1,', [0xff, 0xfe], 'A\r\nN-2,x\r\n'), 'line 2: the file is not valid UTF-8 text; save it from Excel or WPS as "CSV UTF-8 (逗号分隔)"'],
+        ['invalid UTF-8 after Chinese, with a BOM', bytes(`${BOM}code,name\r\nN-1,中文\r\nN-2,`, [0xc3, 0x28], '\r\n'), 'line 3: the file is not valid UTF-8 text'],
+        ['a file that ends inside a character', bytes('code,name\r\nN-1,中文\r\nN-2,', [0xe4, 0xb8]), 'line 3: the file is not valid UTF-8 text'],
+        ['invalid GB18030 on line 3', bytes('code,name\r\nG-1,', [0xb2, 0xe2, 0xca, 0xd4], '\r\nG-2,', [0xff], '\r\n'), 'line 3: the file is not valid GB18030 text'],
+      ];
+      for (const [what, content, message] of projects) {
+        const error = await importProjectsCsv({ prisma: target.prisma }, Readable.from([content]), IMPORT).catch((e: unknown) => e);
+        expect(error, what).toBeInstanceOf(ImportError);
+        expect((error as Error).message, what).toContain(message);
+        expect((error as Error).message, what).not.toContain('\n');
+      }
+      // A bad byte in a later chunk, a character cut across the chunks before it.
+      const head = Buffer.from('code,name\r\nN-1,一\r\nN-2,中', 'utf8');
+      const chunks = [head.subarray(0, head.length - 1), Buffer.concat([head.subarray(head.length - 1), Buffer.from('\r\nN-3,', 'utf8'), Buffer.from([0xff])])];
+      await expect(importProjectsCsv({ prisma: target.prisma }, Readable.from(chunks), IMPORT)).rejects.toThrow(/^line 4: the file is not valid UTF-8 text/);
+      await expect(
+        importStageChangesCsv({ prisma: target.prisma }, file('code,toStage\r\nB-001,SIGNED\r\nB\u00002,SIGNED\r\n'), IMPORT),
+      ).rejects.toThrow('line 3: code must not contain the NUL character (U+0000), which the database cannot store');
+      expect(await databaseSnapshot(target.prisma)).toEqual(before);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('should import a generated file or stop with an ImportError, never another error, writing nothing then', async () => {
+    const target = await emptyTarget();
+    try {
+      // Each column gets what a spreadsheet would hold there, and now and then anything at all.
+      const sometimesHostile = (usual: fc.Arbitrary<string>) => fc.oneof({ weight: 5, arbitrary: usual }, { weight: 1, arbitrary: hostileText });
+      const stages = fc.constantFrom('PLANNED', 'SIGNED', 'UNDER_CONSTRUCTION', 'SUSPENDED', 'CANCELLED', '签约', '开复工', '');
+      const days = fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2025-06-30T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+      const odd = fc.constantFrom('9999-12-31', '0100-01-01', '2025-02-30', '2025/7/31', '-5', '1e16', '99999999999999999999999999', '0.001', '');
+      const cellOf = (key: string): fc.Arbitrary<string> => {
+        if (key === 'stage' || key === 'stageBeforeSuspension') return sometimesHostile(stages);
+        if (key === 'stageOn' || key.startsWith('reached.')) return sometimesHostile(fc.oneof(days, odd, fc.constant('')));
+        if (/Investment|OutputValue/.test(key)) return sometimesHostile(fc.oneof(fc.integer({ min: 0, max: 10 ** 9 }).map((n) => `${n}.00`), fc.constant('250,000,000.00'), odd));
+        if (key === 'park' || key === 'sector') return sometimesHostile(fc.constantFrom('china-russia-park', 'advanced-equipment', '综保区', 'no-such-code', ''));
+        return sometimesHostile(fc.string({ unit: fc.constantFrom('项', '目', '新', '园', 'a', '1', ' ', '"', ',', '\n', "'", '='), minLength: 1, maxLength: 10 }));
+      };
+      const keys = PROJECT_COLUMNS.map((c) => c.key).filter((k) => k !== 'code' && k !== 'name');
+      const generatedFile = fc
+        .tuple(fc.shuffledSubarray(keys, { maxLength: 7 }).map((more) => ['name', ...more]), fc.integer({ min: 1, max: 4 }), fc.boolean())
+        .chain(([columns, rows, bom]) =>
+          fc.tuple(
+            fc.constant<string[]>(['code', ...columns]),
+            fc.array(fc.tuple(sometimesHostile(fc.stringMatching(/^P-[0-9]{1,4}$/)), fc.tuple(...columns.map(cellOf))), { minLength: rows, maxLength: rows }),
+            fc.constant(bom),
+            // Now and then a byte dropped or one put in: a quote may stay open, a character may break.
+            fc.oneof(
+              { weight: 3, arbitrary: fc.constant(undefined) },
+              { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined })) },
+            ),
+          ),
+        )
+        .map(([header, rows, bom, damage]) => {
+          const text = csv([header, ...rows.map(([code, cells]) => [code, ...cells])]);
+          // The text stays readable in a counterexample; the damage says which byte goes and what comes instead.
+          return { text: bom ? text : text.slice(1), damage };
+        });
+      const bytesOf = ({ text, damage }: { text: string; damage?: [number, number | undefined] }) => {
+        const content = Buffer.from(text, 'utf8');
+        if (!damage) return content;
+        const i = damage[0] % content.length;
+        return Buffer.concat([content.subarray(0, i), Buffer.from(damage[1] === undefined ? [] : [damage[1]]), content.subarray(i + 1)]);
+      };
+      await fc.assert(
+        fc.asyncProperty(generatedFile, async (generated) => {
+          const content = bytesOf(generated);
+          const before = await databaseSnapshot(target.prisma);
+          const error = await importProjectsCsv({ prisma: target.prisma }, Readable.from([content]), IMPORT).then(
+            () => null,
+            (e: unknown) => e,
+          );
+          if (error === null) return;
+          expect(error, String(error)).toBeInstanceOf(ImportError);
+          expect(await databaseSnapshot(target.prisma)).toEqual(before);
+        }),
+        { seed: 20261213, numRuns: 80 },
+      );
+    } finally {
+      await target.close();
+    }
+  });
+
   it('should read a file saved as GB18030 (Excel\'s "CSV" on Chinese Windows)', async () => {
     const target = await emptyTarget();
     try {
@@ -402,6 +508,50 @@ describeEachEngine('CSV import', (engine) => {
       expect((await target.prisma.project.findUniqueOrThrow({ where: { code: 'G-001' } })).name).toBe('测试');
     } finally {
       await target.close();
+    }
+  });
+});
+
+describe('CSV import command', () => {
+  const root = path.resolve(import.meta.dirname, '..');
+  const dir = mkdtempSync(path.join(tmpdir(), 'lzhub-import-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** `npm run hub -- import-projects <file>` on an embedded database of its own (made by the first run). */
+  function importCommand(name: string, content: Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const file = path.join(dir, name);
+    writeFileSync(file, content);
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli.ts', 'import-projects', file],
+        { cwd: root, env: { ...process.env, HUB_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent' } },
+        (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
+      );
+    });
+  }
+
+  it('should stop with one line naming the right line for a NUL cell, an unclosed quote and invalid UTF-8, writing nothing', async () => {
+    const bad: [string, Buffer, string][] = [
+      // Used to end in a stack trace (the database refused the NUL).
+      ['nul.csv', Buffer.from('code,name\r\nN-1,新\u0000项目\r\n'), 'line 2 (N-1): name must not contain the NUL character (U+0000), which the database cannot store'],
+      // Used to say line 6.
+      ['quote.csv', Buffer.from('code,name\r\nN-1,一\r\nN-2,"二\r\nN-3,三\r\n'), 'line 3: a quoted cell that starts on this line is never closed (a " is missing)'],
+      // Used to say line 1, and GB18030.
+      ['utf8.csv', Buffer.concat([Buffer.from('code,name\r\nN-1,'), Buffer.from([0xff, 0xfe]), Buffer.from('\r\nN-2,x\r\n')]), 'line 2: the file is not valid UTF-8 text; save it from Excel or WPS as "CSV UTF-8 (逗号分隔)"'],
+    ];
+    for (const [name, content, reason] of bad) {
+      const run = await importCommand(name, content);
+      expect(run.code, name).toBe(1);
+      expect(run.stderr, name).toBe(`import stopped, nothing written: ${reason}\n`);
+      expect(run.stdout, name).toBe('');
+    }
+    const db = await openDatabase({ dataDir: path.join(dir, 'data'), databaseUrl: undefined });
+    try {
+      expect(await db.prisma.project.count()).toBe(0);
+      expect(await db.prisma.projectStageEvent.count()).toBe(0);
+    } finally {
+      await db.close();
     }
   });
 });

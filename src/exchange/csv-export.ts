@@ -6,7 +6,10 @@
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { quoteInput } from '../services/errors.ts';
+import { textProblem } from '../services/input-checks.ts';
 import { projectWhere, type ProjectFilterValues } from '../services/project-filter.ts';
+import { readSequence } from '../services/stage-log.ts';
 import { PIPELINE, milestoneDates } from '../services/stages.ts';
 import {
   amountCell,
@@ -100,6 +103,12 @@ function wrap<T>(read: () => T): T {
 
 /** Checks the params and looks up park and sector codes; ExportFilterError when one is wrong. */
 export async function resolveExportFilter(prisma: PrismaClient, params: ExportFilterParams): Promise<ResolvedExportFilter> {
+  for (const [key, value] of Object.entries(params)) {
+    for (const text of [value].flat()) {
+      const reason = typeof text === 'string' ? textProblem(text) : null;
+      if (reason) throw new ExportFilterError(`${key} ${reason}`);
+    }
+  }
   const filter: ProjectFilterValues = {};
   if (params.stage?.length) filter.stage = params.stage.map((s) => wrap(() => readStage(s, 'stage')!));
   if (params.park) {
@@ -128,8 +137,8 @@ export async function resolveExportFilter(prisma: PrismaClient, params: ExportFi
   if (params.changedTo) filter.changedTo = wrap(() => readDate(params.changedTo, 'changedTo'));
   let after: bigint | null = null;
   if (params.after) {
-    if (!/^\d{1,19}$/.test(params.after)) throw new ExportFilterError(`after: ${JSON.stringify(params.after)} is not a log sequence`);
-    after = BigInt(params.after);
+    after = readSequence(params.after);
+    if (after === null) throw new ExportFilterError(`after: ${quoteInput(params.after)} is not a log sequence`);
   }
   return { project: filter, after };
 }

@@ -11,6 +11,8 @@ import type { Prisma } from '../generated/prisma/client.ts';
 import type PrismaTypes from '../generated/prisma/pothos-types.ts';
 import { getDatamodel } from '../generated/prisma/pothos-types.ts';
 import type { HubContext } from '../context.ts';
+import { parseGlobalId, quoteInput } from '../services/errors.ts';
+import './argument-guard.ts';
 
 /** Depth, breadth and cost limits of one operation; configurable (HUB_MAX_DEPTH, HUB_MAX_COMPLEXITY). */
 export const DEFAULT_QUERY_LIMITS = { depth: 12, breadth: 300, complexity: 5_000 };
@@ -29,7 +31,9 @@ export const builder = new SchemaBuilder<{
   /** Roles nest: an admin has every scope, an editor `editor` and `viewer`. */
   AuthScopes: { viewer: boolean; editor: boolean; admin: boolean };
 }>({
-  plugins: [ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  // The argument guard (./argument-guard.ts) sits inside plugin-errors, so a mutation's bad input
+  // becomes its ValidationError.
+  plugins: [ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, 'argumentGuard', PrismaPlugin, RelayPlugin],
   complexity: {
     // Each field costs 1; a list multiplies what it selects by 10 (connections' edges too).
     defaultComplexity: 1,
@@ -73,6 +77,18 @@ export const builder = new SchemaBuilder<{
   },
   relay: {
     cursorType: 'String',
+    // Every global id the schema reads (`node`, `nodes`, id filters) must name a row: a type and
+    // a whole key from 1 to 2^31-1. `Project:1.5` must not find row 1, a 20-digit key must not
+    // overflow the database's integer.
+    decodeGlobalID: (globalID) => {
+      const parsed = parseGlobalId(globalID);
+      if (!parsed) {
+        throw new GraphQLError(`${quoteInput(globalID)} is not an id: pass an \`id\` as the API returned it`, {
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      }
+      return { typename: parsed.typename, id: String(parsed.key) };
+    },
     clientMutationId: 'omit',
     nodeQueryOptions: {
       description: '按全局ID取任意对象 / Fetch any object by its global id.',

@@ -7,7 +7,7 @@ import { milestoneDates, PIPELINE } from '../services/stages.ts';
 import { builder } from './builder.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { ProjectStageEnum, SortDirectionEnum } from './enums.ts';
-import { paging } from './paging.ts';
+import { paging, pagingBy } from './paging.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 import { ParkRef } from './park.ts';
 import { StageEventConnection } from './stage-events.ts';
@@ -98,7 +98,7 @@ export const ProjectRef = builder.prismaNode('Project', {
       {
         description: '阶段历史 / The project\'s stage changes, oldest first; `last: 3` gives the latest three.',
         cursor: 'sequence',
-        ...paging,
+        ...pagingBy('sequence'),
         totalCount: true,
         query: () => ({ orderBy: { sequence: 'asc' } }),
       },

@@ -10,7 +10,8 @@ import { ProjectStageEnum, StageEventKindEnum } from './enums.ts';
 import { maxPageSize, DEFAULT_PAGE_SIZE } from './paging.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 import { PubSubLostError } from '../pubsub.ts';
-import { decodeNodeId } from '../services/errors.ts';
+import { decodeNodeId, MAX_SEQUENCE, quoteInput } from '../services/errors.ts';
+import { readSequence } from '../services/stage-log.ts';
 import { changeProjectStage, NOTE_MAX_LENGTH } from '../services/stage-change.ts';
 import { stageEventWhere, type FeedItem } from '../services/stage-feed.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from './errors.ts';
@@ -22,6 +23,7 @@ import { endWithErrorPayload, isLiveError, liveError, type LivePayload } from '.
 export const StageEventRef = builder.prismaNode('ProjectStageEvent', {
   description: '阶段变更 / One stage change. The district-wide log of these is append-only.',
   id: { field: 'id' },
+  nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     sequence: t.string({
       description: '序号 / Position in the district-wide log: strictly increasing in commit order, usable as `after`.',
@@ -55,12 +57,13 @@ export const StageEventConnection = builder.connectionObject(
 
 /** A log position given as `after`/`before`: the decimal `sequence` of an event (0 = the start). */
 export function parseSequence(value: string, argName: string): bigint {
-  if (!/^\d{1,19}$/.test(value)) {
-    throw new GraphQLError(`\`${argName}\` must be an event sequence (decimal digits), got ${JSON.stringify(value)}`, {
+  const sequence = readSequence(value);
+  if (sequence === null) {
+    throw new GraphQLError(`\`${argName}\` must be an event sequence (decimal digits, at most ${MAX_SEQUENCE}), got ${quoteInput(value)}`, {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   }
-  return BigInt(value);
+  return sequence;
 }
 
 builder.queryFields((t) => ({

@@ -67,25 +67,51 @@ export class InvalidTransitionError extends Error {
   }
 }
 
+/** Largest row key: every table's `id` is a PostgreSQL `integer`. */
+export const MAX_ROW_KEY = 2_147_483_647;
+/** Largest log position: `ProjectStageEvent.sequence` is a PostgreSQL `bigint`. */
+export const MAX_SEQUENCE = 9_223_372_036_854_775_807n;
+
+/** A row key as global ids carry it: 1 to MAX_ROW_KEY in plain digits (no sign, fraction or exponent). */
+const ROW_KEY = /^[1-9]\d{0,9}$/;
+
 /**
- * Decodes a Relay global id that must name a `typename` row with an integer key. An id of
- * another type, or not a global id at all, names nothing of that type: NotFoundError.
+ * The type and row key a Relay global id names, or null when it names no row: not base64, no
+ * type name, or a key that is not a whole number from 1 to MAX_ROW_KEY (`Project:1.5`,
+ * `Project:-1`, `Project:1e3`, a 20-digit key). Every node type of the schema is keyed by an
+ * integer `id`, so this is the one reading of a global id, for `node`, `nodes`, id filters and
+ * mutation inputs alike.
  */
-export function decodeNodeId(globalId: string, typename: string, what = typename): number {
-  let decoded: { typename: string; id: string } | null = null;
+export function parseGlobalId(globalId: string): { typename: string; key: number } | null {
+  let decoded: { typename: string; id: string };
   try {
     decoded = decodeGlobalID(globalId);
   } catch {
-    decoded = null;
+    return null;
   }
-  const key = decoded && decoded.typename === typename && /^[1-9]\d{0,9}$/.test(decoded.id) ? Number(decoded.id) : NaN;
-  if (!Number.isSafeInteger(key) || key > 2_147_483_647) {
-    throw new NotFoundError(`${JSON.stringify(globalId)} is not the id of any ${what}`, globalId);
+  if (!ROW_KEY.test(decoded.id)) return null;
+  const key = Number(decoded.id);
+  return key <= MAX_ROW_KEY ? { typename: decoded.typename, key } : null;
+}
+
+/**
+ * Decodes a Relay global id that must name a `typename` row. An id of another type, or not the
+ * global id of a row at all (see `parseGlobalId`), names nothing of that type: NotFoundError.
+ */
+export function decodeNodeId(globalId: string, typename: string, what = typename): number {
+  const parsed = parseGlobalId(globalId);
+  if (!parsed || parsed.typename !== typename) {
+    throw new NotFoundError(`${quoteInput(globalId)} is not the id of any ${what}`, globalId);
   }
-  return key;
+  return parsed.key;
 }
 
 /** `decodeNodeId` for an optional id: null and undefined pass through (clear / keep). */
 export function decodeOptionalNodeId(globalId: string | number | null | undefined, typename: string, what = typename): number | null | undefined {
   return globalId == null ? globalId : decodeNodeId(String(globalId), typename, what);
+}
+
+/** A value a client sent, quoted for a message: JSON-escaped (NUL, lone surrogates) and cut at 100 characters. */
+export function quoteInput(value: string): string {
+  return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
 }

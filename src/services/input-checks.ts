@@ -8,6 +8,10 @@
  * never more precise than their column; dates are calendar dates of the district, not in the
  * future where they record what happened, and a date given with a precision (MONTH, QUARTER,
  * YEAR) is the first day of that period, as `DatePrecision` documents.
+ *
+ * `textProblem` is the rule for every string the hub is handed, not only in writes: the schema's
+ * argument guard (src/schema/argument-guard.ts) applies it to every argument of every operation,
+ * the CSV import to every cell, the export routes to every filter.
  */
 import { Prisma, type DatePrecision, type PrismaClient } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../pubsub.ts';
@@ -29,6 +33,21 @@ export const MEASURE_MAX = new Prisma.Decimal('9999999999999999.9999');
 /** Years a record may count for. */
 export const YEAR_MIN = 2000;
 export const YEAR_MAX = 2100;
+
+/** With the `u` flag a well-formed pair is one code point, so only an unpaired surrogate matches. */
+const UNPAIRED_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Why PostgreSQL could not store or compare `value` as text, or null when it can: the NUL
+ * character (U+0000), which a PostgreSQL text value cannot hold, and an unpaired UTF-16
+ * surrogate (a JSON `"\ud800"`), which is not Unicode text and cannot be sent as UTF-8. The
+ * reason reads after the field's name: `name must not contain ...`.
+ */
+export function textProblem(value: string): string | null {
+  if (value.includes('\u0000')) return 'must not contain the NUL character (U+0000), which the database cannot store';
+  if (UNPAIRED_SURROGATE.test(value)) return 'must not contain an unpaired UTF-16 surrogate (U+D800 to U+DFFF), which is not Unicode text';
+  return null;
+}
 
 /** What a write needs: the database, the bus to tell after the commit, and "now" (for tests). */
 export interface WriteDeps {

@@ -14,6 +14,15 @@ export interface ProjectFilterValues {
   changedTo?: Date | null;
 }
 
+/**
+ * `text` as a literal for Prisma's `contains`, which becomes SQL `LIKE '%' || text || '%'`
+ * without escaping: `%` and `_` would be wildcards (a search for "%" would match every
+ * project). PostgreSQL's LIKE escapes with a backslash by default.
+ */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
+}
+
 export function projectWhere(filter: ProjectFilterValues | null | undefined): Prisma.ProjectWhereInput {
   if (!filter) return {};
   const and: Prisma.ProjectWhereInput[] = [];
@@ -22,10 +31,11 @@ export function projectWhere(filter: ProjectFilterValues | null | undefined): Pr
   if (filter.sectorId != null) and.push({ sectorId: filter.sectorId });
   const text = filter.nameContains?.trim();
   if (text) {
+    const literal = likeLiteral(text);
     and.push({
       OR: [
-        { name: { contains: text } },
-        { nameEn: { contains: text, mode: 'insensitive' } },
+        { name: { contains: literal } },
+        { nameEn: { contains: literal, mode: 'insensitive' } },
         { code: { equals: text } },
       ],
     });
@@ -53,8 +63,9 @@ export function projectWhere(filter: ProjectFilterValues | null | undefined): Pr
     and.push({
       stageChangedAt: {
         ...(filter.changedFrom && { gte: filter.changedFrom }),
-        // `changedTo` is a calendar day: include all of it.
-        ...(filter.changedTo && { lt: new Date(filter.changedTo.getTime() + 86_400_000) }),
+        // `changedTo` is a calendar day: include all of it (up to its last millisecond, which
+        // stays a valid timestamp for 9999-12-31, where the next day would not).
+        ...(filter.changedTo && { lte: new Date(filter.changedTo.getTime() + 86_399_999) }),
       },
     });
   }

@@ -13,6 +13,7 @@
  * transactions are serial anyway; the lock is harmless there.
  */
 import type { Prisma } from '../generated/prisma/client.ts';
+import { MAX_SEQUENCE } from './errors.ts';
 
 /**
  * Advisory lock key of the stage-event log. The migrations lock on 72707369 and the seed on
@@ -35,4 +36,14 @@ const DISTRICT_UTC_OFFSET_MS = 8 * 3_600_000;
 export function districtToday(now: Date = new Date()): Date {
   const local = new Date(now.getTime() + DISTRICT_UTC_OFFSET_MS);
   return new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()));
+}
+
+/**
+ * A log position as clients write it (`after: "120"`): decimal digits, 0 (the start) to the
+ * largest `bigint`; null for anything else, which names no position.
+ */
+export function readSequence(value: string): bigint | null {
+  if (!/^\d{1,19}$/.test(value)) return null;
+  const sequence = BigInt(value);
+  return sequence <= MAX_SEQUENCE ? sequence : null;
 }
