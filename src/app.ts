@@ -11,7 +11,6 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -27,7 +26,7 @@ import { StageLogTail } from './services/stage-feed.ts';
 import { useSharedSubscriptionResults } from './shared-results.ts';
 import { DEFAULT_QUERY_LIMITS } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
-import { savedOperationTabs } from './explorer.ts';
+import { explorerOptions, renderExplorer } from './explorer.ts';
 import { useWallPage } from './wall.ts';
 import { useDataExchange } from './exchange/http.ts';
 import { AuthenticationError, createAuthenticator } from './auth.ts';
@@ -134,9 +133,9 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     graphqlEndpoint: '/graphql',
     landingPage: false,
     // GraphiQL bundled in the page (no CDN): it works on an office network without internet.
-    renderGraphiQL,
+    renderGraphiQL: renderExplorer,
     // Re-read on each GraphiQL load: the saved operations of schema/operations/ open as tabs.
-    graphiql: config.graphiql && (() => ({ title: '辽中区重点项目数据中枢 Liaozhong Hub', subscriptionsProtocol: 'GRAPHQL_SSE', defaultTabs: savedOperationTabs() })),
+    graphiql: config.graphiql && (() => explorerOptions()),
     plugins: [
       useRequestLogging(logger),
       useHealthChecks({ db, redisPing: pubsub.kind === 'redis' ? () => pubsub.ping() : undefined }),
