@@ -11,7 +11,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -28,7 +27,7 @@ import { useSharedSubscriptionResults } from './shared-results.ts';
 import { useHubLiveQueries } from './live-queries.ts';
 import { DEFAULT_QUERY_LIMITS } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
-import { savedOperationTabs } from './explorer.ts';
+import { explorerOptions, renderExplorer } from './explorer.ts';
 import { useWallPage } from './wall.ts';
 import { useDataExchange } from './exchange/http.ts';
 import { AuthenticationError, createAuthenticator } from './auth.ts';
@@ -152,9 +151,9 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     // No field takes a file: multipart requests would only be more surface.
     multipart: false,
     // GraphiQL bundled in the page (no CDN): it works on an office network without internet.
-    renderGraphiQL,
+    renderGraphiQL: renderExplorer,
     // Re-read on each GraphiQL load: the saved operations of schema/operations/ open as tabs.
-    graphiql: config.graphiql && (() => ({ title: '辽中区重点项目数据中枢 Liaozhong Hub', subscriptionsProtocol: 'GRAPHQL_SSE', defaultTabs: savedOperationTabs() })),
+    graphiql: config.graphiql && (() => explorerOptions()),
     plugins: [
       useRequestLogging(logger),
       useHealthChecks({ db, redisPing: pubsub.kind === 'redis' ? () => pubsub.ping() : undefined, logger }),

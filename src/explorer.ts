@@ -7,13 +7,28 @@
  * are the wall display's own operations and get no tab. The folder is read on each GraphiQL page
  * load, so a saved operation added there shows up without a restart; GraphiQL uses these tabs
  * only while the browser has no tabs of its own saved (clear the site's storage to get them back).
+ *
+ * Two things GraphiQL does not do by itself, done here:
+ * - Subscriptions run over SSE, which GraphiQL requests with a GET; the hub's CSRF prevention
+ *   refuses a GET without its header, so GraphiQL sends the header on every request. Only a
+ *   page of the hub's own origin can add a custom header (anything else needs a CORS preflight),
+ *   so the protection stays what it was for every other caller.
+ * - GraphiQL fills its editors from its storage, not from the tab they show (graphql/graphiql#3392):
+ *   on a first visit the first tab ran without its variables, and on a reload, with nothing
+ *   edited yet, GraphiQL matched no saved tab and opened a new empty one. The page puts the
+ *   active tab's query, variables and headers where GraphiQL looks, when nothing is there.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { GraphiQLOptions } from 'graphql-yoga';
 
 /** The folder of saved operations. */
 export const operationsDir = fileURLToPath(new URL('../schema/operations/', import.meta.url));
+
+/** The header GraphiQL adds to its requests; one of those the CSRF prevention accepts. */
+export const EXPLORER_CSRF_HEADER = 'x-graphql-yoga-csrf';
 
 export interface SavedOperationTab {
   query: string;
@@ -31,4 +46,37 @@ export function savedOperationTabs(dir: string = operationsDir): SavedOperationT
       const variablesFile = path.join(dir, file.replace(/\.graphql$/, '.variables.json'));
       return existsSync(variablesFile) ? { query, variables: readFileSync(variablesFile, 'utf8') } : { query };
     });
+}
+
+/** GraphiQL's options on each page load: the title, SSE for subscriptions, the saved tabs. */
+export function explorerOptions(dir: string = operationsDir): GraphiQLOptions {
+  return {
+    title: '辽中区重点项目数据中枢 Liaozhong Hub',
+    subscriptionsProtocol: 'GRAPHQL_SSE',
+    additionalHeaders: { [EXPLORER_CSRF_HEADER]: 'graphiql' },
+    defaultTabs: savedOperationTabs(dir),
+  };
+}
+
+/**
+ * Yoga's bundled GraphiQL page (no CDN: it works on an office network without internet), with a
+ * script ahead of GraphiQL's own that gives its editors the active tab's contents (see above).
+ */
+export function renderExplorer(options?: GraphiQLOptions): string {
+  const page = renderGraphiQL(options);
+  const first = options?.defaultTabs?.[0];
+  if (!first) return page;
+  // JSON in a script: escape `<` so no value can close the tag.
+  const firstTab = JSON.stringify({ query: first.query, variables: first.variables ?? null, headers: first.headers ?? null }).replace(/</g, '\\u003c');
+  const script = `<script>
+      try {
+        var saved = JSON.parse(localStorage.getItem('graphiql:tabState') || 'null');
+        var tab = saved && saved.tabs ? saved.tabs[saved.activeTabIndex] : ${firstTab};
+        ['query', 'variables', 'headers'].forEach(function (key) {
+          if (tab && tab[key] && localStorage.getItem('graphiql:' + key) === null) localStorage.setItem('graphiql:' + key, tab[key]);
+        });
+      } catch (e) {}
+    </script>`;
+  // A function, so no `$` in an operation is read as a replacement pattern.
+  return page.replace('<div id="root"></div>', () => `<div id="root"></div>\n      ${script}`);
 }

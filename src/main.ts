@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/index.ts';
 import { createLogger } from './logger.ts';
 import { seedDistrict } from './services/seed.ts';
+import { WALL_PATH } from './wall.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -41,7 +42,21 @@ async function main(): Promise<void> {
   }
   const app = buildApp({ config, db, logger });
   const url = await app.start();
-  logger.info(`Liaozhong Hub ready: GraphQL and GraphiQL at ${url}`);
+  // Every address a user opens, in the line they read first.
+  const origin = new URL(url).origin;
+  const addresses = {
+    graphql: url,
+    ...(config.graphiql && { graphiql: url }),
+    wall: `${origin}${WALL_PATH}`,
+    health: `${origin}/health`,
+    ready: `${origin}/ready`,
+    metrics: `${origin}/metrics`,
+  };
+  logger.info(
+    { addresses },
+    `Liaozhong Hub ready: GraphQL${config.graphiql ? ' and GraphiQL' : ''} at ${url}, wall display at ${addresses.wall}, ` +
+      `health ${addresses.health}, readiness ${addresses.ready}, metrics ${addresses.metrics}`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,14 +1,24 @@
 /**
  * The wall display page at /wall: static files from src/wall/ (no build step), the graphql-ws
- * browser client from node_modules, and the page's GraphQL operations from
- * schema/operations/wall-*.graphql. The page talks only to the public API on /graphql.
+ * browser client from node_modules, the page's GraphQL operations from
+ * schema/operations/wall-*.graphql, and its Chinese font. The page talks only to the public API
+ * on /graphql.
  *
- * Every file is read once, when the plugin is created, so a missing file stops start-up rather
- * than a wall going blank later. Responses carry a strict Content-Security-Policy: scripts,
- * styles and fetches from this origin only, WebSockets to any host (the page connects back to
- * the hub it was served from).
+ * Wall screens are often small Linux kiosks with no CJK font installed, where every Chinese label
+ * would be a box. So the page brings its own: Noto Sans SC (SIL Open Font License) from the
+ * `@fontsource/noto-sans-sc` package, in the two weights the page uses, each split by the package
+ * into about a hundred unicode-range slices, so a browser downloads only the slices of the
+ * characters on the screen. `font-display: swap` draws the text at once in any font there is and
+ * swaps the page's font in when it arrives, so the first paint does not wait for it. The font
+ * files are served under the package's version with a year's immutable caching.
+ *
+ * Every file is read (or, for the font slices, found) once, when the plugin is created, so a
+ * missing file stops start-up rather than a wall going blank later. Responses carry a strict
+ * Content-Security-Policy: scripts, styles, fonts and fetches from this origin only, WebSockets to
+ * any host (the page connects back to the hub it was served from).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +34,7 @@ const wallDir = fileURLToPath(new URL('./wall/', import.meta.url));
 export const WALL_CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "connect-src 'self' ws: wss:",
+  "font-src 'self'",
   "img-src 'self' data:",
   "base-uri 'none'",
   "form-action 'none'",
@@ -55,7 +66,50 @@ function wallOperations(): string {
   return JSON.stringify(operations);
 }
 
-function loadAssets(): Map<string, Asset> {
+/** The font weights the page uses (its CSS asks for 600 too, which the browser draws with 700). */
+export const WALL_FONT_WEIGHTS = [400, 700] as const;
+
+/** Where the font's stylesheet and slices are served. */
+export const WALL_FONT_PATH = `${WALL_PATH}/fonts`;
+
+interface WallFont {
+  /** The @font-face rules of every slice of every weight, pointing at the hub's URLs. */
+  css: string;
+  /** Slice file name → its path on disk (only the slices the CSS names are served). */
+  files: Map<string, string>;
+  /** The package's version, in the slices' URLs so they can be cached for good. */
+  version: string;
+}
+
+/**
+ * Noto Sans SC from `@fontsource/noto-sans-sc`: its per-weight CSS (one @font-face per
+ * unicode-range slice), with the woff2 slices at the hub's URLs and the woff fallbacks dropped
+ * (every browser that runs the page reads woff2).
+ */
+function loadWallFont(): WallFont {
+  const packageJson = createRequire(import.meta.url).resolve('@fontsource/noto-sans-sc/package.json');
+  const dir = path.dirname(packageJson);
+  const version = (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
+  const files = new Map<string, string>();
+  const rules: string[] = [];
+  for (const weight of WALL_FONT_WEIGHTS) {
+    const source = readFileSync(path.join(dir, `${weight}.css`), 'utf8');
+    for (const rule of source.match(/@font-face\s*{[^}]*}/g) ?? []) {
+      const file = /url\(\.\/files\/([\w.-]+\.woff2)\)/.exec(rule)?.[1];
+      if (!file) throw new Error(`@fontsource/noto-sans-sc/${weight}.css: a rule without a woff2 file`);
+      if (!existsSync(path.join(dir, 'files', file))) throw new Error(`@fontsource/noto-sans-sc: ${file} is missing`);
+      files.set(file, path.join(dir, 'files', file));
+      const served = rule
+        .replace(/src:[^;]*;/, `src: url(${WALL_FONT_PATH}/${version}/${file}) format('woff2');`)
+        .replace(/font-display:[^;]*;/, 'font-display: swap;');
+      rules.push(/font-display/.test(served) ? served : served.replace('{', '{\n  font-display: swap;'));
+    }
+  }
+  if (!files.size) throw new Error('@fontsource/noto-sans-sc: no font slices found');
+  return { css: `${rules.join('\n')}\n`, files, version };
+}
+
+function loadAssets(font: WallFont): Map<string, Asset> {
   const file = (name: string) => readFileSync(path.join(wallDir, name), 'utf8');
   const html = { body: file('index.html'), type: 'text/html; charset=utf-8' };
   return new Map<string, Asset>([
@@ -66,6 +120,7 @@ function loadAssets(): Map<string, Asset> {
     [`${WALL_PATH}/wall.js`, { body: file('wall.js'), type: 'text/javascript; charset=utf-8' }],
     [`${WALL_PATH}/graphql-ws.js`, { body: graphqlWsBrowserClient(), type: 'text/javascript; charset=utf-8' }],
     [`${WALL_PATH}/operations.json`, { body: wallOperations(), type: 'application/json; charset=utf-8' }],
+    [`${WALL_FONT_PATH}/noto-sans-sc.css`, { body: font.css, type: 'text/css; charset=utf-8' }],
   ]);
 }
 
@@ -78,16 +133,29 @@ const securityHeaders = {
 };
 
 /**
- * Serves GET and HEAD for /wall, /wall/ and the page's files; 404 for any other /wall/* path;
- * every other request goes on to GraphQL.
+ * Serves GET and HEAD for /wall, /wall/ and the page's files, and the font's slices; 404 for any
+ * other /wall/* path; every other request goes on to GraphQL.
  */
 export function useWallPage(): Plugin {
-  const assets = loadAssets();
+  const font = loadWallFont();
+  const assets = loadAssets(font);
+  const fontPrefix = `${WALL_FONT_PATH}/${font.version}/`;
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== WALL_PATH && !url.pathname.startsWith(`${WALL_PATH}/`)) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         endResponse(new fetchAPI.Response(null, { status: 405, headers: { ...securityHeaders, allow: 'GET, HEAD' } }));
+        return;
+      }
+      const slice = url.pathname.startsWith(fontPrefix) ? font.files.get(url.pathname.slice(fontPrefix.length)) : undefined;
+      if (slice) {
+        const body = request.method === 'HEAD' ? null : await readFile(slice);
+        endResponse(
+          new fetchAPI.Response(body, {
+            status: 200,
+            headers: { ...securityHeaders, 'content-type': 'font/woff2', 'cache-control': 'public, max-age=31536000, immutable' },
+          }),
+        );
         return;
       }
       const asset = assets.get(url.pathname);

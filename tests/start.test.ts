@@ -1,23 +1,32 @@
 /**
- * `npm start` as a user runs it: a new data folder is created, migrated and seeded, the server
- * answers the README's first query, stops cleanly on SIGTERM, and a restart keeps the data.
+ * `npm start` as a user runs it: a new data folder is created, migrated and seeded, the start log
+ * names every address a user opens and each answers, the server answers the README's first query
+ * and its copy-paste write with the local editor key, stops cleanly on SIGTERM, and a restart
+ * keeps the data.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { liaozhong2025 } from '../prisma/seed/liaozhong-2025.ts';
 
 const seedProjects = liaozhong2025.projects;
 
 const root = path.resolve(import.meta.dirname, '..');
-const dataDir = mkdtempSync(path.join(tmpdir(), 'lzhub-start-'));
+/** Where the user starts the hub: the data folder is `data/` in it, as by default. */
+const workDir = mkdtempSync(path.join(tmpdir(), 'lzhub-start-'));
+const dataDir = path.join(workDir, 'data');
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(workDir, { recursive: true, force: true });
 });
+
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+/** The README's shell example that writes with the local editor key. */
+const readmeWrite = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('data/editor-key') && b.includes('advanceProjectStage'));
 
 const startScript: string = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
 
@@ -71,6 +80,38 @@ describe('npm start on a fresh data folder', () => {
     const page = await fetch(first.url, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/graphiql/i);
+
+    // The start log names every address a user opens, and each answers.
+    const ready = first.output().split('\n').find((line) => line.includes('Liaozhong Hub ready'))!;
+    const { addresses, msg } = JSON.parse(ready) as { addresses: Record<string, string>; msg: string };
+    const origin = new URL(first.url).origin;
+    expect(addresses).toEqual({
+      graphql: first.url,
+      graphiql: first.url,
+      wall: `${origin}/wall`,
+      health: `${origin}/health`,
+      ready: `${origin}/ready`,
+      metrics: `${origin}/metrics`,
+    });
+    for (const [name, address] of Object.entries(addresses)) {
+      expect(msg, name).toContain(address);
+      if (name === 'graphql') continue; // answered the README query above
+      const res = await fetch(address, { headers: { accept: 'text/html' } });
+      expect([name, res.status]).toEqual([name, 200]);
+      await res.body?.cancel();
+    }
+
+    // The README's write, pasted into a shell in the folder the hub was started from.
+    expect(readmeWrite, 'the README shows a curl write with the editor key').toBeDefined();
+    if (existsSync('/usr/bin/curl')) {
+      const { stdout } = await promisify(execFile)('sh', ['-c', readmeWrite!.replaceAll('localhost:4000', new URL(first.url).host)], { cwd: workDir });
+      expect(JSON.parse(stdout).data.advanceProjectStage).toMatchObject({
+        __typename: 'AdvanceProjectStageSuccess',
+        event: { fromStage: 'APPROVED', toStage: 'TENDERED' },
+      });
+    } else {
+      console.warn('no /usr/bin/curl: the README\'s curl write was not run');
+    }
 
     expect(await stop(first.child)).toBe(0);
     expect(first.output()).toMatch(/stopped/);

@@ -6,16 +6,14 @@
  * fragment, so these tests also check that the page sends `#token=` as graphql-ws
  * connectionParams (while the hub has no authentication, the settings are simply unused).
  */
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsRun, launchChromium } from './helpers/browser.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = existsSync(chromiumPath);
-if (!haveChromium) console.warn(`no chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH): wall browser tests skipped`);
+const haveChromium = browserTestsRun('wall');
 
 /** Where the screenshot of the page goes (not committed). */
 const screenshotPath = process.env.WALL_SCREENSHOT || path.join(tmpdir(), 'wall.png');
@@ -110,11 +108,7 @@ describe.skipIf(!haveChromium)('the wall display at /wall', () => {
     hub = await startTestHub({ env });
     servers.push(hub);
     base = new URL(hub.url).origin;
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
   });

@@ -13,6 +13,7 @@ import './figures.ts';
 import './logistics.ts';
 import './dashboard.ts';
 import './dashboard-live.ts';
+import './analytics.ts';
 
 // Who may do what, for every field of a root type: viewers read and subscribe, editors write
 // (fields that change reported figures and targets ask for admin on top).

@@ -4,9 +4,11 @@
 //
 // URL: /wall?lang=en&park=<Park id>&year=2025#token=<viewer token>
 //   lang  zh (default) or en
-//   park  one park's funnel and ticker; targets, funding and logistics stay district-wide
+//   park  one park's funnel, movement and ticker; targets, funding and logistics stay district-wide
 //   year  the dashboard year; default: the latest year with targets, up to the current one
 //   token sent as graphql-ws connectionParams { authorization: 'Bearer <token>' }
+// The movement panel (stage changes per week over the last 13 weeks, the projects that have not
+// moved for longest) is always up to today.
 //
 // Text that comes from the database is only ever set with textContent / text nodes.
 
@@ -21,11 +23,17 @@ const TIME_ZONE = 'Asia/Shanghai';
 const TICKER_ROWS = 12;
 /** How many log events the ticker replays on load (district-wide; with ?park= the park's among them). */
 const TICKER_WINDOW = parkId ? 99 : TICKER_ROWS;
+/** How many of the projects that have not moved for longest the wall reads (it shows those that fit). */
+const STALLED_ROWS = 8;
+/** The movement panel is re-read after every change, and this often anyway (days go by). */
+const MOVEMENT_REFRESH_MS = 10 * 60_000;
 
 const PIPELINE = [
   'PLANNED', 'NEGOTIATING', 'SIGNED', 'LANDED', 'APPROVED', 'TENDERED', 'LAND_ACQUIRED',
   'REGISTERED', 'UNDER_CONSTRUCTION', 'COMPLETED', 'IN_OPERATION', 'AT_CAPACITY',
 ];
+
+const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 const TEXT = {
   zh: {
@@ -42,9 +50,28 @@ const TEXT = {
     targets: '目标进度',
     funding: '资金来源',
     districtWide: '全区',
+    parkOnly: '本园区',
     ticker: '实时阶段变更',
     tickerEmpty: '暂无阶段变更',
     logistics: '物流通道',
+    movement: '每周阶段变更',
+    changes: (n) => `近13周 共${n}次`,
+    estimated: (n) => `其中 ${n} 次只知月份，计在月末`,
+    trendEmpty: '近13周暂无阶段变更',
+    groups: { early: '招商落地', build: '审批建设', done: '竣工投产', halt: '暂停/取消' },
+    stalled: '未动最久',
+    stalledTotal: (n) => `30天以上未动 ${n} 个`,
+    stalledEmpty: '没有30天以上未动的项目',
+    days: (n) => [integer.format(n), '天'],
+    since: (d) => `自${d}`,
+    funnelEmpty: '暂无项目',
+    parkFunnelEmpty: '该园区暂无项目',
+    targetsEmpty: (y) => `${y}年度暂无目标`,
+    fundingEmpty: (y) => `${y}年度暂无资金数据`,
+    logisticsEmpty: (y) => `截至${y}年底暂无物流数据`,
+    month: (y, m) => `${y}年${m}月`,
+    quarter: (y, q) => `${y}年第${q}季度`,
+    yearOnly: (y) => `${y}年`,
     other: (s, c) => `暂停 ${s} · 取消 ${c}`,
     noProgress: '暂无进度数据',
     reportedRate: (r) => `报告完成率 ${r}%`,
@@ -81,9 +108,28 @@ const TEXT = {
     targets: 'Target progress',
     funding: 'Funding by source',
     districtWide: 'district-wide',
+    parkOnly: 'this park',
     ticker: 'Live stage changes',
     tickerEmpty: 'No stage changes yet',
     logistics: 'Logistics channels',
+    movement: 'Changes per week',
+    changes: (n) => `13 weeks · ${n} ${n === '1' ? 'change' : 'changes'}`,
+    estimated: (n) => `${n} known only to the month, counted at its end`,
+    trendEmpty: 'No stage changes in the last 13 weeks',
+    groups: { early: 'Attracted', build: 'Approvals & works', done: 'Completed', halt: 'Suspended/cancelled' },
+    stalled: 'Stalled longest',
+    stalledTotal: (n) => `${n} stalled 30+ days`,
+    stalledEmpty: 'No project has stood still for 30 days',
+    days: (n) => [integer.format(n), n === 1 ? 'day' : 'days'],
+    since: (d) => `since ${d}`,
+    funnelEmpty: 'No projects yet',
+    parkFunnelEmpty: 'No projects in this park yet',
+    targetsEmpty: (y) => `No targets for ${y}`,
+    fundingEmpty: (y) => `No funding recorded for ${y}`,
+    logisticsEmpty: (y) => `No logistics observations up to ${y}`,
+    month: (y, m) => `${MONTHS_EN[m - 1]} ${y}`,
+    quarter: (y, q) => `Q${q} ${y}`,
+    yearOnly: (y) => `${y}`,
     other: (s, c) => `Suspended ${s} · Cancelled ${c}`,
     noProgress: 'no progress figure yet',
     reportedRate: (r) => `reported ${r}%`,
@@ -160,6 +206,16 @@ function el(tag, attrs = {}, ...children) {
 /** A name in the page's language: the English one when asked for and known. */
 const nameOf = (thing) => (lang === 'en' && thing?.nameEn ? thing.nameEn : thing?.name ?? '');
 
+/**
+ * An observation's text value in the page's language: its English half ("中文 / English"), or,
+ * for a value the data gives only in Chinese (开通运行), the English half of its note, where the
+ * data has one.
+ */
+function textValueOf(o) {
+  if (lang !== 'en' || o.textValue?.includes(' / ')) return bilingual(o.textValue);
+  return (o.note?.includes(' / ') && bilingual(o.note)) || o.textValue;
+}
+
 /** The report's notes are "中文 / English": the part in the page's language. */
 function bilingual(text) {
   if (!text) return '';
@@ -197,12 +253,32 @@ const percent = (rate) => (rate == null ? '—' : `${Number(rate).toFixed(1)}%`)
 const timeFormat = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 const dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
 
-/** HH:MM:SS today, MM-DD HH:MM on another day (district time). */
-function when(iso) {
-  const date = new Date(iso);
-  const time = timeFormat.format(date);
-  if (dayFormat.format(date) === dayFormat.format(new Date())) return time;
-  return `${dayFormat.format(date).slice(5)} ${time.slice(0, 5)}`;
+/** Today's date in the district, YYYY-MM-DD. */
+const districtToday = () => dayFormat.format(new Date());
+
+/** A day as the log knows it: the day itself, or only its month, quarter or year. */
+function dateText(day, precision) {
+  const [y, m] = day.split('-').map(Number);
+  switch (precision) {
+    case 'MONTH':
+      return TEXT.month(y, m);
+    case 'QUARTER':
+      return TEXT.quarter(y, Math.floor((m - 1) / 3) + 1);
+    case 'YEAR':
+      return TEXT.yearOnly(y);
+    default:
+      return day;
+  }
+}
+
+/**
+ * When a change happened: for a change of today, the time the hub recorded it (HH:MM:SS); for an
+ * earlier one, its day as the log knows it (2025-07-31, 2025年8月), not the time it was entered.
+ */
+function changeTime(event) {
+  const precision = event.occurredPrecision ?? 'DAY';
+  if (precision === 'DAY' && event.occurredOn === districtToday()) return timeFormat.format(new Date(event.recordedAt));
+  return dateText(event.occurredOn, precision);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,6 +331,11 @@ function number(key, value, cls) {
 
 function renderFunnel(steps, total) {
   const byStage = new Map(steps.map((s) => [s.stage, s]));
+  // No project at all (an empty hub, a park without projects): say so, not an all-zero funnel.
+  const empty = (total ?? 0) === 0 && steps.every((s) => !s.current && !s.reached);
+  document.querySelector('.funnel-panel').dataset.empty = String(empty);
+  $('funnel-empty').hidden = !empty;
+  $('funnel-empty').textContent = parkId ? TEXT.parkFunnelEmpty : TEXT.funnelEmpty;
   const max = Math.max(1, total ?? 0, ...steps.map((s) => s.reached ?? 0));
   $('funnel-total').textContent = total == null ? '' : TEXT.projects(integer.format(total));
   $('funnel').replaceChildren(
@@ -349,7 +430,7 @@ function renderLogistics(channels) {
         let value;
         if (o.value != null) value = `${formatValue(o.value)}${o.unit && lang === 'en' ? ` ${o.unit}` : ''}`;
         else if (o.nationalRank != null) value = TEXT.rank(o.nationalRank);
-        else value = bilingual(o.textValue);
+        else value = textValueOf(o);
         if (o.value != null && o.nationalRank != null) value += ` · ${TEXT.rank(o.nationalRank)}`;
         return el('li', { class: 'fact' + (o.nationalRank != null ? ' ranked' : ''), 'data-metric': o.metric }, el('span', { class: 'fact-label' }, label), el('span', { class: 'fact-value' }, value));
       });
@@ -385,6 +466,13 @@ function renderPark(summary) {
 
 const fact = (label, value) => el('li', { class: 'fact' }, el('span', { class: 'fact-label' }, label), el('span', { class: 'fact-value' }, value));
 
+/** Shows the empty-state line `id` with `text` when `empty`, else hides it. */
+function showEmpty(id, empty, text) {
+  const node = $(id);
+  node.hidden = !empty;
+  node.textContent = empty ? text : '';
+}
+
 let lastDashboard = null;
 let parkFunnel = null;
 
@@ -404,12 +492,167 @@ function renderDashboard(d) {
     renderFunnel(parkFunnel, summary?.projects.count ?? null);
   }
   renderPark(summary);
+  // A park's wall shows the park's card where the district's logistics channels would be.
+  document.querySelector('.logistics-panel').hidden = Boolean(parkId);
   renderTargets(d.targets);
   renderFunding(d.funding);
   renderLogistics(d.logistics);
+  // A year without data says so in each panel.
+  showEmpty('targets-empty', !d.targets.length, TEXT.targetsEmpty(d.year));
+  showEmpty('funding-empty', !d.funding.length, TEXT.fundingEmpty(d.year));
+  showEmpty('logistics-empty', !d.logistics.some((c) => c.latestObservations.length), TEXT.logisticsEmpty(d.year));
   for (const id of ['targets-scope', 'funding-scope']) $(id).textContent = parkId ? TEXT.districtWide : '';
-  $('ticker-scope').textContent = summary ? nameOf(summary.park) : '';
+  // The header names the park; the ticker says it holds only the park's changes.
+  $('ticker-scope').textContent = summary ? TEXT.parkOnly : '';
   wall.dataset.ready = 'true';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Movement: stage changes per week (a small SVG chart), and the projects that have not moved for
+// longest. Both from the public API (stageChangeTrend, stalledProjects), re-read after each change.
+
+/** The chart's colours group the stages reached: attracted, approvals and works, completed, halted. */
+const STAGE_GROUP = {
+  PLANNED: 'early', NEGOTIATING: 'early', SIGNED: 'early', LANDED: 'early',
+  APPROVED: 'build', TENDERED: 'build', LAND_ACQUIRED: 'build', REGISTERED: 'build', UNDER_CONSTRUCTION: 'build',
+  COMPLETED: 'done', IN_OPERATION: 'done', AT_CAPACITY: 'done',
+  SUSPENDED: 'halt', CANCELLED: 'halt',
+};
+const GROUPS = ['early', 'build', 'done', 'halt'];
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+  for (const child of children) node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  return node;
+}
+
+let lastTrend = null;
+
+function renderTrend(trend) {
+  lastTrend = trend;
+  const panel = document.querySelector('.movement-panel');
+  const empty = trend.total === 0;
+  panel.dataset.empty = String(empty);
+  panel.dataset.total = trend.total;
+  $('trend-total').textContent = empty ? '' : TEXT.changes(integer.format(trend.total));
+  showEmpty('trend-empty', empty, TEXT.trendEmpty);
+  if (empty) {
+    $('trend').replaceChildren();
+    $('trend-legend').replaceChildren();
+    return;
+  }
+  drawTrend(trend);
+  const present = new Set(trend.buckets.flatMap((b) => b.byStage.map((s) => STAGE_GROUP[s.stage])));
+  const legend = GROUPS.filter((g) => present.has(g)).map((g) => el('span', { 'data-group': g }, el('i', { class: `swatch g-${g}` }), TEXT.groups[g]));
+  if (trend.estimatedCount) legend.push(el('span', { class: 'estimated' }, TEXT.estimated(integer.format(trend.estimatedCount))));
+  $('trend-legend').replaceChildren(...legend);
+}
+
+/** The bars, sized to the panel in pixels (so the labels' CSS sizes hold); redrawn on resize. */
+function drawTrend(trend) {
+  const box = $('trend');
+  const width = box.clientWidth;
+  const height = box.clientHeight;
+  if (!width || !height) return;
+  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  const valueSpace = 1.8 * rem;
+  const labelSpace = 2 * rem;
+  const base = height - labelSpace;
+  const n = trend.buckets.length;
+  const slot = width / n;
+  const barWidth = slot * 0.62;
+  // A week or two with one change should not look like a surge: the scale runs to 5 at least.
+  const max = Math.max(5, ...trend.buckets.map((b) => b.count));
+  const scale = (base - valueSpace) / max;
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': `${TEXT.movement}: ${TEXT.changes(trend.total)}` });
+  chart.append(svg('line', { class: 'axis', x1: 0, x2: width, y1: base, y2: base }));
+  trend.buckets.forEach((bucket, i) => {
+    const x = i * slot + (slot - barWidth) / 2;
+    const bar = svg('g', { class: 'bucket', 'data-start': bucket.start, 'data-count': bucket.count });
+    let top = base;
+    for (const group of GROUPS) {
+      const count = bucket.byStage.filter((s) => STAGE_GROUP[s.stage] === group).reduce((sum, s) => sum + s.count, 0);
+      if (!count) continue;
+      top -= count * scale;
+      bar.append(svg('rect', { class: `g-${group}`, x, y: top, width: barWidth, height: count * scale, rx: 0.2 * rem }));
+    }
+    if (bucket.count) bar.append(svg('text', { class: 'value', x: x + barWidth / 2, y: top - 0.4 * rem, 'text-anchor': 'middle' }, integer.format(bucket.count)));
+    // A date under every fourth week and the last: the week's Monday, month/day.
+    if (i % 4 === 0 || i === n - 1) {
+      const [, m, d] = bucket.start.split('-').map(Number);
+      const last = i === n - 1;
+      bar.append(svg('text', { class: 'label', x: last ? x + barWidth : x + barWidth / 2, y: height - 0.3 * rem, 'text-anchor': last ? 'end' : 'middle' }, `${m}/${d}`));
+    }
+    chart.append(bar);
+  });
+  box.replaceChildren(chart);
+}
+window.addEventListener('resize', () => lastTrend && lastTrend.total && drawTrend(lastTrend));
+
+function renderStalled(connection) {
+  $('stalled-total').textContent = connection.totalCount ? TEXT.stalledTotal(integer.format(connection.totalCount)) : '';
+  const rows = connection.edges.map(({ node }) => {
+    const last = node.stageHistory.edges[0]?.node;
+    // A change known only to the month counts from the month's end: "at least" that many days.
+    const estimated = last && last.occurredPrecision !== 'DAY';
+    const [days, unit] = TEXT.days(node.daysAtStage);
+    return el(
+      'li',
+      {
+        class: 'stalled-row',
+        'data-project': node.id,
+        'data-days': node.daysAtStage,
+        'data-stage': node.stage,
+        title: last ? TEXT.since(dateText(last.occurredOn, last.occurredPrecision)) : null,
+      },
+      el('span', { class: 'stalled-name' }, nameOf(node)),
+      el('span', { class: 'stalled-stage' }, STAGES[node.stage]),
+      el('span', { class: 'stalled-days' }, estimated ? `≥${days}` : days, el('small', {}, unit)),
+    );
+  });
+  $('stalled').replaceChildren(...rows);
+  showEmpty('stalled-empty', !rows.length, TEXT.stalledEmpty);
+  fitRows($('stalled'));
+}
+
+/** Hides the rows of `list` that do not fit in it whole (the list shows as many as the screen has room for). */
+function fitRows(list) {
+  for (const row of list.children) row.hidden = false;
+  for (const row of list.children) row.hidden = row.offsetTop - list.offsetTop + row.offsetHeight > list.clientHeight + 1;
+}
+window.addEventListener('resize', () => fitRows($('stalled')));
+// The page's font arrives after the first paint (font-display: swap) and changes the rows' heights.
+document.fonts.addEventListener('loadingdone', () => {
+  fitRows($('stalled'));
+  if (lastTrend?.total) drawTrend(lastTrend);
+});
+
+/** Re-reads the movement panel (once more if a change comes in while it reads). */
+let movementRefresh = null;
+let movementStale = false;
+function refreshMovement() {
+  if (movementRefresh) {
+    movementStale = true;
+    return;
+  }
+  movementRefresh = (async () => {
+    try {
+      const data = await query('movement', { filter: parkId ? { parkId } : null, stalled: STALLED_ROWS });
+      renderTrend(data.stageChangeTrend);
+      renderStalled(data.stalledProjects);
+      wall.dataset.movementReady = 'true';
+    } catch (error) {
+      console.warn('movement:', error);
+    } finally {
+      movementRefresh = null;
+      if (movementStale) {
+        movementStale = false;
+        refreshMovement();
+      }
+    }
+  })();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,8 +671,14 @@ function addStageChange(event) {
   const from = event.fromStage ? STAGES[event.fromStage] : TEXT.recorded;
   const row = el(
     'li',
-    { class: 'change' + (loadedAt != null && seq > loadedAt ? ' fresh' : ''), 'data-sequence': event.sequence, 'data-project': event.project.id, 'data-to': event.toStage },
-    el('span', { class: 'change-time' }, when(event.recordedAt)),
+    {
+      class: 'change' + (loadedAt != null && seq > loadedAt ? ' fresh' : ''),
+      'data-sequence': event.sequence,
+      'data-project': event.project.id,
+      'data-to': event.toStage,
+      'data-occurred': event.occurredOn,
+    },
+    el('span', { class: 'change-time', title: `${TEXT.recorded} ${dayFormat.format(new Date(event.recordedAt))} ${timeFormat.format(new Date(event.recordedAt))}` }, changeTime(event)),
     el('span', { class: 'change-project' }, nameOf(event.project)),
     el(
       'span',
@@ -627,10 +876,14 @@ async function main() {
   operations = await loadOperations();
   const year = await chooseYear();
 
+  // The dashboard comes again after every change: the park's funnel and the movement panel are
+  // read again with it.
   keepSubscribed('dashboard', { year }, (data) => {
     renderDashboard(data.dashboardUpdated);
     if (parkId) refreshParkFunnel(data.dashboardUpdated.year);
+    refreshMovement();
   });
+  setInterval(refreshMovement, MOVEMENT_REFRESH_MS);
 
   // Replay the last few events of the log, then go on live; `after` follows the last sequence
   // shown, so a resubscription after a reconnect resumes exactly there.
