@@ -42,7 +42,9 @@ export const ROOT_FIELDS_READING: Record<string, readonly ChangeDomain[]> = {
   reportedFigures: ['figure'],
   sectors: ['project'],
   sourceDocuments: [],
+  stageChangeTrend: ['stage', 'project'],
   stageEvents: ['stage', 'project'],
+  stalledProjects: ['stage', 'project'],
   target: ['target', 'figure', 'stage'],
   targets: ['target', 'figure', 'stage'],
 };
