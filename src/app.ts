@@ -163,7 +163,7 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       // `query @live`: kept current from the change stream, one execution per change per distinct query.
       useHubLiveQueries({ watch, metrics: metrics.liveQueries }),
       useSharedSubscriptionResults({ scope: (context) => (context as HubContext).viewer.role, observe: subscriptionObserver(metrics) }),
-      ...securityPlugins(config, schema, bus.redis),
+      ...securityPlugins(config, bus.redis),
       useWallPage(),
       useDataExchange({ prisma: db.prisma, config, logger, viewer: authenticateHttp }),
       // Last: what it answers from memory has passed every check above once (see the module).

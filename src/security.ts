@@ -22,7 +22,6 @@ import {
   print,
   type DocumentNode,
   type FragmentDefinitionNode,
-  type GraphQLSchema,
   type SelectionNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -272,7 +271,7 @@ function armorRefusal(code: string) {
   return { onReject: [(_context: unknown, error: GraphQLError) => void Object.assign(error.extensions, { code, http: { status: 400 } })] };
 }
 
-export function securityPlugins(config: HubConfig, schema: GraphQLSchema, redis: HubPubSub['redis']): Plugin<any>[] {
+export function securityPlugins(config: HubConfig, redis: HubPubSub['redis']): Plugin<any>[] {
   const { limits } = config;
   return [
     // The body size is limited by Yoga itself (maxRequestBodySize in app.ts), counting the bytes read.
