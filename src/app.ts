@@ -11,31 +11,44 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { type ExecutionResult, GraphQLError } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { AuthenticationError, createAuthenticator } from './auth.ts';
 import type { HubConfig } from './config.ts';
 import type { HubContext, Viewer } from './context.ts';
 import type { Database } from './db/index.ts';
-import type { Logger } from './logger.ts';
-import { createHubPubSub, type HubPubSub } from './pubsub.ts';
-import { ChangeWatch } from './services/change-watch.ts';
-import { DashboardCache } from './services/dashboard-cache.ts';
-import { useHubResponseCache } from './response-cache.ts';
-import { StageLogTail } from './services/stage-feed.ts';
-import { useSharedSubscriptionResults } from './shared-results.ts';
+import { useDataExchange } from './exchange/http.ts';
+import { explorerOptions, renderExplorer } from './explorer.ts';
 import { useHubLiveQueries } from './live-queries.ts';
+import type { Logger } from './logger.ts';
+import { createErrorMasker } from './masked-errors.ts';
+import {
+  createMetrics,
+  type HubMetrics,
+  subscriptionObserver,
+  useHealthChecks,
+  useMetrics,
+  useRequestLogging,
+} from './ops.ts';
+import { createHubPubSub, type HubPubSub } from './pubsub.ts';
+import { useHubResponseCache } from './response-cache.ts';
 import { DEFAULT_QUERY_LIMITS } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
-import { explorerOptions, renderExplorer } from './explorer.ts';
+import {
+  clientAddressResolver,
+  MAX_JSON_DEPTH,
+  nestsDeeperThan,
+  securityPlugins,
+  tooDeepError,
+} from './security.ts';
+import { ChangeWatch } from './services/change-watch.ts';
+import { DashboardCache } from './services/dashboard-cache.ts';
+import { StageLogTail } from './services/stage-feed.ts';
+import { useSharedSubscriptionResults } from './shared-results.ts';
 import { useWallPage } from './wall.ts';
-import { useDataExchange } from './exchange/http.ts';
-import { AuthenticationError, createAuthenticator } from './auth.ts';
-import { createMetrics, subscriptionObserver, useHealthChecks, useMetrics, useRequestLogging, type HubMetrics } from './ops.ts';
-import { clientAddressResolver, nestsDeeperThan, MAX_JSON_DEPTH, securityPlugins, tooDeepError } from './security.ts';
-import { createErrorMasker } from './masked-errors.ts';
-import { GraphQLError, type ExecutionResult } from 'graphql';
-import { CloseCode } from 'graphql-ws';
 
 export interface AppOptions {
   config: HubConfig;
@@ -69,7 +82,14 @@ export interface AppOptions {
 function withoutHttp(error: GraphQLError): GraphQLError {
   if (!error.extensions?.http) return error;
   const { http: _http, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions });
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions,
+  });
 }
 
 /** What Node's HTTP server hands Yoga with each request. */
@@ -101,7 +121,15 @@ function observePublished(bus: HubPubSub, metrics: HubMetrics): HubPubSub {
   };
 }
 
-export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs = 12_000, shutdownGraceMs = 5_000, feedPollMs }: AppOptions): App {
+export function buildApp({
+  config,
+  db,
+  logger,
+  pubsub: givenPubSub,
+  keepAliveMs = 12_000,
+  shutdownGraceMs = 5_000,
+  feedPollMs,
+}: AppOptions): App {
   const metrics = createMetrics();
   const bus = givenPubSub ?? createHubPubSub(config, logger);
   // The changes this server hears of: what its caches drop what they keep on.
@@ -114,12 +142,17 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     prisma: db.prisma,
     pubsub,
     pollIntervalMs: feedPollMs,
-    onReadError: (error) => logger.warn({ err: error }, 'reading the stage-event log failed; retrying'),
+    onReadError: (error) =>
+      logger.warn({ err: error }, 'reading the stage-event log failed; retrying'),
   });
   const authenticator = createAuthenticator(config.auth);
   const clientAddressOf = clientAddressResolver(config.trustedProxies);
   const maskError = createErrorMasker({ hideSuggestions: !config.introspection });
-  const queryLimits = { ...DEFAULT_QUERY_LIMITS, depth: config.limits.maxDepth, complexity: config.limits.maxComplexity };
+  const queryLimits = {
+    ...DEFAULT_QUERY_LIMITS,
+    depth: config.limits.maxDepth,
+    complexity: config.limits.maxComplexity,
+  };
   /** Each request's caller, found once (the response cache asks for the role before the context). */
   const viewers = new WeakMap<Request, Promise<Viewer>>();
   const viewerOf = (request: Request): Promise<Viewer> => {
@@ -136,7 +169,9 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       return await viewerOf(request);
     } catch (error) {
       if (error instanceof AuthenticationError) {
-        throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+        throw new GraphQLError(error.message, {
+          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+        });
       }
       throw error;
     }
@@ -156,13 +191,20 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
     graphiql: config.graphiql && (() => explorerOptions()),
     plugins: [
       useRequestLogging(logger),
-      useHealthChecks({ db, redisPing: pubsub.kind === 'redis' ? () => pubsub.ping() : undefined, logger }),
+      useHealthChecks({
+        db,
+        redisPing: pubsub.kind === 'redis' ? () => pubsub.ping() : undefined,
+        logger,
+      }),
       useMetrics(metrics),
       // Subscriptions asking the same thing share one execution per event.
       // It also counts the streams and their results for /metrics.
       // `query @live`: kept current from the change stream, one execution per change per distinct query.
       useHubLiveQueries({ watch, metrics: metrics.liveQueries }),
-      useSharedSubscriptionResults({ scope: (context) => (context as HubContext).viewer.role, observe: subscriptionObserver(metrics) }),
+      useSharedSubscriptionResults({
+        scope: (context) => (context as HubContext).viewer.role,
+        observe: subscriptionObserver(metrics),
+      }),
       ...securityPlugins(config, bus.redis),
       useWallPage(),
       useDataExchange({ prisma: db.prisma, config, logger, viewer: authenticateHttp }),
@@ -172,7 +214,11 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
             useHubResponseCache({
               watch,
               maxAgeMs: config.cacheMs,
-              roleOf: (request) => viewerOf(request).then((v) => v.role, () => null),
+              roleOf: (request) =>
+                viewerOf(request).then(
+                  (v) => v.role,
+                  () => null,
+                ),
               lookups: metrics.responseCache,
             }),
           ]
@@ -190,8 +236,18 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       const fromSocket = initial as { viewer?: Viewer; clientAddress?: string; transport?: 'ws' };
       const viewer = fromSocket.viewer ?? (await authenticateHttp(initial.request));
       // No Node request when the app is called through `yoga.fetch` (tests).
-      const clientAddress = fromSocket.clientAddress ?? (initial.req ? clientAddressOf(initial.req) : 'unknown');
-      return { prisma: db.prisma, pubsub, stageTail, dashboards, viewer, clientAddress, queryLimits, transport: fromSocket.transport ?? 'http' };
+      const clientAddress =
+        fromSocket.clientAddress ?? (initial.req ? clientAddressOf(initial.req) : 'unknown');
+      return {
+        prisma: db.prisma,
+        pubsub,
+        stageTail,
+        dashboards,
+        viewer,
+        clientAddress,
+        queryLimits,
+        transport: fromSocket.transport ?? 'http',
+      };
     },
   });
 
@@ -212,13 +268,21 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
   const server = createServer((req, res) => {
     // A Host header no URL can be built from would reach Yoga's URL parsing and be answered 500.
     if (req.headers.host !== undefined && !URL.canParse(`http://${req.headers.host}`)) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'Bad Host header', extensions: { code: 'BAD_REQUEST' } }] }));
+      res.writeHead(400, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          errors: [{ message: 'Bad Host header', extensions: { code: 'BAD_REQUEST' } }],
+        }),
+      );
       return;
     }
     if (req.headers.accept?.includes('text/event-stream')) {
       const address = clientAddressOf(req);
       if (streamsOf(address) >= config.limits.maxStreamsPerClient) {
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '5' }).end(JSON.stringify({ errors: [{ message: tooManyStreams, extensions: { code: 'TOO_MANY_STREAMS' } }] }));
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '5' }).end(
+          JSON.stringify({
+            errors: [{ message: tooManyStreams, extensions: { code: 'TOO_MANY_STREAMS' } }],
+          }),
+        );
         return;
       }
       const release = heldStream(address);
@@ -240,15 +304,23 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
       else done(false, 429, tooManyStreams, { 'retry-after': '5' });
     },
   });
-  wsServer.on('connection', (socket, req) => socket.once('close', heldStream(clientAddressOf(req))));
+  wsServer.on('connection', (socket, req) =>
+    socket.once('close', heldStream(clientAddressOf(req))),
+  );
   /**
    * What an operation that failed before or outside execution sends: an error for that operation
    * only (graphql-ws would close the whole socket with 4500 for a thrown error), masked as on HTTP.
    */
   const operationError = (error: unknown): GraphQLError => {
     const masked = maskError(error, 'Unexpected error.');
-    if (masked !== error && !(masked instanceof GraphQLError && masked.extensions.code === 'DATABASE_UNAVAILABLE')) logger.error({ err: error }, 'graphql-ws operation failed');
-    return masked instanceof GraphQLError ? masked : new GraphQLError(masked.message, { originalError: masked });
+    if (
+      masked !== error &&
+      !(masked instanceof GraphQLError && masked.extensions.code === 'DATABASE_UNAVAILABLE')
+    )
+      logger.error({ err: error }, 'graphql-ws operation failed');
+    return masked instanceof GraphQLError
+      ? masked
+      : new GraphQLError(masked.message, { originalError: masked });
   };
   const asResult = async <T>(run: () => Promise<T> | T): Promise<T | ExecutionResult> => {
     try {
@@ -269,8 +341,14 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
   type Enveloped = ReturnType<typeof yoga.getEnveloped>;
   const wsHandle = useServer(
     {
-      execute: (args) => asResult(() => (args.rootValue as Enveloped).execute(args)) as ReturnType<Enveloped['execute']>,
-      subscribe: (args) => asResult(() => (args.rootValue as Enveloped).subscribe(args)) as ReturnType<Enveloped['subscribe']>,
+      execute: (args) =>
+        asResult(() => (args.rootValue as Enveloped).execute(args)) as ReturnType<
+          Enveloped['execute']
+        >,
+      subscribe: (args) =>
+        asResult(() => (args.rootValue as Enveloped).subscribe(args)) as ReturnType<
+          Enveloped['subscribe']
+        >,
       // connection_init: check the credential in connectionParams once; a bad one closes the
       // socket with 4403, and a socket whose token expires is closed with 4401 then.
       onConnect: async (ctx) => {
@@ -281,7 +359,10 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
           const viewer = await authenticator.authenticate(authorization);
           Object.assign(ctx.extra, { viewer, clientAddress: clientAddressOf(ctx.extra.request) });
           if (viewer.expiresAt) {
-            const timer = setTimeout(() => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'), Math.max(0, viewer.expiresAt - Date.now()));
+            const timer = setTimeout(
+              () => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'),
+              Math.max(0, viewer.expiresAt - Date.now()),
+            );
             ctx.extra.socket.once('close', () => clearTimeout(timer));
           }
           return true;
@@ -291,7 +372,8 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
         }
       },
       // graphql-ws is not HTTP: errors go without their HTTP status and headers.
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map(withoutHttp) } : undefined),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length ? { ...result, errors: result.errors.map(withoutHttp) } : undefined,
       onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttp),
       // Every refusal here (too many operations, limits, parse and validation errors, a context
       // that cannot be built) is an error for this operation; the socket and its others go on.
@@ -300,12 +382,19 @@ export function buildApp({ config, db, logger, pubsub: givenPubSub, keepAliveMs 
           // The operation being started is already among ctx.subscriptions.
           if (Object.keys(ctx.subscriptions).length > config.limits.maxSubscriptionsPerSocket) {
             return [
-              new GraphQLError(`This connection already runs ${config.limits.maxSubscriptionsPerSocket} operations, the most one connection may; complete one first`, {
-                extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-              }),
+              new GraphQLError(
+                `This connection already runs ${config.limits.maxSubscriptionsPerSocket} operations, the most one connection may; complete one first`,
+                {
+                  extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+                },
+              ),
             ];
           }
-          if (nestsDeeperThan(params.variables, MAX_JSON_DEPTH) || nestsDeeperThan(params.extensions, MAX_JSON_DEPTH)) return [tooDeepError()];
+          if (
+            nestsDeeperThan(params.variables, MAX_JSON_DEPTH) ||
+            nestsDeeperThan(params.extensions, MAX_JSON_DEPTH)
+          )
+            return [tooDeepError()];
           const extra = ctx.extra as { viewer?: Viewer; clientAddress?: string };
           const enveloped = yoga.getEnveloped({
             viewer: extra.viewer,

@@ -7,7 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { HubConfig } from './config.ts';
 import type { Viewer } from './context.ts';
 
@@ -34,10 +34,19 @@ export interface Authenticator {
 
 export function createAuthenticator(auth: HubConfig['auth']): Authenticator {
   // Keys are compared by their digests, so every comparison has the same length and time.
-  const keys = auth.apiKeys.map(({ role, key }) => ({ role, digest: digest(key), label: `key:${role}:${digest(key).toString('hex').slice(0, 8)}` }));
+  const keys = auth.apiKeys.map(({ role, key }) => ({
+    role,
+    digest: digest(key),
+    label: `key:${role}:${digest(key).toString('hex').slice(0, 8)}`,
+  }));
   const secret = auth.jwtSecret ? new TextEncoder().encode(auth.jwtSecret) : undefined;
-  const jwks: JWTVerifyGetKey | undefined = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : undefined;
-  const anonymous: Viewer = { actor: 'anonymous', role: auth.anonymousRole === 'viewer' ? 'viewer' : 'anonymous' };
+  const jwks: JWTVerifyGetKey | undefined = auth.jwksUrl
+    ? createRemoteJWKSet(new URL(auth.jwksUrl))
+    : undefined;
+  const anonymous: Viewer = {
+    actor: 'anonymous',
+    role: auth.anonymousRole === 'viewer' ? 'viewer' : 'anonymous',
+  };
 
   async function verifyJwt(token: string): Promise<Viewer> {
     const options = {
@@ -47,13 +56,21 @@ export function createAuthenticator(auth: HubConfig['auth']): Authenticator {
       requiredClaims: ['exp'],
     };
     try {
-      const { payload } = secret ? await jwtVerify(token, secret, options) : await jwtVerify(token, jwks!, options);
+      const { payload } = secret
+        ? await jwtVerify(token, secret, options)
+        : await jwtVerify(token, jwks!, options);
       const role = payload[auth.jwtRoleClaim];
       if (typeof role !== 'string' || !roles.includes(role as Role)) {
-        throw new AuthenticationError(`token has no valid \`${auth.jwtRoleClaim}\` claim (viewer, editor or admin)`);
+        throw new AuthenticationError(
+          `token has no valid \`${auth.jwtRoleClaim}\` claim (viewer, editor or admin)`,
+        );
       }
       const subject = typeof payload.sub === 'string' ? payload.sub : 'unknown';
-      return { actor: `jwt:${subject}`, role: role as Role, expiresAt: payload.exp ? payload.exp * 1000 : undefined };
+      return {
+        actor: `jwt:${subject}`,
+        role: role as Role,
+        expiresAt: payload.exp ? payload.exp * 1000 : undefined,
+      };
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
       const code = (error as { code?: string }).code;
@@ -81,7 +98,9 @@ export function createAuthenticator(auth: HubConfig['auth']): Authenticator {
  * The embedded default must be easy to try: with no API key and no JWT configured, the first
  * start creates an editor key in the data folder (readable by its owner only) and reuses it.
  */
-export function ensureLocalEditorKey(config: HubConfig): { key: string; file: string; created: boolean } | undefined {
+export function ensureLocalEditorKey(
+  config: HubConfig,
+): { key: string; file: string; created: boolean } | undefined {
   const { auth } = config;
   if (auth.apiKeys.length || auth.jwtSecret || auth.jwksUrl || config.databaseUrl) return undefined;
   const file = path.join(config.dataDir, 'editor-key');

@@ -9,9 +9,9 @@
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db/index.ts';
+import { exchangeCommands } from './exchange/cli.ts';
 import { printedSchema, schemaFile } from './print-schema.ts';
 import { seedDistrict } from './services/seed.ts';
-import { exchangeCommands } from './exchange/cli.ts';
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   ...exchangeCommands,

@@ -32,7 +32,10 @@ const envSchema = z.object({
   HUB_SEED: booleanFlag.default('true'),
   HUB_API_KEYS: z
     .string()
-    .regex(/^\s*(viewer|editor|admin):[A-Za-z0-9._~+\/=-]{16,}\s*(,\s*(viewer|editor|admin):[A-Za-z0-9._~+\/=-]{16,}\s*)*$/, 'must be role:key pairs separated by commas (role viewer, editor or admin; key at least 16 characters)')
+    .regex(
+      /^\s*(viewer|editor|admin):[A-Za-z0-9._~+\/=-]{16,}\s*(,\s*(viewer|editor|admin):[A-Za-z0-9._~+\/=-]{16,}\s*)*$/,
+      'must be role:key pairs separated by commas (role viewer, editor or admin; key at least 16 characters)',
+    )
     .optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256)').optional(),
   JWT_JWKS_URL: z.string().url().optional(),
@@ -52,13 +55,21 @@ const envSchema = z.object({
   HUB_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).default(60),
   HUB_TRUSTED_PROXIES: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .superRefine((list, ctx) => {
       // proxy-addr's own parser, the one that will use the list.
       try {
         proxyaddr.compile(list);
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `${(error as Error).message}: use IP addresses, CIDR ranges, or loopback, linklocal, uniquelocal` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${(error as Error).message}: use IP addresses, CIDR ranges, or loopback, linklocal, uniquelocal`,
+        });
       }
     })
     .optional(),
@@ -66,7 +77,11 @@ const envSchema = z.object({
   HUB_MAX_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).default(500),
   HUB_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   OC4IDS_PUBLISHER_NAME: z.string().trim().min(1).default('辽中区'),
-  OC4IDS_ID_PREFIX: z.string().trim().regex(/^\S+$/, 'must not contain spaces').default('oc4ids-lzq-'),
+  OC4IDS_ID_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^\S+$/, 'must not contain spaces')
+    .default('oc4ids-lzq-'),
 });
 
 export type HubConfig = {
@@ -131,7 +146,9 @@ export class ConfigError extends Error {
 /** Reads and validates the configuration from `env` (the process environment by default). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): HubConfig {
   // An empty variable counts as unset, as shells and .env files often leave them.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -153,7 +170,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .filter(Boolean)
         .map((pair) => {
           const i = pair.indexOf(':');
-          return { role: pair.slice(0, i) as 'viewer' | 'editor' | 'admin', key: pair.slice(i + 1) };
+          return {
+            role: pair.slice(0, i) as 'viewer' | 'editor' | 'admin',
+            key: pair.slice(i + 1),
+          };
         }),
       jwtSecret: e.JWT_SECRET,
       jwksUrl: e.JWT_JWKS_URL,

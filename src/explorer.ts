@@ -18,7 +18,7 @@
  *   edited yet, GraphiQL matched no saved tab and opened a new empty one. The page puts the
  *   active tab's query, variables and headers where GraphiQL looks, when nothing is there.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -44,7 +44,9 @@ export function savedOperationTabs(dir: string = operationsDir): SavedOperationT
     .map((file) => {
       const query = readFileSync(path.join(dir, file), 'utf8');
       const variablesFile = path.join(dir, file.replace(/\.graphql$/, '.variables.json'));
-      return existsSync(variablesFile) ? { query, variables: readFileSync(variablesFile, 'utf8') } : { query };
+      return existsSync(variablesFile)
+        ? { query, variables: readFileSync(variablesFile, 'utf8') }
+        : { query };
     });
 }
 
@@ -67,7 +69,11 @@ export function renderExplorer(options?: GraphiQLOptions): string {
   const first = options?.defaultTabs?.[0];
   if (!first) return page;
   // JSON in a script: escape `<` so no value can close the tag.
-  const firstTab = JSON.stringify({ query: first.query, variables: first.variables ?? null, headers: first.headers ?? null }).replace(/</g, '\\u003c');
+  const firstTab = JSON.stringify({
+    query: first.query,
+    variables: first.variables ?? null,
+    headers: first.headers ?? null,
+  }).replace(/</g, '\\u003c');
   const script = `<script>
       try {
         var saved = JSON.parse(localStorage.getItem('graphiql:tabState') || 'null');

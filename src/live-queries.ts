@@ -28,20 +28,20 @@ import { generateJSONPatch } from '@n1ru4l/graphql-live-query-patch-json-patch';
 import { InMemoryLiveQueryStore } from '@n1ru4l/in-memory-live-query-store';
 import {
   DirectiveLocation,
-  getOperationAST,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
   GraphQLBoolean,
   GraphQLDirective,
   GraphQLError,
   GraphQLInt,
+  getOperationAST,
   print,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Counter, Gauge } from 'prom-client';
 import type { HubContext } from './context.ts';
-import { ROOT_FIELDS_READING, type ChangeWatch } from './services/change-watch.ts';
+import { type ChangeWatch, ROOT_FIELDS_READING } from './services/change-watch.ts';
 
 /** Coalescing of a live query's updates when the client asks for none. @default 250 ms */
 export const DEFAULT_THROTTLE_MS = 250;
@@ -56,7 +56,11 @@ export const LiveDirective = new GraphQLDirective({
     'Select `id` on objects you want followed.',
   locations: [DirectiveLocation.QUERY],
   args: {
-    if: { type: GraphQLBoolean, defaultValue: true, description: '是否实时 / Live only when true.' },
+    if: {
+      type: GraphQLBoolean,
+      defaultValue: true,
+      description: '是否实时 / Live only when true.',
+    },
     throttle: {
       type: GraphQLInt,
       description: `节流（毫秒） / At most one update per this many milliseconds (${MIN_THROTTLE_MS} to ${MAX_THROTTLE_MS}; default ${DEFAULT_THROTTLE_MS}).`,
@@ -189,9 +193,12 @@ class ClientStream implements AsyncIterableIterator<Result> {
 
 /** The error every live query ends with when the bus is lost. */
 function busLostError(): GraphQLError {
-  return new GraphQLError('The event bus is lost; changes cannot be heard. Ask again for a current answer', {
-    extensions: { code: 'EVENT_BUS_LOST' },
-  });
+  return new GraphQLError(
+    'The event bus is lost; changes cannot be heard. Ask again for a current answer',
+    {
+      extensions: { code: 'EVENT_BUS_LOST' },
+    },
+  );
 }
 
 /** Patches computed once per pair of answers, however many clients of a shared query ask for them. */
@@ -202,7 +209,12 @@ function sharedPatch(previous: Record<string, unknown>, current: Record<string, 
   if (!byCurrent.has(current)) byCurrent.set(current, generateJSONPatch(previous, current));
   return byCurrent.get(current);
 }
-const withJsonPatches = createLiveQueryPatchGenerator(sharedPatch as (a: Record<string, unknown>, b: Record<string, unknown>) => unknown | typeof noDiffSymbol);
+const withJsonPatches = createLiveQueryPatchGenerator(
+  sharedPatch as (
+    a: Record<string, unknown>,
+    b: Record<string, unknown>,
+  ) => unknown | typeof noDiffSymbol,
+);
 
 export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin {
   const store = new InMemoryLiveQueryStore({
@@ -229,7 +241,10 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
       metrics?.open.set(0);
       return;
     }
-    if (shared.size) void store.invalidate([...(change.touched === 'everything' ? allRootFields : change.touched)]);
+    if (shared.size)
+      void store.invalidate([
+        ...(change.touched === 'everything' ? allRootFields : change.touched),
+      ]);
   });
 
   const keyOf = (args: ExecutionArgs, role: string): string => {
@@ -257,7 +272,13 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
           for (const subscriber of entry.subscribers) subscriber.push(item.value);
         }
       } catch (error) {
-        last = { errors: [error instanceof GraphQLError ? error : new GraphQLError('The live query failed', { originalError: error as Error })] };
+        last = {
+          errors: [
+            error instanceof GraphQLError
+              ? error
+              : new GraphQLError('The live query failed', { originalError: error as Error }),
+          ],
+        };
       }
       entry.ended = { last };
       if (shared.get(key) === entry) shared.delete(key);
@@ -285,25 +306,39 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
       (args: ExecutionArgs): unknown => {
         if (!isLive(args)) return execute(args);
         if (!watch.watching()) return { errors: [busLostError()] };
-        const context = args.contextValue as HubContext & { params?: { extensions?: { livePatch?: unknown } } };
+        const context = args.contextValue as HubContext & {
+          params?: { extensions?: { livePatch?: unknown } };
+        };
         const role = context.viewer.role;
         const key = keyOf(args, role);
         let entry = shared.get(key);
         if (!entry) {
           // Executed for every client of the key: it may depend on the role, never on who asks.
           const sharedContext = { ...context, viewer: { actor: `live-query:${role}`, role } };
-          const directive = getLiveDirectiveNode(getOperationAST(args.document, args.operationName)!)!;
-          const wait = getLiveDirectiveArgumentValues(directive, args.variableValues).throttleValue ?? DEFAULT_THROTTLE_MS;
-          const started = store.makeExecute(coalesced(execute, wait) as never)({ ...args, contextValue: sharedContext }) as unknown;
-          if (!(started && typeof started === 'object' && Symbol.asyncIterator in started)) return started;
+          const directive = getLiveDirectiveNode(
+            getOperationAST(args.document, args.operationName)!,
+          )!;
+          const wait =
+            getLiveDirectiveArgumentValues(directive, args.variableValues).throttleValue ??
+            DEFAULT_THROTTLE_MS;
+          const started = store.makeExecute(coalesced(execute, wait) as never)({
+            ...args,
+            contextValue: sharedContext,
+          }) as unknown;
+          if (!(started && typeof started === 'object' && Symbol.asyncIterator in started))
+            return started;
           entry = open(key, (started as AsyncIterable<Result>)[Symbol.asyncIterator]());
         }
         const stream = join(key, entry);
-        return context.params?.extensions?.livePatch === 'json-patch' ? withJsonPatches(stream) : stream;
+        return context.params?.extensions?.livePatch === 'json-patch'
+          ? withJsonPatches(stream)
+          : stream;
       },
   };
 
-  const plugin = useLiveQuery({ liveQueryStore: liveQueryStore as unknown as InMemoryLiveQueryStore }) as Plugin;
+  const plugin = useLiveQuery({
+    liveQueryStore: liveQueryStore as unknown as InMemoryLiveQueryStore,
+  }) as Plugin;
   return {
     ...plugin,
     onExecute(params) {
@@ -317,10 +352,14 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
 const liveContexts = new WeakSet<object>();
 
 /** Whether an operation is a live query (`@live`, and its `if` not false). */
-function isLive(args: Pick<ExecutionArgs, 'document' | 'operationName' | 'variableValues'>): boolean {
+function isLive(
+  args: Pick<ExecutionArgs, 'document' | 'operationName' | 'variableValues'>,
+): boolean {
   const operation = getOperationAST(args.document, args.operationName);
   const directive = operation && getLiveDirectiveNode(operation);
-  return !!directive && getLiveDirectiveArgumentValues(directive, args.variableValues).isLive !== false;
+  return (
+    !!directive && getLiveDirectiveArgumentValues(directive, args.variableValues).isLive !== false
+  );
 }
 
 /**

@@ -22,13 +22,18 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
+  const where = config.databaseUrl
+    ? 'PostgreSQL (DATABASE_URL)'
+    : `embedded PGlite in ${config.dataDir}`;
   logger.info(`opening database: ${where}`);
   const db = await openDatabase(config);
   if (db.applied.length) logger.info({ migrations: db.applied }, 'applied migrations');
   if (config.seed) {
     const created = await seedDistrict(db.prisma);
-    const total = Object.values(created).reduce((a: number, b) => a + (typeof b === 'number' ? b : 0), 0);
+    const total = Object.values(created).reduce(
+      (a: number, b) => a + (typeof b === 'number' ? b : 0),
+      0,
+    );
     if (total) logger.info({ created }, 'seeded the district report data');
   }
   // Embedded and nothing configured: an editor key in the data folder keeps writes easy to try.

@@ -8,26 +8,54 @@
  *   would reveal the schema one name at a time.
  */
 import { GraphQLError } from 'graphql';
-import { maskError as yogaMaskError, type Plugin } from 'graphql-yoga';
+import { type Plugin, maskError as yogaMaskError } from 'graphql-yoga';
 
 /** Seconds a client is asked to wait before trying again while the database is unavailable. */
 export const DATABASE_RETRY_AFTER_S = 5;
 
 /** Socket, pg and Prisma codes that mean the database cannot be reached now (not a bad query). */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'P1001', 'P1002', 'P1017']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'P1001',
+  'P1002',
+  'P1017',
+]);
 /** PostgreSQL SQLSTATEs of the same: connection exceptions (08…), shutdown or start-up (57P01-03), too many connections. */
 const UNREACHABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
 /** Driver adapter error kinds (Prisma's driver-adapter-utils) of the same. */
-const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const UNREACHABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
 /** node-postgres reports a dropped connection only in its message. */
-const UNREACHABLE_MESSAGE = /^(Connection terminated|Connection ended unexpectedly|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+const UNREACHABLE_MESSAGE =
+  /^(Connection terminated|Connection ended unexpectedly|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
 /** Whether an error, or one it wraps, says the database cannot be reached right now. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; current && typeof current === 'object' && depth < 8; depth++) {
-    const e = current as { code?: unknown; kind?: unknown; message?: unknown; cause?: unknown; originalError?: unknown };
-    if (typeof e.code === 'string' && (UNREACHABLE_CODES.has(e.code) || UNREACHABLE_SQLSTATE.test(e.code))) return true;
+    const e = current as {
+      code?: unknown;
+      kind?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      originalError?: unknown;
+    };
+    if (
+      typeof e.code === 'string' &&
+      (UNREACHABLE_CODES.has(e.code) || UNREACHABLE_SQLSTATE.test(e.code))
+    )
+      return true;
     if (typeof e.kind === 'string' && UNREACHABLE_KINDS.has(e.kind)) return true;
     if (typeof e.message === 'string' && UNREACHABLE_MESSAGE.test(e.message)) return true;
     current = e.originalError ?? e.cause;
@@ -40,7 +68,10 @@ export function databaseUnavailableError(from?: GraphQLError): GraphQLError {
   return new GraphQLError('The database is unavailable; try again in a few seconds', {
     nodes: from?.nodes,
     path: from?.path,
-    extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_S) } } },
+    extensions: {
+      code: 'DATABASE_UNAVAILABLE',
+      http: { status: 503, headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_S) } },
+    },
   });
 }
 
@@ -84,9 +115,13 @@ export interface MaskOptions {
  * Yoga's `maskedErrors.maskError` for the hub; graphql-ws errors raised outside envelop's
  * execution (see app.ts) go through it too.
  */
-export function createErrorMasker({ hideSuggestions }: MaskOptions): (error: unknown, message: string, isDev?: boolean) => Error {
+export function createErrorMasker({
+  hideSuggestions,
+}: MaskOptions): (error: unknown, message: string, isDev?: boolean) => Error {
   return (error, message, isDev) => {
-    const masked = isDatabaseUnavailable(error) ? databaseUnavailableError(error instanceof GraphQLError ? error : undefined) : yogaMaskError(error, message, isDev);
+    const masked = isDatabaseUnavailable(error)
+      ? databaseUnavailableError(error instanceof GraphQLError ? error : undefined)
+      : yogaMaskError(error, message, isDev);
     return hideSuggestions ? withoutSuggestions(masked) : masked;
   };
 }

@@ -5,10 +5,11 @@
  * for open subscriptions by transport, events published and delivered, and answers served from
  * the response cache.
  */
+
+import { randomUUID } from 'node:crypto';
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { randomUUID } from 'node:crypto';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
 import type { StreamObserver } from './shared-results.ts';
@@ -124,7 +125,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 /** GET /ready. (GET /health, 200 while the process serves, is Yoga's own health check.) */
 export function useHealthChecks({ db, redisPing, timeoutMs = 2_000, logger }: Readiness): Plugin {
   const json = (status: number, body: unknown) =>
-    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    });
   return {
     async onRequest({ url, endResponse }) {
       if (url.pathname !== '/ready') return;
@@ -168,7 +172,13 @@ export function useRequestLogging(logger: Logger): Plugin {
       const path = new URL(request.url).pathname;
       const quiet = path === '/health' || path === '/ready' || path === '/metrics';
       logger[quiet ? 'debug' : 'info'](
-        { reqId: s.id, method: request.method, path, status: response.status, ms: Math.round(performance.now() - s.at) },
+        {
+          reqId: s.id,
+          method: request.method,
+          path,
+          status: response.status,
+          ms: Math.round(performance.now() - s.at),
+        },
         'request',
       );
     },

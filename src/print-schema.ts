@@ -1,6 +1,7 @@
 /** The printed SDL, sorted, as committed in schema/schema.graphql. */
-import { lexicographicSortSchema, printSchema } from 'graphql';
+
 import { fileURLToPath } from 'node:url';
+import { lexicographicSortSchema, printSchema } from 'graphql';
 import { schema } from './schema/index.ts';
 
 export const schemaFile = fileURLToPath(new URL('../schema/schema.graphql', import.meta.url));

@@ -96,7 +96,9 @@ export interface HubPubSub {
 
 /** Local fan-out shared by both kinds: listeners per topic, and the lost signal. */
 class LocalFanOut {
-  private readonly listeners = new Map<HubTopic, Set<HubListener<any>>>(TOPICS.map((t) => [t, new Set()]));
+  private readonly listeners = new Map<HubTopic, Set<HubListener<any>>>(
+    TOPICS.map((t) => [t, new Set()]),
+  );
 
   add<K extends HubTopic>(topic: K, listener: HubListener<K>): () => void {
     const set = this.listeners.get(topic)!;
@@ -123,7 +125,10 @@ class LocalFanOut {
   }
 }
 
-function repeaterOver<K extends HubTopic>(bus: Pick<HubPubSub, 'listen'>, topic: K): Repeater<HubTopics[K]> {
+function repeaterOver<K extends HubTopic>(
+  bus: Pick<HubPubSub, 'listen'>,
+  topic: K,
+): Repeater<HubTopics[K]> {
   return new Repeater<HubTopics[K]>((push, stop) => {
     const remove = bus.listen(topic, {
       onEvent: (payload) => void push(payload),
@@ -173,7 +178,11 @@ export interface RedisPubSubOptions {
  * listen): one publishes, one subscribes to every topic's channel once, at start-up, and hands
  * each message to this server's listeners.
  */
-export function createRedisPubSub(url: string, logger: Logger, options: RedisPubSubOptions = {}): HubPubSub {
+export function createRedisPubSub(
+  url: string,
+  logger: Logger,
+  options: RedisPubSubOptions = {},
+): HubPubSub {
   const prefix = options.channelPrefix ?? 'lzhub:';
   const channel = (topic: HubTopic) => `${prefix}${topic}`;
   const name = options.connectionName ?? 'lzhub';
@@ -192,7 +201,8 @@ export function createRedisPubSub(url: string, logger: Logger, options: RedisPub
   for (const topic of TOPICS) {
     target.addEventListener(channel(topic), (event: CustomEvent) => {
       const message = event.detail as { origin?: string; payload?: HubTopics[typeof topic] };
-      if (healthy && message.origin !== origin && message.payload) local.dispatch(topic, message.payload);
+      if (healthy && message.origin !== origin && message.payload)
+        local.dispatch(topic, message.payload);
     });
   }
 
@@ -214,14 +224,22 @@ export function createRedisPubSub(url: string, logger: Logger, options: RedisPub
     if (!healthy) return;
     healthy = false;
     logger.warn(`event bus: Redis connection lost (${why}); ending live subscriptions`);
-    local.loseAll(new PubSubLostError(`the event bus lost its Redis connection (${why}); resubscribe with \`after\``));
+    local.loseAll(
+      new PubSubLostError(
+        `the event bus lost its Redis connection (${why}); resubscribe with \`after\``,
+      ),
+    );
   };
 
   subscribeClient.on('ready', markHealthy);
   subscribeClient.on('close', () => markLost('closed'));
   subscribeClient.on('end', () => markLost('ended'));
-  subscribeClient.on('error', (error: Error) => logger.warn({ err: error }, 'event bus: Redis subscribe connection error'));
-  publishClient.on('error', (error: Error) => logger.warn({ err: error }, 'event bus: Redis publish connection error'));
+  subscribeClient.on('error', (error: Error) =>
+    logger.warn({ err: error }, 'event bus: Redis subscribe connection error'),
+  );
+  publishClient.on('error', (error: Error) =>
+    logger.warn({ err: error }, 'event bus: Redis publish connection error'),
+  );
 
   const bus: HubPubSub = {
     kind: 'redis',
@@ -230,9 +248,11 @@ export function createRedisPubSub(url: string, logger: Logger, options: RedisPub
       if (healthy) local.dispatch(topic, payload);
       // The write has committed; a lost notification only delays subscribers (they re-read the
       // log on the next one, or on their poll), so a failure is logged, not thrown.
-      publishClient.publish(channel(topic), JSON.stringify({ origin, payload })).catch((error: unknown) => {
-        logger.warn({ err: error, topic }, 'event bus: Redis PUBLISH failed');
-      });
+      publishClient
+        .publish(channel(topic), JSON.stringify({ origin, payload }))
+        .catch((error: unknown) => {
+          logger.warn({ err: error, topic }, 'event bus: Redis PUBLISH failed');
+        });
     },
     listen(topic, listener) {
       if (!healthy) {
@@ -245,7 +265,10 @@ export function createRedisPubSub(url: string, logger: Logger, options: RedisPub
     subscribe: (topic) => repeaterOver(bus, topic),
     listenerCount: (topic) => local.count(topic),
     async ping() {
-      if (!healthy) throw new PubSubLostError(closed ? 'the event bus is closed' : 'the event bus is not connected to Redis');
+      if (!healthy)
+        throw new PubSubLostError(
+          closed ? 'the event bus is closed' : 'the event bus is not connected to Redis',
+        );
       await publishClient.ping();
     },
     ready() {

@@ -21,11 +21,15 @@
  * whose role differs from the tag's) bypasses the cache and gets what execution gives it (401).
  */
 import { defaultBuildResponseCacheKey } from '@envelop/response-cache';
-import { createInMemoryCache, useResponseCache, type Cache } from '@graphql-yoga/plugin-response-cache';
+import {
+  type Cache,
+  createInMemoryCache,
+  useResponseCache,
+} from '@graphql-yoga/plugin-response-cache';
 import type { Plugin } from 'graphql-yoga';
 import type { Counter } from 'prom-client';
-import type { ChangeWatch } from './services/change-watch.ts';
 import { isLiveQueryContext } from './live-queries.ts';
+import type { ChangeWatch } from './services/change-watch.ts';
 
 export interface HubResponseCacheOptions {
   watch: ChangeWatch;
@@ -47,7 +51,10 @@ export interface HubResponseCacheOptions {
  */
 export class ChangeScopedCache implements Cache {
   private store: Cache & { get(key: string): ReturnType<Cache['get']> };
-  private readonly claims = new Map<string, { owner: Request; done: Promise<void>; end: () => void }>();
+  private readonly claims = new Map<
+    string,
+    { owner: Request; done: Promise<void>; end: () => void }
+  >();
   private readonly claimed = new WeakMap<Request, string>();
 
   constructor(
@@ -132,7 +139,13 @@ function settle(): { done: Promise<void>; end: () => void } {
   return { done, end };
 }
 
-export function useHubResponseCache({ watch, maxAgeMs, roleOf: roleOfRequest, lookups, maxEntries }: HubResponseCacheOptions): Plugin {
+export function useHubResponseCache({
+  watch,
+  maxAgeMs,
+  roleOf: roleOfRequest,
+  lookups,
+  maxEntries,
+}: HubResponseCacheOptions): Plugin {
   const cache = new ChangeScopedCache(watch, maxEntries, lookups);
   /** Each HTTP request's role, found in onRequest below, before the plugin reads If-None-Match. */
   const roles = new WeakMap<Request, string>();
@@ -159,13 +172,16 @@ export function useHubResponseCache({ watch, maxAgeMs, roleOf: roleOfRequest, lo
           // graphql-ws operations have no request: they are not cached (a socket asks once per page view).
           enabled: (request, context) => cacheable(request) && !isLiveQueryContext(context),
           // A live query's answers are a stream kept current elsewhere (src/live-queries.ts).
-          shouldCacheResult: ({ result }) => !result.errors?.length && !(result as { isLive?: boolean }).isLive,
+          shouldCacheResult: ({ result }) =>
+            !result.errors?.length && !(result as { isLive?: boolean }).isLive,
           session: (request) => roles.get(request) ?? null,
           // Called once per HTTP request, before the plugin looks the key up.
           buildResponseCacheKey: async (params) => {
             const hash = await defaultBuildResponseCacheKey(params);
             const role = String(params.sessionId);
-            return cacheable(params.request) ? cache.claim(params.request, role, hash) : cache.keyFor(role, hash);
+            return cacheable(params.request)
+              ? cache.claim(params.request, role, hash)
+              : cache.keyFor(role, hash);
           },
         }) as Plugin,
       );

@@ -6,27 +6,32 @@
  * trusted-documents mode in which only the saved operations of schema/operations are accepted.
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { readdirSync, readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import {
-  getOperationAST,
+  type DocumentNode,
+  type FragmentDefinitionNode,
   GraphQLError,
+  getOperationAST,
   Kind,
   NoSchemaIntrospectionCustomRule,
   parse,
   print,
-  type DocumentNode,
-  type FragmentDefinitionNode,
   type SelectionNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import proxyaddr from 'proxy-addr';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import type { HubConfig } from './config.ts';
 import type { HubContext } from './context.ts';
 import { operationsDir } from './explorer.ts';
@@ -54,9 +59,12 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
 
 /** The 400 for a request whose variables or extensions nest too deep. */
 export function tooDeepError(): GraphQLError {
-  return new GraphQLError(`Variables and extensions may nest at most ${MAX_JSON_DEPTH} levels deep`, {
-    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-  });
+  return new GraphQLError(
+    `Variables and extensions may nest at most ${MAX_JSON_DEPTH} levels deep`,
+    {
+      extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+    },
+  );
 }
 
 /** Refuses, with 400, GraphQL parameters whose JSON nests deeper than MAX_JSON_DEPTH (HTTP; graphql-ws checks in app.ts). */
@@ -65,8 +73,14 @@ function useJsonDepthLimit(): Plugin {
     onRequestParse() {
       return {
         onRequestParseDone({ requestParserResult }) {
-          for (const params of Array.isArray(requestParserResult) ? requestParserResult : [requestParserResult]) {
-            if (nestsDeeperThan(params.variables, MAX_JSON_DEPTH) || nestsDeeperThan(params.extensions, MAX_JSON_DEPTH)) throw tooDeepError();
+          for (const params of Array.isArray(requestParserResult)
+            ? requestParserResult
+            : [requestParserResult]) {
+            if (
+              nestsDeeperThan(params.variables, MAX_JSON_DEPTH) ||
+              nestsDeeperThan(params.extensions, MAX_JSON_DEPTH)
+            )
+              throw tooDeepError();
           }
         },
       };
@@ -93,7 +107,9 @@ export function documentNestsDeeperThan(text: string, limit: number): boolean {
       const block = text.startsWith('"""', i);
       const end = block ? text.indexOf('"""', i + 3) : -1;
       if (block) i = end < 0 ? text.length : end + 2;
-      else for (i++; i < text.length && text[i] !== '"' && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
+      else
+        for (i++; i < text.length && text[i] !== '"' && text[i] !== '\n'; i++)
+          if (text[i] === '\\') i++;
     } else if (c === '{' || c === '[' || c === '(') {
       if (++depth > limit) return true;
     } else if (c === '}' || c === ']' || c === ')') depth--;
@@ -134,13 +150,18 @@ function useNoIntrospection(): Plugin {
  * the trusted proxies, the nearest address in `X-Forwarded-For` that is not (proxy-addr, as
  * Express uses it). Without trusted proxies the header is ignored: anyone can write it.
  */
-export function clientAddressResolver(trustedProxies: readonly string[]): (req: IncomingMessage) => string {
+export function clientAddressResolver(
+  trustedProxies: readonly string[],
+): (req: IncomingMessage) => string {
   const trust = proxyaddr.compile([...trustedProxies]);
   return (req) => (req.socket?.remoteAddress ? proxyaddr(req, trust) : 'unknown');
 }
 
 /** The saved operations, normalised (printed from their AST) and by sha256 and name. */
-export function loadTrustedDocuments(dir: string = operationsDir): { byKey: Map<string, string>; normalised: Set<string> } {
+export function loadTrustedDocuments(dir: string = operationsDir): {
+  byKey: Map<string, string>;
+  normalised: Set<string>;
+} {
   const byKey = new Map<string, string>();
   const normalised = new Set<string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.graphql'))) {
@@ -168,7 +189,10 @@ function useTrustedDocuments(): Plugin<any>[] {
       allowArbitraryOperations: true,
       // Apollo's `extensions.persistedQuery.sha256Hash`, or `documentId` (a hash, file or operation name).
       extractPersistedOperationId: (params) => {
-        const p = params as { documentId?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } };
+        const p = params as {
+          documentId?: unknown;
+          extensions?: { persistedQuery?: { sha256Hash?: unknown } };
+        };
         const id = p.documentId ?? p.extensions?.persistedQuery?.sha256Hash;
         return typeof id === 'string' ? id : null;
       },
@@ -179,9 +203,12 @@ function useTrustedDocuments(): Plugin<any>[] {
         return ({ result }) => {
           if (result instanceof Error) return;
           if (!normalised.has(print(result))) {
-            throw new GraphQLError('Only the saved operations of schema/operations are accepted on this server (trusted-documents mode)', {
-              extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
-            });
+            throw new GraphQLError(
+              'Only the saved operations of schema/operations are accepted on this server (trusted-documents mode)',
+              {
+                extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
+              },
+            );
           }
         };
       },
@@ -190,7 +217,12 @@ function useTrustedDocuments(): Plugin<any>[] {
 }
 
 /** One limiter per budget: Redis when the bus is Redis (every server shares the count), else memory. */
-function createLimiter(points: number, durationS: number, redis: HubPubSub['redis'], name: string): RateLimiterAbstract {
+function createLimiter(
+  points: number,
+  durationS: number,
+  redis: HubPubSub['redis'],
+  name: string,
+): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ points, duration: durationS, keyPrefix: name });
   if (!redis) return memory;
   return new RateLimiterRedis({
@@ -206,15 +238,23 @@ function createLimiter(points: number, durationS: number, redis: HubPubSub['redi
 }
 
 /** How many times each root field of the operation is selected (aliases and fragments included). */
-function rootFieldCounts(document: DocumentNode, operationName: string | null | undefined): Map<string, number> {
+function rootFieldCounts(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): Map<string, number> {
   const counts = new Map<string, number>();
   const operation = getOperationAST(document, operationName);
   if (!operation) return counts;
-  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((f) => [f.name.value, f]),
+  );
   const seen = new Set<string>();
   const visit = (selections: readonly SelectionNode[]) => {
     for (const selection of selections) {
-      if (selection.kind === Kind.FIELD) counts.set(selection.name.value, (counts.get(selection.name.value) ?? 0) + 1);
+      if (selection.kind === Kind.FIELD)
+        counts.set(selection.name.value, (counts.get(selection.name.value) ?? 0) + 1);
       else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet.selections);
       else if (!seen.has(selection.name.value)) {
         seen.add(selection.name.value);
@@ -245,7 +285,12 @@ function useRateLimits(config: HubConfig, redis: HubPubSub['redis']): Plugin {
       if (!operation || operation.operation === 'subscription') return;
       const who = viewer.actor === 'anonymous' ? `ip:${clientAddress}` : viewer.actor;
       for (const [field, count] of rootFieldCounts(args.document, args.operationName)) {
-        const limiter = operation.operation === 'mutation' ? writes : field === 'dashboard' ? dashboards : undefined;
+        const limiter =
+          operation.operation === 'mutation'
+            ? writes
+            : field === 'dashboard'
+              ? dashboards
+              : undefined;
         if (!limiter) continue;
         try {
           await limiter.consume(`${who}:${field}`, count);
@@ -254,9 +299,15 @@ function useRateLimits(config: HubConfig, redis: HubPubSub['redis']): Plugin {
           const retryAfter = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
           setResultAndStopExecution({
             errors: [
-              new GraphQLError(`Too many requests: at most ${limiter.points} calls of \`${field}\` per ${windowSeconds} s; try again in ${retryAfter} s`, {
-                extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } },
-              }),
+              new GraphQLError(
+                `Too many requests: at most ${limiter.points} calls of \`${field}\` per ${windowSeconds} s; try again in ${retryAfter} s`,
+                {
+                  extensions: {
+                    code: 'RATE_LIMITED',
+                    http: { status: 429, headers: { 'Retry-After': String(retryAfter) } },
+                  },
+                },
+              ),
             ],
           });
           return;
@@ -268,7 +319,12 @@ function useRateLimits(config: HubConfig, redis: HubPubSub['redis']): Plugin {
 
 /** graphql-armor's refusals carry no code: give them one, and the 400 of a request refused before execution. */
 function armorRefusal(code: string) {
-  return { onReject: [(_context: unknown, error: GraphQLError) => void Object.assign(error.extensions, { code, http: { status: 400 } })] };
+  return {
+    onReject: [
+      (_context: unknown, error: GraphQLError) =>
+        void Object.assign(error.extensions, { code, http: { status: 400 } }),
+    ],
+  };
 }
 
 export function securityPlugins(config: HubConfig, redis: HubPubSub['redis']): Plugin<any>[] {
@@ -281,8 +337,16 @@ export function securityPlugins(config: HubConfig, redis: HubPubSub['redis']): P
     // Browsers may not send simple (non-preflighted) requests: GET and form posts need this header.
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'graphql-preflight'] }),
     ...(config.introspection ? [] : [useNoIntrospection(), useHiddenSuggestions()]),
-    maxAliasesPlugin({ n: limits.maxAliases, exposeLimits: true, ...armorRefusal('TOO_MANY_ALIASES') }) as Plugin,
-    maxTokensPlugin({ n: limits.maxTokens, exposeLimits: true, ...armorRefusal('TOO_MANY_TOKENS') }) as Plugin,
+    maxAliasesPlugin({
+      n: limits.maxAliases,
+      exposeLimits: true,
+      ...armorRefusal('TOO_MANY_ALIASES'),
+    }) as Plugin,
+    maxTokensPlugin({
+      n: limits.maxTokens,
+      exposeLimits: true,
+      ...armorRefusal('TOO_MANY_TOKENS'),
+    }) as Plugin,
     useRateLimits(config, redis),
     ...(config.trustedDocuments ? useTrustedDocuments() : []),
   ];

@@ -20,10 +20,10 @@
  */
 import {
   createSourceEventStream,
-  execute,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  execute,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
@@ -47,7 +47,11 @@ const unobserved: StreamObserver = { next() {}, end() {} };
  * Applies `map` to each item of `source`, telling `observer` of each result and, once, of the
  * end (done, returned, thrown); `return()` goes straight to the source.
  */
-function mapAsyncIterator<T, U>(source: AsyncIterable<T>, map: (item: T) => U | Promise<U>, observer: StreamObserver): AsyncIterableIterator<U> {
+function mapAsyncIterator<T, U>(
+  source: AsyncIterable<T>,
+  map: (item: T) => U | Promise<U>,
+  observer: StreamObserver,
+): AsyncIterableIterator<U> {
   const iterator = source[Symbol.asyncIterator]();
   let open = true;
   const end = () => {
@@ -98,7 +102,12 @@ export function useSharedSubscriptionResults(options: SharedResultsOptions): Plu
   const keyOf = (args: ExecutionArgs): string => {
     let id = documentIds.get(args.document);
     if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
-    return JSON.stringify([id, args.operationName ?? null, args.variableValues ?? null, options.scope(args.contextValue)]);
+    return JSON.stringify([
+      id,
+      args.operationName ?? null,
+      args.variableValues ?? null,
+      options.scope(args.contextValue),
+    ]);
   };
 
   const sharedSubscribe = async (args: ExecutionArgs) => {
@@ -106,15 +115,20 @@ export function useSharedSubscriptionResults(options: SharedResultsOptions): Plu
     if (!(Symbol.asyncIterator in stream)) return stream as ExecutionResult;
     const key = keyOf(args);
     const observer = options.observe?.(args.contextValue) ?? unobserved;
-    return mapAsyncIterator(stream, async (event: unknown) => {
-      if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
-      let byKey = results.get(event);
-      if (!byKey) results.set(event, (byKey = new Map()));
-      let result = byKey.get(key);
-      if (!result) byKey.set(key, (result = execute({ ...args, rootValue: event })));
-      // Each subscriber gets its own envelope: later plugins may set fields on it.
-      return { ...(await result) };
-    }, observer);
+    return mapAsyncIterator(
+      stream,
+      async (event: unknown) => {
+        if (typeof event !== 'object' || event === null)
+          return execute({ ...args, rootValue: event });
+        let byKey = results.get(event);
+        if (!byKey) results.set(event, (byKey = new Map()));
+        let result = byKey.get(key);
+        if (!result) byKey.set(key, (result = execute({ ...args, rootValue: event })));
+        // Each subscriber gets its own envelope: later plugins may set fields on it.
+        return { ...(await result) };
+      },
+      observer,
+    );
   };
 
   return {

@@ -17,7 +17,7 @@
  * Content-Security-Policy: scripts, styles, fonts and fetches from this origin only, WebSockets to
  * any host (the page connects back to the hub it was served from).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -87,7 +87,9 @@ interface WallFont {
  * (every browser that runs the page reads woff2).
  */
 function loadWallFont(): WallFont {
-  const packageJson = createRequire(import.meta.url).resolve('@fontsource/noto-sans-sc/package.json');
+  const packageJson = createRequire(import.meta.url).resolve(
+    '@fontsource/noto-sans-sc/package.json',
+  );
   const dir = path.dirname(packageJson);
   const version = (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
   const files = new Map<string, string>();
@@ -96,13 +98,17 @@ function loadWallFont(): WallFont {
     const source = readFileSync(path.join(dir, `${weight}.css`), 'utf8');
     for (const rule of source.match(/@font-face\s*{[^}]*}/g) ?? []) {
       const file = /url\(\.\/files\/([\w.-]+\.woff2)\)/.exec(rule)?.[1];
-      if (!file) throw new Error(`@fontsource/noto-sans-sc/${weight}.css: a rule without a woff2 file`);
-      if (!existsSync(path.join(dir, 'files', file))) throw new Error(`@fontsource/noto-sans-sc: ${file} is missing`);
+      if (!file)
+        throw new Error(`@fontsource/noto-sans-sc/${weight}.css: a rule without a woff2 file`);
+      if (!existsSync(path.join(dir, 'files', file)))
+        throw new Error(`@fontsource/noto-sans-sc: ${file} is missing`);
       files.set(file, path.join(dir, 'files', file));
       const served = rule
         .replace(/src:[^;]*;/, `src: url(${WALL_FONT_PATH}/${version}/${file}) format('woff2');`)
         .replace(/font-display:[^;]*;/, 'font-display: swap;');
-      rules.push(/font-display/.test(served) ? served : served.replace('{', '{\n  font-display: swap;'));
+      rules.push(
+        /font-display/.test(served) ? served : served.replace('{', '{\n  font-display: swap;'),
+      );
     }
   }
   if (!files.size) throw new Error('@fontsource/noto-sans-sc: no font slices found');
@@ -118,8 +124,14 @@ function loadAssets(font: WallFont): Map<string, Asset> {
     [`${WALL_PATH}/index.html`, html],
     [`${WALL_PATH}/wall.css`, { body: file('wall.css'), type: 'text/css; charset=utf-8' }],
     [`${WALL_PATH}/wall.js`, { body: file('wall.js'), type: 'text/javascript; charset=utf-8' }],
-    [`${WALL_PATH}/graphql-ws.js`, { body: graphqlWsBrowserClient(), type: 'text/javascript; charset=utf-8' }],
-    [`${WALL_PATH}/operations.json`, { body: wallOperations(), type: 'application/json; charset=utf-8' }],
+    [
+      `${WALL_PATH}/graphql-ws.js`,
+      { body: graphqlWsBrowserClient(), type: 'text/javascript; charset=utf-8' },
+    ],
+    [
+      `${WALL_PATH}/operations.json`,
+      { body: wallOperations(), type: 'application/json; charset=utf-8' },
+    ],
     [`${WALL_FONT_PATH}/noto-sans-sc.css`, { body: font.css, type: 'text/css; charset=utf-8' }],
   ]);
 }
@@ -144,16 +156,27 @@ export function useWallPage(): Plugin {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== WALL_PATH && !url.pathname.startsWith(`${WALL_PATH}/`)) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        endResponse(new fetchAPI.Response(null, { status: 405, headers: { ...securityHeaders, allow: 'GET, HEAD' } }));
+        endResponse(
+          new fetchAPI.Response(null, {
+            status: 405,
+            headers: { ...securityHeaders, allow: 'GET, HEAD' },
+          }),
+        );
         return;
       }
-      const slice = url.pathname.startsWith(fontPrefix) ? font.files.get(url.pathname.slice(fontPrefix.length)) : undefined;
+      const slice = url.pathname.startsWith(fontPrefix)
+        ? font.files.get(url.pathname.slice(fontPrefix.length))
+        : undefined;
       if (slice) {
         const body = request.method === 'HEAD' ? null : await readFile(slice);
         endResponse(
           new fetchAPI.Response(body, {
             status: 200,
-            headers: { ...securityHeaders, 'content-type': 'font/woff2', 'cache-control': 'public, max-age=31536000, immutable' },
+            headers: {
+              ...securityHeaders,
+              'content-type': 'font/woff2',
+              'cache-control': 'public, max-age=31536000, immutable',
+            },
           }),
         );
         return;
@@ -161,12 +184,20 @@ export function useWallPage(): Plugin {
       const asset = assets.get(url.pathname);
       if (!asset) {
         endResponse(
-          new fetchAPI.Response('Not found', { status: 404, headers: { ...securityHeaders, 'content-type': 'text/plain; charset=utf-8' } }),
+          new fetchAPI.Response('Not found', {
+            status: 404,
+            headers: { ...securityHeaders, 'content-type': 'text/plain; charset=utf-8' },
+          }),
         );
         return;
       }
       const body = request.method === 'HEAD' ? null : asset.body;
-      endResponse(new fetchAPI.Response(body, { status: 200, headers: { ...securityHeaders, 'content-type': asset.type } }));
+      endResponse(
+        new fetchAPI.Response(body, {
+          status: 200,
+          headers: { ...securityHeaders, 'content-type': asset.type },
+        }),
+      );
     },
   };
 }

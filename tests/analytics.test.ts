@@ -7,14 +7,23 @@
  * errors; a stage change shows at once although answers are cached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StageEventKind, type DatePrecision, type ProjectStage } from '../src/generated/prisma/client.ts';
+import {
+  type DatePrecision,
+  type ProjectStage,
+  StageEventKind,
+} from '../src/generated/prisma/client.ts';
 import { districtToday } from '../src/services/stage-log.ts';
 import { describeEachEngine } from './helpers/db.ts';
 import { advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 
-type Step = [kind: StageEventKind, toStage: ProjectStage, occurredOn: string, precision?: DatePrecision];
+type Step = [
+  kind: StageEventKind,
+  toStage: ProjectStage,
+  occurredOn: string,
+  precision?: DatePrecision,
+];
 
 const DAY = 86_400_000;
 const today = districtToday();
@@ -22,8 +31,10 @@ const iso = (d: Date) => d.toISOString().slice(0, 10);
 /** The district day `n` days before today. */
 const ago = (n: number) => iso(new Date(today.getTime() - n * DAY));
 /** The first day of the month `n` months before this one, and the last day of that month. */
-const monthAgo = (n: number) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - n, 1));
-const monthEndAgo = (n: number) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - n + 1, 0));
+const monthAgo = (n: number) =>
+  new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - n, 1));
+const monthEndAgo = (n: number) =>
+  new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - n + 1, 0));
 
 const { INITIAL, ADVANCE, SUSPEND, RESUME, CANCEL, CORRECTION } = StageEventKind;
 
@@ -32,31 +43,100 @@ const { INITIAL, ADVANCE, SUSPEND, RESUME, CANCEL, CORRECTION } = StageEventKind
  * 03-24..30, and 03-31 alone when the period ends on 31 March.
  */
 const TREND_LOG: Record<string, { park: 'A' | 'B'; steps: Step[] }> = {
-  'T-1': { park: 'A', steps: [[INITIAL, 'PLANNED', '2025-02-20'], [ADVANCE, 'SIGNED', '2025-03-04'], [ADVANCE, 'LANDED', '2025-03-12']] },
+  'T-1': {
+    park: 'A',
+    steps: [
+      [INITIAL, 'PLANNED', '2025-02-20'],
+      [ADVANCE, 'SIGNED', '2025-03-04'],
+      [ADVANCE, 'LANDED', '2025-03-12'],
+    ],
+  },
   // Approved "in March 2025": counts on 31 March, an estimate in a weekly trend.
-  'T-2': { park: 'A', steps: [[INITIAL, 'SIGNED', '2025-02-03'], [ADVANCE, 'APPROVED', '2025-03-01', 'MONTH']] },
+  'T-2': {
+    park: 'A',
+    steps: [
+      [INITIAL, 'SIGNED', '2025-02-03'],
+      [ADVANCE, 'APPROVED', '2025-03-01', 'MONTH'],
+    ],
+  },
   'T-3': {
     park: 'B',
-    steps: [[INITIAL, 'PLANNED', '2025-01-10'], [ADVANCE, 'SIGNED', '2025-03-10'], [SUSPEND, 'SUSPENDED', '2025-03-20'], [RESUME, 'SIGNED', '2025-03-27']],
+    steps: [
+      [INITIAL, 'PLANNED', '2025-01-10'],
+      [ADVANCE, 'SIGNED', '2025-03-10'],
+      [SUSPEND, 'SUSPENDED', '2025-03-20'],
+      [RESUME, 'SIGNED', '2025-03-27'],
+    ],
   },
-  'T-4': { park: 'A', steps: [[INITIAL, 'NEGOTIATING', '2025-03-06'], [CORRECTION, 'PLANNED', '2025-03-07'], [CANCEL, 'CANCELLED', '2025-03-25']] },
+  'T-4': {
+    park: 'A',
+    steps: [
+      [INITIAL, 'NEGOTIATING', '2025-03-06'],
+      [CORRECTION, 'PLANNED', '2025-03-07'],
+      [CANCEL, 'CANCELLED', '2025-03-25'],
+    ],
+  },
   // Under construction "in Q1 2025": counts on 31 March, an estimate in weekly and monthly trends.
-  'T-5': { park: 'A', steps: [[INITIAL, 'REGISTERED', '2024-12-01'], [ADVANCE, 'UNDER_CONSTRUCTION', '2025-01-01', 'QUARTER']] },
+  'T-5': {
+    park: 'A',
+    steps: [
+      [INITIAL, 'REGISTERED', '2024-12-01'],
+      [ADVANCE, 'UNDER_CONSTRUCTION', '2025-01-01', 'QUARTER'],
+    ],
+  },
   // Negotiating "in February" (28 Feb), signed on the Sunday before the first week: outside the weeks.
-  'T-6': { park: 'A', steps: [[INITIAL, 'PLANNED', '2025-01-05'], [ADVANCE, 'NEGOTIATING', '2025-02-01', 'MONTH'], [ADVANCE, 'SIGNED', '2025-03-02']] },
+  'T-6': {
+    park: 'A',
+    steps: [
+      [INITIAL, 'PLANNED', '2025-01-05'],
+      [ADVANCE, 'NEGOTIATING', '2025-02-01', 'MONTH'],
+      [ADVANCE, 'SIGNED', '2025-03-02'],
+    ],
+  },
 };
 
 /** The stalled-projects log, relative to today. */
 const STALL_LOG: Record<string, { park: 'A' | 'B'; steps: Step[] }> = {
   'S-1': { park: 'A', steps: [[INITIAL, 'PLANNED', ago(200)]] },
-  'S-2': { park: 'B', steps: [[INITIAL, 'SIGNED', ago(300)], [ADVANCE, 'LANDED', ago(45)]] },
-  'S-3': { park: 'A', steps: [[INITIAL, 'SIGNED', ago(300)], [SUSPEND, 'SUSPENDED', ago(250)]] },
-  'S-4': { park: 'A', steps: [[INITIAL, 'SIGNED', ago(420)], [CANCEL, 'CANCELLED', ago(400)]] },
+  'S-2': {
+    park: 'B',
+    steps: [
+      [INITIAL, 'SIGNED', ago(300)],
+      [ADVANCE, 'LANDED', ago(45)],
+    ],
+  },
+  'S-3': {
+    park: 'A',
+    steps: [
+      [INITIAL, 'SIGNED', ago(300)],
+      [SUSPEND, 'SUSPENDED', ago(250)],
+    ],
+  },
+  'S-4': {
+    park: 'A',
+    steps: [
+      [INITIAL, 'SIGNED', ago(420)],
+      [CANCEL, 'CANCELLED', ago(400)],
+    ],
+  },
   'S-5': { park: 'A', steps: [[INITIAL, 'AT_CAPACITY', ago(500)]] },
   // Suspended for months, resumed ten days ago: it moved ten days ago.
-  'S-6': { park: 'B', steps: [[INITIAL, 'SIGNED', ago(300)], [SUSPEND, 'SUSPENDED', ago(200)], [RESUME, 'SIGNED', ago(10)]] },
+  'S-6': {
+    park: 'B',
+    steps: [
+      [INITIAL, 'SIGNED', ago(300)],
+      [SUSPEND, 'SUSPENDED', ago(200)],
+      [RESUME, 'SIGNED', ago(10)],
+    ],
+  },
   // Approved "four months ago" (the month only): not moved since that month's last day.
-  'S-7': { park: 'A', steps: [[INITIAL, 'LANDED', ago(400)], [ADVANCE, 'APPROVED', iso(monthAgo(4)), 'MONTH']] },
+  'S-7': {
+    park: 'A',
+    steps: [
+      [INITIAL, 'LANDED', ago(400)],
+      [ADVANCE, 'APPROVED', iso(monthAgo(4)), 'MONTH'],
+    ],
+  },
   'S-8': { park: 'B', steps: [[INITIAL, 'TENDERED', ago(5)]] },
 };
 
@@ -97,8 +177,10 @@ describeEachEngine('pipeline analytics', (engine) => {
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     return res.data!;
   }
-  const trend = async (variables: Record<string, unknown>) => (await run(TREND, variables)).stageChangeTrend;
-  const stalled = async (variables: Record<string, unknown>) => (await run(STALLED, variables)).stalledProjects;
+  const trend = async (variables: Record<string, unknown>) =>
+    (await run(TREND, variables)).stageChangeTrend;
+  const stalled = async (variables: Record<string, unknown>) =>
+    (await run(STALLED, variables)).stalledProjects;
   const codes = (page: any) => page.edges.map((e: any) => e.node.code);
 
   beforeAll(async () => {
@@ -114,13 +196,24 @@ describeEachEngine('pipeline analytics', (engine) => {
     };
     const prisma = db.prisma;
     for (const code of ['A', 'B'] as const) {
-      const park = await prisma.park.create({ data: { code: `park-${code}`, name: `测试园区${code}`, kind: 'PARK' } });
+      const park = await prisma.park.create({
+        data: { code: `park-${code}`, name: `测试园区${code}`, kind: 'PARK' },
+      });
       parks[code] = Buffer.from(`Park:${park.id}`).toString('base64');
     }
-    const parkIds = Object.fromEntries(await Promise.all((['A', 'B'] as const).map(async (c) => [c, (await prisma.park.findUniqueOrThrow({ where: { code: `park-${c}` } })).id])));
+    const parkIds = Object.fromEntries(
+      await Promise.all(
+        (['A', 'B'] as const).map(async (c) => [
+          c,
+          (await prisma.park.findUniqueOrThrow({ where: { code: `park-${c}` } })).id,
+        ]),
+      ),
+    );
     for (const [code, { park, steps }] of Object.entries({ ...TREND_LOG, ...STALL_LOG })) {
       const last = steps.at(-1)!;
-      const project = await prisma.project.create({ data: { code, name: `项目${code}`, stage: last[1], parkId: parkIds[park] } });
+      const project = await prisma.project.create({
+        data: { code, name: `项目${code}`, stage: last[1], parkId: parkIds[park] },
+      });
       projects.set(code, Buffer.from(`Project:${project.id}`).toString('base64'));
       // One statement per project's history: the trigger keeps the latest event by sequence.
       await prisma.projectStageEvent.createMany({
@@ -147,7 +240,12 @@ describeEachEngine('pipeline analytics', (engine) => {
 
     it('should count the moves of each week on the day they happened, by stage reached', async () => {
       const t = await trend(weeks);
-      expect(t).toMatchObject({ interval: 'WEEK', from: '2025-03-03', to: '2025-03-31', kinds: ['ADVANCE', 'SUSPEND', 'RESUME', 'CANCEL'] });
+      expect(t).toMatchObject({
+        interval: 'WEEK',
+        from: '2025-03-03',
+        to: '2025-03-31',
+        kinds: ['ADVANCE', 'SUSPEND', 'RESUME', 'CANCEL'],
+      });
       const buckets = t.buckets as Bucket[];
       expect(buckets.map((b) => [b.start, b.end])).toEqual([
         ['2025-03-03', '2025-03-09'],
@@ -158,10 +256,19 @@ describeEachEngine('pipeline analytics', (engine) => {
       ]);
       expect(buckets.map((b) => b.byStage)).toEqual([
         [{ stage: 'SIGNED', count: 1 }], // T-1 on 03-04 (T-6 on Sunday 03-02 is the week before)
-        [{ stage: 'SIGNED', count: 1 }, { stage: 'LANDED', count: 1 }], // T-3 on 03-10, T-1 on 03-12
+        [
+          { stage: 'SIGNED', count: 1 },
+          { stage: 'LANDED', count: 1 },
+        ], // T-3 on 03-10, T-1 on 03-12
         [{ stage: 'SUSPENDED', count: 1 }], // T-3 on 03-20
-        [{ stage: 'SIGNED', count: 1 }, { stage: 'CANCELLED', count: 1 }], // T-3 resumed 03-27, T-4 cancelled 03-25
-        [{ stage: 'APPROVED', count: 1 }, { stage: 'UNDER_CONSTRUCTION', count: 1 }], // T-2 "March", T-5 "Q1": both on 03-31
+        [
+          { stage: 'SIGNED', count: 1 },
+          { stage: 'CANCELLED', count: 1 },
+        ], // T-3 resumed 03-27, T-4 cancelled 03-25
+        [
+          { stage: 'APPROVED', count: 1 },
+          { stage: 'UNDER_CONSTRUCTION', count: 1 },
+        ], // T-2 "March", T-5 "Q1": both on 03-31
       ]);
       expect(buckets.map((b) => b.count)).toEqual([1, 2, 1, 2, 2]);
       expect(buckets.map((b) => b.estimatedCount)).toEqual([0, 0, 0, 0, 2]);
@@ -179,7 +286,9 @@ describeEachEngine('pipeline analytics', (engine) => {
 
     it('should count by month, a month-precise date exactly and a quarter as an estimate', async () => {
       const t = await trend({ interval: 'MONTH', from: '2025-01-15', to: '2025-03-31' });
-      expect((t.buckets as Bucket[]).map((b) => [b.start, b.end, b.count, b.estimatedCount])).toEqual([
+      expect(
+        (t.buckets as Bucket[]).map((b) => [b.start, b.end, b.count, b.estimatedCount]),
+      ).toEqual([
         ['2025-01-01', '2025-01-31', 0, 0],
         ['2025-02-01', '2025-02-28', 1, 0], // T-6 negotiating "in February"
         ['2025-03-01', '2025-03-31', 9, 1], // the eight weekly moves and T-6 on 03-02; T-5's quarter estimated
@@ -190,7 +299,10 @@ describeEachEngine('pipeline analytics', (engine) => {
       const t = await trend({ ...weeks, kinds: ['INITIAL', 'CORRECTION'] });
       expect(t.kinds).toEqual(['INITIAL', 'CORRECTION']);
       expect((t.buckets as Bucket[]).map((b) => b.byStage)).toEqual([
-        [{ stage: 'PLANNED', count: 1 }, { stage: 'NEGOTIATING', count: 1 }], // T-4 recorded 03-06, corrected 03-07
+        [
+          { stage: 'PLANNED', count: 1 },
+          { stage: 'NEGOTIATING', count: 1 },
+        ], // T-4 recorded 03-06, corrected 03-07
         [],
         [],
         [],
@@ -241,11 +353,25 @@ describeEachEngine('pipeline analytics', (engine) => {
       expect(codes(page)).toEqual(expectedStalled(30));
       expect(page.totalCount).toBe(expectedStalled(30).length);
       const byCode = new Map(page.edges.map((e: any) => [e.node.code, e.node]));
-      expect(byCode.get('S-1')).toMatchObject({ stageSince: ago(200), daysAtStage: 200, stage: 'PLANNED' });
-      expect(byCode.get('S-2')).toMatchObject({ stageSince: ago(45), daysAtStage: 45, stage: 'LANDED' });
+      expect(byCode.get('S-1')).toMatchObject({
+        stageSince: ago(200),
+        daysAtStage: 200,
+        stage: 'PLANNED',
+      });
+      expect(byCode.get('S-2')).toMatchObject({
+        stageSince: ago(45),
+        daysAtStage: 45,
+        stage: 'LANDED',
+      });
       // "Approved in that month": not moved since the month's last day; the event keeps its month.
-      expect(byCode.get('S-7')).toMatchObject({ stageSince: iso(monthEndAgo(4)), daysAtStage: S7_DAYS });
-      expect((byCode.get('S-7') as any).stageHistory.edges[0].node).toEqual({ occurredOn: iso(monthAgo(4)), occurredPrecision: 'MONTH' });
+      expect(byCode.get('S-7')).toMatchObject({
+        stageSince: iso(monthEndAgo(4)),
+        daysAtStage: S7_DAYS,
+      });
+      expect((byCode.get('S-7') as any).stageHistory.edges[0].node).toEqual({
+        occurredOn: iso(monthAgo(4)),
+        occurredPrecision: 'MONTH',
+      });
     });
 
     it('should leave out suspended, cancelled and finished projects, and count a resumed one from its resumption', async () => {
@@ -258,7 +384,9 @@ describeEachEngine('pipeline analytics', (engine) => {
       expect(shown.slice(-2)).toEqual(['S-6', 'S-8']);
       // Asked for by stage, suspended projects are listed with how long they have been suspended.
       const suspended = await stalled({ minDays: 0, filter: { stage: ['SUSPENDED'] } });
-      expect(suspended.edges.map((e: any) => [e.node.code, e.node.daysAtStage])).toEqual([['S-3', 250]]);
+      expect(suspended.edges.map((e: any) => [e.node.code, e.node.daysAtStage])).toEqual([
+        ['S-3', 250],
+      ]);
     });
 
     it('should page oldest first and filter like projects', async () => {
@@ -270,7 +398,11 @@ describeEachEngine('pipeline analytics', (engine) => {
       const inB = await stalled({ minDays: 0, filter: { parkId: parks.B } });
       expect(codes(inB)).toEqual(['T-3', 'S-2', 'S-6', 'S-8']);
       expect(inB.totalCount).toBe(4);
-      expect((await stalled({ minDays: 150, filter: { parkId: parks.B } })).edges.map((e: any) => e.node.code)).toEqual(['T-3']);
+      expect(
+        (await stalled({ minDays: 150, filter: { parkId: parks.B } })).edges.map(
+          (e: any) => e.node.code,
+        ),
+      ).toEqual(['T-3']);
     });
 
     it('should refuse a negative or huge minDays with a clear error', async () => {
@@ -291,7 +423,12 @@ describeEachEngine('pipeline analytics', (engine) => {
       expect(codes(after)).not.toContain('S-2');
       expect(after.totalCount).toBe(before.totalCount - 1);
       const zero = await stalled({ minDays: 0, filter: { nameContains: 'S-2' } });
-      expect(zero.edges[0].node).toMatchObject({ code: 'S-2', stage: 'APPROVED', stageSince: iso(today), daysAtStage: 0 });
+      expect(zero.edges[0].node).toMatchObject({
+        code: 'S-2',
+        stage: 'APPROVED',
+        stageSince: iso(today),
+        daysAtStage: 0,
+      });
       const t = await trend({});
       expect(t.buckets.at(-1).byStage).toContainEqual({ stage: 'APPROVED', count: 1 });
     });
@@ -305,30 +442,61 @@ describeEachEngine('pipeline analytics', (engine) => {
     };
 
     it('should read a trend in one statement and a stalled page in two, whatever the size of the log or the page', async () => {
-      const trendBefore = await shape(TREND, { interval: 'MONTH', from: '2024-01-01', to: '2025-12-31' });
+      const trendBefore = await shape(TREND, {
+        interval: 'MONTH',
+        from: '2024-01-01',
+        to: '2025-12-31',
+      });
       const stalledSmall = await shape(STALLED, { minDays: 0, first: 2 });
       // Many more projects and events.
       const prisma = hub.db.prisma;
       const created = await prisma.project.createManyAndReturn({
-        data: Array.from({ length: 150 }, (_, i) => ({ code: `BULK-${i}`, name: `批量${i}`, stage: 'SIGNED' as const })),
+        data: Array.from({ length: 150 }, (_, i) => ({
+          code: `BULK-${i}`,
+          name: `批量${i}`,
+          stage: 'SIGNED' as const,
+        })),
         select: { id: true },
       });
       await prisma.projectStageEvent.createMany({
         data: created.flatMap(({ id }, i) => [
-          { projectId: id, kind: INITIAL, toStage: 'PLANNED' as const, occurredOn: new Date(Date.UTC(2025, i % 12, 1 + (i % 28))), actor: 'test' },
-          { projectId: id, kind: ADVANCE, fromStage: 'PLANNED' as const, toStage: 'SIGNED' as const, occurredOn: new Date(Date.UTC(2025, 11, 28)), actor: 'test' },
+          {
+            projectId: id,
+            kind: INITIAL,
+            toStage: 'PLANNED' as const,
+            occurredOn: new Date(Date.UTC(2025, i % 12, 1 + (i % 28))),
+            actor: 'test',
+          },
+          {
+            projectId: id,
+            kind: ADVANCE,
+            fromStage: 'PLANNED' as const,
+            toStage: 'SIGNED' as const,
+            occurredOn: new Date(Date.UTC(2025, 11, 28)),
+            actor: 'test',
+          },
         ]),
       });
       // Other variables than before: the rows above were written past the hub, so a kept answer stands.
-      const trendAfter = await shape(TREND, { interval: 'MONTH', from: '2024-01-02', to: '2025-12-31' });
+      const trendAfter = await shape(TREND, {
+        interval: 'MONTH',
+        from: '2024-01-02',
+        to: '2025-12-31',
+      });
       const stalledLarge = await shape(STALLED, { minDays: 0, first: 100 });
-      console.info(`[${engine}] stageChangeTrend: ${trendBefore.length} → ${trendAfter.length} statements; stalledProjects: ${stalledSmall.length} for 2, ${stalledLarge.length} for 100`);
+      console.info(
+        `[${engine}] stageChangeTrend: ${trendBefore.length} → ${trendAfter.length} statements; stalledProjects: ${stalledSmall.length} for 2, ${stalledLarge.length} for 100`,
+      );
       expect(trendBefore).toHaveLength(1);
       expect(trendAfter).toHaveLength(1);
       expect(stalledSmall).toHaveLength(2);
       expect(stalledLarge).toHaveLength(2);
       // The bulk insert's trigger set every project's stageSince.
-      expect(await prisma.project.count({ where: { code: { startsWith: 'BULK-' }, stageSince: new Date(Date.UTC(2025, 11, 28)) } })).toBe(150);
+      expect(
+        await prisma.project.count({
+          where: { code: { startsWith: 'BULK-' }, stageSince: new Date(Date.UTC(2025, 11, 28)) },
+        }),
+      ).toBe(150);
     });
   });
 

@@ -3,15 +3,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AuthenticationError, createAuthenticator, ensureLocalEditorKey, roleAtLeast } from '../src/auth.ts';
+import {
+  AuthenticationError,
+  createAuthenticator,
+  ensureLocalEditorKey,
+  roleAtLeast,
+} from '../src/auth.ts';
 import { loadConfig } from '../src/config.ts';
 
 const secret = 'a-test-secret-that-is-long-enough-for-hs256';
-const keys = 'viewer:viewer-key-0123456789abcdef,editor:editor-key-0123456789abcdef,admin:admin-key-0123456789abcdef';
+const keys =
+  'viewer:viewer-key-0123456789abcdef,editor:editor-key-0123456789abcdef,admin:admin-key-0123456789abcdef';
 const config = loadConfig({ HUB_API_KEYS: keys, JWT_SECRET: secret });
 const auth = createAuthenticator(config.auth);
 
-function jwt(claims: Record<string, unknown>, opts: { expiresIn?: string | number; key?: string } = {}) {
+function jwt(
+  claims: Record<string, unknown>,
+  opts: { expiresIn?: string | number; key?: string } = {},
+) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('alice')
@@ -37,9 +46,13 @@ describe('credentials', () => {
   });
 
   it('should refuse an unknown key, a malformed header and a truncated key', async () => {
-    await expect(auth.authenticate('Bearer nope-nope-nope-nope-nope')).rejects.toThrow(AuthenticationError);
+    await expect(auth.authenticate('Bearer nope-nope-nope-nope-nope')).rejects.toThrow(
+      AuthenticationError,
+    );
     await expect(auth.authenticate('Basic dXNlcjpwYXNz')).rejects.toThrow(/Bearer/);
-    await expect(auth.authenticate('Bearer editor-key-0123456789abcde')).rejects.toThrow(AuthenticationError);
+    await expect(auth.authenticate('Bearer editor-key-0123456789abcde')).rejects.toThrow(
+      AuthenticationError,
+    );
   });
 
   it('should accept a valid HS256 JWT with the role claim and keep its expiry', async () => {
@@ -50,14 +63,24 @@ describe('credentials', () => {
 
   it('should refuse an expired JWT, a JWT signed with another secret and one without a valid role', async () => {
     const past = Math.floor(Date.now() / 1000) - 60;
-    await expect(auth.authenticate(`Bearer ${await jwt({ role: 'editor' }, { expiresIn: past })}`)).rejects.toThrow(/expired/);
-    await expect(auth.authenticate(`Bearer ${await jwt({ role: 'editor' }, { key: 'another-secret-another-secret-another' })}`)).rejects.toThrow(/invalid token/);
-    await expect(auth.authenticate(`Bearer ${await jwt({ role: 'superuser' })}`)).rejects.toThrow(/role/);
+    await expect(
+      auth.authenticate(`Bearer ${await jwt({ role: 'editor' }, { expiresIn: past })}`),
+    ).rejects.toThrow(/expired/);
+    await expect(
+      auth.authenticate(
+        `Bearer ${await jwt({ role: 'editor' }, { key: 'another-secret-another-secret-another' })}`,
+      ),
+    ).rejects.toThrow(/invalid token/);
+    await expect(auth.authenticate(`Bearer ${await jwt({ role: 'superuser' })}`)).rejects.toThrow(
+      /role/,
+    );
   });
 
   it('should treat no credentials as the configured anonymous role', async () => {
     expect((await auth.authenticate(undefined)).role).toBe('viewer');
-    const closed = createAuthenticator(loadConfig({ HUB_API_KEYS: keys, HUB_ANONYMOUS_ROLE: 'none' }).auth);
+    const closed = createAuthenticator(
+      loadConfig({ HUB_API_KEYS: keys, HUB_ANONYMOUS_ROLE: 'none' }).auth,
+    );
     expect((await closed.authenticate(undefined)).role).toBe('anonymous');
   });
 

@@ -28,7 +28,10 @@ describe('configuration', () => {
   });
 
   it('should read PostgreSQL and Redis URLs', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgresql://u@h:5432/db', REDIS_URL: 'redis://h:6379' });
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://u@h:5432/db',
+      REDIS_URL: 'redis://h:6379',
+    });
     expect(config.databaseUrl).toBe('postgresql://u@h:5432/db');
     expect(config.redisUrl).toBe('redis://h:6379');
   });

@@ -6,13 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StageEventKind } from '../src/generated/prisma/client.ts';
+import { currentYear } from '../src/services/dashboard.ts';
+import { seedDistrict } from '../src/services/seed.ts';
+import { heldBusPair } from './helpers/bus.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
-import { seedDistrict } from '../src/services/seed.ts';
-import { currentYear } from '../src/services/dashboard.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
-import { heldBusPair } from './helpers/bus.ts';
 
 const MAX_AGE_MS = 1_500;
 
@@ -57,9 +57,15 @@ describe('dashboard cache', () => {
   const read = async (target: TestHub, year = currentYear()) => {
     const res = await target.gql(DASHBOARD, { year });
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-    return res.data!.dashboard as { generatedAt: string; projects: { count: number }; stageFunnel: { stage: string; current: { count: number } }[]; recentStageChanges: { sequence: string }[] };
+    return res.data!.dashboard as {
+      generatedAt: string;
+      projects: { count: number };
+      stageFunnel: { stage: string; current: { count: number } }[];
+      recentStageChanges: { sequence: string }[];
+    };
   };
-  const current = (d: Awaited<ReturnType<typeof read>>, stage: string) => d.stageFunnel.find((s) => s.stage === stage)!.current.count;
+  const current = (d: Awaited<ReturnType<typeof read>>, stage: string) =>
+    d.stageFunnel.find((s) => s.stage === stage)!.current.count;
 
   it('should compute a year once and serve it again without aggregating', async () => {
     const first = await log.measure(() => read(hub, 2024));
@@ -90,9 +96,17 @@ describe('dashboard cache', () => {
   it('should show a write made past the hub once the maximum age has passed', async () => {
     const before = await read(hub);
     // Straight into the database: no notification on the bus.
-    const project = await db.prisma.project.create({ data: { code: 'CACHE-SQL-1', name: '缓存测试', stage: 'PLANNED' } });
+    const project = await db.prisma.project.create({
+      data: { code: 'CACHE-SQL-1', name: '缓存测试', stage: 'PLANNED' },
+    });
     await db.prisma.projectStageEvent.create({
-      data: { projectId: project.id, kind: StageEventKind.INITIAL, toStage: 'PLANNED', occurredOn: new Date('2025-05-01'), actor: 'test' },
+      data: {
+        projectId: project.id,
+        kind: StageEventKind.INITIAL,
+        toStage: 'PLANNED',
+        occurredOn: new Date('2025-05-01'),
+        actor: 'test',
+      },
     });
     expect((await read(hub)).projects.count).toBe(before.projects.count);
     await new Promise((resolve) => setTimeout(resolve, MAX_AGE_MS + 100));

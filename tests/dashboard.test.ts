@@ -5,7 +5,7 @@
  * `year` scopes each part.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Prisma, StageEventKind, type ProjectStage } from '../src/generated/prisma/client.ts';
+import { Prisma, type ProjectStage, StageEventKind } from '../src/generated/prisma/client.ts';
 import { computeDashboard, currentYear, RECENT_STAGE_CHANGES } from '../src/services/dashboard.ts';
 import { targetProgress } from '../src/services/targets.ts';
 import { describeEachEngine } from './helpers/db.ts';
@@ -18,7 +18,10 @@ function expectDecimal(actual: unknown, expected: string | null): void {
     expect(actual).toBeNull();
     return;
   }
-  expect(new Prisma.Decimal(actual as string).equals(expected), `${String(actual)} should equal ${expected}`).toBe(true);
+  expect(
+    new Prisma.Decimal(actual as string).equals(expected),
+    `${String(actual)} should equal ${expected}`,
+  ).toBe(true);
 }
 
 const ALL_STAGES: ProjectStage[] = [
@@ -108,8 +111,15 @@ const DASHBOARD = /* GraphQL */ `
 `;
 
 describe('targetProgress', () => {
-  const target = (value: string, reportedRate: string | null, unit = 'projects') => ({ value: D(value), reportedRate: reportedRate === null ? null : D(reportedRate), unit });
-  const actual = (value: string | null, unit = 'projects') => ({ value: value === null ? null : D(value), unit });
+  const target = (value: string, reportedRate: string | null, unit = 'projects') => ({
+    value: D(value),
+    reportedRate: reportedRate === null ? null : D(reportedRate),
+    unit,
+  });
+  const actual = (value: string | null, unit = 'projects') => ({
+    value: value === null ? null : D(value),
+    unit,
+  });
 
   it('should compute 26 / 60 as 43.3 and agree with the reported 43.3', () => {
     const p = targetProgress(target('60', '43.30'), actual('26'));
@@ -134,8 +144,14 @@ describe('targetProgress', () => {
   });
 
   it('should compute no rate without a number, with a zero target or across units', () => {
-    expect(targetProgress(target('60', '43.3'), null)).toMatchObject({ computedRate: null, rateMismatch: false });
-    expect(targetProgress(target('60', null), actual(null))).toMatchObject({ actualValue: null, computedRate: null });
+    expect(targetProgress(target('60', '43.3'), null)).toMatchObject({
+      computedRate: null,
+      rateMismatch: false,
+    });
+    expect(targetProgress(target('60', null), actual(null))).toMatchObject({
+      actualValue: null,
+      computedRate: null,
+    });
     expect(targetProgress(target('0', null), actual('5')).computedRate).toBeNull();
     expect(targetProgress(target('5230000000', null, 'CNY'), actual('7')).computedRate).toBeNull();
   });
@@ -164,7 +180,9 @@ describeEachEngine('dashboard', (engine) => {
     hub = await startTestHub({ engine, env: { HUB_CACHE_MS: '0' } });
     const prisma = hub.db.prisma;
     // The report gives no planned investments or parks for its projects: add a few to sum.
-    const bonded = await prisma.park.findUniqueOrThrow({ where: { code: 'comprehensive-bonded-zone' } });
+    const bonded = await prisma.park.findUniqueOrThrow({
+      where: { code: 'comprehensive-bonded-zone' },
+    });
     const invest = (code: string, plannedInvestment: string, parkId?: number) =>
       prisma.project.update({ where: { code }, data: { plannedInvestment, parkId } });
     await invest('LZ-2025-001', '100000000.00', bonded.id); // 昊明预制菜, APPROVED
@@ -197,7 +215,11 @@ describeEachEngine('dashboard', (engine) => {
 
     it('should sum the known planned investments and say how many are known', async () => {
       const d = await dashboard(2025);
-      const tally = (s: any) => [s.count, s.plannedInvestment === null ? null : D(s.plannedInvestment).toString(), s.plannedInvestmentKnownCount];
+      const tally = (s: any) => [
+        s.count,
+        s.plannedInvestment === null ? null : D(s.plannedInvestment).toString(),
+        s.plannedInvestmentKnownCount,
+      ];
       expect(tally(d.projects)).toEqual([31, '650000000', 4]);
       expect(tally(step(d, 'APPROVED').current)).toEqual([2, '100000000', 1]);
       expect(tally(step(d, 'AT_CAPACITY').current)).toEqual([1, '300000000', 1]);
@@ -243,24 +265,42 @@ describeEachEngine('dashboard', (engine) => {
       expectDecimal(funding.CENTRAL.amount, '250000000');
       expectDecimal(funding.PROVINCIAL_AND_ABOVE.amount, '460000000');
       expectDecimal(funding.POLICY_BANK.amount, '980000000');
-      expect([funding.CENTRAL.mayOverlap, funding.PROVINCIAL_AND_ABOVE.mayOverlap, funding.POLICY_BANK.mayOverlap]).toEqual([true, true, false]);
+      expect([
+        funding.CENTRAL.mayOverlap,
+        funding.PROVINCIAL_AND_ABOVE.mayOverlap,
+        funding.POLICY_BANK.mayOverlap,
+      ]).toEqual([true, true, false]);
     });
 
-    it('should show each channel\'s latest observations and national rank', async () => {
+    it("should show each channel's latest observations and national rank", async () => {
       const d = await dashboard(2025);
       const [train, tir] = d.logistics;
       expect(train.channel.code).toBe('china-russia-freight-train');
-      expect(train.latestObservations).toEqual([{ metric: 'service_status', textValue: '开通运行', periodEnd: '2025-08-01' }]);
+      expect(train.latestObservations).toEqual([
+        { metric: 'service_status', textValue: '开通运行', periodEnd: '2025-08-01' },
+      ]);
       expect(train.latestNationalRank).toBeNull();
       expect(tir.channel.code).toBe('tir-road-transport');
-      expect(tir.latestObservations.map((o: any) => o.metric)).toEqual(['assembly_centre', 'dispatches']);
-      expect(tir.latestNationalRank).toEqual({ metric: 'dispatches', nationalRank: 2, periodEnd: '2025-08-01' });
+      expect(tir.latestObservations.map((o: any) => o.metric)).toEqual([
+        'assembly_centre',
+        'dispatches',
+      ]);
+      expect(tir.latestNationalRank).toEqual({
+        metric: 'dispatches',
+        nationalRank: 2,
+        periodEnd: '2025-08-01',
+      });
     });
 
-    it('should summarise each park: projects, latest snapshot, facilities\' latest snapshots', async () => {
+    it("should summarise each park: projects, latest snapshot, facilities' latest snapshots", async () => {
       const d = await dashboard(2025);
       const parks = Object.fromEntries(d.parks.map((p: any) => [p.park.code, p]));
-      expect(Object.keys(parks)).toEqual(['comprehensive-bonded-zone', 'china-russia-park', 'environmental-park-b', 'surface-finishing-park']);
+      expect(Object.keys(parks)).toEqual([
+        'comprehensive-bonded-zone',
+        'china-russia-park',
+        'environmental-park-b',
+        'surface-finishing-park',
+      ]);
       const bonded = parks['comprehensive-bonded-zone'];
       expect(bonded.projects.count).toBe(2);
       expectDecimal(bonded.projects.plannedInvestment, '300000000');
@@ -272,25 +312,36 @@ describeEachEngine('dashboard', (engine) => {
       expectDecimal(bonded.latestFacilitySnapshots[0].floorAreaM2, '280000');
       expect(bonded.latestFacilitySnapshots[0].status).toBe('COMPLETED');
       expect(parks['china-russia-park'].latestSnapshot.enterprisesRegistered).toBe(72);
-      expect(parks['china-russia-park'].projects).toEqual({ count: 0, plannedInvestment: null, plannedInvestmentKnownCount: 0 });
+      expect(parks['china-russia-park'].projects).toEqual({
+        count: 0,
+        plannedInvestment: null,
+        plannedInvestmentKnownCount: 0,
+      });
       expect(parks['surface-finishing-park'].latestSnapshot.enterprisesSigned).toBe(15);
-      expect(parks['environmental-park-b'].latestFacilitySnapshots[0].statusNote).toMatch(/雨水系统改造一期完工/);
+      expect(parks['environmental-park-b'].latestFacilitySnapshots[0].statusNote).toMatch(
+        /雨水系统改造一期完工/,
+      );
     });
 
-    it('should list the last stage changes, newest first, and the year\'s figures', async () => {
+    it("should list the last stage changes, newest first, and the year's figures", async () => {
       const d = await dashboard(2025);
       expect(d.recentStageChanges).toHaveLength(RECENT_STAGE_CHANGES);
       const sequences = d.recentStageChanges.map((e: any) => Number(e.sequence));
       expect(sequences).toEqual([...sequences].sort((a, b) => b - a));
       expect(d.recentStageChanges[0].project.name).toBe('老客运站');
       expect(d.figures).toHaveLength(23);
-      expectDecimal(d.figures.find((f: any) => f.code === 'lz-2025-approvals-completed').value, '176');
+      expectDecimal(
+        d.figures.find((f: any) => f.code === 'lz-2025-approvals-completed').value,
+        '176',
+      );
     });
 
     it('should serve the same plain object the service computes, for the subscription to reuse', async () => {
       const data = await computeDashboard(hub.db.prisma, 2025);
       expect(data.stageFunnel).toHaveLength(ALL_STAGES.length);
-      expect(data.stageFunnel.map((s) => s.reached.count)).toEqual(ALL_STAGES.map((s) => REACHED[s]));
+      expect(data.stageFunnel.map((s) => s.reached.count)).toEqual(
+        ALL_STAGES.map((s) => REACHED[s]),
+      );
       expect(data.targets[0]!.computedRate?.toString()).toBe('43.3');
       expect(data.recentStageChanges[0]!.project.name).toBe('老客运站');
     });
@@ -308,10 +359,20 @@ describeEachEngine('dashboard', (engine) => {
       expect(d.figures).toEqual([]);
       expect(d.funding).toEqual([]);
       expect(d.recentStageChanges).toEqual([]);
-      expect(d.logistics.every((l: any) => l.latestObservations.length === 0 && l.latestNationalRank === null)).toBe(true);
-      expect(d.parks.every((p: any) => p.latestSnapshot === null && p.latestFacilitySnapshots.length === 0)).toBe(true);
+      expect(
+        d.logistics.every(
+          (l: any) => l.latestObservations.length === 0 && l.latestNationalRank === null,
+        ),
+      ).toBe(true);
+      expect(
+        d.parks.every(
+          (p: any) => p.latestSnapshot === null && p.latestFacilitySnapshots.length === 0,
+        ),
+      ).toBe(true);
       // Nothing had been reached by the end of 2024; "now" is now, whatever the year.
-      expect(d.stageFunnel.every((s: any) => s.reached.count === 0 && s.reachedInYear.count === 0)).toBe(true);
+      expect(
+        d.stageFunnel.every((s: any) => s.reached.count === 0 && s.reachedInYear.count === 0),
+      ).toBe(true);
       expect(step(d, 'PLANNED').current.count).toBe(12);
     });
 
@@ -320,19 +381,37 @@ describeEachEngine('dashboard', (engine) => {
       expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     });
 
-    it('should follow stage changes: skipped stages reached, the year\'s reached counted, newest change first', async () => {
+    it("should follow stage changes: skipped stages reached, the year's reached counted, newest change first", async () => {
       const prisma = hub.db.prisma;
       const advance = async (code: string, from: ProjectStage, to: ProjectStage, on: string) => {
-        const project = await prisma.project.update({ where: { code }, data: { stage: to, stageChangedAt: new Date(on) } });
+        const project = await prisma.project.update({
+          where: { code },
+          data: { stage: to, stageChangedAt: new Date(on) },
+        });
         await prisma.projectStageEvent.create({
-          data: { projectId: project.id, kind: StageEventKind.ADVANCE, fromStage: from, toStage: to, occurredOn: new Date(on), actor: 'test' },
+          data: {
+            projectId: project.id,
+            kind: StageEventKind.ADVANCE,
+            fromStage: from,
+            toStage: to,
+            occurredOn: new Date(on),
+            actor: 'test',
+          },
         });
       };
       await advance('LZ-2025-016', 'PLANNED', 'NEGOTIATING', '2026-03-01'); // 崖州湾国家实验室区域中心
       await advance('LZ-2025-021', 'PLANNED', 'UNDER_CONSTRUCTION', '2026-04-01'); // 天彤电力工程, skipping 7 stages
-      const tir = await prisma.logisticsChannel.findUniqueOrThrow({ where: { code: 'tir-road-transport' } });
+      const tir = await prisma.logisticsChannel.findUniqueOrThrow({
+        where: { code: 'tir-road-transport' },
+      });
       await prisma.logisticsObservation.create({
-        data: { channelId: tir.id, metric: 'dispatches', periodStart: new Date('2026-01-01'), periodEnd: new Date('2026-06-30'), nationalRank: 1 },
+        data: {
+          channelId: tir.id,
+          metric: 'dispatches',
+          periodStart: new Date('2026-01-01'),
+          periodEnd: new Date('2026-06-30'),
+          nationalRank: 1,
+        },
       });
 
       const d2026 = await dashboard(2026);
@@ -345,15 +424,24 @@ describeEachEngine('dashboard', (engine) => {
       expect(step(d2026, 'NEGOTIATING').reachedInYear.count).toBe(2);
       expect(step(d2026, 'APPROVED').reachedInYear.count).toBe(1);
       expect(step(d2026, 'PLANNED').reachedInYear.count).toBe(0);
-      expect(d2026.recentStageChanges.slice(0, 2).map((e: any) => [e.project.name, e.fromStage, e.toStage, e.occurredOn])).toEqual([
+      expect(
+        d2026.recentStageChanges
+          .slice(0, 2)
+          .map((e: any) => [e.project.name, e.fromStage, e.toStage, e.occurredOn]),
+      ).toEqual([
         ['天彤电力工程', 'PLANNED', 'UNDER_CONSTRUCTION', '2026-04-01'],
         ['崖州湾国家实验室区域中心', 'PLANNED', 'NEGOTIATING', '2026-03-01'],
       ]);
-      expect(d2026.logistics[1].latestNationalRank).toEqual({ metric: 'dispatches', nationalRank: 1, periodEnd: '2026-06-30' });
+      expect(d2026.logistics[1].latestNationalRank).toEqual({
+        metric: 'dispatches',
+        nationalRank: 1,
+        periodEnd: '2026-06-30',
+      });
 
       // 2025 as it stood at its end: the 2026 changes are not in its reached counts or changes.
       const d2025 = await dashboard(2025);
-      for (const stage of ALL_STAGES) expect(step(d2025, stage).reached.count, stage).toBe(REACHED[stage]);
+      for (const stage of ALL_STAGES)
+        expect(step(d2025, stage).reached.count, stage).toBe(REACHED[stage]);
       expect(d2025.recentStageChanges[0].project.name).toBe('老客运站');
       expect(d2025.logistics[1].latestNationalRank.nationalRank).toBe(2);
     });

@@ -5,6 +5,7 @@
  * built-in scalars are GraphQL's own and skipped.
  */
 import {
+  type GraphQLNamedType,
   isEnumType,
   isInputObjectType,
   isInterfaceType,
@@ -12,7 +13,6 @@ import {
   isObjectType,
   isSpecifiedScalarType,
   isUnionType,
-  type GraphQLNamedType,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.ts';
@@ -29,7 +29,9 @@ interface Described {
 }
 
 function ownTypes(): GraphQLNamedType[] {
-  return Object.values(schema.getTypeMap()).filter((t) => !isIntrospectionType(t) && !isSpecifiedScalarType(t));
+  return Object.values(schema.getTypeMap()).filter(
+    (t) => !isIntrospectionType(t) && !isSpecifiedScalarType(t),
+  );
 }
 
 /** Everything in the schema that can carry a description. */
@@ -40,12 +42,18 @@ function describedThings(): Described[] {
     if (isObjectType(type) || isInterfaceType(type)) {
       for (const field of Object.values(type.getFields())) {
         out.push({ path: `${type.name}.${field.name}`, description: field.description });
-        for (const arg of field.args) out.push({ path: `${type.name}.${field.name}(${arg.name})`, description: arg.description });
+        for (const arg of field.args)
+          out.push({
+            path: `${type.name}.${field.name}(${arg.name})`,
+            description: arg.description,
+          });
       }
     } else if (isInputObjectType(type)) {
-      for (const field of Object.values(type.getFields())) out.push({ path: `${type.name}.${field.name}`, description: field.description });
+      for (const field of Object.values(type.getFields()))
+        out.push({ path: `${type.name}.${field.name}`, description: field.description });
     } else if (isEnumType(type)) {
-      for (const value of type.getValues()) out.push({ path: `${type.name}.${value.name}`, description: value.description });
+      for (const value of type.getValues())
+        out.push({ path: `${type.name}.${value.name}`, description: value.description });
     }
   }
   return out;
@@ -56,7 +64,16 @@ describe('schema descriptions', () => {
 
   it('should walk the whole schema', () => {
     const names = ownTypes().map((t) => t.name);
-    for (const name of ['Query', 'Project', 'ProjectStage', 'Dashboard', 'PageInfo', 'Node', 'ProjectFilter', 'Decimal']) {
+    for (const name of [
+      'Query',
+      'Project',
+      'ProjectStage',
+      'Dashboard',
+      'PageInfo',
+      'Node',
+      'ProjectFilter',
+      'Decimal',
+    ]) {
       expect(names).toContain(name);
     }
     expect(things.length).toBeGreaterThan(400);
@@ -76,7 +93,8 @@ describe('schema descriptions', () => {
 
   it('should describe the members of every union', () => {
     for (const type of ownTypes().filter(isUnionType)) {
-      for (const member of type.getTypes()) expect(member.description, `${type.name} member ${member.name}`).toBeTruthy();
+      for (const member of type.getTypes())
+        expect(member.description, `${type.name} member ${member.name}`).toBeTruthy();
     }
   });
 });

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/index.ts';
-import { Prisma, type PrismaClient } from '../src/generated/prisma/client.ts';
 import { operationsDir } from '../src/explorer.ts';
+import { Prisma, type PrismaClient } from '../src/generated/prisma/client.ts';
 import type { DataChangedEvent } from '../src/pubsub.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../src/services/errors.ts';
 import { recordFundingAward } from '../src/services/funding.ts';
@@ -22,8 +22,8 @@ import { setTarget } from '../src/services/targets.ts';
 import { bearer } from './helpers/auth.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
 import { databaseSnapshot } from './helpers/fixtures.ts';
-import { startTestHub, type GraphQLResponse, type TestHub } from './helpers/server.ts';
-import { waitUntil, type TestSubscription } from './helpers/subscription.ts';
+import { type GraphQLResponse, startTestHub, type TestHub } from './helpers/server.ts';
+import { type TestSubscription, waitUntil } from './helpers/subscription.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
@@ -62,16 +62,35 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
 
   beforeAll(async () => {
     hub = await startTestHub({ engine });
-    hub.app.pubsub.listen('dataChanged', { onEvent: (event) => void heard.push(event), onLost: () => undefined });
+    hub.app.pubsub.listen('dataChanged', {
+      onEvent: (event) => void heard.push(event),
+      onLost: () => undefined,
+    });
     const { prisma } = hub.db;
-    const byCode = async <T extends { id: number }>(find: Promise<T | null>, typename: string) => globalId(typename, (await find)!.id);
+    const byCode = async <T extends { id: number }>(find: Promise<T | null>, typename: string) =>
+      globalId(typename, (await find)!.id);
     ids = {
-      project: await byCode(prisma.project.findUnique({ where: { code: 'LZ-2025-001' } }), 'Project'),
+      project: await byCode(
+        prisma.project.findUnique({ where: { code: 'LZ-2025-001' } }),
+        'Project',
+      ),
       park: await byCode(prisma.park.findUnique({ where: { code: 'china-russia-park' } }), 'Park'),
-      facility: await byCode(prisma.facility.findUnique({ where: { code: 'liaozhong-no-1' } }), 'Facility'),
-      rail: await byCode(prisma.logisticsChannel.findUnique({ where: { code: 'china-russia-freight-train' } }), 'LogisticsChannel'),
-      tir: await byCode(prisma.logisticsChannel.findUnique({ where: { code: 'tir-road-transport' } }), 'LogisticsChannel'),
-      figureInOperation: await byCode(prisma.reportedFigure.findUnique({ where: { code: 'lz-2025-projects-in-operation' } }), 'ReportedFigure'),
+      facility: await byCode(
+        prisma.facility.findUnique({ where: { code: 'liaozhong-no-1' } }),
+        'Facility',
+      ),
+      rail: await byCode(
+        prisma.logisticsChannel.findUnique({ where: { code: 'china-russia-freight-train' } }),
+        'LogisticsChannel',
+      ),
+      tir: await byCode(
+        prisma.logisticsChannel.findUnique({ where: { code: 'tir-road-transport' } }),
+        'LogisticsChannel',
+      ),
+      figureInOperation: await byCode(
+        prisma.reportedFigure.findUnique({ where: { code: 'lz-2025-projects-in-operation' } }),
+        'ReportedFigure',
+      ),
     };
   });
   afterEach(async () => {
@@ -91,7 +110,12 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
    * Sends each invalid input and checks its typed error (and, for a ValidationError, that it
    * names the field); then checks that no row changed and nothing was published.
    */
-  async function expectRejected(mutation: string, field: string, cases: Rejection[], headers?: Record<string, string>): Promise<void> {
+  async function expectRejected(
+    mutation: string,
+    field: string,
+    cases: Rejection[],
+    headers?: Record<string, string>,
+  ): Promise<void> {
     const before = await writableRows(hub.db.prisma);
     const heardBefore = heard.length;
     for (const [input, typename, problemField] of cases) {
@@ -99,7 +123,10 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       expect(result.__typename, JSON.stringify(input)).toBe(typename);
       expect(result.message, JSON.stringify(input)).toEqual(expect.any(String));
       if (problemField) {
-        expect(result.problems.map((p: { path: string[] }) => p.path.join('.')), JSON.stringify(input)).toContain(`input.${problemField}`);
+        expect(
+          result.problems.map((p: { path: string[] }) => p.path.join('.')),
+          JSON.stringify(input),
+        ).toContain(`input.${problemField}`);
       }
     }
     expect(await writableRows(hub.db.prisma)).toEqual(before);
@@ -119,12 +146,24 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
           }
         }
       }`;
-    const valid = { sourceLevel: 'CENTRAL', instrument: 'GRANT', amount: '12345678.90', year: 2025, awardedOn: '2025-06-15' };
+    const valid = {
+      sourceLevel: 'CENTRAL',
+      instrument: 'GRANT',
+      amount: '12345678.90',
+      year: 2025,
+      awardedOn: '2025-06-15',
+    };
 
     it('should record an award with a generated code, read it back, and publish the year', async () => {
       const heardBefore = heard.length;
       const res = await hub.gql(RECORD, {
-        input: { ...valid, programme: '  现代农业产业园  ', programmeEn: 'Modern agricultural park', projectId: ids.project, note: '' },
+        input: {
+          ...valid,
+          programme: '  现代农业产业园  ',
+          programmeEn: 'Modern agricultural park',
+          projectId: ids.project,
+          note: '',
+        },
       });
       const result = resultOf(res, 'recordFundingAward', valid);
       expect(result).toMatchObject({
@@ -145,14 +184,19 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       expect(award.code).toMatch(/^lz-2025-award-[0-9a-f]{12}$/);
       expect(award.recordedBy).toMatch(/^key:admin:/);
       // Named: the award and its project, so live queries reading them re-run.
-      expect(heard.slice(heardBefore)).toEqual([{ domain: 'funding', year: 2025, nodes: [award.id, ids.project] }]);
+      expect(heard.slice(heardBefore)).toEqual([
+        { domain: 'funding', year: 2025, nodes: [award.id, ids.project] },
+      ]);
 
-      const read = await hub.gql(/* GraphQL */ `
+      const read = await hub.gql(
+        /* GraphQL */ `
         query ReadAward($id: ID!) {
           node(id: $id) { ... on FundingAward { code amount } }
           fundingAwards(filter: { year: 2025, reportedTotal: false }) { totalCount edges { node { id code } } }
           fundingTotals(year: 2025) { sourceLevel amount reportedAmount awardedAmount awardCount }
-        }`, { id: award.id });
+        }`,
+        { id: award.id },
+      );
       expect(read.errors).toBeUndefined();
       expect(read.data!.node).toEqual({ code: award.code, amount: '12345678.90' });
       expect(read.data!.fundingAwards.edges.map((e: any) => e.node.id)).toContain(award.id);
@@ -167,7 +211,9 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
     });
 
     it('should keep a code given, trimmed', async () => {
-      const res = await hub.gql(RECORD, { input: { ...valid, code: '  lz-2025-award-given  ', sourceLevel: 'DISTRICT' } });
+      const res = await hub.gql(RECORD, {
+        input: { ...valid, code: '  lz-2025-award-given  ', sourceLevel: 'DISTRICT' },
+      });
       expect(resultOf(res, 'recordFundingAward', valid).award.code).toBe('lz-2025-award-given');
     });
 
@@ -189,8 +235,12 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         [{ ...valid, projectId: 'not-a-global-id' }, 'NotFoundError'],
       ]);
       // Several problems at once: one ValidationError listing each.
-      const res = await hub.gql(RECORD, { input: { ...valid, amount: '0', year: 1800, awardedOn: '2999-01-01' } });
-      const paths = resultOf(res, 'recordFundingAward', 'several').problems.map((p: any) => p.path.at(-1));
+      const res = await hub.gql(RECORD, {
+        input: { ...valid, amount: '0', year: 1800, awardedOn: '2999-01-01' },
+      });
+      const paths = resultOf(res, 'recordFundingAward', 'several').problems.map((p: any) =>
+        p.path.at(-1),
+      );
       expect(paths).toEqual(['amount', 'year', 'awardedOn']);
     });
 
@@ -209,7 +259,12 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
     });
 
     it('should update a live dashboard of the year once the 2025 funding totals change', async () => {
-      type Data = { dashboardUpdated: { year: number; funding: { sourceLevel: string; amount: string; awardedAmount: string | null }[] } };
+      type Data = {
+        dashboardUpdated: {
+          year: number;
+          funding: { sourceLevel: string; amount: string; awardedAmount: string | null }[];
+        };
+      };
       const sub = await subscribeWs<Data>(
         hub.url,
         /* GraphQL */ `
@@ -221,15 +276,30 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       );
       leftovers.push(sub);
       await sub.recorder.waitForResults(1);
-      const municipal = (d: Data) => d.dashboardUpdated.funding.find((f) => f.sourceLevel === 'MUNICIPAL');
+      const municipal = (d: Data) =>
+        d.dashboardUpdated.funding.find((f) => f.sourceLevel === 'MUNICIPAL');
       expect(municipal(sub.recorder.data()[0]!)).toBeUndefined();
-      await waitUntil(() => hub.app.pubsub.listenerCount('dataChanged') >= 2, 'the dashboard feed to listen');
+      await waitUntil(
+        () => hub.app.pubsub.listenerCount('dataChanged') >= 2,
+        'the dashboard feed to listen',
+      );
 
-      const res = await hub.gql(RECORD, { input: { ...valid, sourceLevel: 'MUNICIPAL', amount: '3000000.00' } }, { authorization: bearer('editor') });
+      const res = await hub.gql(
+        RECORD,
+        { input: { ...valid, sourceLevel: 'MUNICIPAL', amount: '3000000.00' } },
+        { authorization: bearer('editor') },
+      );
       const result = resultOf(res, 'recordFundingAward', 'municipal');
       expect(result.award.recordedBy).toMatch(/^key:editor:/);
-      await waitUntil(() => municipal(sub.recorder.data().at(-1)!) !== undefined, 'a dashboard with the municipal award');
-      expect(municipal(sub.recorder.data().at(-1)!)).toEqual({ sourceLevel: 'MUNICIPAL', amount: '3000000.00', awardedAmount: '3000000.00' });
+      await waitUntil(
+        () => municipal(sub.recorder.data().at(-1)!) !== undefined,
+        'a dashboard with the municipal award',
+      );
+      expect(municipal(sub.recorder.data().at(-1)!)).toEqual({
+        sourceLevel: 'MUNICIPAL',
+        amount: '3000000.00',
+        awardedAmount: '3000000.00',
+      });
     });
   });
 
@@ -246,11 +316,20 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
           }
         }
       }`;
-    const valid = () => ({ channelId: ids.tir, metric: 'dispatches', value: '420', unit: 'vehicle trips', periodStart: '2025-01-01', periodEnd: '2025-09-30' });
+    const valid = () => ({
+      channelId: ids.tir,
+      metric: 'dispatches',
+      value: '420',
+      unit: 'vehicle trips',
+      periodStart: '2025-01-01',
+      periodEnd: '2025-09-30',
+    });
 
     it('should record an observation and read it back in the channel series and as the latest rank', async () => {
       const heardBefore = heard.length;
-      const res = await hub.gql(RECORD, { input: { ...valid(), nationalRank: 2, note: '  前三季度  ' } });
+      const res = await hub.gql(RECORD, {
+        input: { ...valid(), nationalRank: 2, note: '  前三季度  ' },
+      });
       const { observation } = resultOf(res, 'recordLogisticsObservation', valid());
       expect(observation).toMatchObject({
         metric: 'dispatches',
@@ -265,7 +344,13 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         channel: { id: ids.tir, code: 'tir-road-transport' },
       });
       expect(observation.recordedBy).toMatch(/^key:admin:/);
-      expect(heard.slice(heardBefore)).toMatchObject([{ domain: 'logistics', year: null, nodes: [expect.stringMatching(/./), expect.stringMatching(/./)] }]);
+      expect(heard.slice(heardBefore)).toMatchObject([
+        {
+          domain: 'logistics',
+          year: null,
+          nodes: [expect.stringMatching(/./), expect.stringMatching(/./)],
+        },
+      ]);
 
       const read = await hub.gql(/* GraphQL */ `
         query ReadObservations {
@@ -279,7 +364,13 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
 
     it('should record a textual observation known to the month', async () => {
       const res = await hub.gql(RECORD, {
-        input: { channelId: ids.rail, metric: 'service_status', textValue: '常态化运行', periodEnd: '2025-09-01', periodPrecision: 'MONTH' },
+        input: {
+          channelId: ids.rail,
+          metric: 'service_status',
+          textValue: '常态化运行',
+          periodEnd: '2025-09-01',
+          periodPrecision: 'MONTH',
+        },
       });
       expect(resultOf(res, 'recordLogisticsObservation', 'text').observation).toMatchObject({
         value: null,
@@ -302,8 +393,16 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         [{ ...base, value: '-1' }, 'ValidationError', 'value'],
         [{ ...base, periodStart: '2025-10-01' }, 'ValidationError', 'periodStart'],
         [{ ...base, periodEnd: '2999-12-31', periodStart: null }, 'ValidationError', 'periodEnd'],
-        [{ ...base, periodEnd: '2025-09-15', periodPrecision: 'MONTH' }, 'ValidationError', 'periodEnd'],
-        [{ ...base, periodEnd: '2025-08-01', periodPrecision: 'QUARTER' }, 'ValidationError', 'periodEnd'],
+        [
+          { ...base, periodEnd: '2025-09-15', periodPrecision: 'MONTH' },
+          'ValidationError',
+          'periodEnd',
+        ],
+        [
+          { ...base, periodEnd: '2025-08-01', periodPrecision: 'QUARTER' },
+          'ValidationError',
+          'periodEnd',
+        ],
         [{ ...base, nationalRank: 0 }, 'ValidationError', 'nationalRank'],
         [{ ...base, unit: 'u'.repeat(65) }, 'ValidationError', 'unit'],
         [{ ...base, textValue: 't'.repeat(1001) }, 'ValidationError', 'textValue'],
@@ -330,9 +429,16 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         }
       }`;
 
-    it('should record a park snapshot that becomes the park\'s latest', async () => {
+    it("should record a park snapshot that becomes the park's latest", async () => {
       const heardBefore = heard.length;
-      const res = await hub.gql(RECORD, { input: { parkId: ids.park, asOf: '2025-09-01', asOfPrecision: 'MONTH', enterprisesRegistered: 80 } });
+      const res = await hub.gql(RECORD, {
+        input: {
+          parkId: ids.park,
+          asOf: '2025-09-01',
+          asOfPrecision: 'MONTH',
+          enterprisesRegistered: 80,
+        },
+      });
       const { snapshot } = resultOf(res, 'recordParkSnapshot', 'park');
       expect(snapshot).toMatchObject({
         asOf: '2025-09-01',
@@ -343,19 +449,43 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         facility: null,
       });
       expect(snapshot.recordedBy).toMatch(/^key:admin:/);
-      expect(heard.slice(heardBefore)).toMatchObject([{ domain: 'park', year: null, nodes: expect.arrayContaining([expect.stringMatching(/./)]) }]);
-      const read = await hub.gql(/* GraphQL */ `query ReadParks { parks { id latestSnapshot { id enterprisesRegistered } } }`);
-      expect(read.data!.parks.find((p: any) => p.id === ids.park).latestSnapshot).toEqual({ id: snapshot.id, enterprisesRegistered: 80 });
+      expect(heard.slice(heardBefore)).toMatchObject([
+        { domain: 'park', year: null, nodes: expect.arrayContaining([expect.stringMatching(/./)]) },
+      ]);
+      const read = await hub.gql(
+        /* GraphQL */ `query ReadParks { parks { id latestSnapshot { id enterprisesRegistered } } }`,
+      );
+      expect(read.data!.parks.find((p: any) => p.id === ids.park).latestSnapshot).toEqual({
+        id: snapshot.id,
+        enterprisesRegistered: 80,
+      });
     });
 
     it('should record a facility snapshot with a floor area and a status', async () => {
       const res = await hub.gql(RECORD, {
-        input: { facilityId: ids.facility, asOf: '2025-09-20', status: 'IN_OPERATION', statusNote: ' 投入使用 ', floorAreaM2: '52000.50' },
+        input: {
+          facilityId: ids.facility,
+          asOf: '2025-09-20',
+          status: 'IN_OPERATION',
+          statusNote: ' 投入使用 ',
+          floorAreaM2: '52000.50',
+        },
       });
       const { snapshot } = resultOf(res, 'recordParkSnapshot', 'facility');
-      expect(snapshot).toMatchObject({ status: 'IN_OPERATION', statusNote: '投入使用', floorAreaM2: '52000.50', park: null, facility: { id: ids.facility } });
-      const read = await hub.gql(/* GraphQL */ `query ReadFacilities { facilities { id latestSnapshot { id status } } }`);
-      expect(read.data!.facilities.find((f: any) => f.id === ids.facility).latestSnapshot).toEqual({ id: snapshot.id, status: 'IN_OPERATION' });
+      expect(snapshot).toMatchObject({
+        status: 'IN_OPERATION',
+        statusNote: '投入使用',
+        floorAreaM2: '52000.50',
+        park: null,
+        facility: { id: ids.facility },
+      });
+      const read = await hub.gql(
+        /* GraphQL */ `query ReadFacilities { facilities { id latestSnapshot { id status } } }`,
+      );
+      expect(read.data!.facilities.find((f: any) => f.id === ids.facility).latestSnapshot).toEqual({
+        id: snapshot.id,
+        status: 'IN_OPERATION',
+      });
     });
 
     it('should reject invalid snapshots with typed errors, writing and publishing nothing', async () => {
@@ -370,10 +500,17 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         [{ ...base, asOf: '2999-01-01' }, 'ValidationError', 'asOf'],
         [{ ...base, asOf: '2025-09-10', asOfPrecision: 'YEAR' }, 'ValidationError', 'asOf'],
         [{ ...base, statusNote: '状'.repeat(201) }, 'ValidationError', 'statusNote'],
-        [{ parkId: ids.park, asOf: '2025-09-10', note: 'nothing observed' }, 'ValidationError', 'status'],
+        [
+          { parkId: ids.park, asOf: '2025-09-10', note: 'nothing observed' },
+          'ValidationError',
+          'status',
+        ],
         [{ ...base, parkId: missingId('Park') }, 'NotFoundError'],
         [{ ...base, parkId: ids.facility }, 'NotFoundError'],
-        [{ asOf: '2025-09-10', enterprisesSigned: 3, facilityId: missingId('Facility') }, 'NotFoundError'],
+        [
+          { asOf: '2025-09-10', enterprisesSigned: 3, facilityId: missingId('Facility') },
+          'NotFoundError',
+        ],
       ]);
     });
   });
@@ -403,18 +540,40 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
 
     it('should record a figure and read it back by code', async () => {
       const heardBefore = heard.length;
-      const res = await hub.gql(RECORD, { input: { ...valid, qualifier: 'AT_LEAST', projectId: ids.project } });
+      const res = await hub.gql(RECORD, {
+        input: { ...valid, qualifier: 'AT_LEAST', projectId: ids.project },
+      });
       const { figure } = resultOf(res, 'recordReportedFigure', valid);
-      expect(figure).toMatchObject({ code: valid.code, value: '190.00', qualifier: 'AT_LEAST', asOfPrecision: 'DAY', approximate: false, project: { id: ids.project } });
+      expect(figure).toMatchObject({
+        code: valid.code,
+        value: '190.00',
+        qualifier: 'AT_LEAST',
+        asOfPrecision: 'DAY',
+        approximate: false,
+        project: { id: ids.project },
+      });
       expect(figure.recordedBy).toMatch(/^key:admin:/);
-      expect(heard.slice(heardBefore)).toMatchObject([{ domain: 'figure', year: 2025, nodes: expect.arrayContaining([expect.stringMatching(/./)]) }]);
-      const read = await hub.gql(`query ReadFigure($code: String!) { reportedFigure(code: $code) { id value } }`, { code: valid.code });
+      expect(heard.slice(heardBefore)).toMatchObject([
+        {
+          domain: 'figure',
+          year: 2025,
+          nodes: expect.arrayContaining([expect.stringMatching(/./)]),
+        },
+      ]);
+      const read = await hub.gql(
+        `query ReadFigure($code: String!) { reportedFigure(code: $code) { id value } }`,
+        { code: valid.code },
+      );
       expect(read.data!.reportedFigure).toEqual({ id: figure.id, value: '190.00' });
     });
 
     it('should be refused to an editor, writing nothing', async () => {
       const before = await writableRows(hub.db.prisma);
-      const res = await hub.gql(RECORD, { input: { ...valid, code: 'lz-2025-by-an-editor' } }, { authorization: bearer('editor') });
+      const res = await hub.gql(
+        RECORD,
+        { input: { ...valid, code: 'lz-2025-by-an-editor' } },
+        { authorization: bearer('editor') },
+      );
       expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect(await writableRows(hub.db.prisma)).toEqual(before);
     });
@@ -469,7 +628,9 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
     it('should create a target, link its actual by code, then update it by code and keep what is omitted', async () => {
       const heardBefore = heard.length;
       const created = resultOf(
-        await hub.gql(SET, { input: { ...fresh, actualFigureCode: 'lz-2025-approvals-completed', reportedRate: '88' } }),
+        await hub.gql(SET, {
+          input: { ...fresh, actualFigureCode: 'lz-2025-approvals-completed', reportedRate: '88' },
+        }),
         'setTarget',
         'create',
       );
@@ -481,11 +642,18 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
           value: '200.00',
           dueBy: '2025-12-31',
           actual: { code: 'lz-2025-approvals-completed' },
-          progress: { actualValue: '176.00', computedRate: '88.00', reportedRate: '88.00', rateMismatch: false },
+          progress: {
+            actualValue: '176.00',
+            computedRate: '88.00',
+            reportedRate: '88.00',
+            rateMismatch: false,
+          },
         },
       });
       const updated = resultOf(
-        await hub.gql(SET, { input: { code: fresh.code, value: '220', reportedRate: null, note: '调增' } }),
+        await hub.gql(SET, {
+          input: { code: fresh.code, value: '220', reportedRate: null, note: '调增' },
+        }),
         'setTarget',
         'update',
       );
@@ -509,19 +677,40 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       expect(row.recordedBy).toMatch(/^key:admin:/);
     });
 
-    it('should relink an existing target by the figure\'s global id, and unlink with null', async () => {
+    it("should relink an existing target by the figure's global id, and unlink with null", async () => {
       const code = 'lz-2025-target-completions';
-      const linked = resultOf(await hub.gql(SET, { input: { code, actualFigureId: ids.figureInOperation } }), 'setTarget', 'relink');
-      expect(linked).toMatchObject({ created: false, target: { actual: { code: 'lz-2025-projects-in-operation' }, value: '60.00' } });
-      const unlinked = resultOf(await hub.gql(SET, { input: { code, actualFigureCode: null } }), 'setTarget', 'unlink');
-      expect(unlinked.target).toMatchObject({ actual: null, progress: { computedRate: null, reportedRate: '43.30' } });
-      const read = await hub.gql(`query ReadTarget($code: String!) { target(code: $code) { actual { code } } }`, { code });
+      const linked = resultOf(
+        await hub.gql(SET, { input: { code, actualFigureId: ids.figureInOperation } }),
+        'setTarget',
+        'relink',
+      );
+      expect(linked).toMatchObject({
+        created: false,
+        target: { actual: { code: 'lz-2025-projects-in-operation' }, value: '60.00' },
+      });
+      const unlinked = resultOf(
+        await hub.gql(SET, { input: { code, actualFigureCode: null } }),
+        'setTarget',
+        'unlink',
+      );
+      expect(unlinked.target).toMatchObject({
+        actual: null,
+        progress: { computedRate: null, reportedRate: '43.30' },
+      });
+      const read = await hub.gql(
+        `query ReadTarget($code: String!) { target(code: $code) { actual { code } } }`,
+        { code },
+      );
       expect(read.data!.target).toEqual({ actual: null });
     });
 
     it('should be refused to an editor, writing nothing', async () => {
       const before = await writableRows(hub.db.prisma);
-      const res = await hub.gql(SET, { input: { ...fresh, code: 'lz-2025-target-by-an-editor' } }, { authorization: bearer('editor') });
+      const res = await hub.gql(
+        SET,
+        { input: { ...fresh, code: 'lz-2025-target-by-an-editor' } },
+        { authorization: bearer('editor') },
+      );
       expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect(await writableRows(hub.db.prisma)).toEqual(before);
     });
@@ -538,9 +727,25 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         [{ ...other, reportedRate: '1000.01' }, 'ValidationError', 'reportedRate'],
         [{ ...other, reportedRate: '-0.5' }, 'ValidationError', 'reportedRate'],
         [{ ...other, reportedRate: '43.333' }, 'ValidationError', 'reportedRate'],
-        [{ ...other, actualFigureCode: 'lz-2025-approvals-completed', actualFigureId: ids.figureInOperation }, 'ValidationError', 'actualFigureId'],
-        [{ ...other, actualFigureCode: 'lz-2025-attraction-working-rhythm' }, 'ValidationError', 'actualFigureCode'],
-        [{ ...other, actualFigureCode: 'lz-2025-cumulative-investment-completed' }, 'ValidationError', 'actualFigureCode'],
+        [
+          {
+            ...other,
+            actualFigureCode: 'lz-2025-approvals-completed',
+            actualFigureId: ids.figureInOperation,
+          },
+          'ValidationError',
+          'actualFigureId',
+        ],
+        [
+          { ...other, actualFigureCode: 'lz-2025-attraction-working-rhythm' },
+          'ValidationError',
+          'actualFigureCode',
+        ],
+        [
+          { ...other, actualFigureCode: 'lz-2025-cumulative-investment-completed' },
+          'ValidationError',
+          'actualFigureCode',
+        ],
         [{ ...other, actualFigureCode: 'lz-2025-no-such-figure' }, 'NotFoundError'],
         [{ ...other, actualFigureId: missingId('ReportedFigure') }, 'NotFoundError'],
         [{ ...other, actualFigureId: ids.project }, 'NotFoundError'],
@@ -555,7 +760,9 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
 describeEachEngine('editor write services', (engine) => {
   let db: Database;
   const published: DataChangedEvent[] = [];
-  const pubsub = { publish: (_topic: string, payload: unknown) => void published.push(payload as DataChangedEvent) };
+  const pubsub = {
+    publish: (_topic: string, payload: unknown) => void published.push(payload as DataChangedEvent),
+  };
   /** "Now" as 2025-09-30 16:30 UTC: already 1 October in Liaozhong. */
   const now = () => new Date('2025-09-30T16:30:00Z');
 
@@ -567,21 +774,51 @@ describeEachEngine('editor write services', (engine) => {
     await db?.close();
   });
 
-  const rejection = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error);
+  const rejection = (promise: Promise<unknown>) =>
+    promise.then(
+      () => null,
+      (error: unknown) => error,
+    );
 
   it("should take 'the future' in Liaozhong time", async () => {
     const deps = { prisma: db.prisma, pubsub, now };
-    const input = { sourceLevel: 'DISTRICT' as const, amount: new Prisma.Decimal('100.00'), year: 2025 };
-    const award = await recordFundingAward(deps, { ...input, awardedOn: day('2025-10-01') }, 'test:editor');
+    const input = {
+      sourceLevel: 'DISTRICT' as const,
+      amount: new Prisma.Decimal('100.00'),
+      year: 2025,
+    };
+    const award = await recordFundingAward(
+      deps,
+      { ...input, awardedOn: day('2025-10-01') },
+      'test:editor',
+    );
     expect(award.awardedOn?.toISOString().slice(0, 10)).toBe('2025-10-01');
-    expect(await rejection(recordFundingAward(deps, { ...input, awardedOn: day('2025-10-02') }, 'test:editor'))).toBeInstanceOf(ValidationError);
+    expect(
+      await rejection(
+        recordFundingAward(deps, { ...input, awardedOn: day('2025-10-02') }, 'test:editor'),
+      ),
+    ).toBeInstanceOf(ValidationError);
   });
 
   it('should check the dates of every precision: first of the month, of the quarter, of the year', async () => {
-    const channel = await db.prisma.logisticsChannel.findUniqueOrThrow({ where: { code: 'tir-road-transport' } });
+    const channel = await db.prisma.logisticsChannel.findUniqueOrThrow({
+      where: { code: 'tir-road-transport' },
+    });
     const deps = { prisma: db.prisma, now };
     const observe = (periodEnd: string, periodPrecision: 'MONTH' | 'QUARTER' | 'YEAR') =>
-      rejection(recordLogisticsObservation(deps, { channelId: channel.id, metric: 'dispatches', value: new Prisma.Decimal(1), periodEnd: day(periodEnd), periodPrecision }, 't'));
+      rejection(
+        recordLogisticsObservation(
+          deps,
+          {
+            channelId: channel.id,
+            metric: 'dispatches',
+            value: new Prisma.Decimal(1),
+            periodEnd: day(periodEnd),
+            periodPrecision,
+          },
+          't',
+        ),
+      );
     expect(await observe('2025-07-01', 'QUARTER')).toBeNull();
     expect(await observe('2025-01-01', 'YEAR')).toBeNull();
     expect(await observe('2025-09-01', 'MONTH')).toBeNull();
@@ -592,23 +829,49 @@ describeEachEngine('editor write services', (engine) => {
 
   it('should name every problem of a snapshot at once, and check ids only once the input is valid', async () => {
     const error = await rejection(
-      recordParkSnapshot({ prisma: db.prisma, now }, { parkId: 987_654, facilityId: 1, asOf: day('2025-09-01'), enterprisesSigned: -1 }, 't'),
+      recordParkSnapshot(
+        { prisma: db.prisma, now },
+        { parkId: 987_654, facilityId: 1, asOf: day('2025-09-01'), enterprisesSigned: -1 },
+        't',
+      ),
     );
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).problems.map((p) => p.path.at(-1))).toEqual(['facilityId', 'enterprisesSigned']);
-    expect(await rejection(recordParkSnapshot({ prisma: db.prisma, now }, { parkId: 987_654, asOf: day('2025-09-01'), enterprisesSigned: 1 }, 't'))).toBeInstanceOf(
-      NotFoundError,
-    );
+    expect((error as ValidationError).problems.map((p) => p.path.at(-1))).toEqual([
+      'facilityId',
+      'enterprisesSigned',
+    ]);
+    expect(
+      await rejection(
+        recordParkSnapshot(
+          { prisma: db.prisma, now },
+          { parkId: 987_654, asOf: day('2025-09-01'), enterprisesSigned: 1 },
+          't',
+        ),
+      ),
+    ).toBeInstanceOf(NotFoundError);
   });
 
   it('should map two concurrent creates of one target code to a ConflictError for the loser', async () => {
-    const input = { code: 'lz-2025-target-race', label: '竞争', labelEn: 'Race', year: 2025, value: new Prisma.Decimal(1), unit: 'projects' };
+    const input = {
+      code: 'lz-2025-target-race',
+      label: '竞争',
+      labelEn: 'Race',
+      year: 2025,
+      value: new Prisma.Decimal(1),
+      unit: 'projects',
+    };
     const results = await Promise.allSettled([
       setTarget({ prisma: db.prisma, now }, input, 'a'),
       setTarget({ prisma: db.prisma, now }, input, 'b'),
     ]);
     // PGlite runs transactions one after the other: the second finds the first and updates it.
-    const outcomes = results.map((r) => (r.status === 'fulfilled' ? (r.value.created ? 'created' : 'updated') : (r.reason as Error).name));
+    const outcomes = results.map((r) =>
+      r.status === 'fulfilled'
+        ? r.value.created
+          ? 'created'
+          : 'updated'
+        : (r.reason as Error).name,
+    );
     expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
     for (const o of outcomes) expect(['created', 'updated', ConflictError.name]).toContain(o);
     expect(await db.prisma.target.count({ where: { code: input.code } })).toBe(1);
@@ -616,7 +879,11 @@ describeEachEngine('editor write services', (engine) => {
 
   it('should publish nothing when an update changes nothing', async () => {
     const before = published.length;
-    const { created } = await setTarget({ prisma: db.prisma, pubsub, now }, { code: 'lz-2025-target-completions' }, 't');
+    const { created } = await setTarget(
+      { prisma: db.prisma, pubsub, now },
+      { code: 'lz-2025-target-completions' },
+      't',
+    );
     expect(created).toBe(false);
     expect(published.length).toBe(before);
   });
@@ -637,8 +904,16 @@ describe('saved example operations of the editor writes', () => {
     .sort();
 
   it('should cover every editor write', () => {
-    const text = files.map((file) => readFileSync(path.join(operationsDir, file), 'utf8')).join('\n');
-    for (const field of ['recordFundingAward', 'recordLogisticsObservation', 'recordParkSnapshot', 'recordReportedFigure', 'setTarget']) {
+    const text = files
+      .map((file) => readFileSync(path.join(operationsDir, file), 'utf8'))
+      .join('\n');
+    for (const field of [
+      'recordFundingAward',
+      'recordLogisticsObservation',
+      'recordParkSnapshot',
+      'recordReportedFigure',
+      'setTarget',
+    ]) {
       expect(text, field).toContain(`${field}(`);
     }
   });
@@ -647,7 +922,9 @@ describe('saved example operations of the editor writes', () => {
   it('should succeed as written, in file order, on the seeded district', async () => {
     for (const file of files) {
       const variablesFile = path.join(operationsDir, file.replace(/\.graphql$/, '.variables.json'));
-      const variables = existsSync(variablesFile) ? JSON.parse(readFileSync(variablesFile, 'utf8')) : undefined;
+      const variables = existsSync(variablesFile)
+        ? JSON.parse(readFileSync(variablesFile, 'utf8'))
+        : undefined;
       const res = await hub.gql(readFileSync(path.join(operationsDir, file), 'utf8'), variables);
       expect(res.errors, file).toBeUndefined();
       const [result] = Object.values(res.data!) as { __typename: string }[];

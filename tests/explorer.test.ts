@@ -16,13 +16,22 @@ const haveChromium = browserTestsRun('GraphiQL');
 async function activeTab(page: Page): Promise<{ title: string | null; variables: string }> {
   return page.evaluate(() => ({
     title: document.querySelector('.graphiql-tab-active .graphiql-tab-button')?.textContent ?? null,
-    variables: ((document.querySelector('.graphiql-editor-tool .view-lines') as HTMLElement | null)?.innerText ?? '').replace(/\u00a0/g, ' '),
+    variables: (
+      (document.querySelector('.graphiql-editor-tool .view-lines') as HTMLElement | null)
+        ?.innerText ?? ''
+    ).replace(/\u00a0/g, ' '),
   }));
 }
 
 /** Resolves once the variables editor shows `text`. */
 function variablesShow(page: Page, text: string) {
-  return page.waitForFunction((t) => (document.querySelector('.graphiql-editor-tool .view-lines') as HTMLElement | null)?.innerText.includes(t), text);
+  return page.waitForFunction(
+    (t) =>
+      (
+        document.querySelector('.graphiql-editor-tool .view-lines') as HTMLElement | null
+      )?.innerText.includes(t),
+    text,
+  );
 }
 
 /**
@@ -30,13 +39,19 @@ function variablesShow(page: Page, text: string) {
  * has shown; Monaco draws spaces as no-break spaces).
  */
 function shownResponse(): string {
-  const panel = [...document.querySelectorAll<HTMLElement>('.graphiql-response')].find((e) => e.getClientRects().length > 0);
+  const panel = [...document.querySelectorAll<HTMLElement>('.graphiql-response')].find(
+    (e) => e.getClientRects().length > 0,
+  );
   return (panel?.innerText ?? '').replace(/\u00a0/g, ' ');
 }
 
 /** The response panel's text once it shows `wanted`. */
 async function responseWith(page: Page, wanted: string, timeout = 10_000): Promise<string> {
-  await page.waitForFunction(`(${shownResponse.toString()})().includes(${JSON.stringify(wanted)})`, undefined, { timeout });
+  await page.waitForFunction(
+    `(${shownResponse.toString()})().includes(${JSON.stringify(wanted)})`,
+    undefined,
+    { timeout },
+  );
   return page.evaluate(`(${shownResponse.toString()})()`);
 }
 
@@ -47,12 +62,17 @@ async function responseWith(page: Page, wanted: string, timeout = 10_000): Promi
  */
 async function openTab(page: Page, index: number, operation: string): Promise<void> {
   await page.locator(`#graphiql-session-tab-${index}`).dispatchEvent('click');
-  await page.waitForFunction((op) => new URL(location.href).searchParams.get('query')?.includes(op), operation);
+  await page.waitForFunction(
+    (op) => new URL(location.href).searchParams.get('query')?.includes(op),
+    operation,
+  );
 }
 
 /** Loads (or reloads) GraphiQL and waits until it has read the schema. */
 async function load(page: Page, go: () => Promise<unknown>): Promise<void> {
-  const schemaRead = page.waitForResponse((res) => res.request().postData()?.includes('IntrospectionQuery') === true);
+  const schemaRead = page.waitForResponse(
+    (res) => res.request().postData()?.includes('IntrospectionQuery') === true,
+  );
   await go();
   await schemaRead;
   await page.waitForSelector('#graphiql-session-tab-0');
@@ -81,7 +101,12 @@ describe.skipIf(!haveChromium)('GraphiQL at /graphql', () => {
     page.on('response', (res) => {
       const req = res.request();
       if (new URL(req.url()).pathname !== '/graphql' || req.resourceType() === 'document') return;
-      requests.push({ method: req.method(), status: res.status(), csrf: 'x-graphql-yoga-csrf' in req.headers(), accept: req.headers().accept ?? '' });
+      requests.push({
+        method: req.method(),
+        status: res.status(),
+        csrf: 'x-graphql-yoga-csrf' in req.headers(),
+        accept: req.headers().accept ?? '',
+      });
     });
     await load(page, () => page.goto(hub.url));
   });
@@ -119,7 +144,9 @@ describe.skipIf(!haveChromium)('GraphiQL at /graphql', () => {
     await run(page);
     // `after: "0"` replays the log first: the seed's events arrive.
     await responseWith(page, '"projectStageChanged"');
-    const projects = await hub.gql(`{ projects(filter: { nameContains: "昊明预制菜" }, first: 1) { edges { node { id } } } }`);
+    const projects = await hub.gql(
+      `{ projects(filter: { nameContains: "昊明预制菜" }, first: 1) { edges { node { id } } } }`,
+    );
     const sequence = await advance(hub, projects.data!.projects.edges[0].node.id, 'TENDERED');
     const live = await responseWith(page, `"sequence": "${sequence}"`);
     expect(live).toContain('"toStage": "TENDERED"');
@@ -141,7 +168,9 @@ describe.skipIf(!haveChromium)('GraphiQL at /graphql', () => {
     const refused = await fetch(stream, { headers: { accept: 'text/event-stream' } });
     expect(refused.status).toBe(403);
     await refused.body?.cancel();
-    const allowed = await fetch(stream, { headers: { accept: 'text/event-stream', 'x-graphql-yoga-csrf': 'graphiql' } });
+    const allowed = await fetch(stream, {
+      headers: { accept: 'text/event-stream', 'x-graphql-yoga-csrf': 'graphiql' },
+    });
     expect(allowed.status).toBe(200);
     await allowed.body?.cancel();
   });

@@ -6,7 +6,12 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/index.ts';
 import { applyMigrations, migrationsDir, readMigrations } from '../src/db/migrate.ts';
-import { createPostgresDatabase, describeEachEngine, openTestDatabase, postgresTestUrl } from './helpers/db.ts';
+import {
+  createPostgresDatabase,
+  describeEachEngine,
+  openTestDatabase,
+  postgresTestUrl,
+} from './helpers/db.ts';
 
 const run = promisify(execFile);
 const leftovers: (() => Promise<void>)[] = [];
@@ -15,15 +20,21 @@ afterAll(async () => {
 });
 
 describeEachEngine('migrations', (engine) => {
-  it('should create every table from an empty database and record each migration with Prisma\'s checksum', async () => {
+  it("should create every table from an empty database and record each migration with Prisma's checksum", async () => {
     const db = await openTestDatabase(engine, { empty: true });
     leftovers.push(() => db.close());
     const migrations = await readMigrations();
     expect(db.applied).toEqual(migrations.map((m) => m.name));
-    const rows = await db.sql.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
+    const rows = await db.sql.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+    }>(
       'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name',
     );
-    expect(rows.map((r) => [r.migration_name, r.checksum])).toEqual(migrations.map((m) => [m.name, m.checksum]));
+    expect(rows.map((r) => [r.migration_name, r.checksum])).toEqual(
+      migrations.map((m) => [m.name, m.checksum]),
+    );
     expect(rows.every((r) => r.finished_at !== null)).toBe(true);
     // The tables answer through Prisma.
     expect(await db.prisma.project.count()).toBe(0);
@@ -50,12 +61,24 @@ describeEachEngine('migrations', (engine) => {
   it('should keep the stage-event log append-only', async () => {
     const db = await openTestDatabase(engine);
     leftovers.push(() => db.close());
-    const project = await db.prisma.project.create({ data: { code: 'T-1', name: '测试项目', stage: 'PLANNED' } });
-    const event = await db.prisma.projectStageEvent.create({
-      data: { projectId: project.id, kind: 'INITIAL', toStage: 'PLANNED', occurredOn: new Date('2025-01-01'), actor: 'test' },
+    const project = await db.prisma.project.create({
+      data: { code: 'T-1', name: '测试项目', stage: 'PLANNED' },
     });
-    await expect(db.prisma.projectStageEvent.update({ where: { id: event.id }, data: { note: 'x' } })).rejects.toThrow(/append-only/);
-    await expect(db.prisma.projectStageEvent.delete({ where: { id: event.id } })).rejects.toThrow(/append-only/);
+    const event = await db.prisma.projectStageEvent.create({
+      data: {
+        projectId: project.id,
+        kind: 'INITIAL',
+        toStage: 'PLANNED',
+        occurredOn: new Date('2025-01-01'),
+        actor: 'test',
+      },
+    });
+    await expect(
+      db.prisma.projectStageEvent.update({ where: { id: event.id }, data: { note: 'x' } }),
+    ).rejects.toThrow(/append-only/);
+    await expect(db.prisma.projectStageEvent.delete({ where: { id: event.id } })).rejects.toThrow(
+      /append-only/,
+    );
     expect(await db.prisma.projectStageEvent.count()).toBe(1);
   });
 });

@@ -5,12 +5,12 @@
  * stage events and funding awards, and must send the same small number of statements.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StageEventKind, type ProjectStage } from '../src/generated/prisma/client.ts';
+import { type ProjectStage, StageEventKind } from '../src/generated/prisma/client.ts';
 import { describeEachEngine } from './helpers/db.ts';
-import { startLoggedHub, type QueryLog } from './helpers/query-log.ts';
-import type { TestHub } from './helpers/server.ts';
 import { advance, STAGE_CHANGED, type StageEventData } from './helpers/operations.ts';
-import { waitUntil, type TestSubscription } from './helpers/subscription.ts';
+import { type QueryLog, startLoggedHub } from './helpers/query-log.ts';
+import type { TestHub } from './helpers/server.ts';
+import { type TestSubscription, waitUntil } from './helpers/subscription.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 const EXTRA_PROJECTS = 100;
@@ -40,7 +40,10 @@ describeEachEngine('statement counts', (engine) => {
   let hub: TestHub & { log: QueryLog };
 
   /** Runs a query and returns the statements it sent, failing on any GraphQL error. */
-  async function statementsFor(query: string, variables?: Record<string, unknown>): Promise<{ data: any; statements: string[] }> {
+  async function statementsFor(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ data: any; statements: string[] }> {
     const { result, statements } = await hub.log.measure(() => hub.gql(query, variables));
     expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
     return { data: result.data, statements };
@@ -76,8 +79,20 @@ describeEachEngine('statement counts', (engine) => {
     });
     await prisma.fundingAward.createMany({
       data: projects.flatMap(({ id }, i) => [
-        { code: `NPLUS1-F-${i}-a`, sourceLevel: 'DISTRICT' as const, amount: '100000.00', year: 2025, projectId: id },
-        { code: `NPLUS1-F-${i}-b`, sourceLevel: 'MUNICIPAL' as const, amount: '200000.00', year: 2025, projectId: id },
+        {
+          code: `NPLUS1-F-${i}-a`,
+          sourceLevel: 'DISTRICT' as const,
+          amount: '100000.00',
+          year: 2025,
+          projectId: id,
+        },
+        {
+          code: `NPLUS1-F-${i}-b`,
+          sourceLevel: 'MUNICIPAL' as const,
+          amount: '200000.00',
+          year: 2025,
+          projectId: id,
+        },
       ]),
     });
   });
@@ -94,7 +109,9 @@ describeEachEngine('statement counts', (engine) => {
       const hundred = await statementsFor(PAGE, { first: 100, filter });
       expect(ten.data.projects.edges).toHaveLength(10);
       expect(hundred.data.projects.edges).toHaveLength(100);
-      console.info(`[${engine}] projects page: ${ten.statements.length} statements for 10, ${hundred.statements.length} for 100`);
+      console.info(
+        `[${engine}] projects page: ${ten.statements.length} statements for 10, ${hundred.statements.length} for 100`,
+      );
       expect(hundred.statements.length).toBe(ten.statements.length);
       // Projects with their park, stage events and funding awards joined (relationJoins), and the total count.
       expect(hundred.statements.length).toBe(2);
@@ -106,20 +123,33 @@ describeEachEngine('statement counts', (engine) => {
         expect(node.park).not.toBeNull();
         expect(node.stageHistory.totalCount).toBe(HISTORY.length);
         expect(node.stageHistory.edges.map((e: any) => e.node.toStage)).toEqual(HISTORY.slice(-3));
-        expect(node.stageHistory.edges.map((e: any) => e.node.occurredOn)).toEqual(['2025-03-01', '2025-04-01', '2025-05-01']);
-        expect(node.fundingAwards.map((a: any) => a.sourceLevel)).toEqual(['DISTRICT', 'MUNICIPAL']);
+        expect(node.stageHistory.edges.map((e: any) => e.node.occurredOn)).toEqual([
+          '2025-03-01',
+          '2025-04-01',
+          '2025-05-01',
+        ]);
+        expect(node.fundingAwards.map((a: any) => a.sourceLevel)).toEqual([
+          'DISTRICT',
+          'MUNICIPAL',
+        ]);
       }
-      const sequences = data.projects.edges[0].node.stageHistory.edges.map((e: any) => BigInt(e.node.sequence));
+      const sequences = data.projects.edges[0].node.stageHistory.edges.map((e: any) =>
+        BigInt(e.node.sequence),
+      );
       expect(sequences).toEqual([...sequences].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     });
 
     it('should not grow with the page when the page is reached through parks', async () => {
-      const query = (first: number) => `{ parks { name projects(first: ${first}) { totalCount edges { node {
+      const query = (
+        first: number,
+      ) => `{ parks { name projects(first: ${first}) { totalCount edges { node {
         name park { name } stageHistory(last: 3) { edges { node { toStage } } } fundingAwards { amount }
       } } } } }`;
       const few = await statementsFor(query(2));
       const many = await statementsFor(query(100));
-      console.info(`[${engine}] parks → projects: ${few.statements.length} statements for 2 per park, ${many.statements.length} for 100`);
+      console.info(
+        `[${engine}] parks → projects: ${few.statements.length} statements for 2 per park, ${many.statements.length} for 100`,
+      );
       expect(many.statements.length).toBe(few.statements.length);
       expect(many.data.parks[0].projects.edges).toHaveLength(25);
     });
@@ -127,10 +157,13 @@ describeEachEngine('statement counts', (engine) => {
 
   describe('other lists', () => {
     it('should read the stage-event log with projects in a constant number of statements', async () => {
-      const query = (first: number) => `{ stageEvents(first: ${first}) { totalCount edges { node { sequence project { name park { name } } } } } }`;
+      const query = (first: number) =>
+        `{ stageEvents(first: ${first}) { totalCount edges { node { sequence project { name park { name } } } } } }`;
       const few = await statementsFor(query(5));
       const many = await statementsFor(query(100));
-      console.info(`[${engine}] stageEvents: ${few.statements.length} statements for 5, ${many.statements.length} for 100`);
+      console.info(
+        `[${engine}] stageEvents: ${few.statements.length} statements for 5, ${many.statements.length} for 100`,
+      );
       expect(many.statements.length).toBe(few.statements.length);
     });
 
@@ -143,7 +176,9 @@ describeEachEngine('statement counts', (engine) => {
       }`;
       const few = await statementsFor(query(5));
       const many = await statementsFor(query(100));
-      console.info(`[${engine}] mixed lists: ${few.statements.length} statements for 5 awards, ${many.statements.length} for 100`);
+      console.info(
+        `[${engine}] mixed lists: ${few.statements.length} statements for 5 awards, ${many.statements.length} for 100`,
+      );
       expect(many.statements.length).toBe(few.statements.length);
     });
   });
@@ -165,14 +200,26 @@ describeEachEngine('statement counts', (engine) => {
       // More rows everywhere: another 100 events, awards and projects.
       const prisma = hub.db.prisma;
       const created = await prisma.project.createManyAndReturn({
-        data: Array.from({ length: 100 }, (_, i) => ({ code: `NPLUS1-D-${i}`, name: `看板测试${i}`, stage: 'SIGNED' as const })),
+        data: Array.from({ length: 100 }, (_, i) => ({
+          code: `NPLUS1-D-${i}`,
+          name: `看板测试${i}`,
+          stage: 'SIGNED' as const,
+        })),
         select: { id: true },
       });
       await prisma.projectStageEvent.createMany({
-        data: created.map(({ id }) => ({ projectId: id, kind: StageEventKind.INITIAL, toStage: 'SIGNED' as const, occurredOn: new Date('2025-06-01'), actor: 'test' })),
+        data: created.map(({ id }) => ({
+          projectId: id,
+          kind: StageEventKind.INITIAL,
+          toStage: 'SIGNED' as const,
+          occurredOn: new Date('2025-06-01'),
+          actor: 'test',
+        })),
       });
       const after = await statementsFor(DASHBOARD);
-      console.info(`[${engine}] dashboard: ${before.statements.length} statements, ${after.statements.length} with 100 more projects`);
+      console.info(
+        `[${engine}] dashboard: ${before.statements.length} statements, ${after.statements.length} with 100 more projects`,
+      );
       expect(after.statements.length).toBe(before.statements.length);
       expect(after.data.dashboard.projects.count).toBe(before.data.dashboard.projects.count + 100);
       // No statement loads every project or every event: the funnel is one grouped SQL statement.
@@ -187,21 +234,35 @@ describeEachEngine('statement counts', (engine) => {
      * change to the last delivery (the mutation's own included).
      */
     async function deliveryStatements(plain: number, filtered: number, toStage: ProjectStage) {
-      const [project] = await hub.db.prisma.project.findMany({ where: { code: 'NPLUS1-D-0' }, select: { id: true } });
+      const [project] = await hub.db.prisma.project.findMany({
+        where: { code: 'NPLUS1-D-0' },
+        select: { id: true },
+      });
       const globalId = Buffer.from(`Project:${project!.id}`).toString('base64');
       const subs: TestSubscription<StageEventData>[] = [];
       try {
         for (let i = 0; i < plain + filtered; i++) {
           const variables = i < plain ? {} : { filter: { stage: [toStage] } };
-          subs.push(await subscribeWs<StageEventData>(hub.url, STAGE_CHANGED, variables, { label: `sub ${i}` }));
+          subs.push(
+            await subscribeWs<StageEventData>(hub.url, STAGE_CHANGED, variables, {
+              label: `sub ${i}`,
+            }),
+          );
         }
-        await waitUntil(() => hub.app.stageTail.size === plain + filtered, 'every subscription to join the log tail');
+        await waitUntil(
+          () => hub.app.stageTail.size === plain + filtered,
+          'every subscription to join the log tail',
+        );
         hub.log.reset();
         const sequence = await advance(hub, globalId, toStage);
         for (const sub of subs) {
           const [event] = await sub.recorder.waitForResults(1);
           expect(event!.errors).toBeUndefined();
-          expect(event!.data!.projectStageChanged).toMatchObject({ sequence, toStage, project: { code: 'NPLUS1-D-0' } });
+          expect(event!.data!.projectStageChanged).toMatchObject({
+            sequence,
+            toStage,
+            project: { code: 'NPLUS1-D-0' },
+          });
         }
         return [...hub.log.statements];
       } finally {
@@ -213,11 +274,15 @@ describeEachEngine('statement counts', (engine) => {
     it('should read each event and run each distinct subscription once, whatever the number of subscribers', async () => {
       const few = await deliveryStatements(2, 1, 'LANDED');
       const many = await deliveryStatements(30, 10, 'APPROVED');
-      console.info(`[${engine}] one stage change: ${few.length} statements for 3 subscribers, ${many.length} for 40`);
+      console.info(
+        `[${engine}] one stage change: ${few.length} statements for 3 subscribers, ${many.length} for 40`,
+      );
       expect(many.length).toBe(few.length);
       // The log is read once, the filter matched once, and each of the two distinct operations
       // re-reads the event with its project once.
-      expect(many.filter((s) => /"ProjectStageEvent"/.test(s) && /"sequence" > /.test(s))).toHaveLength(1);
+      expect(
+        many.filter((s) => /"ProjectStageEvent"/.test(s) && /"sequence" > /.test(s)),
+      ).toHaveLength(1);
     });
   });
 });

@@ -7,22 +7,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/index.ts';
 import { buildOc4idsPackage, projectStatus, STAGE_STATUS } from '../src/exchange/oc4ids.ts';
 import { Prisma, type ProjectStage } from '../src/generated/prisma/client.ts';
-import { seedDistrict } from '../src/services/seed.ts';
 import { createProject } from '../src/services/projects.ts';
+import { seedDistrict } from '../src/services/seed.ts';
 import { changeProjectStage } from '../src/services/stage-change.ts';
 import { openTestDatabase } from './helpers/db.ts';
 import { TEST_ACTOR } from './helpers/fixtures.ts';
-import { exportValidator, officialCodes, officialSkipReason, officialValidator, usedCodes, type Codelist } from './helpers/oc4ids.ts';
+import {
+  type Codelist,
+  exportValidator,
+  officialCodes,
+  officialSkipReason,
+  officialValidator,
+  usedCodes,
+} from './helpers/oc4ids.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 
-const OPTIONS = { publisherName: '辽中区', idPrefix: 'oc4ids-lzq-', uri: 'https://data.example.cn/oc4ids' };
+const OPTIONS = {
+  publisherName: '辽中区',
+  idPrefix: 'oc4ids-lzq-',
+  uri: 'https://data.example.cn/oc4ids',
+};
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 const officialSkipped = officialSkipReason();
 
 /** Paths of every empty string, array or object in `value`. */
 function empties(value: unknown, path = '$'): string[] {
   if (typeof value === 'string') return value.trim() ? [] : [path];
-  if (Array.isArray(value)) return value.length ? value.flatMap((v, i) => empties(v, `${path}[${i}]`)) : [path];
+  if (Array.isArray(value))
+    return value.length ? value.flatMap((v, i) => empties(v, `${path}[${i}]`)) : [path];
   if (value && typeof value === 'object') {
     const entries = Object.entries(value);
     return entries.length ? entries.flatMap(([k, v]) => empties(v, `${path}.${k}`)) : [path];
@@ -45,7 +57,9 @@ type Pkg = { projects: Record<string, any>[] } & Record<string, unknown>;
 
 /** Valid by the export's own check, and by the official schemas when they are there. */
 function expectValid(pkg: unknown): void {
-  for (const validate of officialSkipped ? [exportValidator()] : [exportValidator(), officialValidator()]) {
+  for (const validate of officialSkipped
+    ? [exportValidator()]
+    : [exportValidator(), officialValidator()]) {
     const ok = validate(pkg);
     expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 1)).toEqual([]);
     expect(ok).toBe(true);
@@ -71,7 +85,11 @@ describe('OC4IDS project package', () => {
 
   it('should have every field the export must have, each code from its codelist, for the seeded district', () => {
     expectValid(seeded);
-    expect(seeded).toMatchObject({ version: '0.9', uri: OPTIONS.uri, publisher: { name: '辽中区' } });
+    expect(seeded).toMatchObject({
+      version: '0.9',
+      uri: OPTIONS.uri,
+      publisher: { name: '辽中区' },
+    });
     expect(seeded.projects).toHaveLength(31);
   });
 
@@ -89,50 +107,87 @@ describe('OC4IDS project package', () => {
     const validate = exportValidator();
     expect(validate(broken())).toBe(false);
     expect(validate.errors!.map((e) => e.instancePath).sort()).toEqual(
-      expect.arrayContaining(['', '/projects/0/status', '/projects/1/budget/amount/currency', '/projects/2/milestones/0']),
+      expect.arrayContaining([
+        '',
+        '/projects/0/status',
+        '/projects/1/budget/amount/currency',
+        '/projects/2/milestones/0',
+      ]),
     );
   });
 
-  (officialSkipped ? describe.skip : describe)('against the official OC4IDS 0.9.5 schema files', () => {
-    it('should validate the seeded district', () => {
-      const validate = officialValidator();
-      expect(validate(seeded), JSON.stringify(validate.errors, null, 1)).toBe(true);
-    });
+  (officialSkipped ? describe.skip : describe)(
+    'against the official OC4IDS 0.9.5 schema files',
+    () => {
+      it('should validate the seeded district', () => {
+        const validate = officialValidator();
+        expect(validate(seeded), JSON.stringify(validate.errors, null, 1)).toBe(true);
+      });
 
-    it('should fail a broken package: the validator really checks', () => {
-      const validate = officialValidator();
-      expect(validate(broken())).toBe(false);
-      expect(validate.errors!.map((e) => e.instancePath).sort()).toEqual(
-        expect.arrayContaining(['', '/projects/0/status', '/projects/1/budget/amount/currency']),
+      it('should fail a broken package: the validator really checks', () => {
+        const validate = officialValidator();
+        expect(validate(broken())).toBe(false);
+        expect(validate.errors!.map((e) => e.instancePath).sort()).toEqual(
+          expect.arrayContaining(['', '/projects/0/status', '/projects/1/budget/amount/currency']),
+        );
+      });
+
+      it.each(Object.keys(usedCodes) as Codelist[])(
+        'should use only codes of the official %s codelist',
+        (codelist) => {
+          const official = officialCodes(codelist);
+          expect(official.size).toBeGreaterThan(0);
+          expect(usedCodes[codelist].filter((c) => !official.has(c))).toEqual([]);
+        },
       );
-    });
-
-    it.each(Object.keys(usedCodes) as Codelist[])("should use only codes of the official %s codelist", (codelist) => {
-      const official = officialCodes(codelist);
-      expect(official.size).toBeGreaterThan(0);
-      expect(usedCodes[codelist].filter((c) => !official.has(c))).toEqual([]);
-    });
-  });
+    },
+  );
 
   it('should emit no empty strings, arrays or objects, and every amount with its currency', () => {
     expect(empties(seeded)).toEqual([]);
-    expect(empties({ a: '', b: [], c: {}, d: [{}], e: ' ' })).toEqual(['$.a', '$.b', '$.c', '$.d[0]', '$.e']);
+    expect(empties({ a: '', b: [], c: {}, d: [{}], e: ' ' })).toEqual([
+      '$.a',
+      '$.b',
+      '$.c',
+      '$.d[0]',
+      '$.e',
+    ]);
   });
 
   it('should map each seeded project: id prefix + code, title, status from the stage, sector, location, milestones', async () => {
-    const rows = await db.prisma.project.findMany({ orderBy: { code: 'asc' }, include: { sector: true } });
+    const rows = await db.prisma.project.findMany({
+      orderBy: { code: 'asc' },
+      include: { sector: true },
+    });
     expect(seeded.projects.map((p) => p.id)).toEqual(rows.map((r) => `oc4ids-lzq-${r.code}`));
     for (const [i, row] of rows.entries()) {
       const p = seeded.projects[i]!;
       expect(p.title).toBe(row.name);
       expect(p.status).toBe(STAGE_STATUS[row.stage as Exclude<ProjectStage, 'SUSPENDED'>]);
-      expect(p.locations).toEqual([{ id: 'district', description: '沈阳市辽中区', address: { locality: '辽中区', region: '辽宁省沈阳市', countryName: '中国' } }]);
-      expect(p.parties).toContainEqual({ id: 'public-authority', name: '辽中区', roles: ['publicAuthority'] });
+      expect(p.locations).toEqual([
+        {
+          id: 'district',
+          description: '沈阳市辽中区',
+          address: { locality: '辽中区', region: '辽宁省沈阳市', countryName: '中国' },
+        },
+      ]);
+      expect(p.parties).toContainEqual({
+        id: 'public-authority',
+        name: '辽中区',
+        roles: ['publicAuthority'],
+      });
       expect(p.milestones).toHaveLength(1);
-      expect(p.milestones[0]).toMatchObject({ status: 'met', dateMet: expect.stringMatching(/^2025-0[78]-\d\dT00:00:00\+08:00$/) });
+      expect(p.milestones[0]).toMatchObject({
+        status: 'met',
+        dateMet: expect.stringMatching(/^2025-0[78]-\d\dT00:00:00\+08:00$/),
+      });
     }
     const byCode = (code: string) => seeded.projects.find((p) => p.id === `oc4ids-lzq-${code}`)!;
-    expect(byCode('LZ-2025-001')).toMatchObject({ title: '昊明预制菜', status: 'preparation', sector: ['economy'] });
+    expect(byCode('LZ-2025-001')).toMatchObject({
+      title: '昊明预制菜',
+      status: 'preparation',
+      sector: ['economy'],
+    });
     expect(byCode('LZ-2025-004')).toMatchObject({ sector: ['waterAndWaste'] });
     expect(byCode('LZ-2025-008').sector).toBeUndefined(); // the report gives no sector
   });
@@ -154,13 +209,27 @@ describe('OC4IDS project package', () => {
       CANCELLED: 'cancelled',
     });
     const events = [{ toStage: 'SUSPENDED' as const, fromStage: 'UNDER_CONSTRUCTION' as const }];
-    expect(projectStatus({ stage: 'SUSPENDED', stageBeforeSuspension: 'LANDED', stageEvents: [] as never })).toBe('preparation');
-    expect(projectStatus({ stage: 'SUSPENDED', stageBeforeSuspension: null, stageEvents: events as never })).toBe('implementation');
+    expect(
+      projectStatus({
+        stage: 'SUSPENDED',
+        stageBeforeSuspension: 'LANDED',
+        stageEvents: [] as never,
+      }),
+    ).toBe('preparation');
+    expect(
+      projectStatus({
+        stage: 'SUSPENDED',
+        stageBeforeSuspension: null,
+        stageEvents: events as never,
+      }),
+    ).toBe('implementation');
   });
 
   it('should add budget with funding sources, parties, dated milestones and completion once finished', async () => {
     const deps = { prisma: db.prisma };
-    const park = await db.prisma.park.findUniqueOrThrow({ where: { code: 'comprehensive-bonded-zone' } });
+    const park = await db.prisma.park.findUniqueOrThrow({
+      where: { code: 'comprehensive-bonded-zone' },
+    });
     const { project } = await createProject(
       deps,
       {
@@ -176,14 +245,47 @@ describe('OC4IDS project package', () => {
       },
       TEST_ACTOR,
     );
-    await changeProjectStage(deps, { projectId: project.id, toStage: 'UNDER_CONSTRUCTION', occurredOn: day('2025-03-01') }, TEST_ACTOR);
-    await changeProjectStage(deps, { projectId: project.id, toStage: 'COMPLETED', occurredOn: day('2025-09-30') }, TEST_ACTOR);
-    await changeProjectStage(deps, { projectId: project.id, toStage: 'SUSPENDED', occurredOn: day('2025-10-08'), note: '设备检修' }, TEST_ACTOR);
+    await changeProjectStage(
+      deps,
+      { projectId: project.id, toStage: 'UNDER_CONSTRUCTION', occurredOn: day('2025-03-01') },
+      TEST_ACTOR,
+    );
+    await changeProjectStage(
+      deps,
+      { projectId: project.id, toStage: 'COMPLETED', occurredOn: day('2025-09-30') },
+      TEST_ACTOR,
+    );
+    await changeProjectStage(
+      deps,
+      {
+        projectId: project.id,
+        toStage: 'SUSPENDED',
+        occurredOn: day('2025-10-08'),
+        note: '设备检修',
+      },
+      TEST_ACTOR,
+    );
     await db.prisma.fundingAward.create({
-      data: { code: 'oc-001-special-bond', sourceLevel: 'SPECIAL_BOND', instrument: 'BOND', programme: '专项债券', amount: '200000000', year: 2025, projectId: project.id },
+      data: {
+        code: 'oc-001-special-bond',
+        sourceLevel: 'SPECIAL_BOND',
+        instrument: 'BOND',
+        programme: '专项债券',
+        amount: '200000000',
+        year: 2025,
+        projectId: project.id,
+      },
     });
-    const { project: cancelled } = await createProject(deps, { code: 'OC-002', name: '取消的项目', stageOccurredOn: day('2025-02-01') }, TEST_ACTOR);
-    await changeProjectStage(deps, { projectId: cancelled.id, toStage: 'CANCELLED', occurredOn: day('2025-06-01') }, TEST_ACTOR);
+    const { project: cancelled } = await createProject(
+      deps,
+      { code: 'OC-002', name: '取消的项目', stageOccurredOn: day('2025-02-01') },
+      TEST_ACTOR,
+    );
+    await changeProjectStage(
+      deps,
+      { projectId: cancelled.id, toStage: 'CANCELLED', occurredOn: day('2025-06-01') },
+      TEST_ACTOR,
+    );
 
     const pkg = (await buildOc4idsPackage(db.prisma, OPTIONS)) as Pkg;
     expectValid(pkg);
@@ -201,7 +303,10 @@ describe('OC4IDS project package', () => {
               id: 'oc-001-special-bond',
               description: '专项债券',
               amount: { amount: 200000000, currency: 'CNY' },
-              period: { startDate: '2025-01-01T00:00:00+08:00', endDate: '2025-12-31T23:59:59+08:00' },
+              period: {
+                startDate: '2025-01-01T00:00:00+08:00',
+                endDate: '2025-12-31T23:59:59+08:00',
+              },
               sourceParty: { id: 'funder-special_bond', name: '地方政府专项债券' },
             },
           ],
@@ -222,13 +327,18 @@ describe('OC4IDS project package', () => {
       { id: 'investor', name: '沈阳某冷链有限公司', roles: ['funder'] },
       { id: 'funder-special_bond', name: '地方政府专项债券', roles: ['funder'] },
     ]);
-    expect(p.milestones.map((m: any) => [m.title, m.type, m.code, m.dateMet, m.description])).toEqual([
+    expect(
+      p.milestones.map((m: any) => [m.title, m.type, m.code, m.dateMet, m.description]),
+    ).toEqual([
       ['签约', 'approval', undefined, '2025-01-15T00:00:00+08:00', '签约仪式'],
       ['开复工', 'delivery', 'commencement', '2025-03-01T00:00:00+08:00', undefined],
       ['竣工', 'delivery', 'completion', '2025-09-30T00:00:00+08:00', undefined],
       ['暂停', undefined, undefined, '2025-10-08T00:00:00+08:00', '设备检修'],
     ]);
-    expect(p.completion).toEqual({ endDate: '2025-09-30T00:00:00+08:00', finalValue: { amount: 760000000.25, currency: 'CNY' } });
+    expect(p.completion).toEqual({
+      endDate: '2025-09-30T00:00:00+08:00',
+      finalValue: { amount: 760000000.25, currency: 'CNY' },
+    });
     const c = pkg.projects.find((x) => x.id === 'oc4ids-lzq-OC-002')!;
     expect(c.status).toBe('cancelled');
     expect(c.completion).toBeUndefined();
@@ -240,7 +350,9 @@ describe('GET /oc4ids', () => {
   let hub: TestHub;
 
   beforeAll(async () => {
-    hub = await startTestHub({ env: { OC4IDS_PUBLISHER_NAME: '沈阳市辽中区人民政府', OC4IDS_ID_PREFIX: 'oc4ids-test-' } });
+    hub = await startTestHub({
+      env: { OC4IDS_PUBLISHER_NAME: '沈阳市辽中区人民政府', OC4IDS_ID_PREFIX: 'oc4ids-test-' },
+    });
   });
   afterAll(async () => {
     await hub?.close();
@@ -254,7 +366,10 @@ describe('GET /oc4ids', () => {
     const pkg = (await res.json()) as Pkg;
     expectValid(pkg);
     expect(pkg).toMatchObject({ uri: url, publisher: { name: '沈阳市辽中区人民政府' } });
-    expect(pkg.projects[0]).toMatchObject({ id: 'oc4ids-test-LZ-2025-001', publicAuthority: { name: '沈阳市辽中区人民政府' } });
+    expect(pkg.projects[0]).toMatchObject({
+      id: 'oc4ids-test-LZ-2025-001',
+      publicAuthority: { name: '沈阳市辽中区人民政府' },
+    });
     expect((await fetch(url, { method: 'POST' })).status).toBe(405);
   });
 });

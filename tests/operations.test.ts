@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kind, parse, validate, type OperationDefinitionNode } from 'graphql';
+import { Kind, type OperationDefinitionNode, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { schema } from '../src/schema/index.ts';
 import { savedOperationTabs } from '../src/explorer.ts';
+import { schema } from '../src/schema/index.ts';
 
 const operationsDir = fileURLToPath(new URL('../schema/operations/', import.meta.url));
 const files = readdirSync(operationsDir)
@@ -26,7 +26,9 @@ describe('schema/operations/*.graphql', () => {
     const seen = new Map<string, string>();
     for (const file of files) {
       const document = parse(readFileSync(path.join(operationsDir, file), 'utf8'));
-      for (const op of document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)) {
+      for (const op of document.definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      )) {
         expect(op.name?.value, `an operation in ${file} has no name`).toBeTruthy();
         const name = op.name!.value;
         expect(seen.get(name), `${name} is in both ${seen.get(name)} and ${file}`).toBeUndefined();
@@ -50,7 +52,10 @@ describe('GraphiQL tabs', () => {
   it('should open with the dashboard, a project search, a stage history, a park overview and a live subscription', () => {
     const queries = savedOperationTabs().map((t) => t.query);
     for (const field of ['dashboard(', 'projects(', 'stageHistory', 'parks', 'subscription ']) {
-      expect(queries.some((q) => q.includes(field)), `no tab uses ${field}`).toBe(true);
+      expect(
+        queries.some((q) => q.includes(field)),
+        `no tab uses ${field}`,
+      ).toBe(true);
     }
   });
 });

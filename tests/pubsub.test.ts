@@ -1,6 +1,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMemoryPubSub, PubSubLostError, type HubPubSub, type StageChangedEvent } from '../src/pubsub.ts';
-import { killSubscribeConnection, redisNamespace, redisSkipReason, testRedisBus } from './helpers/redis.ts';
+import {
+  createMemoryPubSub,
+  type HubPubSub,
+  PubSubLostError,
+  type StageChangedEvent,
+} from '../src/pubsub.ts';
+import {
+  killSubscribeConnection,
+  redisNamespace,
+  redisSkipReason,
+  testRedisBus,
+} from './helpers/redis.ts';
 import { deferred, waitUntil } from './helpers/subscription.ts';
 
 const namespace = redisNamespace();
@@ -23,9 +33,18 @@ for (const kind of kinds) {
       const bus = open(kind, 'fanout');
       await bus.ready();
       const heard: string[] = [];
-      const one = bus.listen('stageChanged', { onEvent: (e) => heard.push(`one ${e.sequence}`), onLost: () => undefined });
-      bus.listen('stageChanged', { onEvent: (e) => heard.push(`two ${e.sequence}`), onLost: () => undefined });
-      bus.listen('dataChanged', { onEvent: (e) => heard.push(`data ${e.domain}`), onLost: () => undefined });
+      const one = bus.listen('stageChanged', {
+        onEvent: (e) => heard.push(`one ${e.sequence}`),
+        onLost: () => undefined,
+      });
+      bus.listen('stageChanged', {
+        onEvent: (e) => heard.push(`two ${e.sequence}`),
+        onLost: () => undefined,
+      });
+      bus.listen('dataChanged', {
+        onEvent: (e) => heard.push(`data ${e.domain}`),
+        onLost: () => undefined,
+      });
       bus.publish('stageChanged', { sequence: '7', projectId: 1 });
       await waitUntil(() => heard.length >= 2, 'two deliveries');
       one();
@@ -41,8 +60,15 @@ for (const kind of kinds) {
       await Promise.all([writer.ready(), reader.ready()]);
       const own: string[] = [];
       const other: string[] = [];
-      writer.listen('stageChanged', { onEvent: (e) => own.push(e.sequence), onLost: () => undefined });
-      if (reader !== writer) reader.listen('stageChanged', { onEvent: (e) => other.push(e.sequence), onLost: () => undefined });
+      writer.listen('stageChanged', {
+        onEvent: (e) => own.push(e.sequence),
+        onLost: () => undefined,
+      });
+      if (reader !== writer)
+        reader.listen('stageChanged', {
+          onEvent: (e) => other.push(e.sequence),
+          onLost: () => undefined,
+        });
       writer.publish('stageChanged', { sequence: '41', projectId: 1 });
       // Heard before publish returned: the writer's caches know of its write before it answers.
       expect(own).toEqual(['41']);
@@ -51,7 +77,7 @@ for (const kind of kinds) {
         await waitUntil(() => other.length >= 2, "the other server's deliveries");
         // Redis brings the writer's messages back to it too, in order, before this later one.
         reader.publish('stageChanged', { sequence: '43', projectId: 1 });
-        await waitUntil(() => own.includes('43'), 'the other server\'s event');
+        await waitUntil(() => own.includes('43'), "the other server's event");
         expect(other).toEqual(['41', '42', '43']);
       }
       // Its own messages heard once each, never again from Redis.
@@ -95,4 +121,3 @@ for (const kind of kinds) {
     expect(await heard.promise).toEqual({ sequence: '99', projectId: 3 });
   });
 });
-

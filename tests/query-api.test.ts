@@ -17,7 +17,10 @@ function expectDecimal(actual: unknown, expected: string | null): void {
     return;
   }
   expect(typeof actual, `decimal ${String(actual)} should be a string`).toBe('string');
-  expect(new Prisma.Decimal(actual as string).equals(expected), `${String(actual)} should equal ${expected}`).toBe(true);
+  expect(
+    new Prisma.Decimal(actual as string).equals(expected),
+    `${String(actual)} should equal ${expected}`,
+  ).toBe(true);
 }
 
 const PROJECT_FIELDS = 'id code name nameEn stage plannedInvestment stageChangedAt createdAt';
@@ -45,7 +48,12 @@ interface ProjectNode {
 
 interface ProjectPage {
   totalCount: number;
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
   edges: { cursor: string; node: ProjectNode }[];
 }
 
@@ -86,17 +94,33 @@ const NAMED_PROJECTS: Record<string, ProjectStage> = {
 const PROJECT_COUNT = Object.keys(NAMED_PROJECTS).length;
 
 /** Every figure the report gives, by seed code: value, unit, qualifier, as-of date and precision. */
-const REPORTED_FIGURES: Record<string, { value: string | null; unit: string; qualifier?: string; asOf: string; text?: string }> = {
+const REPORTED_FIGURES: Record<
+  string,
+  { value: string | null; unit: string; qualifier?: string; asOf: string; text?: string }
+> = {
   'lz-2025-approvals-completed': { value: '176', unit: 'projects', asOf: '2025-07-31' },
   'lz-2025-tenders-completed': { value: '13', unit: 'projects', asOf: '2025-07-31' },
   'lz-2025-industrial-land-parcels-won': { value: '10', unit: 'parcels', asOf: '2025-07-31' },
   'lz-2025-registration-submissions': { value: '7', unit: 'projects', asOf: '2025-07-31' },
   'lz-2025-key-projects-started': { value: '105', unit: 'projects', asOf: '2025-07-31' },
   'lz-2025-projects-in-operation': { value: '26', unit: 'projects', asOf: '2025-08-01' },
-  'lz-2025-cumulative-investment-completed': { value: '1700000000', unit: 'CNY', asOf: '2025-08-01' },
+  'lz-2025-cumulative-investment-completed': {
+    value: '1700000000',
+    unit: 'CNY',
+    asOf: '2025-08-01',
+  },
   'lz-2025-yijia-output-increase': { value: '50000000', unit: 'CNY', asOf: '2025-08-01' },
-  'lz-2025-agricultural-projects-in-operation': { value: '6', unit: 'projects', asOf: '2025-08-01' },
-  'lz-2025-agricultural-projects-expected-output': { value: '160000000', unit: 'CNY', qualifier: 'APPROXIMATE', asOf: '2025-08-01' },
+  'lz-2025-agricultural-projects-in-operation': {
+    value: '6',
+    unit: 'projects',
+    asOf: '2025-08-01',
+  },
+  'lz-2025-agricultural-projects-expected-output': {
+    value: '160000000',
+    unit: 'CNY',
+    qualifier: 'APPROXIMATE',
+    asOf: '2025-08-01',
+  },
   'lz-2025-real-estate-projects-completed': { value: '2', unit: 'projects', asOf: '2025-08-01' },
   'lz-2025-homes-delivered': { value: '1500', unit: 'homes', asOf: '2025-08-01' },
   'lz-2025-policies-secured': { value: '6', unit: 'policies', asOf: '2025-08-01' },
@@ -104,12 +128,35 @@ const REPORTED_FIGURES: Record<string, { value: string | null; unit: string; qua
   'lz-2025-investment-promotion-events': { value: '88', unit: 'events', asOf: '2025-08-01' },
   'lz-2025-signed-projects-100m-plus': { value: '70', unit: 'projects', asOf: '2025-08-01' },
   'lz-2025-landed-projects': { value: '38', unit: 'projects', asOf: '2025-08-01' },
-  'lz-2025-attraction-working-rhythm': { value: null, unit: 'text', asOf: '2025-08-01', text: '日联、周跑、月跟进、季落地' },
-  'lz-2025-approval-departments-integrated': { value: '13', unit: 'departments', asOf: '2025-08-01' },
-  'lz-2025-construction-project-items-relisted': { value: '110', unit: 'items', asOf: '2025-08-01' },
-  'lz-2025-approval-time-limit': { value: '35', unit: 'working_days', qualifier: 'AT_MOST', asOf: '2025-08-01' },
+  'lz-2025-attraction-working-rhythm': {
+    value: null,
+    unit: 'text',
+    asOf: '2025-08-01',
+    text: '日联、周跑、月跟进、季落地',
+  },
+  'lz-2025-approval-departments-integrated': {
+    value: '13',
+    unit: 'departments',
+    asOf: '2025-08-01',
+  },
+  'lz-2025-construction-project-items-relisted': {
+    value: '110',
+    unit: 'items',
+    asOf: '2025-08-01',
+  },
+  'lz-2025-approval-time-limit': {
+    value: '35',
+    unit: 'working_days',
+    qualifier: 'AT_MOST',
+    asOf: '2025-08-01',
+  },
   'lz-2025-assisted-approval-items': { value: '9', unit: 'items', asOf: '2025-08-01' },
-  'lz-2025-assisted-approval-average-time': { value: '7', unit: 'working_days', qualifier: 'AT_MOST', asOf: '2025-08-01' },
+  'lz-2025-assisted-approval-average-time': {
+    value: '7',
+    unit: 'working_days',
+    qualifier: 'AT_MOST',
+    asOf: '2025-08-01',
+  },
 };
 
 describeEachEngine('query API', (engine) => {
@@ -119,7 +166,10 @@ describeEachEngine('query API', (engine) => {
   const sectorIds: Record<string, string> = {};
   const projectIds: Record<string, string> = {};
 
-  async function ok<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<T> {
+  async function ok<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<T> {
     const res = await hub.gql<T>(query, variables);
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     return res.data!;
@@ -139,12 +189,24 @@ describeEachEngine('query API', (engine) => {
     hub = await startTestHub({ engine });
     const prisma = hub.db.prisma;
     // The report gives no parks or planned investments for its projects: add a few to filter on.
-    const bonded = await prisma.park.findUniqueOrThrow({ where: { code: 'comprehensive-bonded-zone' } });
+    const bonded = await prisma.park.findUniqueOrThrow({
+      where: { code: 'comprehensive-bonded-zone' },
+    });
     const russia = await prisma.park.findUniqueOrThrow({ where: { code: 'china-russia-park' } });
-    const set = (code: string, data: Prisma.ProjectUpdateInput) => prisma.project.update({ where: { code }, data });
-    await set('LZ-2025-001', { park: { connect: { id: bonded.id } }, plannedInvestment: '100000000.00' });
-    await set('LZ-2025-002', { park: { connect: { id: bonded.id } }, plannedInvestment: '250000000.00' });
-    await set('LZ-2025-003', { park: { connect: { id: russia.id } }, plannedInvestment: '50000000.00' });
+    const set = (code: string, data: Prisma.ProjectUpdateInput) =>
+      prisma.project.update({ where: { code }, data });
+    await set('LZ-2025-001', {
+      park: { connect: { id: bonded.id } },
+      plannedInvestment: '100000000.00',
+    });
+    await set('LZ-2025-002', {
+      park: { connect: { id: bonded.id } },
+      plannedInvestment: '250000000.00',
+    });
+    await set('LZ-2025-003', {
+      park: { connect: { id: russia.id } },
+      plannedInvestment: '50000000.00',
+    });
     await set('LZ-2025-004', { plannedInvestment: '500000000.00' });
     // A single central award for one project, beside the report's 2.5亿 district-wide total.
     const haoming = await prisma.project.findUniqueOrThrow({ where: { code: 'LZ-2025-001' } });
@@ -163,7 +225,9 @@ describeEachEngine('query API', (engine) => {
       parks: { id: string; code: string }[];
       sectors: { id: string; code: string }[];
       projects: { edges: { node: { id: string; code: string } }[] };
-    }>(`{ parks { id code } sectors { id code } projects(first: 100) { edges { node { id code } } } }`);
+    }>(
+      `{ parks { id code } sectors { id code } projects(first: 100) { edges { node { id code } } } }`,
+    );
     for (const p of ids.parks) parkIds[p.code] = p.id;
     for (const s of ids.sectors) sectorIds[s.code] = s.id;
     for (const e of ids.projects.edges) projectIds[e.node.code] = e.node.id;
@@ -182,19 +246,33 @@ describeEachEngine('query API', (engine) => {
     });
 
     it('should filter by a list of stages', async () => {
-      expect(await codesFor({ stage: ['NEGOTIATING', 'SIGNED'] })).toEqual(['LZ-2025-017', 'LZ-2025-019', 'LZ-2025-020']);
-      expect(await codesFor({ stage: ['UNDER_CONSTRUCTION'] })).toEqual(['LZ-2025-009', 'LZ-2025-010', 'LZ-2025-011']);
+      expect(await codesFor({ stage: ['NEGOTIATING', 'SIGNED'] })).toEqual([
+        'LZ-2025-017',
+        'LZ-2025-019',
+        'LZ-2025-020',
+      ]);
+      expect(await codesFor({ stage: ['UNDER_CONSTRUCTION'] })).toEqual([
+        'LZ-2025-009',
+        'LZ-2025-010',
+        'LZ-2025-011',
+      ]);
       expect(await codesFor({ stage: ['SUSPENDED'] })).toEqual([]);
     });
 
     it('should filter by park', async () => {
-      expect(await codesFor({ parkId: parkIds['comprehensive-bonded-zone'] })).toEqual(['LZ-2025-001', 'LZ-2025-002']);
+      expect(await codesFor({ parkId: parkIds['comprehensive-bonded-zone'] })).toEqual([
+        'LZ-2025-001',
+        'LZ-2025-002',
+      ]);
       expect(await codesFor({ parkId: parkIds['china-russia-park'] })).toEqual(['LZ-2025-003']);
       expect(await codesFor({ parkId: parkIds['surface-finishing-park'] })).toEqual([]);
     });
 
     it('should reject a park id of another type', async () => {
-      const res = await hub.gql(PROJECTS, { filter: { parkId: sectorIds['agriculture'] }, first: 5 });
+      const res = await hub.gql(PROJECTS, {
+        filter: { parkId: sectorIds['agriculture'] },
+        first: 5,
+      });
       expect(res.errors?.length).toBeGreaterThan(0);
     });
 
@@ -205,28 +283,47 @@ describeEachEngine('query API', (engine) => {
         'LZ-2025-012',
         'LZ-2025-022',
       ]);
-      expect(await codesFor({ sectorId: sectorIds['real-estate'] })).toEqual(['LZ-2025-015', 'LZ-2025-030', 'LZ-2025-031']);
+      expect(await codesFor({ sectorId: sectorIds['real-estate'] })).toEqual([
+        'LZ-2025-015',
+        'LZ-2025-030',
+        'LZ-2025-031',
+      ]);
     });
 
     it('should match a Chinese name substring', async () => {
-      expect(await codesFor({ nameContains: '昊明' })).toEqual(['LZ-2025-001', 'LZ-2025-014', 'LZ-2025-022']);
+      expect(await codesFor({ nameContains: '昊明' })).toEqual([
+        'LZ-2025-001',
+        'LZ-2025-014',
+        'LZ-2025-022',
+      ]);
       expect(await codesFor({ nameContains: '中科凌胜' })).toEqual(['LZ-2025-009', 'LZ-2025-026']);
     });
 
     it('should match an English name substring in any case, and a code exactly', async () => {
-      expect(await codesFor({ nameContains: 'haoming' })).toEqual(['LZ-2025-001', 'LZ-2025-014', 'LZ-2025-022']);
+      expect(await codesFor({ nameContains: 'haoming' })).toEqual([
+        'LZ-2025-001',
+        'LZ-2025-014',
+        'LZ-2025-022',
+      ]);
       expect(await codesFor({ nameContains: 'SUPERCOMPUTING' })).toEqual(['LZ-2025-025']);
       expect(await codesFor({ nameContains: 'LZ-2025-007' })).toEqual(['LZ-2025-007']);
       expect(await codesFor({ nameContains: '  ' })).toHaveLength(PROJECT_COUNT);
     });
 
     it('should filter by a planned investment range, bounds included', async () => {
-      expect(await codesFor({ plannedInvestmentMin: '100000000' })).toEqual(['LZ-2025-001', 'LZ-2025-002', 'LZ-2025-004']);
-      expect(await codesFor({ plannedInvestmentMax: '250000000.00' })).toEqual(['LZ-2025-001', 'LZ-2025-002', 'LZ-2025-003']);
-      expect(await codesFor({ plannedInvestmentMin: '100000000', plannedInvestmentMax: '250000000' })).toEqual([
+      expect(await codesFor({ plannedInvestmentMin: '100000000' })).toEqual([
         'LZ-2025-001',
         'LZ-2025-002',
+        'LZ-2025-004',
       ]);
+      expect(await codesFor({ plannedInvestmentMax: '250000000.00' })).toEqual([
+        'LZ-2025-001',
+        'LZ-2025-002',
+        'LZ-2025-003',
+      ]);
+      expect(
+        await codesFor({ plannedInvestmentMin: '100000000', plannedInvestmentMax: '250000000' }),
+      ).toEqual(['LZ-2025-001', 'LZ-2025-002']);
     });
 
     it('should filter by a milestone reached, counting later stages as reached', async () => {
@@ -245,8 +342,12 @@ describeEachEngine('query API', (engine) => {
 
     it('should filter by a milestone reached within a date range', async () => {
       // Section A reports as of 2025-07-31; the others "so far", stored as 2025-08-01.
-      const julyOnly = await codesFor({ reached: { stage: 'APPROVED', from: '2025-07-01', to: '2025-07-31' } });
-      expect(julyOnly).toEqual(Array.from({ length: 11 }, (_, i) => `LZ-2025-${String(i + 1).padStart(3, '0')}`));
+      const julyOnly = await codesFor({
+        reached: { stage: 'APPROVED', from: '2025-07-01', to: '2025-07-31' },
+      });
+      expect(julyOnly).toEqual(
+        Array.from({ length: 11 }, (_, i) => `LZ-2025-${String(i + 1).padStart(3, '0')}`),
+      );
       const fromAugust = await codesFor({ reached: { stage: 'APPROVED', from: '2025-08-01' } });
       expect(fromAugust).toEqual(['LZ-2025-012', 'LZ-2025-013', 'LZ-2025-014', 'LZ-2025-015']);
       expect(await codesFor({ reached: { stage: 'APPROVED', to: '2025-07-30' } })).toEqual([]);
@@ -255,13 +356,19 @@ describeEachEngine('query API', (engine) => {
     it('should filter by the day the stage last changed, both days included', async () => {
       expect(await codesFor({ changedTo: '2025-07-31' })).toHaveLength(11);
       expect(await codesFor({ changedFrom: '2025-08-01' })).toHaveLength(20);
-      expect(await codesFor({ changedFrom: '2025-07-31', changedTo: '2025-07-31' })).toHaveLength(11);
+      expect(await codesFor({ changedFrom: '2025-07-31', changedTo: '2025-07-31' })).toHaveLength(
+        11,
+      );
       expect(await codesFor({ changedFrom: '2025-08-02' })).toEqual([]);
     });
 
     it('should combine conditions with AND', async () => {
-      expect(await codesFor({ parkId: parkIds['comprehensive-bonded-zone'], nameContains: '昊明' })).toEqual(['LZ-2025-001']);
-      expect(await codesFor({ stage: ['APPROVED'], plannedInvestmentMin: '200000000' })).toEqual(['LZ-2025-002']);
+      expect(
+        await codesFor({ parkId: parkIds['comprehensive-bonded-zone'], nameContains: '昊明' }),
+      ).toEqual(['LZ-2025-001']);
+      expect(await codesFor({ stage: ['APPROVED'], plannedInvestmentMin: '200000000' })).toEqual([
+        'LZ-2025-002',
+      ]);
     });
 
     it('should reject an impossible date', async () => {
@@ -279,7 +386,10 @@ describeEachEngine('query API', (engine) => {
     const idOf = (n: ProjectNode) => n.code;
 
     it('should order by name both ways, as the database collates, ties by id', async () => {
-      const expected = await hub.db.prisma.project.findMany({ orderBy: [{ name: 'asc' }, { id: 'asc' }], select: { code: true } });
+      const expected = await hub.db.prisma.project.findMany({
+        orderBy: [{ name: 'asc' }, { id: 'asc' }],
+        select: { code: true },
+      });
       const asc = await ordered('NAME', 'ASC');
       expect(asc.map(idOf)).toEqual(expected.map((p) => p.code));
       expect((await ordered('NAME', 'DESC')).map(idOf)).toEqual(asc.map(idOf).reverse());
@@ -289,7 +399,12 @@ describeEachEngine('query API', (engine) => {
       const asc = (await ordered('PLANNED_INVESTMENT', 'ASC')).map(idOf);
       expect(asc.slice(0, 4)).toEqual(['LZ-2025-003', 'LZ-2025-001', 'LZ-2025-002', 'LZ-2025-004']);
       const desc = (await ordered('PLANNED_INVESTMENT', 'DESC')).map(idOf);
-      expect(desc.slice(0, 4)).toEqual(['LZ-2025-004', 'LZ-2025-002', 'LZ-2025-001', 'LZ-2025-003']);
+      expect(desc.slice(0, 4)).toEqual([
+        'LZ-2025-004',
+        'LZ-2025-002',
+        'LZ-2025-001',
+        'LZ-2025-003',
+      ]);
       // Unknown amounts: after all known ones, ties by id in the same direction.
       expect(asc.slice(4)).toEqual([...asc.slice(4)].sort());
       expect(desc.slice(4)).toEqual([...desc.slice(4)].sort().reverse());
@@ -301,7 +416,9 @@ describeEachEngine('query API', (engine) => {
       expect(asc.at(-1)!.stage).toBe('AT_CAPACITY');
       for (let i = 1; i < asc.length; i++) {
         const [a, b] = [asc[i - 1]!, asc[i]!];
-        expect(rank(a.stage) < rank(b.stage) || (a.stage === b.stage && a.code < b.code)).toBe(true);
+        expect(rank(a.stage) < rank(b.stage) || (a.stage === b.stage && a.code < b.code)).toBe(
+          true,
+        );
       }
       expect((await ordered('STAGE', 'DESC')).map(idOf)).toEqual(asc.map(idOf).reverse());
     });
@@ -309,13 +426,17 @@ describeEachEngine('query API', (engine) => {
     it('should order by last stage change both ways', async () => {
       const asc = await ordered('STAGE_CHANGED_AT', 'ASC');
       expect(asc.slice(0, 11).every((p) => p.stageChangedAt.startsWith('2025-07-31'))).toBe(true);
-      for (let i = 1; i < asc.length; i++) expect(asc[i - 1]!.stageChangedAt <= asc[i]!.stageChangedAt).toBe(true);
-      expect((await ordered('STAGE_CHANGED_AT', 'DESC')).map(idOf)).toEqual(asc.map(idOf).reverse());
+      for (let i = 1; i < asc.length; i++)
+        expect(asc[i - 1]!.stageChangedAt <= asc[i]!.stageChangedAt).toBe(true);
+      expect((await ordered('STAGE_CHANGED_AT', 'DESC')).map(idOf)).toEqual(
+        asc.map(idOf).reverse(),
+      );
     });
 
     it('should order by creation both ways', async () => {
       const asc = await ordered('CREATED_AT', 'ASC');
-      for (let i = 1; i < asc.length; i++) expect(asc[i - 1]!.createdAt <= asc[i]!.createdAt).toBe(true);
+      for (let i = 1; i < asc.length; i++)
+        expect(asc[i - 1]!.createdAt <= asc[i]!.createdAt).toBe(true);
       expect((await ordered('CREATED_AT', 'DESC')).map(idOf)).toEqual(asc.map(idOf).reverse());
     });
   });
@@ -379,7 +500,11 @@ describeEachEngine('query API', (engine) => {
     it('should page a filtered list, totalCount counting the whole filtered list', async () => {
       const first = await projects({ filter: { stage: ['PLANNED'] }, first: 5 });
       expect(first.totalCount).toBe(12);
-      const next = await projects({ filter: { stage: ['PLANNED'] }, first: 10, after: first.pageInfo.endCursor });
+      const next = await projects({
+        filter: { stage: ['PLANNED'] },
+        first: 10,
+        after: first.pageInfo.endCursor,
+      });
       expect(next.edges).toHaveLength(7);
       expect(next.pageInfo.hasNextPage).toBe(false);
       expect(next.totalCount).toBe(12);
@@ -423,7 +548,10 @@ describeEachEngine('query API', (engine) => {
         sourceDocuments { id __typename }
       }`);
       const all = JSON.stringify(data);
-      const nodes = [...all.matchAll(/\{"id":"([^"]+)","__typename":"(\w+)"/g)].map((m) => ({ id: m[1]!, typename: m[2]! }));
+      const nodes = [...all.matchAll(/\{"id":"([^"]+)","__typename":"(\w+)"/g)].map((m) => ({
+        id: m[1]!,
+        typename: m[2]!,
+      }));
       const typenames = new Set(nodes.map((n) => n.typename));
       expect([...typenames].sort()).toEqual([
         'Facility',
@@ -440,28 +568,39 @@ describeEachEngine('query API', (engine) => {
         'Target',
       ]);
       // Every type the schema makes a Node is covered.
-      const schema = await ok<{ __type: { possibleTypes: { name: string }[] } }>(`{ __type(name: "Node") { possibleTypes { name } } }`);
+      const schema = await ok<{ __type: { possibleTypes: { name: string }[] } }>(
+        `{ __type(name: "Node") { possibleTypes { name } } }`,
+      );
       expect(schema.__type.possibleTypes.map((t) => t.name).sort()).toEqual([...typenames].sort());
 
       for (const { id, typename } of nodes) {
-        const res = await ok<{ node: { id: string; __typename: string } | null }>(`query($id: ID!) { node(id: $id) { id __typename } }`, { id });
+        const res = await ok<{ node: { id: string; __typename: string } | null }>(
+          `query($id: ID!) { node(id: $id) { id __typename } }`,
+          { id },
+        );
         expect(res.node).toEqual({ id, __typename: typename });
       }
-      const many = await ok<{ nodes: ({ id: string } | null)[] }>(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, {
-        ids: nodes.map((n) => n.id),
-      });
+      const many = await ok<{ nodes: ({ id: string } | null)[] }>(
+        `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
+        {
+          ids: nodes.map((n) => n.id),
+        },
+      );
       expect(many.nodes.map((n) => n?.id)).toEqual(nodes.map((n) => n.id));
     });
 
     it('should return a project node with its relations', async () => {
-      const data = await ok(`query($id: ID!) { node(id: $id) { ... on Project {
+      const data = await ok(
+        `query($id: ID!) { node(id: $id) { ... on Project {
         name nameEn stage park { name } sector { name leading }
         plannedInvestment
         stageHistory { totalCount edges { node { kind toStage occurredOn occurredPrecision } } }
         milestones { stage reached reachedOn }
         fundingAwards { code amount }
         sources { code }
-      } } }`, { id: projectIds['LZ-2025-001'] });
+      } } }`,
+        { id: projectIds['LZ-2025-001'] },
+      );
       expect(data.node).toMatchObject({
         name: '昊明预制菜',
         nameEn: 'Haoming prepared dishes',
@@ -470,14 +609,33 @@ describeEachEngine('query API', (engine) => {
         sector: { name: '农产品精深加工', leading: true },
         stageHistory: {
           totalCount: 1,
-          edges: [{ node: { kind: 'INITIAL', toStage: 'APPROVED', occurredOn: '2025-07-31', occurredPrecision: 'DAY' } }],
+          edges: [
+            {
+              node: {
+                kind: 'INITIAL',
+                toStage: 'APPROVED',
+                occurredOn: '2025-07-31',
+                occurredPrecision: 'DAY',
+              },
+            },
+          ],
         },
         fundingAwards: [{ code: 'test-central-award' }],
         sources: [{ code: 'liaozhong-autumn-campaign-2025' }],
       });
       expectDecimal(data.node.plannedInvestment, '100000000');
-      const milestones = data.node.milestones as { stage: string; reached: boolean; reachedOn: string | null }[];
-      expect(milestones.filter((m) => m.reached).map((m) => m.stage)).toEqual(['PLANNED', 'NEGOTIATING', 'SIGNED', 'LANDED', 'APPROVED']);
+      const milestones = data.node.milestones as {
+        stage: string;
+        reached: boolean;
+        reachedOn: string | null;
+      }[];
+      expect(milestones.filter((m) => m.reached).map((m) => m.stage)).toEqual([
+        'PLANNED',
+        'NEGOTIATING',
+        'SIGNED',
+        'LANDED',
+        'APPROVED',
+      ]);
       expect(milestones.find((m) => m.stage === 'APPROVED')?.reachedOn).toBe('2025-07-31');
     });
 
@@ -509,13 +667,19 @@ describeEachEngine('query API', (engine) => {
     });
 
     it('should filter reported figures by year and category', async () => {
-      const approval = await ok(`{ reportedFigures(year: 2025, category: "approval") { code value } }`);
+      const approval = await ok(
+        `{ reportedFigures(year: 2025, category: "approval") { code value } }`,
+      );
       expect(approval.reportedFigures).toHaveLength(1);
       expectDecimal(approval.reportedFigures[0].value, '176');
       const construction = await ok(`{ reportedFigures(category: "construction") { code value } }`);
-      expect(construction.reportedFigures.map((f: { code: string }) => f.code)).toEqual(['lz-2025-key-projects-started']);
+      expect(construction.reportedFigures.map((f: { code: string }) => f.code)).toEqual([
+        'lz-2025-key-projects-started',
+      ]);
       expect((await ok(`{ reportedFigures(year: 2024) { code } }`)).reportedFigures).toEqual([]);
-      const one = await ok(`{ reportedFigure(code: "lz-2025-yijia-output-increase") { value project { name } } }`);
+      const one = await ok(
+        `{ reportedFigure(code: "lz-2025-yijia-output-increase") { value project { name } } }`,
+      );
       expect(one.reportedFigure.project.name).toBe('益嘉农产品');
       expectDecimal(one.reportedFigure.value, '50000000');
     });
@@ -553,10 +717,20 @@ describeEachEngine('query API', (engine) => {
       // 41 projects / 52.3亿 by year end: no actual linked, so no rate.
       expectDecimal(byCode['lz-2025-target-registration-projects'].value, '41');
       expectDecimal(byCode['lz-2025-target-registration-investment'].value, '5230000000');
-      for (const code of ['lz-2025-target-registration-projects', 'lz-2025-target-registration-investment']) {
-        expect(byCode[code].progress).toMatchObject({ actualValue: null, computedRate: null, rateMismatch: false, actual: null });
+      for (const code of [
+        'lz-2025-target-registration-projects',
+        'lz-2025-target-registration-investment',
+      ]) {
+        expect(byCode[code].progress).toMatchObject({
+          actualValue: null,
+          computedRate: null,
+          rateMismatch: false,
+          actual: null,
+        });
       }
-      const one = await ok(`{ target(code: "lz-2025-target-completions") { progress { computedRate } } }`);
+      const one = await ok(
+        `{ target(code: "lz-2025-target-completions") { progress { computedRate } } }`,
+      );
       expectDecimal(one.target.progress.computedRate, '43.3');
     });
 
@@ -592,14 +766,19 @@ describeEachEngine('query API', (engine) => {
         totalCount edges { node { code amount reportedTotal overlapNote asOf asOfPrecision project { code } } }
       } }`;
       const codes = async (filter: Record<string, unknown>) =>
-        (await ok(q, { filter })).fundingAwards.edges.map((e: { node: { code: string } }) => e.node.code);
+        (await ok(q, { filter })).fundingAwards.edges.map(
+          (e: { node: { code: string } }) => e.node.code,
+        );
       expect(await codes({})).toEqual([
         'lz-2025-central-project-funds',
         'lz-2025-provincial-and-above-funds',
         'lz-2025-policy-bank-financing',
         'test-central-award',
       ]);
-      expect(await codes({ sourceLevel: ['CENTRAL'] })).toEqual(['lz-2025-central-project-funds', 'test-central-award']);
+      expect(await codes({ sourceLevel: ['CENTRAL'] })).toEqual([
+        'lz-2025-central-project-funds',
+        'test-central-award',
+      ]);
       expect(await codes({ sourceLevel: ['POLICY_BANK', 'PROVINCIAL_AND_ABOVE'] })).toEqual([
         'lz-2025-provincial-and-above-funds',
         'lz-2025-policy-bank-financing',
@@ -607,9 +786,14 @@ describeEachEngine('query API', (engine) => {
       expect(await codes({ year: 2025, reportedTotal: true })).toHaveLength(3);
       expect(await codes({ year: 2024 })).toEqual([]);
       expect(await codes({ projectId: projectIds['LZ-2025-001'] })).toEqual(['test-central-award']);
-      const central = (await ok(q, { filter: { sourceLevel: ['CENTRAL'], reportedTotal: true } })).fundingAwards;
+      const central = (await ok(q, { filter: { sourceLevel: ['CENTRAL'], reportedTotal: true } }))
+        .fundingAwards;
       expect(central.totalCount).toBe(1);
-      expect(central.edges[0].node).toMatchObject({ asOf: '2025-08-01', asOfPrecision: 'MONTH', reportedTotal: true });
+      expect(central.edges[0].node).toMatchObject({
+        asOf: '2025-08-01',
+        asOfPrecision: 'MONTH',
+        reportedTotal: true,
+      });
       expectDecimal(central.edges[0].node.amount, '250000000');
     });
 
@@ -625,36 +809,72 @@ describeEachEngine('query API', (engine) => {
         facilities { code park { code } latestSnapshot { status statusNote asOf asOfPrecision } }
       }`);
       const parks = Object.fromEntries(data.parks.map((p) => [p.code, p]));
-      expect(Object.keys(parks)).toEqual(['comprehensive-bonded-zone', 'china-russia-park', 'environmental-park-b', 'surface-finishing-park']);
-      expect(parks['comprehensive-bonded-zone']).toMatchObject({ name: '综保区', kind: 'BONDED_ZONE', latestSnapshot: null });
+      expect(Object.keys(parks)).toEqual([
+        'comprehensive-bonded-zone',
+        'china-russia-park',
+        'environmental-park-b',
+        'surface-finishing-park',
+      ]);
+      expect(parks['comprehensive-bonded-zone']).toMatchObject({
+        name: '综保区',
+        kind: 'BONDED_ZONE',
+        latestSnapshot: null,
+      });
       const phase1 = parks['comprehensive-bonded-zone'].facilities[0];
-      expect(phase1).toMatchObject({ code: 'comprehensive-bonded-zone-phase-1', phase: 1, latestSnapshot: { status: 'COMPLETED' } });
+      expect(phase1).toMatchObject({
+        code: 'comprehensive-bonded-zone-phase-1',
+        phase: 1,
+        latestSnapshot: { status: 'COMPLETED' },
+      });
       expectDecimal(phase1.latestSnapshot.floorAreaM2, '280000'); // 28万㎡
-      expect(parks['comprehensive-bonded-zone'].facilities[1].latestSnapshot.statusNote).toMatch(/完成合围/);
+      expect(parks['comprehensive-bonded-zone'].facilities[1].latestSnapshot.statusNote).toMatch(
+        /完成合围/,
+      );
       expect(parks['china-russia-park'].latestSnapshot.enterprisesRegistered).toBe(72);
       expect(parks['surface-finishing-park'].latestSnapshot.enterprisesSigned).toBe(15);
-      expect(parks['environmental-park-b'].facilities[0].latestSnapshot).toMatchObject({ status: 'COMPLETED' });
+      expect(parks['environmental-park-b'].facilities[0].latestSnapshot).toMatchObject({
+        status: 'COMPLETED',
+      });
       expect(parks['comprehensive-bonded-zone'].projects.totalCount).toBe(2);
-      expect(parks['china-russia-park'].projects.edges.map((e: any) => e.node.code)).toEqual(['LZ-2025-003']);
+      expect(parks['china-russia-park'].projects.edges.map((e: any) => e.node.code)).toEqual([
+        'LZ-2025-003',
+      ]);
 
       const facilities = Object.fromEntries(data.facilities.map((f) => [f.code, f]));
-      expect(facilities['liaozhong-no-1']).toMatchObject({ park: null, latestSnapshot: { status: 'FITTING_OUT' } });
+      expect(facilities['liaozhong-no-1']).toMatchObject({
+        park: null,
+        latestSnapshot: { status: 'FITTING_OUT' },
+      });
       expect(facilities['development-zone-industrial-wastewater-plant']).toMatchObject({
         park: null,
-        latestSnapshot: { status: 'UNDER_CONSTRUCTION', asOf: '2025-08-01', asOfPrecision: 'MONTH' },
+        latestSnapshot: {
+          status: 'UNDER_CONSTRUCTION',
+          asOf: '2025-08-01',
+          asOfPrecision: 'MONTH',
+        },
       });
-      expect(facilities['development-zone-industrial-wastewater-plant'].latestSnapshot.statusNote).toMatch(/进场施工/);
+      expect(
+        facilities['development-zone-industrial-wastewater-plant'].latestSnapshot.statusNote,
+      ).toMatch(/进场施工/);
     });
 
     it('should keep the latest snapshot latest when a new one is recorded, and the history in order', async () => {
       const prisma = hub.db.prisma;
       const park = await prisma.park.findUniqueOrThrow({ where: { code: 'china-russia-park' } });
-      await prisma.parkSnapshot.create({ data: { parkId: park.id, asOf: new Date('2025-06-30'), enterprisesRegistered: 50 } });
-      const data = await ok(`query($id: ID!) { node(id: $id) { ... on Park { latestSnapshot { enterprisesRegistered } snapshots { asOf } } } }`, {
-        id: parkIds['china-russia-park'],
+      await prisma.parkSnapshot.create({
+        data: { parkId: park.id, asOf: new Date('2025-06-30'), enterprisesRegistered: 50 },
       });
+      const data = await ok(
+        `query($id: ID!) { node(id: $id) { ... on Park { latestSnapshot { enterprisesRegistered } snapshots { asOf } } } }`,
+        {
+          id: parkIds['china-russia-park'],
+        },
+      );
       expect(data.node.latestSnapshot.enterprisesRegistered).toBe(72);
-      expect(data.node.snapshots.map((s: { asOf: string }) => s.asOf)).toEqual(['2025-06-30', '2025-08-01']);
+      expect(data.node.snapshots.map((s: { asOf: string }) => s.asOf)).toEqual([
+        '2025-06-30',
+        '2025-08-01',
+      ]);
     });
 
     it('should serve logistics channels with their time series and latest national rank', async () => {
@@ -667,17 +887,36 @@ describeEachEngine('query API', (engine) => {
         latestNationalRank { metric nationalRank periodEnd unit }
       } }`);
       const [train, tir] = data.logisticsChannels;
-      expect(train).toMatchObject({ code: 'china-russia-freight-train', name: '中俄国际班列', kind: 'RAIL_FREIGHT', latestNationalRank: null });
+      expect(train).toMatchObject({
+        code: 'china-russia-freight-train',
+        name: '中俄国际班列',
+        kind: 'RAIL_FREIGHT',
+        latestNationalRank: null,
+      });
       expect(train.observations).toEqual([
-        { metric: 'service_status', textValue: '开通运行', periodStart: null, periodEnd: '2025-08-01', periodPrecision: 'MONTH', nationalRank: null },
+        {
+          metric: 'service_status',
+          textValue: '开通运行',
+          periodStart: null,
+          periodEnd: '2025-08-01',
+          periodPrecision: 'MONTH',
+          nationalRank: null,
+        },
       ]);
       expect(tir).toMatchObject({ code: 'tir-road-transport', kind: 'ROAD_TIR' });
       // TIR dispatches since the start of the year: 2nd nationally.
-      expect(tir.latestNationalRank).toEqual({ metric: 'dispatches', nationalRank: 2, periodEnd: '2025-08-01', unit: 'vehicle trips' });
+      expect(tir.latestNationalRank).toEqual({
+        metric: 'dispatches',
+        nationalRank: 2,
+        periodEnd: '2025-08-01',
+        unit: 'vehicle trips',
+      });
       expect(tir.dispatches).toEqual([{ nationalRank: 2 }]);
       expect(tir.old).toEqual([]);
       expect(tir.recent).toHaveLength(2);
-      expect(tir.observations.find((o: any) => o.metric === 'assembly_centre').textValue).toMatch(/全国第三个/);
+      expect(tir.observations.find((o: any) => o.metric === 'assembly_centre').textValue).toMatch(
+        /全国第三个/,
+      );
     });
 
     it('should serve the four leading industries', async () => {

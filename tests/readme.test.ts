@@ -11,7 +11,10 @@ describe('README', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(blocks.map((b, i) => [i + 1, b]))('example %i should be valid against the schema', (_i, block) => {
-    expect(validate(schema, parse(block as string)).map((e) => e.message)).toEqual([]);
-  });
+  it.each(blocks.map((b, i) => [i + 1, b]))(
+    'example %i should be valid against the schema',
+    (_i, block) => {
+      expect(validate(schema, parse(block as string)).map((e) => e.message)).toEqual([]);
+    },
+  );
 });

@@ -6,15 +6,15 @@
  * while the bus is lost nothing is kept.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryPubSub, PubSubLostError, type HubPubSub } from '../src/pubsub.ts';
-import { ChangeWatch } from '../src/services/change-watch.ts';
+import { createMemoryPubSub, type HubPubSub, PubSubLostError } from '../src/pubsub.ts';
 import { ChangeScopedCache } from '../src/response-cache.ts';
+import { ChangeWatch } from '../src/services/change-watch.ts';
 import { bearer } from './helpers/auth.ts';
+import { heldBusPair } from './helpers/bus.ts';
 import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
 import { ADVANCE, advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
-import { heldBusPair } from './helpers/bus.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 const MAX_AGE_MS = 1_500;
@@ -29,7 +29,9 @@ const PAGE = /* GraphQL */ `
     projects(first: $first) { totalCount edges { node { code stage park { name } } } }
   }`;
 
-type ProjectData = { node: { name: string; stage: string; stageHistory: { edges: { node: { sequence: string } }[] } } };
+type ProjectData = {
+  node: { name: string; stage: string; stageHistory: { edges: { node: { sequence: string } }[] } };
+};
 
 describe('response cache', () => {
   let db: Awaited<ReturnType<typeof openLoggedDatabase>>['db'];
@@ -117,23 +119,35 @@ describe('response cache', () => {
   it('should keep answers apart by role and never answer a bad credential from memory', async () => {
     const p = projects[2]!;
     const asViewer = await read(hub, p.globalId, { authorization: bearer('viewer') });
-    const { statements } = await log.measure(() => read(hub, p.globalId, { authorization: bearer('editor') }));
+    const { statements } = await log.measure(() =>
+      read(hub, p.globalId, { authorization: bearer('editor') }),
+    );
     expect(statements.length).toBeGreaterThan(0);
-    expect((await log.measure(() => read(hub, p.globalId, { authorization: bearer('viewer') }))).statements).toEqual([]);
+    expect(
+      (await log.measure(() => read(hub, p.globalId, { authorization: bearer('viewer') })))
+        .statements,
+    ).toEqual([]);
     const bad = await fetch(hub.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-key' },
       body: JSON.stringify({ query: PROJECT, variables: { id: p.globalId } }),
     });
     expect(bad.status).toBe(401);
-    const body = (await bad.json()) as { data?: unknown; errors: { extensions: { code: string } }[] };
+    const body = (await bad.json()) as {
+      data?: unknown;
+      errors: { extensions: { code: string } }[];
+    };
     expect(body.data ?? null).toBeNull();
     expect(body.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
     expect(asViewer.stage).toBe('PLANNED');
   });
 
   it('should refuse an anonymous caller when anonymous reads are off, whatever is kept', async () => {
-    const closed = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: '600000', HUB_ANONYMOUS_ROLE: 'none' } });
+    const closed = await startTestHub({
+      db,
+      pubsub: bus,
+      env: { HUB_CACHE_MS: '600000', HUB_ANONYMOUS_ROLE: 'none' },
+    });
     try {
       const id = projects[2]!.globalId;
       expect((await closed.gql(PROJECT, { id })).errors).toBeUndefined();
@@ -151,7 +165,11 @@ describe('response cache', () => {
     const post = (headers: Record<string, string> = {}) =>
       fetch(hub.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: bearer('viewer'), ...headers },
+        headers: {
+          'content-type': 'application/json',
+          authorization: bearer('viewer'),
+          ...headers,
+        },
         body: JSON.stringify({ query: PROJECT, variables: { id: p.globalId } }),
       });
     await (await post()).arrayBuffer();
@@ -221,7 +239,8 @@ describe('response cache', () => {
     // A change empties the cache, as when every wall display asks again after a stage change.
     await advance(hub, projects[2]!.globalId, 'NEGOTIATING');
     release();
-    const reads = (statements: string[]) => statements.filter((sql) => /FROM "public"\."Project"/.test(sql));
+    const reads = (statements: string[]) =>
+      statements.filter((sql) => /FROM "public"\."Project"/.test(sql));
     const one = await log.measure(() => hub.gql(PAGE, { first: 1 }));
     expect(reads(one.statements).length).toBeGreaterThan(0);
     // The database held by a transaction (PGlite runs one at a time), so that all five requests
@@ -232,7 +251,9 @@ describe('response cache', () => {
       await tx.$queryRaw`SELECT 1`;
       await gate;
     });
-    const asked = log.measure(() => Promise.all(Array.from({ length: 5 }, () => hub.gql(PAGE, { first: 2 }))));
+    const asked = log.measure(() =>
+      Promise.all(Array.from({ length: 5 }, () => hub.gql(PAGE, { first: 2 }))),
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     open();
     await holding;

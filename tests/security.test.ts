@@ -6,22 +6,22 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createClient } from 'graphql-ws';
+import { type OperationDefinitionNode, parse } from 'graphql';
 import { auditServer } from 'graphql-http';
-import { parse, type OperationDefinitionNode } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { operationsDir } from '../src/explorer.ts';
-import { schema } from '../src/schema/index.ts';
 import { createLogger } from '../src/logger.ts';
+import { schema } from '../src/schema/index.ts';
 import { bearer, testKeys } from './helpers/auth.ts';
-import { startTestHub, type TestHub } from './helpers/server.ts';
-import { subscribeWs, wsUrl } from './helpers/ws-client.ts';
-import { subscribeSse } from './helpers/sse-client.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { advance, STAGE_CHANGED } from './helpers/operations.ts';
+import { startTestHub, type TestHub } from './helpers/server.ts';
+import { subscribeSse } from './helpers/sse-client.ts';
 import { waitUntil } from './helpers/subscription.ts';
+import { subscribeWs, wsUrl } from './helpers/ws-client.ts';
 
 const leftovers: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -38,20 +38,30 @@ const READ = '{ projects(first: 1) { totalCount } }';
 const SUBSCRIBE = 'subscription { projectStageChanged { sequence } }';
 
 /** Every mutation field with the saved example operation (schema/operations) that calls it. */
-function mutationExamples(): { field: string; query: string; variables: Record<string, unknown> }[] {
+function mutationExamples(): {
+  field: string;
+  query: string;
+  variables: Record<string, unknown>;
+}[] {
   const files = readdirSync(operationsDir).filter((f) => f.endsWith('.graphql'));
   const byField = new Map<string, { query: string; variables: Record<string, unknown> }>();
   for (const file of files) {
     const query = readFileSync(path.join(operationsDir, file), 'utf8');
-    const op = parse(query).definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+    const op = parse(query).definitions.find(
+      (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition',
+    );
     if (op?.operation !== 'mutation') continue;
     const varsFile = path.join(operationsDir, file.replace(/\.graphql$/, '.variables.json'));
-    const variables = readdirSync(operationsDir).includes(path.basename(varsFile)) ? JSON.parse(readFileSync(varsFile, 'utf8')) : {};
-    for (const sel of op.selectionSet.selections) if (sel.kind === 'Field') byField.set(sel.name.value, { query, variables });
+    const variables = readdirSync(operationsDir).includes(path.basename(varsFile))
+      ? JSON.parse(readFileSync(varsFile, 'utf8'))
+      : {};
+    for (const sel of op.selectionSet.selections)
+      if (sel.kind === 'Field') byField.set(sel.name.value, { query, variables });
   }
   return Object.keys(schema.getMutationType()!.getFields()).map((field) => {
     const example = byField.get(field);
-    if (!example) throw new Error(`no example operation in schema/operations for mutation ${field}`);
+    if (!example)
+      throw new Error(`no example operation in schema/operations for mutation ${field}`);
     return { field, ...example };
   });
 }
@@ -61,9 +71,18 @@ function codeOf(res: { errors?: { extensions?: Record<string, unknown> }[] }): u
 }
 
 /** Opens a graphql-ws connection with these params and runs one subscription until the first event or an error. */
-function wsSubscribe(url: string, connectionParams: Record<string, unknown>): Promise<{ closeCode?: number; errorCode?: unknown; subscribed: boolean }> {
+function wsSubscribe(
+  url: string,
+  connectionParams: Record<string, unknown>,
+): Promise<{ closeCode?: number; errorCode?: unknown; subscribed: boolean }> {
   return new Promise((resolve) => {
-    const client = createClient({ url: wsUrl(url), webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+    const client = createClient({
+      url: wsUrl(url),
+      webSocketImpl: WebSocket,
+      connectionParams,
+      retryAttempts: 0,
+      lazy: true,
+    });
     let settled = false;
     const done = (r: { closeCode?: number; errorCode?: unknown; subscribed: boolean }) => {
       if (settled) return;
@@ -72,18 +91,24 @@ function wsSubscribe(url: string, connectionParams: Record<string, unknown>): Pr
       Promise.resolve(client.dispose()).catch(() => undefined);
       resolve(r);
     };
-    client.on('closed', (event) => done({ closeCode: (event as { code?: number }).code, subscribed: false }));
+    client.on('closed', (event) =>
+      done({ closeCode: (event as { code?: number }).code, subscribed: false }),
+    );
     client.subscribe(
       { query: SUBSCRIBE },
       {
         // A refused subscription arrives as one result carrying errors, then completes.
         next: (result) => {
-          const code = (result as { errors?: { extensions?: { code?: unknown } }[] }).errors?.[0]?.extensions?.code;
+          const code = (result as { errors?: { extensions?: { code?: unknown } }[] }).errors?.[0]
+            ?.extensions?.code;
           done(code ? { errorCode: code, subscribed: false } : { subscribed: true });
         },
         error: (errors) => {
           const list = Array.isArray(errors) ? errors : [errors];
-          done({ errorCode: (list[0] as { extensions?: { code?: unknown } })?.extensions?.code, subscribed: false });
+          done({
+            errorCode: (list[0] as { extensions?: { code?: unknown } })?.extensions?.code,
+            subscribed: false,
+          });
         },
         complete: () => undefined,
       },
@@ -93,11 +118,18 @@ function wsSubscribe(url: string, connectionParams: Record<string, unknown>): Pr
   });
 }
 
-async function sseStatus(url: string, authorization?: string): Promise<{ status: number; body: string }> {
+async function sseStatus(
+  url: string,
+  authorization?: string,
+): Promise<{ status: number; body: string }> {
   const abort = new AbortController();
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(authorization ? { authorization } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...(authorization ? { authorization } : {}),
+    },
     body: JSON.stringify({ query: SUBSCRIBE }),
     signal: abort.signal,
   });
@@ -142,29 +174,44 @@ describe('role matrix (anonymous access off)', () => {
   });
 
   it('should name a saved example operation for every mutation', () => {
-    expect(mutationExamples().length).toBe(Object.keys(schema.getMutationType()!.getFields()).length);
+    expect(mutationExamples().length).toBe(
+      Object.keys(schema.getMutationType()!.getFields()).length,
+    );
   });
 
-  it.each(callers)('%s: every mutation, refused with nothing written or let through to its own checks', async (who, authorization) => {
-    const adminOnly = new Set(
-      Object.values(schema.getMutationType()!.getFields())
-        .filter((f) => JSON.stringify((f.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions?.authScopes ?? {}).includes('admin'))
-        .map((f) => f.name),
-    );
-    for (const { field, query, variables } of mutationExamples()) {
-      const before = await hub.db.prisma.projectStageEvent.count();
-      const res = await hub.gql(query, variables, { authorization: authorization ?? '' });
-      const code = codeOf(res);
-      const allowed = who === 'admin' || (who === 'editor' && !adminOnly.has(field));
-      if (allowed) {
-        expect([undefined, 'BAD_USER_INPUT'], `${who} ${field}: ${JSON.stringify(res.errors)}`).toContain(code);
-      } else {
-        expect(code, `${who} ${field}`).toBe(who === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN');
-        expect(res.data?.[field] ?? null).toBeNull();
-        expect(await hub.db.prisma.projectStageEvent.count()).toBe(before);
+  it.each(callers)(
+    '%s: every mutation, refused with nothing written or let through to its own checks',
+    async (who, authorization) => {
+      const adminOnly = new Set(
+        Object.values(schema.getMutationType()!.getFields())
+          .filter((f) =>
+            JSON.stringify(
+              (f.extensions as { pothosOptions?: { authScopes?: unknown } }).pothosOptions
+                ?.authScopes ?? {},
+            ).includes('admin'),
+          )
+          .map((f) => f.name),
+      );
+      for (const { field, query, variables } of mutationExamples()) {
+        const before = await hub.db.prisma.projectStageEvent.count();
+        const res = await hub.gql(query, variables, { authorization: authorization ?? '' });
+        const code = codeOf(res);
+        const allowed = who === 'admin' || (who === 'editor' && !adminOnly.has(field));
+        if (allowed) {
+          expect(
+            [undefined, 'BAD_USER_INPUT'],
+            `${who} ${field}: ${JSON.stringify(res.errors)}`,
+          ).toContain(code);
+        } else {
+          expect(code, `${who} ${field}`).toBe(
+            who === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN',
+          );
+          expect(res.data?.[field] ?? null).toBeNull();
+          expect(await hub.db.prisma.projectStageEvent.count()).toBe(before);
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('credentials', () => {
@@ -179,10 +226,17 @@ describe('credentials', () => {
     return token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
   };
   const sign = (role: string, exp: number | string) =>
-    new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject('tester').setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+    new SignJWT({ role })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('tester')
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(secret));
 
   it('should accept a valid JWT and refuse expired, wrongly signed and unknown tokens with 401', async () => {
-    expect((await hub.gql(READ, {}, { authorization: `Bearer ${await sign('viewer', '5m')}` })).data?.projects).toBeTruthy();
+    expect(
+      (await hub.gql(READ, {}, { authorization: `Bearer ${await sign('viewer', '5m')}` })).data
+        ?.projects,
+    ).toBeTruthy();
     for (const token of [
       await sign('viewer', Math.floor(Date.now() / 1000) - 10),
       tamper(await sign('viewer', '5m')),
@@ -194,12 +248,17 @@ describe('credentials', () => {
         body: JSON.stringify({ query: READ }),
       });
       expect(res.status).toBe(401);
-      expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+      expect(
+        ((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions
+          .code,
+      ).toBe('UNAUTHENTICATED');
     }
   });
 
   it('should refuse a graphql-ws connection with a wrong token (4403) and close a socket when its token expires (4401)', async () => {
-    expect((await wsSubscribe(hub.url, { authorization: 'Bearer wrong-wrong-wrong-wrong' })).closeCode).toBe(4403);
+    expect(
+      (await wsSubscribe(hub.url, { authorization: 'Bearer wrong-wrong-wrong-wrong' })).closeCode,
+    ).toBe(4403);
     const shortLived = await sign('viewer', Math.floor(Date.now() / 1000) + 2);
     const closed = await new Promise<number>((resolve) => {
       const client = createClient({
@@ -210,7 +269,10 @@ describe('credentials', () => {
         lazy: false,
         on: { closed: (e) => resolve((e as { code: number }).code) },
       });
-      client.subscribe({ query: SUBSCRIBE }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+      client.subscribe(
+        { query: SUBSCRIBE },
+        { next: () => undefined, error: () => undefined, complete: () => undefined },
+      );
     });
     expect(closed).toBe(4401);
   });
@@ -219,23 +281,37 @@ describe('credentials', () => {
 describe('limits against abuse', () => {
   let hub: TestHub;
   beforeAll(async () => {
-    hub = await hubWith({ HUB_RATE_LIMIT_WRITES: '3', HUB_MAX_DEPTH: '8', HUB_MAX_COMPLEXITY: '500', HUB_MAX_ALIASES: '5', HUB_MAX_TOKENS: '400', HUB_MAX_BODY_BYTES: '20000' });
+    hub = await hubWith({
+      HUB_RATE_LIMIT_WRITES: '3',
+      HUB_MAX_DEPTH: '8',
+      HUB_MAX_COMPLEXITY: '500',
+      HUB_MAX_ALIASES: '5',
+      HUB_MAX_TOKENS: '400',
+      HUB_MAX_BODY_BYTES: '20000',
+    });
   });
 
   it('should refuse a deep query', async () => {
-    const res = await hub.gql('{ projects { edges { node { park { projects { edges { node { park { projects { edges { node { name } } } } } } } } } } } }');
+    const res = await hub.gql(
+      '{ projects { edges { node { park { projects { edges { node { park { projects { edges { node { name } } } } } } } } } } } }',
+    );
     expect(codeOf(res)).toBe('QUERY_TOO_COMPLEX');
     expect(res.errors![0]!.message).toMatch(/levels deep; the limit is 8/);
   });
 
   it('should refuse a query that costs too much', async () => {
-    const res = await hub.gql('{ projects { edges { node { fundingAwards { amount } figures { value } sources { title } stageHistory { edges { node { note } } } } } } }');
+    const res = await hub.gql(
+      '{ projects { edges { node { fundingAwards { amount } figures { value } sources { title } stageHistory { edges { node { note } } } } } } }',
+    );
     expect(codeOf(res)).toBe('QUERY_TOO_COMPLEX');
     expect(res.errors![0]!.message).toMatch(/costs \d+; the limit is/);
   });
 
   it('should refuse too many aliases and too many tokens', async () => {
-    const aliases = Array.from({ length: 6 }, (_, i) => `a${i}: projects(first: 1) { totalCount }`).join(' ');
+    const aliases = Array.from(
+      { length: 6 },
+      (_, i) => `a${i}: projects(first: 1) { totalCount }`,
+    ).join(' ');
     expect((await hub.gql(`{ ${aliases} }`)).errors?.[0]?.message).toMatch(/alias/i);
     const many = Array.from({ length: 450 }, () => '__typename').join(' ');
     expect((await hub.gql(`{ ${many} }`)).errors?.[0]?.message).toMatch(/token/i);
@@ -248,34 +324,83 @@ describe('limits against abuse', () => {
       body: JSON.stringify({ query: READ, variables: { pad: 'x'.repeat(30_000) } }),
     });
     expect(res.status).toBe(413);
-    expect(codeOf(await hub.gql('{ projects(first: 1000) { totalCount } }'))).toBe('PAGE_SIZE_EXCEEDED');
+    expect(codeOf(await hub.gql('{ projects(first: 1000) { totalCount } }'))).toBe(
+      'PAGE_SIZE_EXCEEDED',
+    );
   });
 
   it('should rate-limit writes per credential and write nothing once refused', async () => {
-    const advance = 'mutation($input: CreateProjectInput!) { createProject(input: $input) { __typename } }';
+    const advance =
+      'mutation($input: CreateProjectInput!) { createProject(input: $input) { __typename } }';
     const results = [];
     for (let i = 0; i < 4; i++) {
-      results.push(await hub.gql(advance, { input: { code: `RL-${i}`, name: `限速测试${i}`, stage: 'PLANNED' } }, { authorization: bearer('editor') }));
+      results.push(
+        await hub.gql(
+          advance,
+          { input: { code: `RL-${i}`, name: `限速测试${i}`, stage: 'PLANNED' } },
+          { authorization: bearer('editor') },
+        ),
+      );
     }
-    expect(results.slice(0, 3).every((r) => r.data?.createProject?.__typename === 'CreateProjectSuccess')).toBe(true);
+    expect(
+      results
+        .slice(0, 3)
+        .every((r) => r.data?.createProject?.__typename === 'CreateProjectSuccess'),
+    ).toBe(true);
     expect(codeOf(results[3]!)).toBe('RATE_LIMITED');
     expect(await hub.db.prisma.project.count({ where: { code: { startsWith: 'RL-' } } })).toBe(3);
     // Another credential has its own budget.
-    const other = await hub.gql(advance, { input: { code: 'RL-9', name: '限速测试9', stage: 'PLANNED' } }, { authorization: bearer('admin') });
+    const other = await hub.gql(
+      advance,
+      { input: { code: 'RL-9', name: '限速测试9', stage: 'PLANNED' } },
+      { authorization: bearer('admin') },
+    );
     expect(other.data?.createProject?.__typename).toBe('CreateProjectSuccess');
   });
 
   it.each([
-    ['malformed JSON', { 'content-type': 'application/json' }, '{"query": "{ projects { totalCount }"', 400],
-    ['a syntax error', { 'content-type': 'application/json' }, JSON.stringify({ query: '{ projects {' }), 400],
-    ['an unknown field', { 'content-type': 'application/json' }, JSON.stringify({ query: '{ nope }' }), 400],
-    ['a wrong variable type', { 'content-type': 'application/json' }, JSON.stringify({ query: 'query($n: Int) { projects(first: $n) { totalCount } }', variables: { n: 'many' } }), 400],
-    ['a form post (CSRF)', { 'content-type': 'application/x-www-form-urlencoded' }, 'query=%7B__typename%7D', 403],
+    [
+      'malformed JSON',
+      { 'content-type': 'application/json' },
+      '{"query": "{ projects { totalCount }"',
+      400,
+    ],
+    [
+      'a syntax error',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ query: '{ projects {' }),
+      400,
+    ],
+    [
+      'an unknown field',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ query: '{ nope }' }),
+      400,
+    ],
+    [
+      'a wrong variable type',
+      { 'content-type': 'application/json' },
+      JSON.stringify({
+        query: 'query($n: Int) { projects(first: $n) { totalCount } }',
+        variables: { n: 'many' },
+      }),
+      400,
+    ],
+    [
+      'a form post (CSRF)',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      'query=%7B__typename%7D',
+      403,
+    ],
   ])('should answer %s with a 4xx, never a 500', async (_what, headers, body, status) => {
     const before = await hub.db.prisma.project.count();
     const res = await fetch(hub.url, {
       method: 'POST',
-      headers: { ...headers, accept: 'application/graphql-response+json', authorization: bearer('admin') },
+      headers: {
+        ...headers,
+        accept: 'application/graphql-response+json',
+        authorization: bearer('admin'),
+      },
       body,
     });
     expect(res.status).toBe(status);
@@ -285,18 +410,32 @@ describe('limits against abuse', () => {
   it('should refuse a GET query without the CSRF header and accept it with one', async () => {
     const url = `${hub.url}?query=${encodeURIComponent('{ __typename }')}`;
     expect((await fetch(url, { headers: { authorization: bearer('viewer') } })).status).toBe(403);
-    expect((await fetch(url, { headers: { authorization: bearer('viewer'), 'x-graphql-yoga-csrf': '1' } })).status).toBe(200);
+    expect(
+      (
+        await fetch(url, {
+          headers: { authorization: bearer('viewer'), 'x-graphql-yoga-csrf': '1' },
+        })
+      ).status,
+    ).toBe(200);
   });
 });
 
 describe('operator switches', () => {
   it('should serve introspection and GraphiQL by default and neither when switched off', async () => {
     const open = await hubWith();
-    expect((await open.gql('{ __schema { queryType { name } } }')).data?.__schema.queryType.name).toBe('Query');
-    expect(await (await fetch(open.url, { headers: { accept: 'text/html' } })).text()).toMatch(/graphiql/i);
+    expect(
+      (await open.gql('{ __schema { queryType { name } } }')).data?.__schema.queryType.name,
+    ).toBe('Query');
+    expect(await (await fetch(open.url, { headers: { accept: 'text/html' } })).text()).toMatch(
+      /graphiql/i,
+    );
     const closed = await hubWith({ HUB_INTROSPECTION: 'false', HUB_GRAPHIQL: 'false' });
-    expect((await closed.gql('{ __schema { queryType { name } } }')).errors?.[0]?.message).toMatch(/introspection/i);
-    expect(await (await fetch(closed.url, { headers: { accept: 'text/html' } })).text()).not.toMatch(/graphiql/i);
+    expect((await closed.gql('{ __schema { queryType { name } } }')).errors?.[0]?.message).toMatch(
+      /introspection/i,
+    );
+    expect(
+      await (await fetch(closed.url, { headers: { accept: 'text/html' } })).text(),
+    ).not.toMatch(/graphiql/i);
   });
 
   it('should accept only saved operations in trusted-documents mode, by text or by id', async () => {
@@ -310,7 +449,12 @@ describe('operator switches', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: bearer('viewer') },
         body: JSON.stringify({
-          extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(document).digest('hex') } },
+          extensions: {
+            persistedQuery: {
+              version: 1,
+              sha256Hash: createHash('sha256').update(document).digest('hex'),
+            },
+          },
           variables: { year: 2025 },
         }),
       });
@@ -336,7 +480,13 @@ describe('health, readiness and metrics', () => {
     // The sum of a metric's samples over all its label sets.
     const count = async (metric: string) => {
       const text = await (await fetch(`${base}/metrics`)).text();
-      const lines = text.split('\n').filter((l) => l.startsWith(metric.includes('{') ? metric : `${metric}{`) || l.startsWith(`${metric} `));
+      const lines = text
+        .split('\n')
+        .filter(
+          (l) =>
+            l.startsWith(metric.includes('{') ? metric : `${metric}{`) ||
+            l.startsWith(`${metric} `),
+        );
       return lines.reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
     };
     const before = { executed: await count('graphql_envelop_request_duration_count') };
@@ -349,7 +499,9 @@ describe('health, readiness and metrics', () => {
     await hub.db.close();
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { checks: { database: string } }).checks.database).not.toBe('ok');
+    expect(((await ready.json()) as { checks: { database: string } }).checks.database).not.toBe(
+      'ok',
+    );
     await hub.app.stop();
   });
 });
@@ -366,7 +518,12 @@ describe('subscription metrics', () => {
     };
     const ws = await subscribeWs(hub.url, STAGE_CHANGED);
     const sse = await subscribeSse(hub.url, STAGE_CHANGED);
-    await waitUntil(async () => (await metric('hub_subscriptions_open', 'ws')) === 1 && (await metric('hub_subscriptions_open', 'sse')) === 1, 'both streams counted open');
+    await waitUntil(
+      async () =>
+        (await metric('hub_subscriptions_open', 'ws')) === 1 &&
+        (await metric('hub_subscriptions_open', 'sse')) === 1,
+      'both streams counted open',
+    );
     await advance(hub, project!.globalId, 'SIGNED');
     await advance(hub, project!.globalId, 'LANDED');
     await ws.recorder.waitForResults(2);
@@ -375,7 +532,12 @@ describe('subscription metrics', () => {
     expect(await metric('hub_events_delivered_total', 'sse')).toBe(2);
     await ws.dispose();
     await sse.dispose();
-    await waitUntil(async () => (await metric('hub_subscriptions_open', 'ws')) === 0 && (await metric('hub_subscriptions_open', 'sse')) === 0, 'both streams counted closed');
+    await waitUntil(
+      async () =>
+        (await metric('hub_subscriptions_open', 'ws')) === 0 &&
+        (await metric('hub_subscriptions_open', 'sse')) === 0,
+      'both streams counted closed',
+    );
   });
 });
 
@@ -387,14 +549,33 @@ describe('request logs', () => {
     leftovers.push(() => hub.close());
     const res = await fetch(hub.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: bearer('editor'), 'x-request-id': 'wall-7.req-1' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: bearer('editor'),
+        'x-request-id': 'wall-7.req-1',
+      },
       body: JSON.stringify({ query: READ }),
     });
     expect(res.headers.get('x-request-id')).toBe('wall-7.req-1');
-    const generated = (await fetch(hub.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: READ }) })).headers.get('x-request-id');
+    const generated = (
+      await fetch(hub.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: READ }),
+      })
+    ).headers.get('x-request-id');
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
-    const entries = lines.map((l) => JSON.parse(l) as { reqId?: string; path?: string; status?: number; msg?: string });
-    expect(entries).toContainEqual(expect.objectContaining({ reqId: 'wall-7.req-1', path: '/graphql', status: 200, msg: 'request' }));
+    const entries = lines.map(
+      (l) => JSON.parse(l) as { reqId?: string; path?: string; status?: number; msg?: string },
+    );
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        reqId: 'wall-7.req-1',
+        path: '/graphql',
+        status: 200,
+        msg: 'request',
+      }),
+    );
     expect(entries).toContainEqual(expect.objectContaining({ reqId: generated }));
     expect(lines.join('\n')).not.toContain(testKeys.editor);
   });
@@ -406,7 +587,14 @@ describe('GraphQL over HTTP compliance (graphql-http audit)', () => {
     const results = await auditServer({
       url: hub.url,
       fetchFn: (input: RequestInfo | URL, init?: RequestInit) =>
-        fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), authorization: bearer('viewer'), 'x-graphql-yoga-csrf': '1' } }),
+        fetch(input, {
+          ...init,
+          headers: {
+            ...Object.fromEntries(new Headers(init?.headers)),
+            authorization: bearer('viewer'),
+            'x-graphql-yoga-csrf': '1',
+          },
+        }),
     });
     const failedMusts = results.filter((r) => r.name.startsWith('MUST') && r.status !== 'ok');
     expect(failedMusts.map((r) => `${r.name}: ${'reason' in r ? r.reason : ''}`)).toEqual([]);

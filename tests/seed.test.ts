@@ -7,35 +7,35 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liaozhong2025, type SeedData } from '../prisma/seed/liaozhong-2025.ts';
 import {
   DatePrecision,
-  FigureQualifier,
-  FundingSourceLevel,
-  ParkKind,
-  Prisma,
-  ProjectStage,
-  StageEventKind,
   type Facility,
+  FigureQualifier,
   type FundingAward,
+  FundingSourceLevel,
   type LogisticsChannel,
   type LogisticsObservation,
   type Park,
+  ParkKind,
   type ParkSnapshot,
+  Prisma,
   type PrismaClient,
   type Project,
+  ProjectStage,
   type ProjectStageEvent,
   type ReportedFigure,
   type Sector,
   type SourceDocument,
+  StageEventKind,
   type Target,
 } from '../src/generated/prisma/client.ts';
-import { SEED_ACTOR, seedDistrict, seedTotal, type SeedResult } from '../src/services/seed.ts';
+import { SEED_ACTOR, type SeedResult, seedDistrict, seedTotal } from '../src/services/seed.ts';
 import {
-  expectedFacts,
   type AsOf,
   type ExpectedFacts,
   type ExpectedFigure,
   type ExpectedObservation,
   type ExpectedSnapshot,
   type ExpectedSubject,
+  expectedFacts,
   type Part,
 } from './fixtures/expected-facts.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
@@ -44,7 +44,11 @@ type Decimal = Prisma.Decimal;
 
 // --- the seeded database, loaded once ----------------------------------------------------------
 
-type HubProject = Project & { sector: Sector | null; stageEvents: ProjectStageEvent[]; sources: { id: number }[] };
+type HubProject = Project & {
+  sector: Sector | null;
+  stageEvents: ProjectStageEvent[];
+  sources: { id: number }[];
+};
 
 interface Hub {
   sources: SourceDocument[];
@@ -98,7 +102,8 @@ async function rowCounts(prisma: PrismaClient): Promise<Record<string, number>> 
 // --- the walk ----------------------------------------------------------------------------------
 
 const day = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : 'null');
-const same = (a: Decimal | null, b: Decimal | string | null) => (a === null || b === null ? a === b : a.equals(b));
+const same = (a: Decimal | null, b: Decimal | string | null) =>
+  a === null || b === null ? a === b : a.equals(b);
 
 /**
  * Walks the expected facts against the seeded rows and returns every fact that is missing or
@@ -124,36 +129,65 @@ function walkFacts(facts: ExpectedFacts, hub: Hub): string[] {
   const sourceId = source?.id ?? -1;
 
   const checkSource = (where: string, row: { sourceId: number | null }) => {
-    if (row.sourceId !== sourceId) fail(`${where}: sourceId ${row.sourceId}, not the report's document ${sourceId}`);
+    if (row.sourceId !== sourceId)
+      fail(`${where}: sourceId ${row.sourceId}, not the report's document ${sourceId}`);
   };
-  const checkAsOf = (where: string, asOf: AsOf, on: Date | null, precision: DatePrecision, approximate?: boolean) => {
+  const checkAsOf = (
+    where: string,
+    asOf: AsOf,
+    on: Date | null,
+    precision: DatePrecision,
+    approximate?: boolean,
+  ) => {
     if (asOf !== 'so-far') {
       if (day(on) !== asOf.day || precision !== DatePrecision.DAY || approximate === true)
-        fail(`${where}: as of ${day(on)} (${precision}${approximate ? ', approximate' : ''}), the report says ${asOf.day}`);
+        fail(
+          `${where}: as of ${day(on)} (${precision}${approximate ? ', approximate' : ''}), the report says ${asOf.day}`,
+        );
     } else {
       // "So far" with no day known: a date in the window, never claiming day precision.
       const d = day(on);
-      if (d < report.soFar.from || d > report.soFar.to || precision === DatePrecision.DAY || approximate === false)
-        fail(`${where}: "so far" stored as ${d} (${precision}${approximate === false ? ', not approximate' : ''})`);
+      if (
+        d < report.soFar.from ||
+        d > report.soFar.to ||
+        precision === DatePrecision.DAY ||
+        approximate === false
+      )
+        fail(
+          `${where}: "so far" stored as ${d} (${precision}${approximate === false ? ', not approximate' : ''})`,
+        );
     }
   };
 
   // The source document.
   if (!source) fail(`source: no document published by ${report.publisher}`);
   else {
-    if (hub.sources.length !== 1) fail(`source: ${hub.sources.length} documents, expected the one report`);
+    if (hub.sources.length !== 1)
+      fail(`source: ${hub.sources.length} documents, expected the one report`);
     // No day is known: a date inside the window with no false day precision.
     const d = day(source.publishedOn);
-    if (d < report.published.from || d > report.published.to || source.publishedPrecision === DatePrecision.DAY)
-      fail(`source: published ${d} (${source.publishedPrecision}), the report came out between ${report.published.from} and ${report.published.to}`);
+    if (
+      d < report.published.from ||
+      d > report.published.to ||
+      source.publishedPrecision === DatePrecision.DAY
+    )
+      fail(
+        `source: published ${d} (${source.publishedPrecision}), the report came out between ${report.published.from} and ${report.published.to}`,
+      );
   }
 
   // Figures.
   const figureByKey = new Map<string, ReportedFigure>();
   const expectedFigure = (want: ExpectedFigure): ReportedFigure | undefined => {
     const where = `${want.part} "${want.about}"`;
-    const labelled = hub.figures.filter((f) => f.unit === want.unit && f.label.includes(want.label));
-    const found = labelled.filter((f) => same(f.value, want.value) && (want.textValue === undefined || f.textValue === want.textValue));
+    const labelled = hub.figures.filter(
+      (f) => f.unit === want.unit && f.label.includes(want.label),
+    );
+    const found = labelled.filter(
+      (f) =>
+        same(f.value, want.value) &&
+        (want.textValue === undefined || f.textValue === want.textValue),
+    );
     const f = found[0];
     if (found.length !== 1 || !f) {
       const others = labelled.map((o) => o.value?.toString() ?? o.textValue).join(', ');
@@ -165,14 +199,23 @@ function walkFacts(facts: ExpectedFacts, hub: Hub): string[] {
     }
     claimed.figures.add(f.id);
     const qualifier = want.qualifier ?? FigureQualifier.EXACT;
-    if (f.qualifier !== qualifier) fail(`${where}: figure ${f.code} is ${f.qualifier}, expected ${qualifier}`);
+    if (f.qualifier !== qualifier)
+      fail(`${where}: figure ${f.code} is ${f.qualifier}, expected ${qualifier}`);
     if (f.year !== report.year) fail(`${where}: figure ${f.code} counts for ${f.year}`);
-    if (want.labelAlso && !f.label.includes(want.labelAlso)) fail(`${where}: figure ${f.code}'s label does not say ${want.labelAlso}`);
+    if (want.labelAlso && !f.label.includes(want.labelAlso))
+      fail(`${where}: figure ${f.code}'s label does not say ${want.labelAlso}`);
     if (want.project !== undefined) {
       const p = hub.projects.find((x) => x.name === want.project);
-      if (!p || f.projectId !== p.id) fail(`${where}: figure ${f.code} is not linked to ${want.project}`);
+      if (!p || f.projectId !== p.id)
+        fail(`${where}: figure ${f.code} is not linked to ${want.project}`);
     }
-    checkAsOf(`${where}: figure ${f.code}`, asOfOf(want.part), f.asOf, f.asOfPrecision, f.approximate);
+    checkAsOf(
+      `${where}: figure ${f.code}`,
+      asOfOf(want.part),
+      f.asOf,
+      f.asOfPrecision,
+      f.approximate,
+    );
     checkSource(`${where}: figure ${f.code}`, f);
     return f;
   };
@@ -187,37 +230,56 @@ function walkFacts(facts: ExpectedFacts, hub: Hub): string[] {
   // Targets: the year's, due at its end, linked to the figure that measures them (or none).
   for (const want of facts.targets) {
     const where = `${want.part} "${want.about}"`;
-    const found = hub.targets.filter((t) => t.unit === want.unit && t.label.includes(want.label) && same(t.value, want.value));
+    const found = hub.targets.filter(
+      (t) => t.unit === want.unit && t.label.includes(want.label) && same(t.value, want.value),
+    );
     const t = found[0];
     if (found.length !== 1 || !t) {
-      fail(`${where}: expected one target ${want.value} ${want.unit} labelled …${want.label}…, found ${found.length}`);
+      fail(
+        `${where}: expected one target ${want.value} ${want.unit} labelled …${want.label}…, found ${found.length}`,
+      );
       continue;
     }
     claimed.targets.add(t.id);
-    if (t.year !== report.year || day(t.dueBy) !== report.dueBy) fail(`${where}: target ${t.code} is for ${t.year}, due ${day(t.dueBy)}`);
+    if (t.year !== report.year || day(t.dueBy) !== report.dueBy)
+      fail(`${where}: target ${t.code} is for ${t.year}, due ${day(t.dueBy)}`);
     checkSource(`${where}: target ${t.code}`, t);
-    if (want.note !== undefined && !t.note?.includes(want.note)) fail(`${where}: target ${t.code}'s note does not say ${want.note}`);
+    if (want.note !== undefined && !t.note?.includes(want.note))
+      fail(`${where}: target ${t.code}'s note does not say ${want.note}`);
     const actual = want.actual === null ? undefined : figureByKey.get(want.actual);
     if (want.actual === null ? t.actualId !== null : !actual || t.actualId !== actual.id)
-      fail(`${where}: target ${t.code}'s actual must be ${want.actual === null ? 'none' : `the ${want.actual} figure`}`);
+      fail(
+        `${where}: target ${t.code}'s actual must be ${want.actual === null ? 'none' : `the ${want.actual} figure`}`,
+      );
     if (!same(t.reportedRate, want.reportedRate ?? null))
-      fail(`${where}: target ${t.code} has the rate ${t.reportedRate}%, the report gives ${want.reportedRate ?? 'none'}`);
+      fail(
+        `${where}: target ${t.code} has the rate ${t.reportedRate}%, the report gives ${want.reportedRate ?? 'none'}`,
+      );
     // The rate the report gives is the actual over the target, to one decimal.
-    else if (want.reportedRate !== undefined && actual?.value && !actual.value.div(t.value).times(100).toDecimalPlaces(1).equals(want.reportedRate))
+    else if (
+      want.reportedRate !== undefined &&
+      actual?.value &&
+      !actual.value.div(t.value).times(100).toDecimalPlaces(1).equals(want.reportedRate)
+    )
       fail(`${where}: ${actual.value}/${t.value} is not the reported ${want.reportedRate}%`);
   }
 
   // Funding awards: the year's reported totals.
   for (const want of facts.awards) {
     const where = `${want.part} "${want.about}"`;
-    const found = hub.awards.filter((a) => a.sourceLevel === want.level && same(a.amount, want.amount));
+    const found = hub.awards.filter(
+      (a) => a.sourceLevel === want.level && same(a.amount, want.amount),
+    );
     const a = found[0];
     if (found.length !== 1 || !a) {
-      fail(`${where}: expected one ${want.level} funding award of ${want.amount} CNY, found ${found.length}`);
+      fail(
+        `${where}: expected one ${want.level} funding award of ${want.amount} CNY, found ${found.length}`,
+      );
       continue;
     }
     claimed.awards.add(a.id);
-    if (!a.reportedTotal || a.year !== report.year) fail(`${where}: award ${a.code} must be the ${report.year} reported total`);
+    if (!a.reportedTotal || a.year !== report.year)
+      fail(`${where}: award ${a.code} must be the ${report.year} reported total`);
     if (want.programme !== undefined && !a.programme?.includes(want.programme))
       fail(`${where}: award ${a.code}'s programme does not name ${want.programme}`);
     if (want.overlapNote !== undefined && !a.overlapNote?.includes(want.overlapNote))
@@ -238,7 +300,8 @@ function walkFacts(facts: ExpectedFacts, hub: Hub): string[] {
     }
   }
   const leading = hub.sectors.filter((x) => x.leading).map((x) => x.name);
-  if (leading.length !== facts.leadingIndustries.length) fail(`leading industries: leading sectors are ${leading.join(', ')}`);
+  if (leading.length !== facts.leadingIndustries.length)
+    fail(`leading industries: leading sectors are ${leading.join(', ')}`);
 
   // Parks, facilities and their snapshots.
   const parkNamed = (where: string, name: string): Park | undefined => {
@@ -262,28 +325,58 @@ function walkFacts(facts: ExpectedFacts, hub: Hub): string[] {
   const subjectOf = (where: string, s: ExpectedSubject): { park?: Park; facility?: Facility } => {
     if ('place' in s) {
       if (hub.parks.some((x) => x.name === s.place)) return { park: parkNamed(where, s.place) };
-      return { facility: facility(where, hub.facilities.find((x) => x.name === s.place), s.place) };
+      return {
+        facility: facility(
+          where,
+          hub.facilities.find((x) => x.name === s.place),
+          s.place,
+        ),
+      };
     }
     const park = parkNamed(where, s.park);
     const f = hub.facilities.find(
-      (x) => park && x.parkId === park.id && x.phase === s.phase && (s.nameHas === undefined || x.name.includes(s.nameHas)),
+      (x) =>
+        park &&
+        x.parkId === park.id &&
+        x.phase === s.phase &&
+        (s.nameHas === undefined || x.name.includes(s.nameHas)),
     );
-    return { facility: facility(where, f, `phase ${s.phase} of ${s.park}${s.nameHas ? ` (…${s.nameHas}…)` : ''}`) };
+    return {
+      facility: facility(
+        where,
+        f,
+        `phase ${s.phase} of ${s.park}${s.nameHas ? ` (…${s.nameHas}…)` : ''}`,
+      ),
+    };
   };
   const checkSnapshot = (where: string, snap: ParkSnapshot, want: ExpectedSnapshot) => {
-    if (want.status !== undefined && (snap.status !== want.status || (want.statusNote && !snap.statusNote?.includes(want.statusNote))))
-      fail(`${where}: status ${snap.status} "${snap.statusNote}", expected ${want.status}${want.statusNote ? ` "${want.statusNote}"` : ''}`);
-    if (want.floorAreaM2 !== undefined && !same(snap.floorAreaM2, want.floorAreaM2)) fail(`${where}: floor area ${snap.floorAreaM2}`);
-    if (want.enterprisesRegistered !== undefined && snap.enterprisesRegistered !== want.enterprisesRegistered)
+    if (
+      want.status !== undefined &&
+      (snap.status !== want.status ||
+        (want.statusNote && !snap.statusNote?.includes(want.statusNote)))
+    )
+      fail(
+        `${where}: status ${snap.status} "${snap.statusNote}", expected ${want.status}${want.statusNote ? ` "${want.statusNote}"` : ''}`,
+      );
+    if (want.floorAreaM2 !== undefined && !same(snap.floorAreaM2, want.floorAreaM2))
+      fail(`${where}: floor area ${snap.floorAreaM2}`);
+    if (
+      want.enterprisesRegistered !== undefined &&
+      snap.enterprisesRegistered !== want.enterprisesRegistered
+    )
       fail(`${where}: ${snap.enterprisesRegistered} registered`);
-    if (want.enterprisesSigned !== undefined && snap.enterprisesSigned !== want.enterprisesSigned) fail(`${where}: ${snap.enterprisesSigned} signed`);
-    if (want.note !== undefined && !snap.note?.includes(want.note)) fail(`${where}: the snapshot's note does not say ${want.note}`);
+    if (want.enterprisesSigned !== undefined && snap.enterprisesSigned !== want.enterprisesSigned)
+      fail(`${where}: ${snap.enterprisesSigned} signed`);
+    if (want.note !== undefined && !snap.note?.includes(want.note))
+      fail(`${where}: the snapshot's note does not say ${want.note}`);
   };
   for (const want of facts.places) {
     const where = `${want.part} "${want.about}"`;
     const { park, facility: f } = subjectOf(where, want.subject);
     if (!park && !f) continue;
-    const found = hub.snapshots.filter((s) => (park ? s.parkId === park.id : s.facilityId === f?.id));
+    const found = hub.snapshots.filter((s) =>
+      park ? s.parkId === park.id : s.facilityId === f?.id,
+    );
     const snap = found[0];
     if (found.length !== 1 || !snap) {
       fail(`${where}: expected one snapshot, found ${found.length}`);
@@ -306,7 +399,10 @@ function walkFacts(facts: ExpectedFacts, hub: Hub): string[] {
   for (const want of facts.channels) {
     const where = `${want.part} "${want.about}"`;
     const c = hub.channels.find(
-      (x) => x.kind === want.kind && (want.name === undefined || x.name === want.name) && (want.nameHas === undefined || x.name.includes(want.nameHas)),
+      (x) =>
+        x.kind === want.kind &&
+        (want.name === undefined || x.name === want.name) &&
+        (want.nameHas === undefined || x.name.includes(want.nameHas)),
     );
     if (!c) {
       fail(`${where}: no ${want.kind} channel`);
@@ -318,11 +414,18 @@ function walkFacts(facts: ExpectedFacts, hub: Hub): string[] {
       const found = hub.observations.filter((x) => x.channelId === c.id && observed(x, o));
       const obs = found[0];
       if (found.length !== 1 || !obs) {
-        fail(`${where}: expected one observation of ${c.name} like ${JSON.stringify(o)}, found ${found.length}`);
+        fail(
+          `${where}: expected one observation of ${c.name} like ${JSON.stringify(o)}, found ${found.length}`,
+        );
         continue;
       }
       claimed.observations.add(obs.id);
-      checkAsOf(`${where}: observation ${obs.metric}`, asOfOf(want.part), obs.periodEnd, obs.periodPrecision);
+      checkAsOf(
+        `${where}: observation ${obs.metric}`,
+        asOfOf(want.part),
+        obs.periodEnd,
+        obs.periodPrecision,
+      );
       checkSource(`${where}: observation ${obs.metric}`, obs);
     }
   }
@@ -334,9 +437,11 @@ function walkFacts(facts: ExpectedFacts, hub: Hub): string[] {
     if (zone?.kind !== ParkKind.BONDED_ZONE) fail(`${part}: ${bondedZone} must be the bonded zone`);
     const bonded = hub.parks.filter((p) => p.kind === ParkKind.BONDED_ZONE);
     if (bonded.length !== 1) fail(`${part}: ${bonded.length} bonded zones`);
-    if (hub.channels.length !== facts.channels.length) fail(`${part}: ${hub.channels.length} channels, the report names ${facts.channels.length}`);
+    if (hub.channels.length !== facts.channels.length)
+      fail(`${part}: ${hub.channels.length} channels, the report names ${facts.channels.length}`);
     for (const p of [...hub.parks, ...hub.facilities])
-      if (p.description?.includes(unnamedParks)) fail(`${part}: ${p.name} claims to be one of the ${unnamedParks}`);
+      if (p.description?.includes(unnamedParks))
+        fail(`${part}: ${p.name} claims to be one of the ${unnamedParks}`);
   }
 
   // Every named project, exactly as stated, with its INITIAL stage event; and no other project.
@@ -352,29 +457,52 @@ function walkFacts(facts: ExpectedFacts, hub: Hub): string[] {
       continue;
     }
     const asOf = asOfOf(want.part);
-    if (p.nameEn?.toLowerCase() !== want.en.toLowerCase()) fail(`${where}: English name "${p.nameEn}", the report says "${want.en}"`);
+    if (p.nameEn?.toLowerCase() !== want.en.toLowerCase())
+      fail(`${where}: English name "${p.nameEn}", the report says "${want.en}"`);
     if (p.stage !== want.stage) fail(`${where}: stage ${p.stage}, expected ${want.stage}`);
     if (!p.sources.some((x) => x.id === sourceId)) fail(`${where}: not linked to the report`);
-    if (p.parkId !== null || p.plannedInvestment !== null || p.completedInvestment !== null || p.expectedOutputValue !== null)
+    if (
+      p.parkId !== null ||
+      p.plannedInvestment !== null ||
+      p.completedInvestment !== null ||
+      p.expectedOutputValue !== null
+    )
       fail(`${where}: park or money the report does not state`);
     if (want.category !== undefined && !p.sector?.nameEn.toLowerCase().includes(want.category))
       fail(`${where} is in sector ${p.sector?.nameEn ?? 'none'}, the report says ${want.category}`);
-    if (want.notes !== undefined && !p.notes?.includes(want.notes)) fail(`${where}: notes do not mention ${want.notes}`);
+    if (want.notes !== undefined && !p.notes?.includes(want.notes))
+      fail(`${where}: notes do not mention ${want.notes}`);
     const [event, ...more] = p.stageEvents;
-    if (!event || more.length) fail(`${where}: ${p.stageEvents.length} stage events, expected the INITIAL one`);
+    if (!event || more.length)
+      fail(`${where}: ${p.stageEvents.length} stage events, expected the INITIAL one`);
     else {
-      if (event.kind !== StageEventKind.INITIAL || event.fromStage !== null || event.toStage !== want.stage || event.actor !== SEED_ACTOR)
-        fail(`${where}: stage event ${event.kind} ${event.fromStage} → ${event.toStage} by ${event.actor}`);
-      if (!event.note?.includes('报告') || !/source/i.test(event.note)) fail(`${where}: stage event note must cite the report`);
+      if (
+        event.kind !== StageEventKind.INITIAL ||
+        event.fromStage !== null ||
+        event.toStage !== want.stage ||
+        event.actor !== SEED_ACTOR
+      )
+        fail(
+          `${where}: stage event ${event.kind} ${event.fromStage} → ${event.toStage} by ${event.actor}`,
+        );
+      if (!event.note?.includes('报告') || !/source/i.test(event.note))
+        fail(`${where}: stage event note must cite the report`);
       checkAsOf(`${where}: stage event`, asOf, event.occurredOn, event.occurredPrecision);
       checkSource(`${where}: stage event`, event);
     }
   }
-  for (const p of hub.projects) if (!named.has(p.name)) fail(`project ${p.name} is not named in the report`);
+  for (const p of hub.projects)
+    if (!named.has(p.name)) fail(`project ${p.name} is not named in the report`);
 
   // Nothing invented: every seeded row is accounted for by some expected fact.
-  const unclaimed = <T extends { id: number }>(model: string, rows: T[], set: Set<number>, label: (r: T) => string) => {
-    for (const r of rows) if (!set.has(r.id)) fail(`${model} ${label(r)} is not backed by the report`);
+  const unclaimed = <T extends { id: number }>(
+    model: string,
+    rows: T[],
+    set: Set<number>,
+    label: (r: T) => string,
+  ) => {
+    for (const r of rows)
+      if (!set.has(r.id)) fail(`${model} ${label(r)} is not backed by the report`);
   };
   unclaimed('figure', hub.figures, claimed.figures, (r) => r.code);
   unclaimed('target', hub.targets, claimed.targets, (r) => r.code);
@@ -477,7 +605,10 @@ describeEachEngine('seedDistrict', (engine) => {
           data: { stage: ProjectStage.UNDER_CONSTRUCTION, notes: 'edited' },
         })
       ).id;
-      await prisma.reportedFigure.update({ where: { code: 'lz-2025-approvals-completed' }, data: { value: '180' } });
+      await prisma.reportedFigure.update({
+        where: { code: 'lz-2025-approvals-completed' },
+        data: { value: '180' },
+      });
       await prisma.project.update({ where: { code: 'LZ-2025-012' }, data: { code: 'YIJIA' } });
       await prisma.target.delete({ where: { code: 'lz-2025-target-completions' } });
       reseed = await seedDistrict(prisma);
@@ -494,14 +625,19 @@ describeEachEngine('seedDistrict', (engine) => {
     });
 
     it("should keep an edited project's stage, notes and single stage event", async () => {
-      const after = await edited.prisma.project.findUniqueOrThrow({ where: { id: projectId }, include: { stageEvents: true } });
+      const after = await edited.prisma.project.findUniqueOrThrow({
+        where: { id: projectId },
+        include: { stageEvents: true },
+      });
       expect(after.stage).toBe(ProjectStage.UNDER_CONSTRUCTION);
       expect(after.notes).toBe('edited');
       expect(after.stageEvents).toHaveLength(1);
     });
 
     it("should keep an edited figure's value", async () => {
-      const figure = await edited.prisma.reportedFigure.findUniqueOrThrow({ where: { code: 'lz-2025-approvals-completed' } });
+      const figure = await edited.prisma.reportedFigure.findUniqueOrThrow({
+        where: { code: 'lz-2025-approvals-completed' },
+      });
       expect(figure.value?.toString()).toBe('180');
     });
 
@@ -515,13 +651,16 @@ describeEachEngine('seedDistrict', (engine) => {
     });
   });
 
-  it.runIf(engine === 'postgres')('should seed once when two servers start on one database together', async () => {
-    const shared = await fresh();
-    const runs = await Promise.all([seedDistrict(shared.prisma), seedDistrict(shared.prisma)]);
-    const projects = runs.map((r) => r.projects).sort();
-    expect(projects).toEqual([0, liaozhong2025.projects.length]);
-    expect(await rowCounts(shared.prisma)).toEqual(expectedCounts(liaozhong2025));
-  });
+  it.runIf(engine === 'postgres')(
+    'should seed once when two servers start on one database together',
+    async () => {
+      const shared = await fresh();
+      const runs = await Promise.all([seedDistrict(shared.prisma), seedDistrict(shared.prisma)]);
+      const projects = runs.map((r) => r.projects).sort();
+      expect(projects).toEqual([0, liaozhong2025.projects.length]);
+      expect(await rowCounts(shared.prisma)).toEqual(expectedCounts(liaozhong2025));
+    },
+  );
 });
 
 describe('the walk over the expected facts', () => {
@@ -536,15 +675,48 @@ describe('the walk over the expected facts', () => {
   });
 
   it('should check every expected fact: on an empty database each one is reported', () => {
-    const empty: Hub = { sources: [], sectors: [], projects: [], figures: [], targets: [], awards: [], parks: [], facilities: [], snapshots: [], channels: [], observations: [] };
-    const trees: ExpectedFigure = { part: 'B', about: 'trees planted', value: '3', unit: 'trees', label: '植树' };
-    const problems = walkFacts({ ...expectedFacts, figures: [...expectedFacts.figures, trees] }, empty);
-    const reported = (prefix: string) => expect(problems.filter((p) => p.startsWith(prefix)), prefix).not.toEqual([]);
+    const empty: Hub = {
+      sources: [],
+      sectors: [],
+      projects: [],
+      figures: [],
+      targets: [],
+      awards: [],
+      parks: [],
+      facilities: [],
+      snapshots: [],
+      channels: [],
+      observations: [],
+    };
+    const trees: ExpectedFigure = {
+      part: 'B',
+      about: 'trees planted',
+      value: '3',
+      unit: 'trees',
+      label: '植树',
+    };
+    const problems = walkFacts(
+      { ...expectedFacts, figures: [...expectedFacts.figures, trees] },
+      empty,
+    );
+    const reported = (prefix: string) =>
+      expect(
+        problems.filter((p) => p.startsWith(prefix)),
+        prefix,
+      ).not.toEqual([]);
     reported('source: no document published by 辽中区委宣传部');
-    for (const x of [...expectedFacts.figures, trees, ...expectedFacts.targets, ...expectedFacts.awards, ...expectedFacts.places, ...expectedFacts.channels])
+    for (const x of [
+      ...expectedFacts.figures,
+      trees,
+      ...expectedFacts.targets,
+      ...expectedFacts.awards,
+      ...expectedFacts.places,
+      ...expectedFacts.channels,
+    ])
       reported(`${x.part} "${x.about}": `);
     for (const x of expectedFacts.projects) reported(`${x.part}: project ${x.zh} is missing`);
-    for (const x of expectedFacts.leadingIndustries) reported(`${x.part} "leading industries": no sector ${x.zh}`);
+    for (const x of expectedFacts.leadingIndustries)
+      reported(`${x.part} "leading industries": no sector ${x.zh}`);
     reported(`D: 综保区 must be the bonded zone`);
   });
 
@@ -558,7 +730,9 @@ describe('the walk over the expected facts', () => {
           .map((p) => (p.name === '益嘉农产品' ? { ...p, stage: ProjectStage.IN_OPERATION } : p)),
         { ...data.projects[0]!, code: 'LZ-2025-999', name: '虚构项目' },
       ],
-      figures: data.figures.map((f) => (f.code === 'lz-2025-approvals-completed' ? { ...f, value: '177' } : f)),
+      figures: data.figures.map((f) =>
+        f.code === 'lz-2025-approvals-completed' ? { ...f, value: '177' } : f,
+      ),
       fundingAwards: data.fundingAwards.map((a) =>
         a.sourceLevel === FundingSourceLevel.CENTRAL ? { ...a, amount: '260000000.00' } : a,
       ),

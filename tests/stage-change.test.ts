@@ -1,56 +1,100 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/index.ts';
 import { ProjectStage, StageEventKind } from '../src/generated/prisma/client.ts';
-import { InvalidTransitionError, NotFoundError, ValidationError, ConflictError } from '../src/services/errors.ts';
-import { allowedStages, changeProjectStage, planStageChange, type StageState } from '../src/services/stage-change.ts';
+import {
+  ConflictError,
+  InvalidTransitionError,
+  NotFoundError,
+  ValidationError,
+} from '../src/services/errors.ts';
+import {
+  allowedStages,
+  changeProjectStage,
+  planStageChange,
+  type StageState,
+} from '../src/services/stage-change.ts';
 import { districtToday } from '../src/services/stage-log.ts';
 import { PIPELINE } from '../src/services/stages.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
-import { createTestPark, createTestProjects, databaseSnapshot, TEST_ACTOR } from './helpers/fixtures.ts';
+import {
+  createTestPark,
+  createTestProjects,
+  databaseSnapshot,
+  TEST_ACTOR,
+} from './helpers/fixtures.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 
 const ALL_STAGES = Object.values(ProjectStage);
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
 describe('stage rules', () => {
-  const at = (stage: ProjectStage, stageBeforeSuspension: ProjectStage | null = null): StageState => ({ stage, stageBeforeSuspension });
+  const at = (
+    stage: ProjectStage,
+    stageBeforeSuspension: ProjectStage | null = null,
+  ): StageState => ({ stage, stageBeforeSuspension });
 
   it('should let a forward move skip stages (ADVANCE)', () => {
-    expect(planStageChange(at('PLANNED'), 'UNDER_CONSTRUCTION')).toMatchObject({ kind: 'ADVANCE', requiresNote: false });
+    expect(planStageChange(at('PLANNED'), 'UNDER_CONSTRUCTION')).toMatchObject({
+      kind: 'ADVANCE',
+      requiresNote: false,
+    });
   });
 
   it('should treat a backward move as a CORRECTION that needs a note', () => {
-    expect(planStageChange(at('LANDED'), 'SIGNED')).toMatchObject({ kind: 'CORRECTION', requiresNote: true });
+    expect(planStageChange(at('LANDED'), 'SIGNED')).toMatchObject({
+      kind: 'CORRECTION',
+      requiresNote: true,
+    });
   });
 
   it('should suspend from any pipeline stage, AT_CAPACITY included, remembering the stage left', () => {
     for (const stage of PIPELINE) {
-      expect(planStageChange(at(stage), 'SUSPENDED')).toEqual({ kind: 'SUSPEND', requiresNote: false, stageBeforeSuspension: stage });
+      expect(planStageChange(at(stage), 'SUSPENDED')).toEqual({
+        kind: 'SUSPEND',
+        requiresNote: false,
+        stageBeforeSuspension: stage,
+      });
     }
   });
 
   it('should resume a SUSPENDED project only at the stage it left (RESUME)', () => {
-    expect(planStageChange(at('SUSPENDED', 'TENDERED'), 'TENDERED')).toMatchObject({ kind: 'RESUME', stageBeforeSuspension: null });
-    expect(() => planStageChange(at('SUSPENDED', 'TENDERED'), 'COMPLETED')).toThrow(InvalidTransitionError);
-    expect(() => planStageChange(at('SUSPENDED', 'TENDERED'), 'PLANNED')).toThrow(InvalidTransitionError);
+    expect(planStageChange(at('SUSPENDED', 'TENDERED'), 'TENDERED')).toMatchObject({
+      kind: 'RESUME',
+      stageBeforeSuspension: null,
+    });
+    expect(() => planStageChange(at('SUSPENDED', 'TENDERED'), 'COMPLETED')).toThrow(
+      InvalidTransitionError,
+    );
+    expect(() => planStageChange(at('SUSPENDED', 'TENDERED'), 'PLANNED')).toThrow(
+      InvalidTransitionError,
+    );
   });
 
   it('should cancel from any stage but CANCELLED, which is final', () => {
     for (const stage of [...PIPELINE, ProjectStage.SUSPENDED]) {
-      expect(planStageChange(at(stage, stage === 'SUSPENDED' ? 'SIGNED' : null), 'CANCELLED').kind).toBe('CANCEL');
+      expect(
+        planStageChange(at(stage, stage === 'SUSPENDED' ? 'SIGNED' : null), 'CANCELLED').kind,
+      ).toBe('CANCEL');
     }
-    for (const to of ALL_STAGES) expect(() => planStageChange(at('CANCELLED'), to)).toThrow(InvalidTransitionError);
+    for (const to of ALL_STAGES)
+      expect(() => planStageChange(at('CANCELLED'), to)).toThrow(InvalidTransitionError);
     expect(allowedStages(at('CANCELLED'))).toEqual([]);
   });
 
   it('should refuse a move to the current stage', () => {
     for (const stage of ALL_STAGES) {
-      expect(() => planStageChange(at(stage, stage === 'SUSPENDED' ? 'SIGNED' : null), stage)).toThrow(InvalidTransitionError);
+      expect(() =>
+        planStageChange(at(stage, stage === 'SUSPENDED' ? 'SIGNED' : null), stage),
+      ).toThrow(InvalidTransitionError);
     }
   });
 
   it('should allow exactly the stages allowedStages lists, from every state', () => {
-    const states = [...PIPELINE.map((s) => at(s)), ...PIPELINE.map((s) => at('SUSPENDED', s)), at('CANCELLED')];
+    const states = [
+      ...PIPELINE.map((s) => at(s)),
+      ...PIPELINE.map((s) => at('SUSPENDED', s)),
+      at('CANCELLED'),
+    ];
     for (const state of states) {
       const allowed = allowedStages(state);
       for (const to of ALL_STAGES) {
@@ -62,21 +106,30 @@ describe('stage rules', () => {
           expect((error as InvalidTransitionError).allowedStages).toEqual(allowed);
           ok = false;
         }
-        expect(ok, `${state.stage}(${state.stageBeforeSuspension}) → ${to}`).toBe(allowed.includes(to));
+        expect(ok, `${state.stage}(${state.stageBeforeSuspension}) → ${to}`).toBe(
+          allowed.includes(to),
+        );
       }
     }
   });
 
   it("should take today's date in Liaozhong (UTC+8), not the server's", () => {
-    expect(districtToday(new Date('2025-07-31T16:30:00Z')).toISOString()).toBe('2025-08-01T00:00:00.000Z');
-    expect(districtToday(new Date('2025-07-31T15:59:00Z')).toISOString()).toBe('2025-07-31T00:00:00.000Z');
+    expect(districtToday(new Date('2025-07-31T16:30:00Z')).toISOString()).toBe(
+      '2025-08-01T00:00:00.000Z',
+    );
+    expect(districtToday(new Date('2025-07-31T15:59:00Z')).toISOString()).toBe(
+      '2025-07-31T00:00:00.000Z',
+    );
   });
 });
 
 describeEachEngine('changeProjectStage', (engine) => {
   let db: Database;
   const published: { sequence: string; projectId: number }[] = [];
-  const pubsub = { publish: (_topic: string, payload: unknown) => void published.push(payload as (typeof published)[number]) };
+  const pubsub = {
+    publish: (_topic: string, payload: unknown) =>
+      void published.push(payload as (typeof published)[number]),
+  };
 
   beforeAll(async () => {
     db = await openTestDatabase(engine);
@@ -88,40 +141,89 @@ describeEachEngine('changeProjectStage', (engine) => {
   it('should update the project and append the event in one transaction, then publish', async () => {
     const [p] = await createTestProjects(db.prisma, 1, { prefix: 'ONE' });
     const before = published.length;
-    const { project, event } = await changeProjectStage({ prisma: db.prisma, pubsub }, { projectId: p!.id, toStage: 'SIGNED', note: '  签约仪式  ' }, 'key:alice');
-    expect(project).toMatchObject({ stage: 'SIGNED', stageBeforeSuspension: null, updatedBy: 'key:alice' });
+    const { project, event } = await changeProjectStage(
+      { prisma: db.prisma, pubsub },
+      { projectId: p!.id, toStage: 'SIGNED', note: '  签约仪式  ' },
+      'key:alice',
+    );
+    expect(project).toMatchObject({
+      stage: 'SIGNED',
+      stageBeforeSuspension: null,
+      updatedBy: 'key:alice',
+    });
     expect(project.stageChangedAt.getTime()).toBe(event.recordedAt.getTime());
-    expect(event).toMatchObject({ kind: 'ADVANCE', fromStage: 'PLANNED', toStage: 'SIGNED', actor: 'key:alice', note: '签约仪式' });
+    expect(event).toMatchObject({
+      kind: 'ADVANCE',
+      fromStage: 'PLANNED',
+      toStage: 'SIGNED',
+      actor: 'key:alice',
+      note: '签约仪式',
+    });
     expect(event.occurredOn.toISOString()).toBe(districtToday().toISOString());
-    expect(published.slice(before)).toEqual([{ sequence: event.sequence.toString(), projectId: p!.id }]);
+    expect(published.slice(before)).toEqual([
+      { sequence: event.sequence.toString(), projectId: p!.id },
+    ]);
   });
 
   it('should keep and clear stageBeforeSuspension through SUSPEND and RESUME', async () => {
     const [p] = await createTestProjects(db.prisma, 1, { prefix: 'SUS', stage: 'TENDERED' });
-    const suspended = await changeProjectStage({ prisma: db.prisma }, { projectId: p!.id, toStage: 'SUSPENDED' }, TEST_ACTOR);
-    expect(suspended.project).toMatchObject({ stage: 'SUSPENDED', stageBeforeSuspension: 'TENDERED' });
+    const suspended = await changeProjectStage(
+      { prisma: db.prisma },
+      { projectId: p!.id, toStage: 'SUSPENDED' },
+      TEST_ACTOR,
+    );
+    expect(suspended.project).toMatchObject({
+      stage: 'SUSPENDED',
+      stageBeforeSuspension: 'TENDERED',
+    });
     expect(suspended.event.kind).toBe(StageEventKind.SUSPEND);
-    await expect(changeProjectStage({ prisma: db.prisma }, { projectId: p!.id, toStage: 'COMPLETED' }, TEST_ACTOR)).rejects.toMatchObject({
+    await expect(
+      changeProjectStage(
+        { prisma: db.prisma },
+        { projectId: p!.id, toStage: 'COMPLETED' },
+        TEST_ACTOR,
+      ),
+    ).rejects.toMatchObject({
       name: 'InvalidTransitionError',
       allowedStages: ['TENDERED', 'CANCELLED'],
     });
-    const resumed = await changeProjectStage({ prisma: db.prisma }, { projectId: p!.id, toStage: 'TENDERED' }, TEST_ACTOR);
+    const resumed = await changeProjectStage(
+      { prisma: db.prisma },
+      { projectId: p!.id, toStage: 'TENDERED' },
+      TEST_ACTOR,
+    );
     expect(resumed.project).toMatchObject({ stage: 'TENDERED', stageBeforeSuspension: null });
     expect(resumed.event.kind).toBe(StageEventKind.RESUME);
   });
 
   it('should reject bad input and transitions with typed errors, writing and publishing nothing', async () => {
-    const [p] = await createTestProjects(db.prisma, 1, { prefix: 'BAD', stage: 'LANDED', stageOccurredOn: day('2025-03-10') });
+    const [p] = await createTestProjects(db.prisma, 1, {
+      prefix: 'BAD',
+      stage: 'LANDED',
+      stageOccurredOn: day('2025-03-10'),
+    });
     const before = await databaseSnapshot(db.prisma);
     const publishedBefore = published.length;
     const deps = { prisma: db.prisma, pubsub };
-    const attempts: [Parameters<typeof changeProjectStage>[1], new (...a: any[]) => Error, string?][] = [
+    const attempts: [
+      Parameters<typeof changeProjectStage>[1],
+      new (...a: any[]) => Error,
+      string?,
+    ][] = [
       [{ projectId: p!.id, toStage: 'LANDED' }, InvalidTransitionError],
       [{ projectId: p!.id, toStage: 'SIGNED' }, ValidationError, 'note'],
       [{ projectId: p!.id, toStage: 'SIGNED', note: '   ' }, ValidationError, 'note'],
       [{ projectId: p!.id, toStage: 'APPROVED', note: 'x'.repeat(2001) }, ValidationError, 'note'],
-      [{ projectId: p!.id, toStage: 'APPROVED', occurredOn: day('2999-01-01') }, ValidationError, 'occurredOn'],
-      [{ projectId: p!.id, toStage: 'APPROVED', occurredOn: day('2025-03-09') }, ValidationError, 'occurredOn'],
+      [
+        { projectId: p!.id, toStage: 'APPROVED', occurredOn: day('2999-01-01') },
+        ValidationError,
+        'occurredOn',
+      ],
+      [
+        { projectId: p!.id, toStage: 'APPROVED', occurredOn: day('2025-03-09') },
+        ValidationError,
+        'occurredOn',
+      ],
       [{ projectId: p!.id, toStage: 'APPROVED', expectedStage: 'SIGNED' }, ConflictError],
       [{ projectId: 987_654, toStage: 'APPROVED' }, NotFoundError],
     ];
@@ -131,12 +233,17 @@ describeEachEngine('changeProjectStage', (engine) => {
         (e: unknown) => e,
       );
       expect(error, JSON.stringify(input)).toBeInstanceOf(type);
-      if (field) expect((error as ValidationError).problems.map((pr) => pr.path.at(-1))).toContain(field);
+      if (field)
+        expect((error as ValidationError).problems.map((pr) => pr.path.at(-1))).toContain(field);
     }
     expect(await databaseSnapshot(db.prisma)).toEqual(before);
     expect(published.length).toBe(publishedBefore);
     // The day of the latest change itself is fine.
-    const ok = await changeProjectStage(deps, { projectId: p!.id, toStage: 'APPROVED', occurredOn: day('2025-03-10') }, TEST_ACTOR);
+    const ok = await changeProjectStage(
+      deps,
+      { projectId: p!.id, toStage: 'APPROVED', occurredOn: day('2025-03-10') },
+      TEST_ACTOR,
+    );
     expect(ok.event.kind).toBe('ADVANCE');
   });
 
@@ -145,22 +252,52 @@ describeEachEngine('changeProjectStage', (engine) => {
     const checks: Promise<number>[] = [];
     const spy = {
       publish: (_topic: string, payload: unknown) =>
-        void checks.push(db.prisma.projectStageEvent.count({ where: { sequence: BigInt((payload as { sequence: string }).sequence) } })),
+        void checks.push(
+          db.prisma.projectStageEvent.count({
+            where: { sequence: BigInt((payload as { sequence: string }).sequence) },
+          }),
+        ),
     };
-    await Promise.all(projects.map((p) => changeProjectStage({ prisma: db.prisma, pubsub: spy }, { projectId: p.id, toStage: 'SIGNED' }, TEST_ACTOR)));
+    await Promise.all(
+      projects.map((p) =>
+        changeProjectStage(
+          { prisma: db.prisma, pubsub: spy },
+          { projectId: p.id, toStage: 'SIGNED' },
+          TEST_ACTOR,
+        ),
+      ),
+    );
     expect(await Promise.all(checks)).toEqual([1, 1, 1, 1]);
   });
 
   it('should make sequences commit-ordered: no event appears below one already visible', async () => {
     const projects = await createTestProjects(db.prisma, 8, { prefix: 'ORD' });
-    const start = (await db.prisma.projectStageEvent.aggregate({ _max: { sequence: true } }))._max.sequence ?? 0n;
+    const start =
+      (await db.prisma.projectStageEvent.aggregate({ _max: { sequence: true } }))._max.sequence ??
+      0n;
     const writes = projects.map(async (p) => {
       // Each writer owns one project: ADVANCE, SUSPEND, RESUME, CORRECTION, repeated.
       for (let round = 0; round < 3; round++) {
-        await changeProjectStage({ prisma: db.prisma }, { projectId: p.id, toStage: 'SIGNED' }, TEST_ACTOR);
-        await changeProjectStage({ prisma: db.prisma }, { projectId: p.id, toStage: 'SUSPENDED' }, TEST_ACTOR);
-        await changeProjectStage({ prisma: db.prisma }, { projectId: p.id, toStage: 'SIGNED' }, TEST_ACTOR);
-        await changeProjectStage({ prisma: db.prisma }, { projectId: p.id, toStage: 'PLANNED', note: 'round trip' }, TEST_ACTOR);
+        await changeProjectStage(
+          { prisma: db.prisma },
+          { projectId: p.id, toStage: 'SIGNED' },
+          TEST_ACTOR,
+        );
+        await changeProjectStage(
+          { prisma: db.prisma },
+          { projectId: p.id, toStage: 'SUSPENDED' },
+          TEST_ACTOR,
+        );
+        await changeProjectStage(
+          { prisma: db.prisma },
+          { projectId: p.id, toStage: 'SIGNED' },
+          TEST_ACTOR,
+        );
+        await changeProjectStage(
+          { prisma: db.prisma },
+          { projectId: p.id, toStage: 'PLANNED', note: 'round trip' },
+          TEST_ACTOR,
+        );
       }
     });
     let done = false;
@@ -173,7 +310,10 @@ describeEachEngine('changeProjectStage', (engine) => {
     const late: bigint[] = [];
     const allSeen = new Set<bigint>();
     while (!done) {
-      const rows = await db.prisma.projectStageEvent.findMany({ where: { sequence: { gt: start } }, select: { sequence: true } });
+      const rows = await db.prisma.projectStageEvent.findMany({
+        where: { sequence: { gt: start } },
+        select: { sequence: true },
+      });
       for (const { sequence } of rows) {
         if (allSeen.has(sequence)) continue;
         allSeen.add(sequence);
@@ -184,7 +324,9 @@ describeEachEngine('changeProjectStage', (engine) => {
     }
     await all;
     expect(late).toEqual([]);
-    expect(await db.prisma.projectStageEvent.count({ where: { sequence: { gt: start } } })).toBe(8 * 12);
+    expect(await db.prisma.projectStageEvent.count({ where: { sequence: { gt: start } } })).toBe(
+      8 * 12,
+    );
   });
 });
 
@@ -217,12 +359,27 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
 
   it('should return AdvanceProjectStageSuccess with the project and the event', async () => {
     const [p] = await createTestProjects(hub.db.prisma, 1, { prefix: 'GQL' });
-    const res = await hub.gql(ADVANCE, { input: { projectId: p!.globalId, toStage: 'LANDED', occurredOn: '2025-06-30', note: '落地' } });
+    const res = await hub.gql(ADVANCE, {
+      input: { projectId: p!.globalId, toStage: 'LANDED', occurredOn: '2025-06-30', note: '落地' },
+    });
     expect(res.errors).toBeUndefined();
     expect(res.data!.advanceProjectStage).toMatchObject({
       __typename: 'AdvanceProjectStageSuccess',
-      project: { id: p!.globalId, stage: 'LANDED', stageBeforeSuspension: null, updatedBy: expect.stringMatching(/^key:admin:/) },
-      event: { kind: 'ADVANCE', fromStage: 'PLANNED', toStage: 'LANDED', occurredOn: '2025-06-30', note: '落地', actor: expect.stringMatching(/^key:admin:/), project: { id: p!.globalId } },
+      project: {
+        id: p!.globalId,
+        stage: 'LANDED',
+        stageBeforeSuspension: null,
+        updatedBy: expect.stringMatching(/^key:admin:/),
+      },
+      event: {
+        kind: 'ADVANCE',
+        fromStage: 'PLANNED',
+        toStage: 'LANDED',
+        occurredOn: '2025-06-30',
+        note: '落地',
+        actor: expect.stringMatching(/^key:admin:/),
+        project: { id: p!.globalId },
+      },
     });
     expect(res.data!.advanceProjectStage.event.sequence).toMatch(/^\d+$/);
   });
@@ -231,13 +388,41 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
     const [p] = await createTestProjects(hub.db.prisma, 1, { prefix: 'GQLBAD', stage: 'SIGNED' });
     const before = await databaseSnapshot(hub.db.prisma);
     const cases: [Record<string, unknown>, string, (r: any) => void][] = [
-      [{ projectId: p!.globalId, toStage: 'SIGNED' }, 'InvalidTransitionError', (r) => expect(r).toMatchObject({ fromStage: 'SIGNED', toStage: 'SIGNED' })],
-      [{ projectId: p!.globalId, toStage: 'PLANNED' }, 'ValidationError', (r) => expect(r.problems[0].path).toEqual(['input', 'note'])],
-      [{ projectId: p!.globalId, toStage: 'LANDED', occurredOn: '2999-12-31' }, 'ValidationError', (r) => expect(r.problems[0].path).toEqual(['input', 'occurredOn'])],
-      [{ projectId: p!.globalId, toStage: 'LANDED', expectedStage: 'PLANNED' }, 'ConflictError', () => undefined],
-      [{ projectId: park.globalId, toStage: 'LANDED' }, 'NotFoundError', (r) => expect(r.id).toBe(park.globalId)],
-      [{ projectId: 'not-a-global-id', toStage: 'LANDED' }, 'NotFoundError', (r) => expect(r.id).toBe('not-a-global-id')],
-      [{ projectId: Buffer.from('Project:99999').toString('base64'), toStage: 'LANDED' }, 'NotFoundError', () => undefined],
+      [
+        { projectId: p!.globalId, toStage: 'SIGNED' },
+        'InvalidTransitionError',
+        (r) => expect(r).toMatchObject({ fromStage: 'SIGNED', toStage: 'SIGNED' }),
+      ],
+      [
+        { projectId: p!.globalId, toStage: 'PLANNED' },
+        'ValidationError',
+        (r) => expect(r.problems[0].path).toEqual(['input', 'note']),
+      ],
+      [
+        { projectId: p!.globalId, toStage: 'LANDED', occurredOn: '2999-12-31' },
+        'ValidationError',
+        (r) => expect(r.problems[0].path).toEqual(['input', 'occurredOn']),
+      ],
+      [
+        { projectId: p!.globalId, toStage: 'LANDED', expectedStage: 'PLANNED' },
+        'ConflictError',
+        () => undefined,
+      ],
+      [
+        { projectId: park.globalId, toStage: 'LANDED' },
+        'NotFoundError',
+        (r) => expect(r.id).toBe(park.globalId),
+      ],
+      [
+        { projectId: 'not-a-global-id', toStage: 'LANDED' },
+        'NotFoundError',
+        (r) => expect(r.id).toBe('not-a-global-id'),
+      ],
+      [
+        { projectId: Buffer.from('Project:99999').toString('base64'), toStage: 'LANDED' },
+        'NotFoundError',
+        () => undefined,
+      ],
     ];
     for (const [input, typename, check] of cases) {
       const res = await hub.gql(ADVANCE, { input });
@@ -247,7 +432,9 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
       check(res.data!.advanceProjectStage);
     }
     // Dates that do not exist never reach the resolver: a GraphQL error, nothing written.
-    const unreal = await hub.gql(ADVANCE, { input: { projectId: p!.globalId, toStage: 'LANDED', occurredOn: '2025-02-30' } });
+    const unreal = await hub.gql(ADVANCE, {
+      input: { projectId: p!.globalId, toStage: 'LANDED', occurredOn: '2025-02-30' },
+    });
     expect(unreal.errors?.[0]?.message).toMatch(/real calendar date/);
     expect(await databaseSnapshot(hub.db.prisma)).toEqual(before);
   });
@@ -266,7 +453,14 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
 
   it('should create a project with its INITIAL event', async () => {
     const res = await hub.gql(CREATE, {
-      input: { code: 'NEW-001', name: ' 新项目 ', parkId: park.globalId, plannedInvestment: '250000000.00', stage: 'SIGNED', stageOccurredOn: '2025-05-01' },
+      input: {
+        code: 'NEW-001',
+        name: ' 新项目 ',
+        parkId: park.globalId,
+        plannedInvestment: '250000000.00',
+        stage: 'SIGNED',
+        stageOccurredOn: '2025-05-01',
+      },
     });
     expect(res.errors).toBeUndefined();
     expect(res.data!.createProject).toMatchObject({
@@ -277,7 +471,9 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
         stage: 'SIGNED',
         plannedInvestment: '250000000.00',
         park: { id: park.globalId },
-        stageHistory: { edges: [{ node: { kind: 'INITIAL', toStage: 'SIGNED', occurredOn: '2025-05-01' } }] },
+        stageHistory: {
+          edges: [{ node: { kind: 'INITIAL', toStage: 'SIGNED', occurredOn: '2025-05-01' } }],
+        },
       },
     });
   });
@@ -289,12 +485,31 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
       [{ code: 'OK-001', name: '   ' }, 'ValidationError', 'name'],
       [{ code: 'OK-001', name: '名'.repeat(201) }, 'ValidationError', 'name'],
       [{ code: 'bad code!', name: '好名字' }, 'ValidationError', 'code'],
-      [{ code: 'OK-001', name: '好名字', plannedInvestment: '-1' }, 'ValidationError', 'plannedInvestment'],
-      [{ code: 'OK-001', name: '好名字', plannedInvestment: '100000000000000000' }, 'ValidationError', 'plannedInvestment'],
-      [{ code: 'OK-001', name: '好名字', completedInvestment: '1.005' }, 'ValidationError', 'completedInvestment'],
+      [
+        { code: 'OK-001', name: '好名字', plannedInvestment: '-1' },
+        'ValidationError',
+        'plannedInvestment',
+      ],
+      [
+        { code: 'OK-001', name: '好名字', plannedInvestment: '100000000000000000' },
+        'ValidationError',
+        'plannedInvestment',
+      ],
+      [
+        { code: 'OK-001', name: '好名字', completedInvestment: '1.005' },
+        'ValidationError',
+        'completedInvestment',
+      ],
       [{ code: 'OK-001', name: '好名字', stage: 'SUSPENDED' }, 'ValidationError', 'stage'],
-      [{ code: 'OK-001', name: '好名字', stageOccurredOn: '2999-01-01' }, 'ValidationError', 'stageOccurredOn'],
-      [{ code: 'OK-001', name: '好名字', parkId: Buffer.from('Park:4242').toString('base64') }, 'NotFoundError'],
+      [
+        { code: 'OK-001', name: '好名字', stageOccurredOn: '2999-01-01' },
+        'ValidationError',
+        'stageOccurredOn',
+      ],
+      [
+        { code: 'OK-001', name: '好名字', parkId: Buffer.from('Park:4242').toString('base64') },
+        'NotFoundError',
+      ],
       [{ code: 'OK-001', name: '好名字', sectorId: park.globalId }, 'NotFoundError'],
       [{ code: 'DUP-001', name: '好名字' }, 'ConflictError'],
       [{ code: 'OK-001', name: '重复项目' }, 'ConflictError'],
@@ -303,7 +518,8 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
       const res = await hub.gql(CREATE, { input });
       expect(res.errors, JSON.stringify(input)).toBeUndefined();
       expect(res.data!.createProject.__typename, JSON.stringify(input)).toBe(typename);
-      if (field) expect(res.data!.createProject.problems.map((p: any) => p.path.at(-1))).toContain(field);
+      if (field)
+        expect(res.data!.createProject.problems.map((p: any) => p.path.at(-1))).toContain(field);
     }
     expect(await databaseSnapshot(hub.db.prisma)).toEqual(before);
   });
@@ -318,11 +534,23 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
     }`;
 
   it('should update details, keep omitted fields, clear nulls, and never touch the stage', async () => {
-    const [p] = await createTestProjects(hub.db.prisma, 1, { prefix: 'UPD', stage: 'APPROVED', parkId: park.id });
-    const res = await hub.gql(UPDATE, { input: { id: p!.globalId, name: '改名项目', nameEn: null } });
+    const [p] = await createTestProjects(hub.db.prisma, 1, {
+      prefix: 'UPD',
+      stage: 'APPROVED',
+      parkId: park.id,
+    });
+    const res = await hub.gql(UPDATE, {
+      input: { id: p!.globalId, name: '改名项目', nameEn: null },
+    });
     expect(res.data!.updateProject).toMatchObject({
       __typename: 'UpdateProjectSuccess',
-      project: { name: '改名项目', nameEn: null, stage: 'APPROVED', park: { id: park.globalId }, updatedBy: expect.stringMatching(/^key:admin:/) },
+      project: {
+        name: '改名项目',
+        nameEn: null,
+        stage: 'APPROVED',
+        park: { id: park.globalId },
+        updatedBy: expect.stringMatching(/^key:admin:/),
+      },
     });
     const withStage = await hub.gql(UPDATE, { input: { id: p!.globalId, stage: 'COMPLETED' } });
     expect(withStage.errors?.[0]?.message).toMatch(/stage/);

@@ -6,12 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
 import type { HubListener, HubPubSub } from '../src/pubsub.ts';
-import { StageLogTail, type FeedItem } from '../src/services/stage-feed.ts';
+import { type FeedItem, StageLogTail } from '../src/services/stage-feed.ts';
 
 /** The few Prisma conditions the tail uses: AND, a sequence range, an id list. */
 function matches(e: FeedItem, where: any): boolean {
   if (where.AND) return where.AND.every((w: any) => matches(e, w));
-  if (where.sequence && !(e.sequence > where.sequence.gt && (where.sequence.lte === undefined || e.sequence <= where.sequence.lte))) return false;
+  if (
+    where.sequence &&
+    !(
+      e.sequence > where.sequence.gt &&
+      (where.sequence.lte === undefined || e.sequence <= where.sequence.lte)
+    )
+  )
+    return false;
   if (where.id?.in && !where.id.in.includes(e.id)) return false;
   return true;
 }
@@ -43,10 +50,15 @@ function fakeLog() {
         if (state.gate && args.where.AND?.[0]?.id) await state.gate;
         if (state.failNextReads > 0) {
           state.failNextReads -= 1;
-          throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+          throw Object.assign(new Error('Connection terminated unexpectedly'), {
+            code: 'ECONNRESET',
+          });
         }
         // A filter the database refuses (as PostgreSQL refuses text it cannot store).
-        if (args.where.AND?.some((w: any) => w.refused)) throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+        if (args.where.AND?.some((w: any) => w.refused))
+          throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+            code: '22021',
+          });
         const rows = events.filter((e) => matches(e, args.where));
         return rows.slice(0, args.take ?? rows.length).map((e) => ({ ...e }));
       },
@@ -63,7 +75,12 @@ function fakeBus() {
       return () => listeners.delete(listener);
     },
   } as unknown as Pick<HubPubSub, 'listen'>;
-  return { bus, listeners, ring: (sequence: number) => listeners.forEach((l) => l.onEvent({ sequence: String(sequence) } as never)) };
+  return {
+    bus,
+    listeners,
+    ring: (sequence: number) =>
+      listeners.forEach((l) => l.onEvent({ sequence: String(sequence) } as never)),
+  };
 }
 
 const take = async (feed: AsyncIterableIterator<FeedItem>, n: number) => {
@@ -81,7 +98,12 @@ describe('StageLogTail', () => {
     const { prisma, state } = fakeLog();
     const { bus, ring } = fakeBus();
     const errors: unknown[] = [];
-    const tail = new StageLogTail({ prisma, pubsub: bus, pollIntervalMs: 60_000, onReadError: (e) => errors.push(e) });
+    const tail = new StageLogTail({
+      prisma,
+      pubsub: bus,
+      pollIntervalMs: 60_000,
+      onReadError: (e) => errors.push(e),
+    });
     const feed = await tail.open();
     state.append(2);
     state.failNextReads = 2;
@@ -122,7 +144,12 @@ describe('StageLogTail', () => {
     const { prisma, state } = fakeLog();
     const { bus, ring } = fakeBus();
     const errors: unknown[] = [];
-    const tail = new StageLogTail({ prisma, pubsub: bus, pollIntervalMs: 60_000, onReadError: (e) => errors.push(e) });
+    const tail = new StageLogTail({
+      prisma,
+      pubsub: bus,
+      pollIntervalMs: 60_000,
+      onReadError: (e) => errors.push(e),
+    });
     const refused = await tail.open({ where: { refused: true } as never });
     const fine = await tail.open({ where: { id: { in: [1, 2] } } });
     state.append(2);

@@ -4,7 +4,7 @@
  * and its copy-paste write with the local editor key, stops cleanly on SIGTERM, and a restart
  * keeps the data.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,15 +26,26 @@ afterAll(() => {
 
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 /** The README's shell example that writes with the local editor key. */
-const readmeWrite = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('data/editor-key') && b.includes('advanceProjectStage'));
+const readmeWrite = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+  .map((m) => m[1]!)
+  .find((b) => b.includes('data/editor-key') && b.includes('advanceProjectStage'));
 
-const startScript: string = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
+const startScript: string = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+  .scripts.start;
 
 /** Runs package.json's start script (exec'd, so signals reach the hub) and resolves with the URL it logs. */
 function startHub(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn('sh', ['-c', `exec ${startScript}`], {
     cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HUB_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      HUB_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: false,
   });
@@ -48,7 +59,9 @@ function startHub(): Promise<{ child: ChildProcess; url: string; output: () => s
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`npm start exited with ${code} before it was ready:\n${out}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`npm start exited with ${code} before it was ready:\n${out}`)),
+    );
   });
 }
 
@@ -62,7 +75,11 @@ function stop(child: ChildProcess): Promise<number | null> {
 const readmeQuery = '{ projects(first: 50) { totalCount edges { node { name stage } } } }';
 
 async function query(url: string, q: string) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: q }),
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as { data: any; errors?: unknown[] };
 }
@@ -82,8 +99,14 @@ describe('npm start on a fresh data folder', () => {
     expect(await page.text()).toMatch(/graphiql/i);
 
     // The start log names every address a user opens, and each answers.
-    const ready = first.output().split('\n').find((line) => line.includes('Liaozhong Hub ready'))!;
-    const { addresses, msg } = JSON.parse(ready) as { addresses: Record<string, string>; msg: string };
+    const ready = first
+      .output()
+      .split('\n')
+      .find((line) => line.includes('Liaozhong Hub ready'))!;
+    const { addresses, msg } = JSON.parse(ready) as {
+      addresses: Record<string, string>;
+      msg: string;
+    };
     const origin = new URL(first.url).origin;
     expect(addresses).toEqual({
       graphql: first.url,
@@ -104,13 +127,17 @@ describe('npm start on a fresh data folder', () => {
     // The README's write, pasted into a shell in the folder the hub was started from.
     expect(readmeWrite, 'the README shows a curl write with the editor key').toBeDefined();
     if (existsSync('/usr/bin/curl')) {
-      const { stdout } = await promisify(execFile)('sh', ['-c', readmeWrite!.replaceAll('localhost:4000', new URL(first.url).host)], { cwd: workDir });
+      const { stdout } = await promisify(execFile)(
+        'sh',
+        ['-c', readmeWrite!.replaceAll('localhost:4000', new URL(first.url).host)],
+        { cwd: workDir },
+      );
       expect(JSON.parse(stdout).data.advanceProjectStage).toMatchObject({
         __typename: 'AdvanceProjectStageSuccess',
         event: { fromStage: 'APPROVED', toStage: 'TENDERED' },
       });
     } else {
-      console.warn('no /usr/bin/curl: the README\'s curl write was not run');
+      console.warn("no /usr/bin/curl: the README's curl write was not run");
     }
 
     expect(await stop(first.child)).toBe(0);

@@ -1,12 +1,17 @@
-import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { logHead } from '../src/services/stage-feed.ts';
 import { describeEachEngine } from './helpers/db.ts';
-import { createTestPark, createTestProjects, sequencesAfter, type TestProject } from './helpers/fixtures.ts';
+import {
+  createTestPark,
+  createTestProjects,
+  sequencesAfter,
+  type TestProject,
+} from './helpers/fixtures.ts';
+import { advance, STAGE_CHANGED, type StageEventData } from './helpers/operations.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
-import { advance, STAGE_CHANGED, type StageEventData } from './helpers/operations.ts';
-import { waitUntil, type TestSubscription } from './helpers/subscription.ts';
+import { type TestSubscription, waitUntil } from './helpers/subscription.ts';
 import { subscribeWs, wsUrl } from './helpers/ws-client.ts';
 
 function sequencesOf(sub: TestSubscription<StageEventData>): string[] {
@@ -15,7 +20,10 @@ function sequencesOf(sub: TestSubscription<StageEventData>): string[] {
 
 function expectIncreasing(sequences: string[]): void {
   for (let i = 1; i < sequences.length; i++) {
-    expect(BigInt(sequences[i]!) > BigInt(sequences[i - 1]!), `sequence ${sequences[i]} after ${sequences[i - 1]}`).toBe(true);
+    expect(
+      BigInt(sequences[i]!) > BigInt(sequences[i - 1]!),
+      `sequence ${sequences[i]} after ${sequences[i - 1]}`,
+    ).toBe(true);
   }
 }
 
@@ -72,15 +80,26 @@ describeEachEngine('projectStageChanged', (engine) => {
     const sub = await sse();
     const sequence = await advance(hub, p!.globalId, 'SUSPENDED');
     await sub.recorder.waitForResults(1);
-    expect(sub.recorder.data()[0]!.projectStageChanged).toMatchObject({ sequence, kind: 'SUSPEND', toStage: 'SUSPENDED' });
+    expect(sub.recorder.data()[0]!.projectStageChanged).toMatchObject({
+      sequence,
+      kind: 'SUSPEND',
+      toStage: 'SUSPENDED',
+    });
   });
 
   it('should deliver the INITIAL event of a project created by createProject', async () => {
     const sub = await sse();
-    const res = await hub.gql(`mutation { createProject(input: { code: "LIVE-NEW", name: "直播新项目" }) { __typename } }`);
+    const res = await hub.gql(
+      `mutation { createProject(input: { code: "LIVE-NEW", name: "直播新项目" }) { __typename } }`,
+    );
     expect(res.data?.createProject.__typename).toBe('CreateProjectSuccess');
     await sub.recorder.waitForResults(1);
-    expect(sub.recorder.data()[0]!.projectStageChanged).toMatchObject({ kind: 'INITIAL', fromStage: null, toStage: 'PLANNED', project: { code: 'LIVE-NEW' } });
+    expect(sub.recorder.data()[0]!.projectStageChanged).toMatchObject({
+      kind: 'INITIAL',
+      fromStage: null,
+      toStage: 'PLANNED',
+      project: { code: 'LIVE-NEW' },
+    });
   });
 
   it('should deliver only events matching the filter: stage into or out of, park', async () => {
@@ -106,10 +125,16 @@ describeEachEngine('projectStageChanged', (engine) => {
   it('should replay the log after `after`, then go live, without gap or duplicate', async () => {
     const [a, b] = await projects(2);
     const from = (await logHead(hub.db.prisma)).toString();
-    const early = [await advance(hub, a!.globalId, 'SIGNED'), await advance(hub, b!.globalId, 'LANDED')];
+    const early = [
+      await advance(hub, a!.globalId, 'SIGNED'),
+      await advance(hub, b!.globalId, 'LANDED'),
+    ];
     const sub = await ws({ after: from });
     await sub.recorder.waitForResults(2);
-    const late = [await advance(hub, a!.globalId, 'SUSPENDED'), await advance(hub, a!.globalId, 'SIGNED')];
+    const late = [
+      await advance(hub, a!.globalId, 'SUSPENDED'),
+      await advance(hub, a!.globalId, 'SIGNED'),
+    ];
     await sub.recorder.waitForResults(4);
     expect(sequencesOf(sub)).toEqual([...early, ...late]);
   });

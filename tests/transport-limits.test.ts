@@ -8,8 +8,9 @@
  * answered 503 DATABASE_UNAVAILABLE with Retry-After.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/index.ts';
 import { bearer } from './helpers/auth.ts';
-import { postgresTestUrl, createPostgresDatabase } from './helpers/db.ts';
+import { createPostgresDatabase, postgresTestUrl } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { ADVANCE, STAGE_CHANGED } from './helpers/operations.ts';
 import { redisNamespace, redisSkipReason, testRedisBus } from './helpers/redis.ts';
@@ -18,14 +19,16 @@ import { subscribeSse } from './helpers/sse-client.ts';
 import { waitUntil } from './helpers/subscription.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 import { openRawWs, subscribeWs, type WsMessage } from './helpers/ws-client.ts';
-import { openDatabase } from '../src/db/index.ts';
 
 const leftovers: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const f of leftovers.reverse()) await f();
 });
 
-async function hubWith(env: Record<string, string> = {}, opts: TestHubOptions = {}): Promise<TestHub> {
+async function hubWith(
+  env: Record<string, string> = {},
+  opts: TestHubOptions = {},
+): Promise<TestHub> {
   const hub = await startTestHub({ ...opts, env });
   leftovers.push(() => hub.close());
   return hub;
@@ -33,10 +36,12 @@ async function hubWith(env: Record<string, string> = {}, opts: TestHubOptions = 
 
 const READ = '{ projects(first: 1) { totalCount } }';
 const json = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
-const codeOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) => body.errors?.[0]?.extensions?.code;
+const codeOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) =>
+  body.errors?.[0]?.extensions?.code;
 /** JSON text of `depth` arrays nested in one another (JSON.stringify itself would overflow the stack). */
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
-const isFor = (id: string) => (m: WsMessage) => m.id === id && ['next', 'error', 'complete'].includes(m.type);
+const isFor = (id: string) => (m: WsMessage) =>
+  m.id === id && ['next', 'error', 'complete'].includes(m.type);
 
 describe('request size', () => {
   it('should refuse a chunked body past the limit with 413 however it is sent, and accept one under it', async () => {
@@ -49,10 +54,14 @@ describe('request size', () => {
         body: new Blob([text]).stream(),
         duplex: 'half',
       } as RequestInit);
-    const big = await chunked(JSON.stringify({ query: READ, variables: { pad: 'x'.repeat(200_000) } }));
+    const big = await chunked(
+      JSON.stringify({ query: READ, variables: { pad: 'x'.repeat(200_000) } }),
+    );
     expect(big.status).toBe(413);
     expect(big.headers.get('content-length')).not.toBeNull();
-    const small = await chunked(JSON.stringify({ query: READ, variables: { pad: 'x'.repeat(1_000) } }));
+    const small = await chunked(
+      JSON.stringify({ query: READ, variables: { pad: 'x'.repeat(1_000) } }),
+    );
     expect(small.status).toBe(200);
     expect(((await small.json()) as { data: unknown }).data).toBeTruthy();
   });
@@ -60,37 +69,63 @@ describe('request size', () => {
   it('should close a graphql-ws socket with 1009 for a message past the body limit, and run one under it', async () => {
     const hub = await hubWith({ HUB_MAX_BODY_BYTES: '20000' });
     const ok = await openRawWs(hub.url);
-    ok.sendRaw(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: READ, variables: { pad: 'x'.repeat(1_000) } } }));
+    ok.sendRaw(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: { query: READ, variables: { pad: 'x'.repeat(1_000) } },
+      }),
+    );
     expect((await ok.next(isFor('1'))).type).toBe('next');
     ok.close();
     const big = await openRawWs(hub.url);
-    big.sendRaw(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: READ, variables: { pad: 'x'.repeat(200_000) } } }));
+    big.sendRaw(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: { query: READ, variables: { pad: 'x'.repeat(200_000) } },
+      }),
+    );
     expect(await big.closed).toBe(1009);
   });
 
   it('should refuse variables or extensions nested too deep with 400 over HTTP and an error for the operation over graphql-ws', async () => {
     const hub = await hubWith();
-    const query = 'query($s: [ProjectStage!]) { projects(first: 1, filter: { stage: $s }) { totalCount } }';
+    const query =
+      'query($s: [ProjectStage!]) { projects(first: 1, filter: { stage: $s }) { totalCount } }';
     const q = JSON.stringify(query);
     for (const body of [
       `{"query":${q},"variables":{"s":${nested(10_000)}}}`,
       `{"query":${q},"variables":{"s":null,"other":{"a":${nested(100)}}}}`,
       `{"query":${q},"extensions":{"deep":${nested(10_000)}}}`,
     ]) {
-      const res = await fetch(hub.url, { method: 'POST', headers: { ...json, authorization: bearer('viewer') }, body });
+      const res = await fetch(hub.url, {
+        method: 'POST',
+        headers: { ...json, authorization: bearer('viewer') },
+        body,
+      });
       expect(res.status).toBe(400);
       expect(codeOf(await res.json())).toBe('BAD_REQUEST');
     }
-    const get = await fetch(`${hub.url}?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(`{"s":${nested(1_000)}}`)}`, {
-      headers: { 'x-graphql-yoga-csrf': '1', authorization: bearer('viewer') },
-    });
+    const get = await fetch(
+      `${hub.url}?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(`{"s":${nested(1_000)}}`)}`,
+      {
+        headers: { 'x-graphql-yoga-csrf': '1', authorization: bearer('viewer') },
+      },
+    );
     expect(get.status).toBe(400);
     // Nested as deep as a real input may be: answered.
-    const fine = await fetch(hub.url, { method: 'POST', headers: { ...json, authorization: bearer('viewer') }, body: JSON.stringify({ query, variables: { s: ['SIGNED'] } }) });
+    const fine = await fetch(hub.url, {
+      method: 'POST',
+      headers: { ...json, authorization: bearer('viewer') },
+      body: JSON.stringify({ query, variables: { s: ['SIGNED'] } }),
+    });
     expect(fine.status).toBe(200);
 
     const ws = await openRawWs(hub.url);
-    ws.sendRaw(`{"id":"deep","type":"subscribe","payload":{"query":${q},"variables":{"s":${nested(10_000)}}}}`);
+    ws.sendRaw(
+      `{"id":"deep","type":"subscribe","payload":{"query":${q},"variables":{"s":${nested(10_000)}}}}`,
+    );
     const refused = await ws.next(isFor('deep'));
     expect(refused.type).toBe('error');
     expect(refused.payload[0].extensions.code).toBe('BAD_REQUEST');
@@ -104,8 +139,15 @@ describe('request size', () => {
 describe('documents nested too deep', () => {
   it('should refuse a document nested thousands of levels deep with 400, over HTTP and graphql-ws', async () => {
     const hub = await hubWith();
-    for (const query of [`${'{a'.repeat(3_000)}${'}'.repeat(3_000)}`, `{ projects(filter: { stage: ${'['.repeat(3_000)}${']'.repeat(3_000)} }) { totalCount } }`]) {
-      const res = await fetch(hub.url, { method: 'POST', headers: { ...json, authorization: bearer('viewer') }, body: JSON.stringify({ query }) });
+    for (const query of [
+      `${'{a'.repeat(3_000)}${'}'.repeat(3_000)}`,
+      `{ projects(filter: { stage: ${'['.repeat(3_000)}${']'.repeat(3_000)} }) { totalCount } }`,
+    ]) {
+      const res = await fetch(hub.url, {
+        method: 'POST',
+        headers: { ...json, authorization: bearer('viewer') },
+        body: JSON.stringify({ query }),
+      });
       expect(res.status).toBe(400);
       expect(codeOf(await res.json())).toBe('QUERY_TOO_COMPLEX');
     }
@@ -181,7 +223,12 @@ describe('introspection switched off', () => {
     const http = await hub.gql(introspect, undefined, { authorization: '' });
     expect(http.errors?.[0]?.message).toMatch(/introspection/i);
 
-    const sse = await subscribeSse(hub.url, 'subscription { __typename projectStageChanged { __type(name: "Project") { name } } }', {}, { headers: { authorization: '' } });
+    const sse = await subscribeSse(
+      hub.url,
+      'subscription { __typename projectStageChanged { __type(name: "Project") { name } } }',
+      {},
+      { headers: { authorization: '' } },
+    );
     await sse.recorder.ended;
     expect(JSON.stringify(sse.recorder.results)).toMatch(/Cannot query field|introspection/i);
     expect(JSON.stringify(sse.recorder.results)).not.toMatch(/"name":"Project"/);
@@ -198,8 +245,14 @@ describe('introspection switched off', () => {
     const misspelt = [
       ['{ projectz { totalCount } }', undefined],
       ['{ projects(firs: 1) { totalCount } }', undefined],
-      ['query($s: [ProjectStage!]) { projects(filter: { stage: $s }) { totalCount } }', { s: ['SIGNDE'] }],
-      ['query($f: ProjectFilter) { projects(filter: $f) { totalCount } }', { f: { stages: ['SIGNED'] } }],
+      [
+        'query($s: [ProjectStage!]) { projects(filter: { stage: $s }) { totalCount } }',
+        { s: ['SIGNDE'] },
+      ],
+      [
+        'query($f: ProjectFilter) { projects(filter: $f) { totalCount } }',
+        { f: { stages: ['SIGNED'] } },
+      ],
     ] as const;
     for (const [query, variables] of misspelt) {
       const res = await hub.gql(query, variables as Record<string, unknown> | undefined);
@@ -213,7 +266,9 @@ describe('introspection switched off', () => {
 
     // Switched on (the default), suggestions help.
     const open = await hubWith();
-    expect(JSON.stringify((await open.gql('{ projectz { totalCount } }')).errors)).toMatch(/did you mean/i);
+    expect(JSON.stringify((await open.gql('{ projectz { totalCount } }')).errors)).toMatch(
+      /did you mean/i,
+    );
   });
 });
 
@@ -232,23 +287,29 @@ describe('rate limits', () => {
     const env = { HUB_RATE_LIMIT_WRITES: '1', HUB_CACHE_MS: '0' };
     const direct = await hubWith(env);
     // Without trusted proxies the header is anyone's to write: it does not make a new client.
-    for (let i = 0; i < 5; i++) expect((await anonymousDashboard(direct, `10.0.0.${i}`)).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await anonymousDashboard(direct, `10.0.0.${i}`)).status).toBe(200);
     const refused = await anonymousDashboard(direct, '10.0.0.99');
     expect(refused.status).toBe(429);
     // The seconds until the budget refills (the window began with the first request).
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    const body = (await refused.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    const body = (await refused.json()) as {
+      errors: { message: string; extensions: { code: string } }[];
+    };
     expect(body.errors[0]!.extensions.code).toBe('RATE_LIMITED');
-    expect(body.errors[0]!.message).toBe(`Too many requests: at most 5 calls of \`dashboard\` per 60 s; try again in ${retryAfter} s`);
+    expect(body.errors[0]!.message).toBe(
+      `Too many requests: at most 5 calls of \`dashboard\` per 60 s; try again in ${retryAfter} s`,
+    );
     // A signed-in caller has a budget of its own.
     const signedIn = await direct.gql(DASHBOARD, undefined, { authorization: bearer('viewer') });
     expect(signedIn.data?.dashboard.year).toBe(2025);
 
     // Behind a trusted proxy (the tests connect from loopback), each forwarded address counts alone.
     const proxied = await hubWith({ ...env, HUB_TRUSTED_PROXIES: 'loopback' });
-    for (let i = 0; i < 5; i++) expect((await anonymousDashboard(proxied, '203.0.113.7')).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await anonymousDashboard(proxied, '203.0.113.7')).status).toBe(200);
     expect((await anonymousDashboard(proxied, '203.0.113.7')).status).toBe(429);
     // Another wall behind the same proxy is not held back by the first one's requests.
     expect((await anonymousDashboard(proxied, '203.0.113.8')).status).toBe(200);
@@ -258,14 +319,28 @@ describe('rate limits', () => {
 
   it('should count every aliased call, and never let parallel requests overdraw a budget', async () => {
     const hub = await hubWith({ HUB_RATE_LIMIT_WRITES: '2', HUB_CACHE_MS: '0' });
-    const create = (code: string) => `${code.replace(/-/g, '_')}: createProject(input: { code: "${code}", name: "限速${code}", stage: PLANNED }) { __typename }`;
-    const three = await hub.gql(`mutation { ${['AL-1', 'AL-2', 'AL-3'].map(create).join(' ')} }`, undefined, { authorization: bearer('editor') });
+    const create = (code: string) =>
+      `${code.replace(/-/g, '_')}: createProject(input: { code: "${code}", name: "限速${code}", stage: PLANNED }) { __typename }`;
+    const three = await hub.gql(
+      `mutation { ${['AL-1', 'AL-2', 'AL-3'].map(create).join(' ')} }`,
+      undefined,
+      { authorization: bearer('editor') },
+    );
     expect(codeOf(three)).toBe('RATE_LIMITED');
     expect(await hub.db.prisma.project.count({ where: { code: { startsWith: 'AL-' } } })).toBe(0);
     // Ten dashboards allowed (2 × 5): eleven aliases are refused, ten are not.
-    const dashboards = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `d${i}: dashboard(year: 2025) { year }`).join(' ')} }`;
-    expect(codeOf(await hub.gql(dashboards(11), undefined, { authorization: bearer('viewer') }))).toBe('RATE_LIMITED');
-    const parallel = await Promise.all(Array.from({ length: 12 }, () => hub.gql('{ dashboard(year: 2025) { year } }', undefined, { authorization: bearer('admin') })));
+    const dashboards = (n: number) =>
+      `{ ${Array.from({ length: n }, (_, i) => `d${i}: dashboard(year: 2025) { year }`).join(' ')} }`;
+    expect(
+      codeOf(await hub.gql(dashboards(11), undefined, { authorization: bearer('viewer') })),
+    ).toBe('RATE_LIMITED');
+    const parallel = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        hub.gql('{ dashboard(year: 2025) { year } }', undefined, {
+          authorization: bearer('admin'),
+        }),
+      ),
+    );
     expect(parallel.filter((r) => r.data?.dashboard).length).toBe(10);
     expect(parallel.filter((r) => codeOf(r) === 'RATE_LIMITED').length).toBe(2);
   });
@@ -275,7 +350,9 @@ describe('rate limits', () => {
     const [project] = await createTestProjects(hub.db.prisma, 1);
     const ws = await openRawWs(hub.url, { authorization: bearer('editor') });
     ws.subscribe('w1', ADVANCE, { input: { projectId: project!.globalId, toStage: 'SIGNED' } });
-    expect((await ws.next(isFor('w1'))).payload.data.advanceProjectStage.__typename).toBe('AdvanceProjectStageSuccess');
+    expect((await ws.next(isFor('w1'))).payload.data.advanceProjectStage.__typename).toBe(
+      'AdvanceProjectStageSuccess',
+    );
     ws.subscribe('w2', ADVANCE, { input: { projectId: project!.globalId, toStage: 'LANDED' } });
     const second = await ws.next(isFor('w2'));
     expect(JSON.stringify(second.payload)).toMatch(/RATE_LIMITED/);
@@ -285,33 +362,52 @@ describe('rate limits', () => {
     expect((await ws.next(isFor('r'))).type).toBe('next');
     expect(ws.closeCode).toBeUndefined();
     ws.close();
-    expect(await hub.db.prisma.projectStageEvent.count({ where: { projectId: project!.id } })).toBe(2);
+    expect(await hub.db.prisma.projectStageEvent.count({ where: { projectId: project!.id } })).toBe(
+      2,
+    );
   });
 
   const redisReason = redisSkipReason(true);
-  it.skipIf(redisReason)('should hold the limit across servers sharing Redis, not allow it once per server', async () => {
-    const namespace = redisNamespace();
-    const a = await hubWith({ HUB_RATE_LIMIT_WRITES: '1', HUB_CACHE_MS: '0' }, { engine: 'postgres', pubsub: testRedisBus(namespace, 'a') });
-    const b = await hubWith({ HUB_RATE_LIMIT_WRITES: '1', HUB_CACHE_MS: '0' }, { db: a.db, pubsub: testRedisBus(namespace, 'b') });
-    await Promise.all([a.app.pubsub.ready(), b.app.pubsub.ready()]);
-    leftovers.push(() => a.app.pubsub.close(), () => b.app.pubsub.close());
-    for (let i = 0; i < 3; i++) expect((await anonymousDashboard(a)).status).toBe(200);
-    for (let i = 0; i < 2; i++) expect((await anonymousDashboard(b)).status).toBe(200);
-    expect((await anonymousDashboard(b)).status).toBe(429);
-    expect((await anonymousDashboard(a)).status).toBe(429);
-  });
+  it.skipIf(redisReason)(
+    'should hold the limit across servers sharing Redis, not allow it once per server',
+    async () => {
+      const namespace = redisNamespace();
+      const a = await hubWith(
+        { HUB_RATE_LIMIT_WRITES: '1', HUB_CACHE_MS: '0' },
+        { engine: 'postgres', pubsub: testRedisBus(namespace, 'a') },
+      );
+      const b = await hubWith(
+        { HUB_RATE_LIMIT_WRITES: '1', HUB_CACHE_MS: '0' },
+        { db: a.db, pubsub: testRedisBus(namespace, 'b') },
+      );
+      await Promise.all([a.app.pubsub.ready(), b.app.pubsub.ready()]);
+      leftovers.push(
+        () => a.app.pubsub.close(),
+        () => b.app.pubsub.close(),
+      );
+      for (let i = 0; i < 3; i++) expect((await anonymousDashboard(a)).status).toBe(200);
+      for (let i = 0; i < 2; i++) expect((await anonymousDashboard(b)).status).toBe(200);
+      expect((await anonymousDashboard(b)).status).toBe(429);
+      expect((await anonymousDashboard(a)).status).toBe(429);
+    },
+  );
 });
 
 describe('answers kept in memory', () => {
   it('should confirm a kept answer (304) only to a caller who may read it', async () => {
     const viewer = { ...json, authorization: bearer('viewer') };
-    const ask = (hub: TestHub, headers: Record<string, string>) => fetch(hub.url, { method: 'POST', headers, body: JSON.stringify({ query: READ }) });
+    const ask = (hub: TestHub, headers: Record<string, string>) =>
+      fetch(hub.url, { method: 'POST', headers, body: JSON.stringify({ query: READ }) });
     const hub = await hubWith();
     const first = await ask(hub, viewer);
     const tag = first.headers.get('etag');
     expect(tag).toBeTruthy();
     expect((await ask(hub, { ...viewer, 'if-none-match': tag! })).status).toBe(304);
-    const forged = await ask(hub, { ...json, authorization: 'Bearer not-a-key-at-all-0000', 'if-none-match': tag! });
+    const forged = await ask(hub, {
+      ...json,
+      authorization: 'Bearer not-a-key-at-all-0000',
+      'if-none-match': tag!,
+    });
     expect(forged.status).toBe(401);
     expect(codeOf(await forged.json())).toBe('UNAUTHENTICATED');
 
@@ -332,8 +428,15 @@ describe('limits over graphql-ws', () => {
     const ws = await openRawWs(hub.url);
     ws.subscribe('live', STAGE_CHANGED);
     await waitUntil(() => hub.app.stageTail.size === 1, 'the subscription to join the log tail');
-    const aliases = Array.from({ length: 6 }, (_, i) => `a${i}: projects(first: 1) { totalCount }`).join(' ');
-    const overHttp = await fetch(hub.url, { method: 'POST', headers: { ...json, authorization: bearer('viewer') }, body: JSON.stringify({ query: `{ ${aliases} }` }) });
+    const aliases = Array.from(
+      { length: 6 },
+      (_, i) => `a${i}: projects(first: 1) { totalCount }`,
+    ).join(' ');
+    const overHttp = await fetch(hub.url, {
+      method: 'POST',
+      headers: { ...json, authorization: bearer('viewer') },
+      body: JSON.stringify({ query: `{ ${aliases} }` }),
+    });
     expect(overHttp.status).toBe(400);
     expect(codeOf(await overHttp.json())).toBe('TOO_MANY_ALIASES');
     ws.subscribe('aliases', `{ ${aliases} }`);
@@ -347,7 +450,9 @@ describe('limits over graphql-ws', () => {
     ws.subscribe('syntax', '{ projects {');
     expect((await ws.next(isFor('syntax'))).type).toBe('error');
     // The subscription opened first still delivers.
-    const change = await hub.gql(ADVANCE, { input: { projectId: project!.globalId, toStage: 'SIGNED' } });
+    const change = await hub.gql(ADVANCE, {
+      input: { projectId: project!.globalId, toStage: 'SIGNED' },
+    });
     expect(change.data?.advanceProjectStage.__typename).toBe('AdvanceProjectStageSuccess');
     const event = await ws.next(isFor('live'));
     expect(event.payload.data.projectStageChanged.toStage).toBe('SIGNED');
@@ -397,17 +502,26 @@ describe.skipIf(!postgresTestUrl)('a database outage', () => {
     expect((await hub.gql(READ)).data?.projects.totalCount).toBe(1);
 
     proxy.cut();
-    const res = await fetch(hub.url, { method: 'POST', headers: { ...json, authorization: bearer('viewer') }, body: JSON.stringify({ query: READ }) });
+    const res = await fetch(hub.url, {
+      method: 'POST',
+      headers: { ...json, authorization: bearer('viewer') },
+      body: JSON.stringify({ query: READ }),
+    });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
-    const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    const body = (await res.json()) as {
+      errors: { message: string; extensions: { code: string } }[];
+    };
     expect(body.errors[0]!.extensions.code).toBe('DATABASE_UNAVAILABLE');
     expect(body.errors[0]!.message).toMatch(/database is unavailable/i);
 
     const write = await fetch(hub.url, {
       method: 'POST',
       headers: { ...json, authorization: bearer('editor') },
-      body: JSON.stringify({ query: ADVANCE, variables: { input: { projectId: project!.globalId, toStage: 'SIGNED' } } }),
+      body: JSON.stringify({
+        query: ADVANCE,
+        variables: { input: { projectId: project!.globalId, toStage: 'SIGNED' } },
+      }),
     });
     expect(write.status).toBe(503);
     expect(codeOf(await write.json())).toBe('DATABASE_UNAVAILABLE');
@@ -415,17 +529,25 @@ describe.skipIf(!postgresTestUrl)('a database outage', () => {
     // SSE: a subscription that must read the log first is refused before its stream starts.
     const sse = await fetch(hub.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: bearer('viewer') },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: bearer('viewer'),
+      },
       body: JSON.stringify({ query: STAGE_CHANGED, variables: { after: '0' } }),
     });
     expect(sse.status).toBe(503);
     expect(sse.headers.get('retry-after')).toBe('5');
-    expect(await sse.text()).toMatch(/event: next\ndata: .*DATABASE_UNAVAILABLE[\s\S]*event: complete/);
+    expect(await sse.text()).toMatch(
+      /event: next\ndata: .*DATABASE_UNAVAILABLE[\s\S]*event: complete/,
+    );
 
     // The exchange routes too, and the process survives them.
     const base = hub.url.replace(/\/graphql$/, '');
     for (const route of ['/export/projects.csv', '/export/stage-events.csv', '/oc4ids']) {
-      const answer = await fetch(`${base}${route}`, { headers: { authorization: bearer('viewer') } });
+      const answer = await fetch(`${base}${route}`, {
+        headers: { authorization: bearer('viewer') },
+      });
       expect(answer.status, route).toBe(503);
       expect(answer.headers.get('retry-after'), route).toBe('5');
       expect(await answer.text(), route).not.toMatch(/at |Prisma|Error:/);
@@ -443,7 +565,10 @@ describe.skipIf(!postgresTestUrl)('a database outage', () => {
     expect(ws.closeCode).toBeUndefined();
 
     proxy.restore();
-    await waitUntil(async () => (await hub.gql(READ)).data?.projects.totalCount === 1, 'the hub to answer again');
+    await waitUntil(
+      async () => (await hub.gql(READ)).data?.projects.totalCount === 1,
+      'the hub to answer again',
+    );
     ws.subscribe('q2', READ);
     expect((await ws.next(isFor('q2'))).payload.data.projects.totalCount).toBe(1);
     ws.close();

@@ -32,12 +32,27 @@ const SIZES = [
   [3840, 2160],
 ] as const;
 
-const PIPELINE = ['PLANNED', 'NEGOTIATING', 'SIGNED', 'LANDED', 'APPROVED', 'TENDERED', 'LAND_ACQUIRED', 'REGISTERED', 'UNDER_CONSTRUCTION', 'COMPLETED', 'IN_OPERATION', 'AT_CAPACITY'];
+const PIPELINE = [
+  'PLANNED',
+  'NEGOTIATING',
+  'SIGNED',
+  'LANDED',
+  'APPROVED',
+  'TENDERED',
+  'LAND_ACQUIRED',
+  'REGISTERED',
+  'UNDER_CONSTRUCTION',
+  'COMPLETED',
+  'IN_OPERATION',
+  'AT_CAPACITY',
+];
 
 /** CJK fonts installed on this machine (none on a bare kiosk). */
 function installedCjkFonts(): string[] {
   try {
-    return execFileSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    return execFileSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -46,13 +61,20 @@ function installedCjkFonts(): string[] {
 /** Opens the wall and waits until it shows data, movement included, in the page's font. */
 async function openWall(page: Page, url: string): Promise<void> {
   await page.goto(url);
-  await page.waitForSelector('#wall[data-ready="true"][data-movement-ready="true"]', { timeout: 20_000 });
+  await page.waitForSelector('#wall[data-ready="true"][data-movement-ready="true"]', {
+    timeout: 20_000,
+  });
   await page.waitForSelector('#connection[data-state="connected"]');
   await page.evaluate(() => document.fonts.ready);
 }
 
 /** The platform fonts chromium drew the text of each matching element with (DevTools protocol). */
-async function fontsDrawing(page: Page, selector: string): Promise<{ text: string; fonts: { familyName: string; isCustomFont: boolean; glyphCount: number }[] }[]> {
+async function fontsDrawing(
+  page: Page,
+  selector: string,
+): Promise<
+  { text: string; fonts: { familyName: string; isCustomFont: boolean; glyphCount: number }[] }[]
+> {
   const cdp = await page.context().newCDPSession(page);
   try {
     await cdp.send('DOM.enable');
@@ -75,12 +97,25 @@ async function fontsDrawing(page: Page, selector: string): Promise<{ text: strin
 function textsSmallerThan(page: Page, min: number) {
   return page.evaluate((minPx) => {
     const small: [string, string, number][] = [];
-    const walker = document.createTreeWalker(document.querySelector('#wall')!, NodeFilter.SHOW_TEXT);
+    const walker = document.createTreeWalker(
+      document.querySelector('#wall')!,
+      NodeFilter.SHOW_TEXT,
+    );
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const element = node.parentElement!;
-      if (!node.textContent?.trim() || element.closest('[hidden]') || !element.getClientRects().length) continue;
+      if (
+        !node.textContent?.trim() ||
+        element.closest('[hidden]') ||
+        !element.getClientRects().length
+      )
+        continue;
       const size = parseFloat(getComputedStyle(element).fontSize);
-      if (size < minPx - 0.5) small.push([element.getAttribute('class') ?? element.tagName, node.textContent.trim().slice(0, 30), size]);
+      if (size < minPx - 0.5)
+        small.push([
+          element.getAttribute('class') ?? element.tagName,
+          node.textContent.trim().slice(0, 30),
+          size,
+        ]);
     }
     return small;
   }, min);
@@ -100,18 +135,28 @@ function cutTexts(page: Page) {
       if (panel.hidden || !panel.getClientRects().length) continue;
       const ticker = panel.querySelector<HTMLElement>('.ticker');
       const overflow = panel.scrollHeight - panel.clientHeight;
-      if (overflow > slack(document.documentElement) && !(ticker && ticker.scrollHeight > ticker.clientHeight)) {
+      if (
+        overflow > slack(document.documentElement) &&
+        !(ticker && ticker.scrollHeight > ticker.clientHeight)
+      ) {
         cut.push(`panel ${panel.className} overflows by ${overflow}px`);
       }
     }
     for (const element of document.querySelectorAll<HTMLElement>('#wall *')) {
       if (element.closest('[hidden], .ticker, svg') || !element.getClientRects().length) continue;
-      const own = [...element.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim());
+      const own = [...element.childNodes].some(
+        (n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim(),
+      );
       if (!own) continue;
-      if (element.scrollWidth > element.clientWidth + 1 || element.scrollHeight > element.clientHeight + slack(element)) {
+      if (
+        element.scrollWidth > element.clientWidth + 1 ||
+        element.scrollHeight > element.clientHeight + slack(element)
+      ) {
         const style = getComputedStyle(element);
         if (style.overflow !== 'visible' || style.textOverflow === 'ellipsis') {
-          cut.push(`${element.className}: ${element.textContent!.slice(0, 40)} (${element.scrollWidth}x${element.scrollHeight} in ${element.clientWidth}x${element.clientHeight})`);
+          cut.push(
+            `${element.className}: ${element.textContent!.slice(0, 40)} (${element.scrollWidth}x${element.scrollHeight} in ${element.clientWidth}x${element.clientHeight})`,
+          );
         }
       }
     }
@@ -134,7 +179,11 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
     base = new URL(hub.url).origin;
     browser = await launchChromium();
     const cjk = installedCjkFonts();
-    console.info(cjk.length ? `CJK fonts installed here (${cjk.join('; ')}): the test still checks the page's own font draws` : 'no CJK font installed (fc-list :lang=zh is empty): the kiosk condition');
+    console.info(
+      cjk.length
+        ? `CJK fonts installed here (${cjk.join('; ')}): the test still checks the page's own font draws`
+        : 'no CJK font installed (fc-list :lang=zh is empty): the kiosk condition',
+    );
   });
 
   afterAll(async () => {
@@ -160,7 +209,9 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
       expect(rule).toMatch(/font-family: 'Noto Sans SC'/);
       expect(rule).toMatch(/font-display: swap/);
       expect(rule).toMatch(/unicode-range:/);
-      expect(rule).toMatch(/src: url\(\/wall\/fonts\/[\d.]+\/noto-sans-sc-[\w-]+-(400|700)-normal\.woff2\) format\('woff2'\);/);
+      expect(rule).toMatch(
+        /src: url\(\/wall\/fonts\/[\d.]+\/noto-sans-sc-[\w-]+-(400|700)-normal\.woff2\) format\('woff2'\);/,
+      );
     }
     const slice = /url\(([^)]+)\)/.exec(rules[0]!)![1]!;
     const res = await fetch(base + slice);
@@ -171,7 +222,11 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
     expect(new TextDecoder().decode(bytes.slice(0, 4))).toBe('wOF2');
     expect(res.headers.get('content-security-policy')).toContain("font-src 'self'");
     // Only the slices the stylesheet names: no other weight, no other file of the package.
-    for (const other of [slice.replace('-400-', '-100-').replace('-700-', '-100-'), slice.replace(/[^/]+$/, 'package.json'), slice.replace(/[\d.]+\//, '0.0.0/')]) {
+    for (const other of [
+      slice.replace('-400-', '-100-').replace('-700-', '-100-'),
+      slice.replace(/[^/]+$/, 'package.json'),
+      slice.replace(/[\d.]+\//, '0.0.0/'),
+    ]) {
       expect((await fetch(base + other)).status, other).toBe(404);
     }
   });
@@ -181,21 +236,41 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
       const page = await screen(width, height);
       const slices: { url: string; status: number; type: string | null }[] = [];
       page.on('response', (res) => {
-        if (res.url().endsWith('.woff2')) slices.push({ url: res.url(), status: res.status(), type: res.headers()['content-type'] ?? null });
+        if (res.url().endsWith('.woff2'))
+          slices.push({
+            url: res.url(),
+            status: res.status(),
+            type: res.headers()['content-type'] ?? null,
+          });
       });
       await openWall(page, `${base}/wall`);
 
       // The browser loaded faces of the page's font, in both weights.
-      const faces = await page.evaluate(() => [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'Noto Sans SC' && f.status === 'loaded').map((f) => f.weight));
+      const faces = await page.evaluate(() =>
+        [...document.fonts]
+          .filter((f) => f.family.replace(/"/g, '') === 'Noto Sans SC' && f.status === 'loaded')
+          .map((f) => f.weight),
+      );
       expect(new Set(faces)).toEqual(new Set(['400', '700']));
       // The hub served those slices, and only a part of the font.
       expect(slices.length).toBeGreaterThan(0);
       for (const s of slices) expect(s).toMatchObject({ status: 200, type: 'font/woff2' });
-      const total = ((await (await fetch(`${base}/wall/fonts/noto-sans-sc.css`)).text()).match(/@font-face/g) ?? []).length;
+      const total = (
+        (await (await fetch(`${base}/wall/fonts/noto-sans-sc.css`)).text()).match(/@font-face/g) ??
+        []
+      ).length;
       expect(slices.length).toBeLessThan(total / 2);
 
       // Each Chinese text is drawn with Noto Sans SC, the page's font, and nothing else.
-      for (const selector of ['h1', '#funnel .stage-name', '.ticker .change-project', '.stalled-row:not([hidden]) .stalled-name', '.target-label', '.funding-level', '.channel-name']) {
+      for (const selector of [
+        'h1',
+        '#funnel .stage-name',
+        '.ticker .change-project',
+        '.stalled-row:not([hidden]) .stalled-name',
+        '.target-label',
+        '.funding-level',
+        '.channel-name',
+      ]) {
         const drawn = await fontsDrawing(page, selector);
         expect(drawn.length, selector).toBeGreaterThan(0);
         for (const { text, fonts } of drawn) {
@@ -228,7 +303,9 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
         if (lang === 'en') {
           const scale = Math.min(width / 1920, height / 1080);
           expect(await textsSmallerThan(page, 20 * scale), `${width}x${height}`).toEqual([]);
-          await page.screenshot({ path: path.join(screenshotDir, `wall-en-${width}x${height}.png`) });
+          await page.screenshot({
+            path: path.join(screenshotDir, `wall-en-${width}x${height}.png`),
+          });
         }
         await page.context().close();
       }
@@ -242,8 +319,12 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
     const service = await page.textContent('#logistics [data-metric="service_status"] .fact-value');
     expect(service).toBe('The China-Russia international freight train has opened and is running.');
     // A value given as "中文 / English" shows its English half.
-    expect(await page.textContent('#logistics [data-metric="assembly_centre"] .fact-value')).toMatch(/^the 3rd assembly centre in China/);
-    const visible = await page.evaluate(() => (document.querySelector('#wall') as HTMLElement).innerText);
+    expect(
+      await page.textContent('#logistics [data-metric="assembly_centre"] .fact-value'),
+    ).toMatch(/^the 3rd assembly centre in China/);
+    const visible = await page.evaluate(
+      () => (document.querySelector('#wall') as HTMLElement).innerText,
+    );
     expect(visible).not.toContain('开通运行');
     await page.context().close();
   });
@@ -251,28 +332,42 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
   it('should say when each change happened: its day with its precision, the time of recording only for a change of today', async () => {
     const page = await screen(1920, 1080);
     await openWall(page, `${base}/wall`);
-    const rows = await page.$$eval('#ticker .change', (list) => list.map((r) => ({ sequence: r.getAttribute('data-sequence')!, time: r.querySelector('.change-time')!.textContent })));
-    const log = await hub.gql(`{ stageEvents(last: 12) { edges { node { sequence occurredOn occurredPrecision } } } }`);
+    const rows = await page.$$eval('#ticker .change', (list) =>
+      list.map((r) => ({
+        sequence: r.getAttribute('data-sequence')!,
+        time: r.querySelector('.change-time')!.textContent,
+      })),
+    );
+    const log = await hub.gql(
+      `{ stageEvents(last: 12) { edges { node { sequence occurredOn occurredPrecision } } } }`,
+    );
     const events = new Map(log.data!.stageEvents.edges.map((e: any) => [e.node.sequence, e.node]));
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
       const event = events.get(row.sequence) as { occurredOn: string; occurredPrecision: string };
       const [y, m] = event.occurredOn.split('-').map(Number);
       // The seed's changes happened in 2025: never shown as a time of day (the hub's first start).
-      expect(row.time).toBe(event.occurredPrecision === 'MONTH' ? `${y}年${m}月` : event.occurredOn);
+      expect(row.time).toBe(
+        event.occurredPrecision === 'MONTH' ? `${y}年${m}月` : event.occurredOn,
+      );
     }
     // A change made now: the time it was recorded.
-    const project = await hub.gql(`{ projects(filter: { nameContains: "鲨鱼饲料" }, first: 1) { edges { node { id stage } } } }`);
+    const project = await hub.gql(
+      `{ projects(filter: { nameContains: "鲨鱼饲料" }, first: 1) { edges { node { id stage } } } }`,
+    );
     const node = project.data!.projects.edges[0].node;
     const sequence = await advance(hub, node.id, PIPELINE[PIPELINE.indexOf(node.stage) + 1]!);
-    const row = await page.waitForSelector(`#ticker .change[data-sequence="${sequence}"]`, { timeout: 5_000 });
+    const row = await page.waitForSelector(`#ticker .change[data-sequence="${sequence}"]`, {
+      timeout: 5_000,
+    });
     expect(await row.$eval('.change-time', (n) => n.textContent)).toMatch(/^\d\d:\d\d:\d\d$/);
     await page.context().close();
   });
 
   it('should show empty states for a year without data and a park without projects, in both languages', async () => {
     const page = await screen(1920, 1080);
-    const shown = (id: string) => page.$eval(`#${id}`, (n) => ((n as HTMLElement).hidden ? null : n.textContent));
+    const shown = (id: string) =>
+      page.$eval(`#${id}`, (n) => ((n as HTMLElement).hidden ? null : n.textContent));
 
     await openWall(page, `${base}/wall?year=2010`);
     expect(await shown('targets-empty')).toBe('2010年度暂无目标');
@@ -290,19 +385,35 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
     const empty = parks.data!.parks.find((p: any) => p.projects.totalCount === 0);
     expect(empty).toBeDefined();
     for (const [query, texts] of [
-      [`?park=${encodeURIComponent(empty.id)}`, ['该园区暂无项目', '近13周暂无阶段变更', '没有30天以上未动的项目', '暂无阶段变更']],
-      [`?park=${encodeURIComponent(empty.id)}&lang=en`, ['No projects in this park yet', 'No stage changes in the last 13 weeks', 'No project has stood still for 30 days', 'No stage changes yet']],
+      [
+        `?park=${encodeURIComponent(empty.id)}`,
+        ['该园区暂无项目', '近13周暂无阶段变更', '没有30天以上未动的项目', '暂无阶段变更'],
+      ],
+      [
+        `?park=${encodeURIComponent(empty.id)}&lang=en`,
+        [
+          'No projects in this park yet',
+          'No stage changes in the last 13 weeks',
+          'No project has stood still for 30 days',
+          'No stage changes yet',
+        ],
+      ],
     ] as const) {
       await openWall(page, `${base}/wall${query}`);
       expect(await page.$eval('.funnel-panel', (n) => n.getAttribute('data-empty'))).toBe('true');
       expect(await page.isVisible('#funnel')).toBe(false);
-      expect([await shown('funnel-empty'), await shown('trend-empty'), await shown('stalled-empty'), await shown('ticker-empty')]).toEqual(texts);
+      expect([
+        await shown('funnel-empty'),
+        await shown('trend-empty'),
+        await shown('stalled-empty'),
+        await shown('ticker-empty'),
+      ]).toEqual(texts);
       expect(await cutTexts(page)).toEqual([]);
     }
     await page.context().close();
   });
 
-  it('should show the API\'s movement figures, and follow a stage change live: the chart counts it, the project leaves the stalled list', async () => {
+  it("should show the API's movement figures, and follow a stage change live: the chart counts it, the project leaves the stalled list", async () => {
     const page = await screen(1920, 1080);
     await openWall(page, `${base}/wall`);
     const MOVEMENT = `{ stageChangeTrend { total buckets { start count } } stalledProjects(minDays: 30, first: 8) { totalCount edges { node { id daysAtStage } } } }`;
@@ -310,32 +421,61 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
     const onPage = () =>
       page.evaluate(() => ({
         total: Number(document.querySelector('.movement-panel')!.getAttribute('data-total')),
-        bars: [...document.querySelectorAll('#trend .bucket')].map((b) => [b.getAttribute('data-start'), Number(b.getAttribute('data-count'))]),
-        stalled: [...document.querySelectorAll('#stalled .stalled-row')].map((r) => [r.getAttribute('data-project'), Number(r.getAttribute('data-days'))]),
-        stalledShown: [...document.querySelectorAll<HTMLElement>('#stalled .stalled-row')].filter((r) => !r.hidden).length,
+        bars: [...document.querySelectorAll('#trend .bucket')].map((b) => [
+          b.getAttribute('data-start'),
+          Number(b.getAttribute('data-count')),
+        ]),
+        stalled: [...document.querySelectorAll('#stalled .stalled-row')].map((r) => [
+          r.getAttribute('data-project'),
+          Number(r.getAttribute('data-days')),
+        ]),
+        stalledShown: [...document.querySelectorAll<HTMLElement>('#stalled .stalled-row')].filter(
+          (r) => !r.hidden,
+        ).length,
       }));
 
     const before = await api();
     let shown = await onPage();
     expect(shown.total).toBe(before.stageChangeTrend.total);
-    if (before.stageChangeTrend.total) expect(shown.bars).toEqual(before.stageChangeTrend.buckets.map((b: any) => [b.start, b.count]));
-    expect(shown.stalled).toEqual(before.stalledProjects.edges.map((e: any) => [e.node.id, e.node.daysAtStage]));
+    if (before.stageChangeTrend.total)
+      expect(shown.bars).toEqual(
+        before.stageChangeTrend.buckets.map((b: any) => [b.start, b.count]),
+      );
+    expect(shown.stalled).toEqual(
+      before.stalledProjects.edges.map((e: any) => [e.node.id, e.node.daysAtStage]),
+    );
     expect(shown.stalledShown).toBeGreaterThanOrEqual(3);
 
     // The project that has stood still longest moves on.
     const [first] = before.stalledProjects.edges;
-    const stage = (await hub.gql(`query ($id: ID!) { node(id: $id) { ... on Project { stage } } }`, { id: first.node.id })).data!.node.stage;
+    const stage = (
+      await hub.gql(`query ($id: ID!) { node(id: $id) { ... on Project { stage } } }`, {
+        id: first.node.id,
+      })
+    ).data!.node.stage;
     await advance(hub, first.node.id, PIPELINE[PIPELINE.indexOf(stage) + 1]!);
-    await page.waitForFunction((n) => Number(document.querySelector('.movement-panel')!.getAttribute('data-total')) === n, before.stageChangeTrend.total + 1, { timeout: 5_000 });
-    await page.waitForFunction((id) => !document.querySelector(`#stalled .stalled-row[data-project="${id}"]`), first.node.id, { timeout: 5_000 });
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('.movement-panel')!.getAttribute('data-total')) === n,
+      before.stageChangeTrend.total + 1,
+      { timeout: 5_000 },
+    );
+    await page.waitForFunction(
+      (id) => !document.querySelector(`#stalled .stalled-row[data-project="${id}"]`),
+      first.node.id,
+      { timeout: 5_000 },
+    );
 
     const after = await api();
     shown = await onPage();
     expect(after.stageChangeTrend.total).toBe(before.stageChangeTrend.total + 1);
     expect(shown.bars).toEqual(after.stageChangeTrend.buckets.map((b: any) => [b.start, b.count]));
     expect(shown.bars.at(-1)![1]).toBe(before.stageChangeTrend.buckets.at(-1).count + 1);
-    expect(shown.stalled).toEqual(after.stalledProjects.edges.map((e: any) => [e.node.id, e.node.daysAtStage]));
-    expect(await page.textContent('#stalled-total')).toBe(`30天以上未动 ${after.stalledProjects.totalCount} 个`);
+    expect(shown.stalled).toEqual(
+      after.stalledProjects.edges.map((e: any) => [e.node.id, e.node.daysAtStage]),
+    );
+    expect(await page.textContent('#stalled-total')).toBe(
+      `30天以上未动 ${after.stalledProjects.totalCount} 个`,
+    );
     expect(after.stalledProjects.totalCount).toBe(before.stalledProjects.totalCount - 1);
     await page.context().close();
   });

@@ -20,7 +20,10 @@ const screenshotPath = process.env.WALL_SCREENSHOT || path.join(tmpdir(), 'wall.
 
 const EDITOR_KEY = 'wall-test-editor-key-0123456789';
 const VIEWER_KEY = 'wall-test-viewer-key-0123456789';
-const env = { HUB_API_KEYS: `editor:${EDITOR_KEY},viewer:${VIEWER_KEY}`, HUB_ANONYMOUS_ROLE: 'none' };
+const env = {
+  HUB_API_KEYS: `editor:${EDITOR_KEY},viewer:${VIEWER_KEY}`,
+  HUB_ANONYMOUS_ROLE: 'none',
+};
 const asEditor = { authorization: `Bearer ${EDITOR_KEY}` };
 
 const DASHBOARD = /* GraphQL */ `
@@ -41,11 +44,20 @@ const ADVANCE = /* GraphQL */ `
     }
   }`;
 
-interface Funnel { stage: string; current: { count: number }; reached: { count: number } }
+interface Funnel {
+  stage: string;
+  current: { count: number };
+  reached: { count: number };
+}
 interface Dashboard {
   year: number;
   stageFunnel: Funnel[];
-  targets: { target: { code: string }; actualValue: string | null; targetValue: string; computedRate: string | null }[];
+  targets: {
+    target: { code: string };
+    actualValue: string | null;
+    targetValue: string;
+    computedRate: string | null;
+  }[];
 }
 
 async function dashboard(hub: TestHub, year: number): Promise<Dashboard> {
@@ -55,7 +67,11 @@ async function dashboard(hub: TestHub, year: number): Promise<Dashboard> {
 }
 
 async function projectId(hub: TestHub, name: string): Promise<string> {
-  const res = await hub.gql(`query ($name: String!) { projects(filter: { nameContains: $name }, first: 1) { edges { node { id } } } }`, { name }, asEditor);
+  const res = await hub.gql(
+    `query ($name: String!) { projects(filter: { nameContains: $name }, first: 1) { edges { node { id } } } }`,
+    { name },
+    asEditor,
+  );
   const id = res.data?.projects.edges[0]?.node.id;
   if (!id) throw new Error(`no project named ${name}: ${JSON.stringify(res)}`);
   return id as string;
@@ -65,8 +81,14 @@ async function projectId(hub: TestHub, name: string): Promise<string> {
 async function advance(hub: TestHub, id: string, toStage: string) {
   const res = await hub.gql(ADVANCE, { input: { projectId: id, toStage } }, asEditor);
   const result = res.data?.advanceProjectStage;
-  if (result?.__typename !== 'AdvanceProjectStageSuccess') throw new Error(`advance to ${toStage}: ${JSON.stringify(res)}`);
-  return result.event as { sequence: string; fromStage: string; toStage: string; project: { name: string } };
+  if (result?.__typename !== 'AdvanceProjectStageSuccess')
+    throw new Error(`advance to ${toStage}: ${JSON.stringify(res)}`);
+  return result.event as {
+    sequence: string;
+    fromStage: string;
+    toStage: string;
+    project: { name: string };
+  };
 }
 
 /** The funnel as the page shows it: data-* attributes, and the numbers a person reads. */
@@ -85,7 +107,10 @@ function funnelOnPage(page: Page) {
 /** Resolves once the page's funnel row for `stage` shows `count` projects now. */
 function waitForFunnelCount(page: Page, stage: string, count: number, timeout = 5_000) {
   return page.waitForFunction(
-    ([s, c]) => document.querySelector(`#funnel .funnel-row[data-stage="${s}"]`)?.getAttribute('data-current') === String(c),
+    ([s, c]) =>
+      document
+        .querySelector(`#funnel .funnel-row[data-stage="${s}"]`)
+        ?.getAttribute('data-current') === String(c),
     [stage, count] as const,
     { timeout },
   );
@@ -131,7 +156,9 @@ describe.skipIf(!haveChromium)('the wall display at /wall', () => {
       const res = await fetch(base + file);
       expect(res.status, file).toBe(200);
       expect(res.headers.get('content-type'), file).toContain(type);
-      expect(res.headers.get('content-security-policy'), file).toContain("default-src 'self'; connect-src 'self' ws: wss:");
+      expect(res.headers.get('content-security-policy'), file).toContain(
+        "default-src 'self'; connect-src 'self' ws: wss:",
+      );
       expect(res.headers.get('x-content-type-options'), file).toBe('nosniff');
     }
     expect((await fetch(`${base}/wall/../package.json`)).status).not.toBe(200);
@@ -171,17 +198,27 @@ describe.skipIf(!haveChromium)('the wall display at /wall', () => {
     );
     expect(targets.map((t) => t.code)).toEqual(api.targets.map((t) => t.target.code));
     for (const [i, t] of api.targets.entries()) {
-      expect(targets[i]).toMatchObject({ actual: t.actualValue, value: t.targetValue, rate: t.computedRate });
-      if (t.computedRate != null) expect(targets[i]!.text).toContain(`${Number(t.computedRate).toFixed(1)}%`);
+      expect(targets[i]).toMatchObject({
+        actual: t.actualValue,
+        value: t.targetValue,
+        rate: t.computedRate,
+      });
+      if (t.computedRate != null)
+        expect(targets[i]!.text).toContain(`${Number(t.computedRate).toFixed(1)}%`);
     }
     // The district report's own example: 26 of 60 planned completions, 43.3%.
-    if (year === 2025) expect(targets.find((t) => t.code === 'lz-2025-target-completions')?.text).toMatch(/26\s*\/\s*60\s*43\.3%/);
+    if (year === 2025)
+      expect(targets.find((t) => t.code === 'lz-2025-target-completions')?.text).toMatch(
+        /26\s*\/\s*60\s*43\.3%/,
+      );
   });
 
   it('should show a stage change made through the API in the ticker within two seconds', async () => {
     const id = await projectId(hub, '昊明预制菜');
     const event = await advance(hub, id, 'TENDERED');
-    const row = await page.waitForSelector(`#ticker .change[data-sequence="${event.sequence}"]`, { timeout: 2_000 });
+    const row = await page.waitForSelector(`#ticker .change[data-sequence="${event.sequence}"]`, {
+      timeout: 2_000,
+    });
     expect(await row.textContent()).toContain('昊明预制菜');
     expect(await row.$eval('.from', (n) => n.textContent)).toBe('审批/备案');
     expect(await row.$eval('.to', (n) => n.textContent)).toBe('招投标');
@@ -202,14 +239,21 @@ describe.skipIf(!haveChromium)('the wall display at /wall', () => {
       asEditor,
     );
     expect(res.data?.createProject.__typename).toBe('CreateProjectSuccess');
-    await page.waitForFunction((n) => [...document.querySelectorAll('#ticker .change-project')].some((e) => e.textContent === n), name, { timeout: 5_000 });
+    await page.waitForFunction(
+      (n) =>
+        [...document.querySelectorAll('#ticker .change-project')].some((e) => e.textContent === n),
+      name,
+      { timeout: 5_000 },
+    );
     expect(await page.$('#injected')).toBeNull();
     expect(await page.$$('#ticker img')).toHaveLength(0);
   });
 
   it('should reconnect after a server restart and show the change made while it was down', async () => {
     const port = Number(new URL(hub.url).port);
-    const shownBefore = await page.$$eval('#ticker .change', (rows) => rows.map((r) => r.getAttribute('data-sequence')));
+    const shownBefore = await page.$$eval('#ticker .change', (rows) =>
+      rows.map((r) => r.getAttribute('data-sequence')),
+    );
     await stop(hub);
     await page.waitForSelector('#connection[data-state="reconnecting"]', { timeout: 10_000 });
 
@@ -225,19 +269,29 @@ describe.skipIf(!haveChromium)('the wall display at /wall', () => {
     const restarted = await startTestHub({ db: hub.db, env, port });
     servers.push(restarted);
     await page.waitForSelector('#connection[data-state="connected"]', { timeout: 20_000 });
-    await page.waitForSelector(`#ticker .change[data-sequence="${whileDown.sequence}"]`, { timeout: 5_000 });
+    await page.waitForSelector(`#ticker .change[data-sequence="${whileDown.sequence}"]`, {
+      timeout: 5_000,
+    });
     expect(await page.$$(`#ticker .change[data-sequence="${whileDown.sequence}"]`)).toHaveLength(1);
 
     // And it is live again: the next change arrives within two seconds, once.
     const live = await advance(restarted, id, 'REGISTERED');
-    await page.waitForSelector(`#ticker .change[data-sequence="${live.sequence}"]`, { timeout: 2_000 });
-    const sequences = await page.$$eval('#ticker .change', (rows) => rows.map((r) => r.getAttribute('data-sequence')!));
+    await page.waitForSelector(`#ticker .change[data-sequence="${live.sequence}"]`, {
+      timeout: 2_000,
+    });
+    const sequences = await page.$$eval('#ticker .change', (rows) =>
+      rows.map((r) => r.getAttribute('data-sequence')!),
+    );
     expect(new Set(sequences).size).toBe(sequences.length);
     expect(sequences.slice(0, 2)).toEqual([live.sequence, whileDown.sequence]);
 
     const year = Number(await page.getAttribute('#wall', 'data-year'));
     const api = await dashboard(restarted, year);
-    await waitForFunnelCount(page, 'REGISTERED', api.stageFunnel.find((s) => s.stage === 'REGISTERED')!.current.count);
+    await waitForFunnelCount(
+      page,
+      'REGISTERED',
+      api.stageFunnel.find((s) => s.stage === 'REGISTERED')!.current.count,
+    );
 
     await page.screenshot({ path: screenshotPath });
     console.info(`wall screenshot: ${screenshotPath}`);
@@ -264,18 +318,30 @@ describe.skipIf(!haveChromium)('the wall display at /wall', () => {
 
     // The park's funnel: each count is the API's filtered project total.
     const count = async (filter: Record<string, unknown>) =>
-      (await server.gql(`query ($f: ProjectFilter) { projects(filter: $f) { totalCount } }`, { f: filter }, asEditor)).data!.projects.totalCount as number;
+      (
+        await server.gql(
+          `query ($f: ProjectFilter) { projects(filter: $f) { totalCount } }`,
+          { f: filter },
+          asEditor,
+        )
+      ).data!.projects.totalCount as number;
     const registered = await count({ parkId: park.id, stage: ['REGISTERED'] });
     expect(registered).toBeGreaterThan(0);
     await waitForFunnelCount(en, 'REGISTERED', registered);
-    expect(await en.textContent('#funnel .funnel-row[data-stage="REGISTERED"] .stage-name')).toBe('Registered');
+    expect(await en.textContent('#funnel .funnel-row[data-stage="REGISTERED"] .stage-name')).toBe(
+      'Registered',
+    );
 
     // The ticker shows only the park's projects' changes: first the project's earlier ones, replayed.
     await en.waitForSelector('#ticker .change', { timeout: 15_000 });
     const event = await advance(server, id, 'UNDER_CONSTRUCTION');
-    const row = await en.waitForSelector(`#ticker .change[data-sequence="${event.sequence}"]`, { timeout: 5_000 });
+    const row = await en.waitForSelector(`#ticker .change[data-sequence="${event.sequence}"]`, {
+      timeout: 5_000,
+    });
     expect(await row.$eval('.to', (n) => n.textContent)).toBe('Construction');
-    const projectsShown = await en.$$eval('#ticker .change', (rows) => rows.map((r) => r.getAttribute('data-project')));
+    const projectsShown = await en.$$eval('#ticker .change', (rows) =>
+      rows.map((r) => r.getAttribute('data-project')),
+    );
     expect(new Set(projectsShown)).toEqual(new Set([id]));
     await en.close();
   });

@@ -222,16 +222,41 @@ const source: SeedSourceDocument = {
 
 const sectors: SeedSector[] = [
   // The four leading industries 四大主导产业, as the report lists them.
-  { code: 'agri-processing', name: '农产品精深加工', nameEn: 'Agricultural product deep processing', leading: true },
-  { code: 'energy-environment', name: '节能环保', nameEn: 'Energy saving and environmental protection', leading: true },
-  { code: 'advanced-equipment', name: '先进装备制造及配套', nameEn: 'Advanced equipment manufacturing and supply chain', leading: true },
-  { code: 'bonded-logistics', name: '保税加工及现代商贸物流', nameEn: 'Bonded processing and modern trade logistics', leading: true },
+  {
+    code: 'agri-processing',
+    name: '农产品精深加工',
+    nameEn: 'Agricultural product deep processing',
+    leading: true,
+  },
+  {
+    code: 'energy-environment',
+    name: '节能环保',
+    nameEn: 'Energy saving and environmental protection',
+    leading: true,
+  },
+  {
+    code: 'advanced-equipment',
+    name: '先进装备制造及配套',
+    nameEn: 'Advanced equipment manufacturing and supply chain',
+    leading: true,
+  },
+  {
+    code: 'bonded-logistics',
+    name: '保税加工及现代商贸物流',
+    nameEn: 'Bonded processing and modern trade logistics',
+    leading: true,
+  },
   // Other sectors, to classify the named projects (the report's own categories where it has them).
   { code: 'agriculture', name: '农业', nameEn: 'Agriculture', leading: false },
   { code: 'real-estate', name: '房地产', nameEn: 'Real estate', leading: false },
   { code: 'infrastructure', name: '基础设施', nameEn: 'Infrastructure', leading: false },
   { code: 'livelihood', name: '民生工程', nameEn: 'Livelihood projects', leading: false },
-  { code: 'science-technology', name: '科技创新', nameEn: 'Science and technology innovation', leading: false },
+  {
+    code: 'science-technology',
+    name: '科技创新',
+    nameEn: 'Science and technology innovation',
+    leading: false,
+  },
   { code: 'new-energy', name: '新能源', nameEn: 'New energy', leading: false },
   { code: 'new-materials', name: '新材料', nameEn: 'New materials', leading: false },
 ];
@@ -455,7 +480,8 @@ const projects: SeedProject[] = [
     stageNote:
       '来源报告称已启动申报,记为计划阶段。 / The source says the application has started; recorded as planned.',
     description: null,
-    notes: '"三争取"工作中启动申报。 / Application started, as part of the 三争取 ("three secures") work.',
+    notes:
+      '"三争取"工作中启动申报。 / Application started, as part of the 三争取 ("three secures") work.',
   },
   {
     code: 'LZ-2025-017',
@@ -637,10 +663,23 @@ const parks: SeedPark[] = [
     name: '综保区',
     nameEn: 'Comprehensive bonded zone',
     kind: ParkKind.BONDED_ZONE,
-    description: '报告所称"一区"。 / The "one zone" of the report\'s "one zone, three parks, two channels".',
+    description:
+      '报告所称"一区"。 / The "one zone" of the report\'s "one zone, three parks, two channels".',
   },
-  { code: 'china-russia-park', name: '中俄园', nameEn: 'China-Russia park', kind: ParkKind.PARK, description: null },
-  { code: 'environmental-park-b', name: '环保B园', nameEn: 'Environmental park B', kind: ParkKind.PARK, description: null },
+  {
+    code: 'china-russia-park',
+    name: '中俄园',
+    nameEn: 'China-Russia park',
+    kind: ParkKind.PARK,
+    description: null,
+  },
+  {
+    code: 'environmental-park-b',
+    name: '环保B园',
+    nameEn: 'Environmental park B',
+    kind: ParkKind.PARK,
+    description: null,
+  },
   {
     code: 'surface-finishing-park',
     name: '表面精饰产业园',
@@ -667,7 +706,14 @@ const facilities: SeedFacility[] = [
     phase: 2,
     description: null,
   },
-  { code: 'liaozhong-no-1', name: '辽中壹号', nameEn: 'Liaozhong No.1', parkCode: null, phase: null, description: null },
+  {
+    code: 'liaozhong-no-1',
+    name: '辽中壹号',
+    nameEn: 'Liaozhong No.1',
+    parkCode: null,
+    phase: null,
+    description: null,
+  },
   {
     code: 'environmental-park-b-rainwater-renovation',
     name: '环保B园雨水系统改造',
@@ -725,8 +771,7 @@ const snapshots: SeedParkSnapshot[] = [
     floorAreaM2: null,
     enterprisesRegistered: 72,
     enterprisesSigned: null,
-    note:
-      '新注册企业72家:是新注册的数量,不是园区企业总数。 / 72 newly registered enterprises: new registrations, not the park\'s total.',
+    note: "新注册企业72家:是新注册的数量,不是园区企业总数。 / 72 newly registered enterprises: new registrations, not the park's total.",
   },
   {
     facilityCode: 'environmental-park-b-rainwater-renovation',
@@ -828,7 +873,8 @@ const fundingAwards: SeedFundingAward[] = [
     sourceLevel: FundingSourceLevel.CENTRAL,
     instrument: FundingInstrument.UNSPECIFIED,
     programme: '国家级现代农业产业园等中央项目资金',
-    programmeEn: 'Central government project funds, including the national modern agricultural industrial park',
+    programmeEn:
+      'Central government project funds, including the national modern agricultural industrial park',
     amount: '250000000.00',
     year: YEAR,
     asOf: SO_FAR,
@@ -865,8 +911,18 @@ const fundingAwards: SeedFundingAward[] = [
 ];
 
 /** Section A figures: exact as of 2025-07-31. */
-function endOfJuly(f: Omit<SeedFigure, 'asOf' | 'approximate' | 'year' | 'qualifier' | 'projectCode' | 'textValue'>): SeedFigure {
-  return { ...f, textValue: null, qualifier: FigureQualifier.EXACT, asOf: END_OF_JULY, approximate: false, year: YEAR, projectCode: null };
+function endOfJuly(
+  f: Omit<SeedFigure, 'asOf' | 'approximate' | 'year' | 'qualifier' | 'projectCode' | 'textValue'>,
+): SeedFigure {
+  return {
+    ...f,
+    textValue: null,
+    qualifier: FigureQualifier.EXACT,
+    asOf: END_OF_JULY,
+    approximate: false,
+    year: YEAR,
+    projectCode: null,
+  };
 }
 
 /** Figures the report gives "so far": as-of month 2025-08, approximate. */
@@ -930,8 +986,7 @@ const figures: SeedFigure[] = [
     category: 'construction',
     value: '105',
     unit: 'projects',
-    note:
-      '含中科凌胜、中建材废旧轮胎处理、西部供水等。 / Including Zhongke Lingsheng, CNBM waste-tyre processing and the western water supply.',
+    note: '含中科凌胜、中建材废旧轮胎处理、西部供水等。 / Including Zhongke Lingsheng, CNBM waste-tyre processing and the western water supply.',
   }),
 
   // B. Completion and operation, so far.
@@ -956,7 +1011,8 @@ const figures: SeedFigure[] = [
   soFar({
     code: 'lz-2025-yijia-output-increase',
     label: '益嘉农产品2025年产值较上年同期净增',
-    labelEn: 'Yijia agricultural products: 2025 output value increase on the same period of the year before',
+    labelEn:
+      'Yijia agricultural products: 2025 output value increase on the same period of the year before',
     category: 'output',
     value: '50000000.00',
     unit: 'CNY',

@@ -8,12 +8,14 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { HubConfig } from '../config.ts';
-import { PrismaClient, type Prisma } from '../generated/prisma/client.ts';
+import { type Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations, type SqlRunner } from './migrate.ts';
 
 export type Db = PrismaClient;
 
-type AdapterFactory = NonNullable<NonNullable<ConstructorParameters<typeof PrismaClient>[0]>['adapter']>;
+type AdapterFactory = NonNullable<
+  NonNullable<ConstructorParameters<typeof PrismaClient>[0]>['adapter']
+>;
 
 /**
  * pglite-prisma-adapter 0.6 is typed against driver-adapter-utils 6.10; 6.19 added fields to the
@@ -73,7 +75,8 @@ function poolRunner(pool: pg.Pool | pg.PoolClient): SqlRunner {
     exec: async (sql) => {
       await pool.query(sql);
     },
-    query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
+    query: async <T>(sql: string, params?: unknown[]) =>
+      (await pool.query(sql, params)).rows as T[],
     transaction: async (fn) => {
       if (!(pool instanceof pg.Pool)) return fn(poolRunner(pool));
       const client = await pool.connect();
@@ -94,7 +97,10 @@ function poolRunner(pool: pg.Pool | pg.PoolClient): SqlRunner {
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+    });
     try {
       const sql = poolRunner(pool);
       const applied = await applyMigrations(sql);

@@ -44,7 +44,10 @@ export interface Migration {
 
 export async function readMigrations(dir = migrationsDir): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(dir, name, 'migration.sql'), 'utf8');
@@ -68,10 +71,14 @@ export async function applyMigrations(db: SqlRunner, dir = migrationsDir): Promi
       const row = applied.get(m.name);
       if (row) {
         if (row.finished_at === null) {
-          throw new Error(`Migration ${m.name} failed earlier and was never finished; resolve it with \`prisma migrate resolve\``);
+          throw new Error(
+            `Migration ${m.name} failed earlier and was never finished; resolve it with \`prisma migrate resolve\``,
+          );
         }
         if (row.checksum !== m.checksum) {
-          throw new Error(`Migration ${m.name} was changed after it was applied (checksum differs); add a new migration instead`);
+          throw new Error(
+            `Migration ${m.name} was changed after it was applied (checksum differs); add a new migration instead`,
+          );
         }
         continue;
       }

@@ -16,12 +16,25 @@ import { userInfo } from 'node:os';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { loadConfig, type HubConfig } from '../config.ts';
+import { type HubConfig, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/index.ts';
 import { createLogger } from '../logger.ts';
 import { createHubPubSub } from '../pubsub.ts';
-import { exportProjectsCsv, exportStageEventsCsv, ExportFilterError, resolveExportFilter, type ExportFilterParams } from './csv-export.ts';
-import { importProjectsCsv, importStageChangesCsv, ImportError, type ImportChange, type ImportOptions, type ImportSummary } from './csv-import.ts';
+import {
+  ExportFilterError,
+  type ExportFilterParams,
+  exportProjectsCsv,
+  exportStageEventsCsv,
+  resolveExportFilter,
+} from './csv-export.ts';
+import {
+  type ImportChange,
+  ImportError,
+  type ImportOptions,
+  type ImportSummary,
+  importProjectsCsv,
+  importStageChangesCsv,
+} from './csv-import.ts';
 import { oc4idsPackageChunks } from './oc4ids.ts';
 
 const filterOptions = {
@@ -76,7 +89,9 @@ async function writeOut(stream: Readable, out: string | undefined): Promise<void
   if (out) console.error(`wrote ${out}`);
 }
 
-async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>, config: HubConfig) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  fn: (db: Awaited<ReturnType<typeof openDatabase>>, config: HubConfig) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
@@ -91,8 +106,12 @@ async function exportCsv(args: string[], kind: 'projects' | 'events'): Promise<v
   await withDatabase(async (db) => {
     try {
       const filter = await resolveExportFilter(db.prisma, filterParams(values));
-      if (kind === 'projects' && filter.after !== null) throw new ExportFilterError('--after applies to export-events only');
-      const stream = kind === 'projects' ? exportProjectsCsv(db.prisma, filter.project) : exportStageEventsCsv(db.prisma, filter);
+      if (kind === 'projects' && filter.after !== null)
+        throw new ExportFilterError('--after applies to export-events only');
+      const stream =
+        kind === 'projects'
+          ? exportProjectsCsv(db.prisma, filter.project)
+          : exportStageEventsCsv(db.prisma, filter);
       await writeOut(stream, values.out);
     } catch (error) {
       if (error instanceof ExportFilterError) fail(error.message);
@@ -128,15 +147,23 @@ async function importCsv(args: string[], kind: 'projects' | 'stage-changes'): Pr
       args,
       allowPositionals: true,
       strict: true,
-      options: { 'dry-run': { type: 'boolean' }, actor: { type: 'string' }, encoding: { type: 'string' }, 'batch-size': { type: 'string' } },
+      options: {
+        'dry-run': { type: 'boolean' },
+        actor: { type: 'string' },
+        encoding: { type: 'string' },
+        'batch-size': { type: 'string' },
+      },
     }),
   );
   const [file] = positionals;
-  if (!file || positionals.length > 1) fail(`usage: npm run hub -- import-${kind} file.csv [--dry-run] [--actor NAME]`);
+  if (!file || positionals.length > 1)
+    fail(`usage: npm run hub -- import-${kind} file.csv [--dry-run] [--actor NAME]`);
   const encoding = (values.encoding ?? 'auto') as NonNullable<ImportOptions['encoding']>;
-  if (!['auto', 'utf-8', 'gb18030'].includes(encoding)) fail('--encoding must be auto, utf-8 or gb18030');
+  if (!['auto', 'utf-8', 'gb18030'].includes(encoding))
+    fail('--encoding must be auto, utf-8 or gb18030');
   const batchSize = values['batch-size'] ? Number(values['batch-size']) : undefined;
-  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) fail('--batch-size must be a positive integer');
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0))
+    fail('--batch-size must be a positive integer');
 
   await withDatabase(async (db, config) => {
     const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
@@ -155,7 +182,9 @@ async function importCsv(args: string[], kind: 'projects' | 'stage-changes'): Pr
           if (Date.now() - lastShown < (tty ? 250 : 5_000)) return;
           lastShown = Date.now();
           const rate = Math.round(rows / Math.max(elapsedMs / 1000, 0.001));
-          process.stderr.write(`${tty ? '\r' : ''}${rows.toLocaleString('en')} rows (${rate.toLocaleString('en')} rows/s)${tty ? '' : '\n'}`);
+          process.stderr.write(
+            `${tty ? '\r' : ''}${rows.toLocaleString('en')} rows (${rate.toLocaleString('en')} rows/s)${tty ? '' : '\n'}`,
+          );
         },
         onChange: values['dry-run']
           ? (change) => {
@@ -165,11 +194,15 @@ async function importCsv(args: string[], kind: 'projects' | 'stage-changes'): Pr
           : undefined,
       };
       const source = (await open(file)).createReadStream(); // a missing file fails here, not mid-import
-      const summary = kind === 'projects' ? await importProjectsCsv({ prisma: db.prisma, pubsub }, source, options) : await importStageChangesCsv({ prisma: db.prisma, pubsub }, source, options);
+      const summary =
+        kind === 'projects'
+          ? await importProjectsCsv({ prisma: db.prisma, pubsub }, source, options)
+          : await importStageChangesCsv({ prisma: db.prisma, pubsub }, source, options);
       if (tty) process.stderr.write('\n');
       printSummary(summary);
     } catch (error) {
-      if (error instanceof ImportError) fail(`import stopped, nothing written: ${error.message}`, 1);
+      if (error instanceof ImportError)
+        fail(`import stopped, nothing written: ${error.message}`, 1);
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') fail(`no such file: ${file}`);
       throw error;
     } finally {
@@ -179,7 +212,13 @@ async function importCsv(args: string[], kind: 'projects' | 'stage-changes'): Pr
 }
 
 async function exportOc4ids(args: string[]): Promise<void> {
-  const { values } = parse(() => parseArgs({ args, strict: true, options: { out: { type: 'string' }, uri: { type: 'string' } } }));
+  const { values } = parse(() =>
+    parseArgs({
+      args,
+      strict: true,
+      options: { out: { type: 'string' }, uri: { type: 'string' } },
+    }),
+  );
   await withDatabase(async (db, config) => {
     const uri = values.uri ?? `http://localhost:${config.port}/oc4ids`;
     const chunks = await oc4idsPackageChunks(db.prisma, { ...config.oc4ids, uri });

@@ -8,9 +8,9 @@ import { stringify } from 'csv-stringify';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { quoteInput } from '../services/errors.ts';
 import { textProblem } from '../services/input-checks.ts';
-import { projectWhere, type ProjectFilterValues } from '../services/project-filter.ts';
+import { type ProjectFilterValues, projectWhere } from '../services/project-filter.ts';
 import { readSequence } from '../services/stage-log.ts';
-import { PIPELINE, milestoneDates } from '../services/stages.ts';
+import { milestoneDates, PIPELINE } from '../services/stages.ts';
 import {
   amountCell,
   CellError,
@@ -74,10 +74,16 @@ export function filterParamsFromSearch(search: URLSearchParams): ExportFilterPar
   const params: ExportFilterParams = {};
   for (const key of new Set(search.keys())) {
     if (!(FILTER_KEYS as readonly string[]).includes(key)) {
-      throw new ExportFilterError(`unknown filter ${JSON.stringify(key)} (known: ${FILTER_KEYS.join(', ')})`);
+      throw new ExportFilterError(
+        `unknown filter ${JSON.stringify(key)} (known: ${FILTER_KEYS.join(', ')})`,
+      );
     }
   }
-  const stages = search.getAll('stage').flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const stages = search
+    .getAll('stage')
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (stages.length) params.stage = stages;
   for (const key of FILTER_KEYS) {
     if (key === 'stage') continue;
@@ -102,7 +108,10 @@ function wrap<T>(read: () => T): T {
 }
 
 /** Checks the params and looks up park and sector codes; ExportFilterError when one is wrong. */
-export async function resolveExportFilter(prisma: PrismaClient, params: ExportFilterParams): Promise<ResolvedExportFilter> {
+export async function resolveExportFilter(
+  prisma: PrismaClient,
+  params: ExportFilterParams,
+): Promise<ResolvedExportFilter> {
   for (const [key, value] of Object.entries(params)) {
     for (const text of [value].flat()) {
       const reason = typeof text === 'string' ? textProblem(text) : null;
@@ -110,20 +119,39 @@ export async function resolveExportFilter(prisma: PrismaClient, params: ExportFi
     }
   }
   const filter: ProjectFilterValues = {};
-  if (params.stage?.length) filter.stage = params.stage.map((s) => wrap(() => readStage(s, 'stage')!));
+  if (params.stage?.length)
+    filter.stage = params.stage.map((s) => wrap(() => readStage(s, 'stage')!));
   if (params.park) {
-    const park = await prisma.park.findFirst({ where: { OR: [{ code: params.park }, { name: params.park }] }, select: { id: true } });
-    if (!park) throw new ExportFilterError(`park: no park has the code or name ${JSON.stringify(params.park)}`);
+    const park = await prisma.park.findFirst({
+      where: { OR: [{ code: params.park }, { name: params.park }] },
+      select: { id: true },
+    });
+    if (!park)
+      throw new ExportFilterError(
+        `park: no park has the code or name ${JSON.stringify(params.park)}`,
+      );
     filter.parkId = park.id;
   }
   if (params.sector) {
-    const sector = await prisma.sector.findFirst({ where: { OR: [{ code: params.sector }, { name: params.sector }] }, select: { id: true } });
-    if (!sector) throw new ExportFilterError(`sector: no sector has the code or name ${JSON.stringify(params.sector)}`);
+    const sector = await prisma.sector.findFirst({
+      where: { OR: [{ code: params.sector }, { name: params.sector }] },
+      select: { id: true },
+    });
+    if (!sector)
+      throw new ExportFilterError(
+        `sector: no sector has the code or name ${JSON.stringify(params.sector)}`,
+      );
     filter.sectorId = sector.id;
   }
   if (params.nameContains) filter.nameContains = params.nameContains;
-  if (params.plannedInvestmentMin) filter.plannedInvestmentMin = wrap(() => readAmount(params.plannedInvestmentMin, 'plannedInvestmentMin'));
-  if (params.plannedInvestmentMax) filter.plannedInvestmentMax = wrap(() => readAmount(params.plannedInvestmentMax, 'plannedInvestmentMax'));
+  if (params.plannedInvestmentMin)
+    filter.plannedInvestmentMin = wrap(() =>
+      readAmount(params.plannedInvestmentMin, 'plannedInvestmentMin'),
+    );
+  if (params.plannedInvestmentMax)
+    filter.plannedInvestmentMax = wrap(() =>
+      readAmount(params.plannedInvestmentMax, 'plannedInvestmentMax'),
+    );
   if (params.reachedStage) {
     filter.reached = {
       stage: wrap(() => readStage(params.reachedStage, 'reachedStage')!),
@@ -133,12 +161,14 @@ export async function resolveExportFilter(prisma: PrismaClient, params: ExportFi
   } else if (params.reachedFrom || params.reachedTo) {
     throw new ExportFilterError('reachedFrom and reachedTo need reachedStage');
   }
-  if (params.changedFrom) filter.changedFrom = wrap(() => readDate(params.changedFrom, 'changedFrom'));
+  if (params.changedFrom)
+    filter.changedFrom = wrap(() => readDate(params.changedFrom, 'changedFrom'));
   if (params.changedTo) filter.changedTo = wrap(() => readDate(params.changedTo, 'changedTo'));
   let after: bigint | null = null;
   if (params.after) {
     after = readSequence(params.after);
-    if (after === null) throw new ExportFilterError(`after: ${quoteInput(params.after)} is not a log sequence`);
+    if (after === null)
+      throw new ExportFilterError(`after: ${quoteInput(params.after)} is not a log sequence`);
   }
   return { project: filter, after };
 }
@@ -158,7 +188,10 @@ const projectSelect = {
   notes: true,
   sector: { select: { code: true, name: true } },
   park: { select: { code: true, name: true } },
-  stageEvents: { select: { toStage: true, occurredOn: true, note: true }, orderBy: { sequence: 'asc' } },
+  stageEvents: {
+    select: { toStage: true, occurredOn: true, note: true },
+    orderBy: { sequence: 'asc' },
+  },
 } satisfies Prisma.ProjectSelect;
 
 type ExportedProject = Prisma.ProjectGetPayload<{ select: typeof projectSelect }>;
@@ -193,7 +226,10 @@ export function projectRow(p: ExportedProject): string[] {
 // Both generators read their first page before the header row, so that a stream's first bytes
 // mean the database answered (the HTTP routes answer an error before any byte otherwise).
 
-async function* projectRecords(prisma: PrismaClient, filter: ProjectFilterValues): AsyncGenerator<string[]> {
+async function* projectRecords(
+  prisma: PrismaClient,
+  filter: ProjectFilterValues,
+): AsyncGenerator<string[]> {
   const where = projectWhere(filter);
   let lastId = 0;
   for (;;) {
@@ -210,9 +246,14 @@ async function* projectRecords(prisma: PrismaClient, filter: ProjectFilterValues
   }
 }
 
-async function* stageEventRecords(prisma: PrismaClient, filter: ResolvedExportFilter): AsyncGenerator<string[]> {
+async function* stageEventRecords(
+  prisma: PrismaClient,
+  filter: ResolvedExportFilter,
+): AsyncGenerator<string[]> {
   const project = projectWhere(filter.project);
-  const byProject: Prisma.ProjectStageEventWhereInput = Object.keys(project).length ? { project } : {};
+  const byProject: Prisma.ProjectStageEventWhereInput = Object.keys(project).length
+    ? { project }
+    : {};
   let after = filter.after ?? -1n;
   for (let first = true; ; first = false) {
     const page = await prisma.projectStageEvent.findMany({
@@ -265,18 +306,25 @@ function toCsvStream(records: AsyncIterable<string[]>): Readable {
 }
 
 /** The projects matching `filter` as a CSV stream, in id order (the order they were recorded). */
-export function exportProjectsCsv(prisma: PrismaClient, filter: ProjectFilterValues = {}): Readable {
+export function exportProjectsCsv(
+  prisma: PrismaClient,
+  filter: ProjectFilterValues = {},
+): Readable {
   return toCsvStream(projectRecords(prisma, filter));
 }
 
 /** The stage-event log (events of projects matching the filter, after `after`) as a CSV stream, in log order. */
-export function exportStageEventsCsv(prisma: PrismaClient, filter: ResolvedExportFilter = { project: {}, after: null }): Readable {
+export function exportStageEventsCsv(
+  prisma: PrismaClient,
+  filter: ResolvedExportFilter = { project: {}, after: null },
+): Readable {
   return toCsvStream(stageEventRecords(prisma, filter));
 }
 
 /** Drains a CSV stream into one string (tests and small exports). */
 export async function csvText(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  for await (const chunk of stream)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -8,7 +8,7 @@
  * label, in any order of columns. Cells that a spreadsheet would run as a formula (starting with
  * `=`, `+`, `-`, `@`, tab or CR) are written with a leading `'`, which the import removes again.
  */
-import { Prisma, ProjectStage, type DatePrecision } from '../generated/prisma/client.ts';
+import { type DatePrecision, Prisma, ProjectStage } from '../generated/prisma/client.ts';
 import { PIPELINE } from '../services/stages.ts';
 
 /** Options for csv-stringify: what Excel and WPS open as UTF-8 without asking. */
@@ -32,7 +32,12 @@ export const STAGE_LABELS: Record<ProjectStage, string> = {
   CANCELLED: '取消',
 };
 
-const PRECISION_LABELS: Record<DatePrecision, string> = { DAY: '日', MONTH: '月', QUARTER: '季度', YEAR: '年' };
+const PRECISION_LABELS: Record<DatePrecision, string> = {
+  DAY: '日',
+  MONTH: '月',
+  QUARTER: '季度',
+  YEAR: '年',
+};
 
 export interface Column {
   key: string;
@@ -98,23 +103,33 @@ export class CellError extends Error {
  * Maps header cells to column keys. Accepts `label(key)` (also with full-width parentheses), the
  * key alone or the label alone; an unknown or repeated column is an error.
  */
-export function mapHeader(cells: string[], columns: readonly Column[], required: readonly string[]): string[] {
+export function mapHeader(
+  cells: string[],
+  columns: readonly Column[],
+  required: readonly string[],
+): string[] {
   const byKey = new Map(columns.map((c) => [c.key.toLowerCase(), c.key]));
   const byLabel = new Map(columns.map((c) => [c.label, c.key]));
   const seen = new Set<string>();
   const keys = cells.map((raw) => {
     const cell = raw.replace(/^\uFEFF/, '').trim();
     const inParens = /[(（]\s*([^()（）]+?)\s*[)）]\s*$/.exec(cell)?.[1];
-    const key = (inParens && byKey.get(inParens.toLowerCase())) ?? byKey.get(cell.toLowerCase()) ?? byLabel.get(cell);
+    const key =
+      (inParens && byKey.get(inParens.toLowerCase())) ??
+      byKey.get(cell.toLowerCase()) ??
+      byLabel.get(cell);
     if (!key) {
-      throw new CellError(`unknown column ${JSON.stringify(cell)} (known: ${columns.map((c) => c.key).join(', ')})`);
+      throw new CellError(
+        `unknown column ${JSON.stringify(cell)} (known: ${columns.map((c) => c.key).join(', ')})`,
+      );
     }
     if (seen.has(key)) throw new CellError(`column ${key} appears twice`);
     seen.add(key);
     return key;
   });
   const missing = required.filter((k) => !seen.has(k));
-  if (missing.length) throw new CellError(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  if (missing.length)
+    throw new CellError(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   return keys;
 }
 
@@ -149,17 +164,26 @@ export function readText(value: string | undefined): string | null | undefined {
   return trimmed ? trimmed : null;
 }
 
-const STAGE_BY_LABEL = new Map(Object.entries(STAGE_LABELS).map(([stage, label]) => [label, stage as ProjectStage]));
-STAGE_BY_LABEL.set('审批', ProjectStage.APPROVED).set('备案', ProjectStage.APPROVED).set('审批/备案', ProjectStage.APPROVED);
+const STAGE_BY_LABEL = new Map(
+  Object.entries(STAGE_LABELS).map(([stage, label]) => [label, stage as ProjectStage]),
+);
+STAGE_BY_LABEL.set('审批', ProjectStage.APPROVED)
+  .set('备案', ProjectStage.APPROVED)
+  .set('审批/备案', ProjectStage.APPROVED);
 
-export function readStage(value: string | undefined, column: string): ProjectStage | null | undefined {
+export function readStage(
+  value: string | undefined,
+  column: string,
+): ProjectStage | null | undefined {
   const text = readText(value);
   if (text == null) return text;
   const upper = text.toUpperCase().replace(/[\s-]+/g, '_');
   if (upper in ProjectStage) return upper as ProjectStage;
   const byLabel = STAGE_BY_LABEL.get(text);
   if (byLabel) return byLabel;
-  throw new CellError(`${column}: ${JSON.stringify(text)} is not a stage (${Object.keys(ProjectStage).join(', ')}, or 签约, 开复工...)`);
+  throw new CellError(
+    `${column}: ${JSON.stringify(text)} is not a stage (${Object.keys(ProjectStage).join(', ')}, or 签约, 开复工...)`,
+  );
 }
 
 /** `2025-07-31`, also `2025/7/31` or `2025.7.31` as spreadsheets rewrite it; a trailing `0:00` is allowed. */
@@ -170,27 +194,38 @@ export function readDate(value: string | undefined, column: string): Date | null
   if (match) {
     const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
     const date = new Date(Date.UTC(y, m - 1, d));
-    if (date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d) return date;
+    if (date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d)
+      return date;
   }
   throw new CellError(`${column}: ${JSON.stringify(text)} is not a calendar date (YYYY-MM-DD)`);
 }
 
 /** Yuan: `250000000`, `250000000.00`, also with thousands separators `250,000,000.00`. */
-export function readAmount(value: string | undefined, column: string): Prisma.Decimal | null | undefined {
+export function readAmount(
+  value: string | undefined,
+  column: string,
+): Prisma.Decimal | null | undefined {
   const text = readText(value);
   if (text == null) return text;
   const plain = /^\d{1,3}(,\d{3})+(\.\d+)?$/.test(text) ? text.replaceAll(',', '') : text;
-  if (!/^-?\d+(\.\d+)?$/.test(plain)) throw new CellError(`${column}: ${JSON.stringify(text)} is not an amount in yuan (e.g. 250000000.00)`);
+  if (!/^-?\d+(\.\d+)?$/.test(plain))
+    throw new CellError(
+      `${column}: ${JSON.stringify(text)} is not an amount in yuan (e.g. 250000000.00)`,
+    );
   return new Prisma.Decimal(plain);
 }
 
-export function readPrecision(value: string | undefined, column: string): DatePrecision | null | undefined {
+export function readPrecision(
+  value: string | undefined,
+  column: string,
+): DatePrecision | null | undefined {
   const text = readText(value);
   if (text == null) return text;
   const upper = text.toUpperCase();
   if (upper in PRECISION_LABELS) return upper as DatePrecision;
   const byLabel = Object.entries(PRECISION_LABELS).find(([, label]) => label === text)?.[0];
   if (byLabel) return byLabel as DatePrecision;
-  throw new CellError(`${column}: ${JSON.stringify(text)} is not a date precision (DAY, MONTH, QUARTER, YEAR)`);
+  throw new CellError(
+    `${column}: ${JSON.stringify(text)} is not a date precision (DAY, MONTH, QUARTER, YEAR)`,
+  );
 }
-

@@ -21,22 +21,27 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { Prisma, type PrismaClient, type ProjectStage } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../pubsub.ts';
+import { textProblem } from '../services/input-checks.ts';
 import {
   BatchInputError,
+  type CreateProjectInput,
   createProjectsInTransaction,
   publishProjectChanged,
-  updateProjectInTransaction,
-  type CreateProjectInput,
   type StageStep,
   type UpdateProjectPatch,
+  updateProjectInTransaction,
 } from '../services/projects.ts';
-import { changeProjectStageInTransaction, planStageChange, publishStageChanged } from '../services/stage-change.ts';
+import {
+  changeProjectStageInTransaction,
+  planStageChange,
+  publishStageChanged,
+} from '../services/stage-change.ts';
 import { logHead } from '../services/stage-feed.ts';
-import { textProblem } from '../services/input-checks.ts';
 import { districtToday, lockStageLog } from '../services/stage-log.ts';
 import { isPipelineStage, PIPELINE } from '../services/stages.ts';
 import {
   CellError,
+  type Column,
   mapHeader,
   milestoneKey,
   PROJECT_COLUMNS,
@@ -46,7 +51,6 @@ import {
   readStage,
   readText,
   STAGE_EVENT_COLUMNS,
-  type Column,
 } from './csv-format.ts';
 
 export type ImportKind = 'projects' | 'stage-changes';
@@ -54,8 +58,21 @@ export type ImportKind = 'projects' | 'stage-changes';
 /** What one row did (or, in a dry run, would do). */
 export type ImportChange =
   | { line: number; code: string; action: 'create'; stages: ProjectStage[] }
-  | { line: number; code: string; action: 'update'; fields: string[]; stage?: { from: ProjectStage; to: ProjectStage } }
-  | { line: number; code: string; action: 'stage'; from: ProjectStage; to: ProjectStage; occurredOn: string }
+  | {
+      line: number;
+      code: string;
+      action: 'update';
+      fields: string[];
+      stage?: { from: ProjectStage; to: ProjectStage };
+    }
+  | {
+      line: number;
+      code: string;
+      action: 'stage';
+      from: ProjectStage;
+      to: ProjectStage;
+      occurredOn: string;
+    }
   | { line: number; code: string; action: 'unchanged'; why?: string };
 
 export interface ImportSummary {
@@ -198,16 +215,25 @@ function detectEncoding(start: Uint8Array): 'utf-8' | 'gb18030' {
 /** The most of a line kept to find a bad byte again (a line start is a character boundary in both encodings). */
 const LINE_CONTEXT_BYTES = 65_536;
 
-async function* decode(source: AsyncIterable<Uint8Array | string>, encoding: ImportOptions['encoding']): AsyncGenerator<string> {
+async function* decode(
+  source: AsyncIterable<Uint8Array | string>,
+  encoding: ImportOptions['encoding'],
+): AsyncGenerator<string> {
   let decoder: TextDecoder | undefined;
   let name = 'utf-8';
   const lines = new LineCounter();
   /** The bytes of the current line read so far: where a search for a bad byte starts. */
   let lineSoFar: Buffer = Buffer.alloc(0);
   const notText = () =>
-    new ImportError(lines.line, `the file is not valid ${name.toUpperCase()} text; save it from Excel or WPS as "CSV UTF-8 (逗号分隔)"`);
+    new ImportError(
+      lines.line,
+      `the file is not valid ${name.toUpperCase()} text; save it from Excel or WPS as "CSV UTF-8 (逗号分隔)"`,
+    );
   for await (const chunk of source) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, 'utf8')
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (!decoder) {
       name = encoding === 'auto' || !encoding ? detectEncoding(bytes) : encoding;
       decoder = new TextDecoder(name, { fatal: true });
@@ -224,7 +250,8 @@ async function* decode(source: AsyncIterable<Uint8Array | string>, encoding: Imp
     lines.add(bytes);
     const lastBreak = Math.max(bytes.lastIndexOf(0x0a), bytes.lastIndexOf(0x0d));
     lineSoFar = lastBreak >= 0 ? bytes.subarray(lastBreak + 1) : Buffer.concat([lineSoFar, bytes]);
-    if (lineSoFar.length > LINE_CONTEXT_BYTES) lineSoFar = lineSoFar.subarray(lineSoFar.length - LINE_CONTEXT_BYTES);
+    if (lineSoFar.length > LINE_CONTEXT_BYTES)
+      lineSoFar = lineSoFar.subarray(lineSoFar.length - LINE_CONTEXT_BYTES);
     yield text;
   }
   let rest: string | undefined;
@@ -302,7 +329,10 @@ async function* readRows(
         continue;
       }
       if (record.length !== keys.length) {
-        throw new ImportError(start, `${record.length} cells where the header has ${keys.length} columns`);
+        throw new ImportError(
+          start,
+          `${record.length} cells where the header has ${keys.length} columns`,
+        );
       }
       const cells: Cells = {};
       keys.forEach((key, i) => {
@@ -310,7 +340,11 @@ async function* readRows(
         const problem = textProblem(cell);
         if (problem) {
           const code = record[keys!.indexOf('code')];
-          throw new ImportError(start, `${key} ${problem}`, code && !textProblem(code) ? readText(code) ?? undefined : undefined);
+          throw new ImportError(
+            start,
+            `${key} ${problem}`,
+            code && !textProblem(code) ? (readText(code) ?? undefined) : undefined,
+          );
         }
         cells[key] = cell;
       });
@@ -351,7 +385,12 @@ async function runImport(
   const started = Date.now();
   const now = options.now?.() ?? new Date();
   const batchSize = options.batchSize ?? 500;
-  const summary: ImportSummary = { kind, dryRun: !!options.dryRun, ...INITIAL_SUMMARY, elapsedMs: 0 };
+  const summary: ImportSummary = {
+    kind,
+    dryRun: !!options.dryRun,
+    ...INITIAL_SUMMARY,
+    elapsedMs: 0,
+  };
   let detailsChanged = false;
   let outcome: { headBefore: bigint; headAfter: bigint };
   try {
@@ -371,7 +410,8 @@ async function runImport(
             else if (change.action === 'unchanged') summary.unchanged += 1;
             else summary.updated += 1;
             // New projects join park and sector lists too; the import names no single project.
-            if (change.action === 'create' || (change.action === 'update' && change.fields.length)) detailsChanged = true;
+            if (change.action === 'create' || (change.action === 'update' && change.fields.length))
+              detailsChanged = true;
             options.onChange?.(change);
           },
         };
@@ -430,14 +470,25 @@ async function atRow<T>(row: RawRow, code: string | undefined, fn: () => Promise
     return await fn();
   } catch (error) {
     if (error instanceof ImportError || error instanceof DryRunRollback) throw error;
-    if (error instanceof Error && ['ValidationError', 'NotFoundError', 'ConflictError', 'InvalidTransitionError', 'CellError'].includes(error.name)) {
+    if (
+      error instanceof Error &&
+      [
+        'ValidationError',
+        'NotFoundError',
+        'ConflictError',
+        'InvalidTransitionError',
+        'CellError',
+      ].includes(error.name)
+    ) {
       throw new ImportError(row.line, error.message, code);
     }
     throw error;
   }
 }
 
-function toSource(input: Readable | AsyncIterable<Uint8Array | string>): AsyncIterable<Uint8Array | string> {
+function toSource(
+  input: Readable | AsyncIterable<Uint8Array | string>,
+): AsyncIterable<Uint8Array | string> {
   return input as AsyncIterable<Uint8Array | string>;
 }
 
@@ -521,14 +572,28 @@ async function loadReferences(tx: Tx): Promise<References> {
     tx.sector.findMany({ select: { id: true, code: true, name: true } }),
     tx.park.findMany({ select: { id: true, code: true, name: true } }),
   ]);
-  const index = (rows: { id: number; code: string; name: string }[]) => new Map(rows.flatMap((r) => [[r.name, r.id], [r.code, r.id]] as const));
+  const index = (rows: { id: number; code: string; name: string }[]) =>
+    new Map(
+      rows.flatMap(
+        (r) =>
+          [
+            [r.name, r.id],
+            [r.code, r.id],
+          ] as const,
+      ),
+    );
   return { sectors: index(sectors), parks: index(parks) };
 }
 
-function referenceId(map: Map<string, number>, value: string | null | undefined, what: string): number | null | undefined {
+function referenceId(
+  map: Map<string, number>,
+  value: string | null | undefined,
+  what: string,
+): number | null | undefined {
   if (value == null) return value;
   const id = map.get(value);
-  if (id === undefined) throw new CellError(`${what}: no ${what} has the code or name ${JSON.stringify(value)}`);
+  if (id === undefined)
+    throw new CellError(`${what}: no ${what} has the code or name ${JSON.stringify(value)}`);
   return id;
 }
 
@@ -545,7 +610,8 @@ function milestoneSteps(milestones: Map<ProjectStage, Date>): { stage: ProjectSt
   const steps: { stage: ProjectStage; on: Date }[] = [];
   reached.forEach((stage, i) => {
     const next = reached[i + 1];
-    if (!next || milestones.get(next)!.getTime() !== milestones.get(stage)!.getTime()) steps.push({ stage, on: milestones.get(stage)! });
+    if (!next || milestones.get(next)!.getTime() !== milestones.get(stage)!.getTime())
+      steps.push({ stage, on: milestones.get(stage)! });
   });
   return steps;
 }
@@ -557,10 +623,15 @@ function milestoneSteps(milestones: Map<ProjectStage, Date>): { stage: ProjectSt
  * goes on the last event. Written in batches by createProjectsInTransaction, which checks every
  * step as those mutations would.
  */
-function createInput(refs: References, row: ProjectRow): CreateProjectInput & { history: StageStep[] } {
+function createInput(
+  refs: References,
+  row: ProjectRow,
+): CreateProjectInput & { history: StageStep[] } {
   const steps: { stage: ProjectStage; on: Date | undefined }[] = milestoneSteps(row.milestones);
   const target = row.stage ?? steps.at(-1)?.stage ?? 'PLANNED';
-  const before = isPipelineStage(target) ? target : (row.stageBeforeSuspension ?? steps.at(-1)?.stage ?? 'PLANNED');
+  const before = isPipelineStage(target)
+    ? target
+    : (row.stageBeforeSuspension ?? steps.at(-1)?.stage ?? 'PLANNED');
   const when = row.stageOn ?? undefined;
   if (steps.at(-1)?.stage !== before) steps.push({ stage: before, on: when });
   if (target !== before) steps.push({ stage: target, on: when });
@@ -575,7 +646,11 @@ function createInput(refs: References, row: ProjectRow): CreateProjectInput & { 
     stage: steps[0]!.stage,
     stageOccurredOn: steps[0]!.on,
     stageNote: last === 0 ? row.stageNote : null,
-    history: steps.slice(1).map((step, i) => ({ toStage: step.stage, occurredOn: step.on, note: i + 1 === last ? row.stageNote : null })),
+    history: steps.slice(1).map((step, i) => ({
+      toStage: step.stage,
+      occurredOn: step.on,
+      note: i + 1 === last ? row.stageNote : null,
+    })),
   };
 }
 
@@ -586,7 +661,13 @@ function createInput(refs: References, row: ProjectRow): CreateProjectInput & { 
  * `stageOn` and `stageNote` equal to the hub's latest event count as not given (today, no note):
  * they describe the stage the project is leaving. Milestone cells are history and not imported.
  */
-async function updateFromRow(ctx: RunContext, refs: References, line: number, row: ProjectRow, existing: ExistingProject): Promise<void> {
+async function updateFromRow(
+  ctx: RunContext,
+  refs: References,
+  line: number,
+  row: ProjectRow,
+  existing: ExistingProject,
+): Promise<void> {
   const patch: UpdateProjectPatch = {};
   for (const f of TEXT_FIELDS) {
     const value = row.text[f];
@@ -612,20 +693,39 @@ async function updateFromRow(ctx: RunContext, refs: References, line: number, ro
   if (fields.length) await updateProjectInTransaction(ctx.tx, existing.id, patch, ctx.actor);
   if (toStage) {
     const latest = existing.stageEvents[0];
-    const occurredOn = row.stageOn && row.stageOn.getTime() !== latest?.occurredOn.getTime() ? row.stageOn : undefined;
+    const occurredOn =
+      row.stageOn && row.stageOn.getTime() !== latest?.occurredOn.getTime()
+        ? row.stageOn
+        : undefined;
     const note = row.stageNote && row.stageNote !== latest?.note ? row.stageNote : null;
-    await changeProjectStageInTransaction(ctx.tx, { projectId: existing.id, toStage, occurredOn, note }, ctx.actor, ctx.now);
+    await changeProjectStageInTransaction(
+      ctx.tx,
+      { projectId: existing.id, toStage, occurredOn, note },
+      ctx.actor,
+      ctx.now,
+    );
     ctx.summary.stageEvents += 1;
   }
   if (!fields.length && !toStage) ctx.report({ line, code: row.code, action: 'unchanged' });
-  else ctx.report({ line, code: row.code, action: 'update', fields, ...(toStage && { stage: { from: existing.stage, to: toStage } }) });
+  else
+    ctx.report({
+      line,
+      code: row.code,
+      action: 'update',
+      fields,
+      ...(toStage && { stage: { from: existing.stage, to: toStage } }),
+    });
 }
 
 /**
  * Imports a projects CSV (PROJECT_COLUMNS; only `code` is required, an absent column keeps the
  * hub's value): creates each unknown code, updates each known one. See the file comment.
  */
-export async function importProjectsCsv(deps: ImportDeps, input: Readable | AsyncIterable<Uint8Array | string>, options: ImportOptions): Promise<ImportSummary> {
+export async function importProjectsCsv(
+  deps: ImportDeps,
+  input: Readable | AsyncIterable<Uint8Array | string>,
+  options: ImportOptions,
+): Promise<ImportSummary> {
   let refs: References | undefined;
   return runImport(
     deps,
@@ -636,7 +736,9 @@ export async function importProjectsCsv(deps: ImportDeps, input: Readable | Asyn
       refs ??= await loadReferences(ctx.tx);
       const codes = [...new Set(rows.flatMap((row) => readText(row.cells.code) ?? []))];
       const existing = new Map(
-        (await ctx.tx.project.findMany({ where: { code: { in: codes } }, select: existingSelect })).map((e) => [e.code, e] as const),
+        (
+          await ctx.tx.project.findMany({ where: { code: { in: codes } }, select: existingSelect })
+        ).map((e) => [e.code, e] as const),
       );
       /** Codes written in this batch: the prefetched state of these is stale. */
       const written = new Set<string>();
@@ -645,7 +747,12 @@ export async function importProjectsCsv(deps: ImportDeps, input: Readable | Asyn
       const flush = async () => {
         if (!pending.length) return;
         try {
-          const { events } = await createProjectsInTransaction(ctx.tx, pending.map((p) => p.input), ctx.actor, ctx.now);
+          const { events } = await createProjectsInTransaction(
+            ctx.tx,
+            pending.map((p) => p.input),
+            ctx.actor,
+            ctx.now,
+          );
           ctx.summary.stageEvents += events;
         } catch (error) {
           if (!(error instanceof BatchInputError)) throw error;
@@ -653,7 +760,12 @@ export async function importProjectsCsv(deps: ImportDeps, input: Readable | Asyn
           throw new ImportError(bad.line, error.error.message, bad.code);
         }
         for (const p of pending) {
-          ctx.report({ line: p.line, code: p.code, action: 'create', stages: [p.input.stage!, ...p.input.history.map((h) => h.toStage)] });
+          ctx.report({
+            line: p.line,
+            code: p.code,
+            action: 'create',
+            stages: [p.input.stage!, ...p.input.history.map((h) => h.toStage)],
+          });
           written.add(p.code);
         }
         pending.length = 0;
@@ -665,7 +777,10 @@ export async function importProjectsCsv(deps: ImportDeps, input: Readable | Asyn
             const data = parseProjectRow(row.cells);
             if (pending.some((p) => p.code === data.code)) await flush();
             const current = written.has(data.code)
-              ? await ctx.tx.project.findUnique({ where: { code: data.code }, select: existingSelect })
+              ? await ctx.tx.project.findUnique({
+                  where: { code: data.code },
+                  select: existingSelect,
+                })
               : existing.get(data.code);
             if (!current) {
               pending.push({ line: row.line, code: data.code, input: createInput(refs!, data) });
@@ -713,7 +828,8 @@ function parseStageChangeRow(cells: Cells): StageChangeRow {
   };
 }
 
-const dayKey = (projectId: number, stage: ProjectStage, on: Date) => `${projectId}|${stage}|${on.toISOString().slice(0, 10)}`;
+const dayKey = (projectId: number, stage: ProjectStage, on: Date) =>
+  `${projectId}|${stage}|${on.toISOString().slice(0, 10)}`;
 
 /**
  * Imports a stage-changes CSV (columns code, toStage, occurredOn, occurredPrecision, note; the
@@ -734,17 +850,33 @@ export async function importStageChangesCsv(
     async (ctx, rows) => {
       const parsed: { row: RawRow; data: StageChangeRow }[] = [];
       for (const row of rows) {
-        parsed.push({ row, data: await atRow(row, readText(row.cells.code) ?? undefined, async () => parseStageChangeRow(row.cells)) });
+        parsed.push({
+          row,
+          data: await atRow(row, readText(row.cells.code) ?? undefined, async () =>
+            parseStageChangeRow(row.cells),
+          ),
+        });
       }
       const codes = [...new Set(parsed.map((p) => p.data.code))];
       const projects = new Map(
-        (await ctx.tx.project.findMany({ where: { code: { in: codes } }, select: { id: true, code: true, stage: true } })).map((p) => [p.code, p] as const),
+        (
+          await ctx.tx.project.findMany({
+            where: { code: { in: codes } },
+            select: { id: true, code: true, stage: true },
+          })
+        ).map((p) => [p.code, p] as const),
       );
-      const days = [...new Set(parsed.map((p) => (p.data.occurredOn ?? ctx.today).getTime()))].map((t) => new Date(t));
+      const days = [...new Set(parsed.map((p) => (p.data.occurredOn ?? ctx.today).getTime()))].map(
+        (t) => new Date(t),
+      );
       const recorded = new Set(
         (
           await ctx.tx.projectStageEvent.findMany({
-            where: { projectId: { in: [...projects.values()].map((p) => p.id) }, sequence: { lte: ctx.headBefore }, occurredOn: { in: days } },
+            where: {
+              projectId: { in: [...projects.values()].map((p) => p.id) },
+              sequence: { lte: ctx.headBefore },
+              occurredOn: { in: days },
+            },
             select: { projectId: true, toStage: true, occurredOn: true },
           })
         ).map((e) => dayKey(e.projectId, e.toStage, e.occurredOn)),
@@ -755,21 +887,44 @@ export async function importStageChangesCsv(
           if (!project) throw new CellError(`no project has the code ${JSON.stringify(data.code)}`);
           const on = data.occurredOn ?? ctx.today;
           if (project.stage === data.toStage) {
-            ctx.report({ line: row.line, code: data.code, action: 'unchanged', why: `already ${data.toStage}` });
+            ctx.report({
+              line: row.line,
+              code: data.code,
+              action: 'unchanged',
+              why: `already ${data.toStage}`,
+            });
             return;
           }
           if (recorded.has(dayKey(project.id, data.toStage, on))) {
-            ctx.report({ line: row.line, code: data.code, action: 'unchanged', why: 'already in the log' });
+            ctx.report({
+              line: row.line,
+              code: data.code,
+              action: 'unchanged',
+              why: 'already in the log',
+            });
             return;
           }
           const { project: moved } = await changeProjectStageInTransaction(
             ctx.tx,
-            { projectId: project.id, toStage: data.toStage, occurredOn: data.occurredOn, occurredPrecision: data.occurredPrecision, note: data.note },
+            {
+              projectId: project.id,
+              toStage: data.toStage,
+              occurredOn: data.occurredOn,
+              occurredPrecision: data.occurredPrecision,
+              note: data.note,
+            },
             ctx.actor,
             ctx.now,
           );
           ctx.summary.stageEvents += 1;
-          ctx.report({ line: row.line, code: data.code, action: 'stage', from: project.stage, to: moved.stage, occurredOn: on.toISOString().slice(0, 10) });
+          ctx.report({
+            line: row.line,
+            code: data.code,
+            action: 'stage',
+            from: project.stage,
+            to: moved.stage,
+            occurredOn: on.toISOString().slice(0, 10),
+          });
           project.stage = moved.stage;
         });
       }

@@ -12,9 +12,15 @@ import type { HubConfig } from '../config.ts';
 import type { Viewer } from '../context.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
-import { exportProjectsCsv, exportStageEventsCsv, ExportFilterError, filterParamsFromSearch, resolveExportFilter } from './csv-export.ts';
-import { EmptyPackageError, oc4idsPackageChunks } from './oc4ids.ts';
 import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from '../masked-errors.ts';
+import {
+  ExportFilterError,
+  exportProjectsCsv,
+  exportStageEventsCsv,
+  filterParamsFromSearch,
+  resolveExportFilter,
+} from './csv-export.ts';
+import { EmptyPackageError, oc4idsPackageChunks } from './oc4ids.ts';
 
 type Access = 'public' | 'viewer';
 
@@ -55,10 +61,16 @@ function today(): string {
  * take a truncated file for a whole one, and an erroring body would reach Node's HTTP layer as
  * an unhandled stream error.
  */
-async function streamed(R: ResponseClass, source: AsyncIterable<Uint8Array | string>, headers: Record<string, string>, cut: (error: unknown) => void): Promise<Response> {
+async function streamed(
+  R: ResponseClass,
+  source: AsyncIterable<Uint8Array | string>,
+  headers: Record<string, string>,
+  cut: (error: unknown) => void,
+): Promise<Response> {
   const chunks = source[Symbol.asyncIterator]();
   const first = await chunks.next();
-  const bytes = (chunk: Uint8Array | string) => (typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk);
+  const bytes = (chunk: Uint8Array | string) =>
+    typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       if (first.done) controller.close();
@@ -81,8 +93,16 @@ async function streamed(R: ResponseClass, source: AsyncIterable<Uint8Array | str
   return new R(body, { headers });
 }
 
-function problem(R: ResponseClass, status: number, message: string, headers: Record<string, string> = {}): Response {
-  return new R(JSON.stringify({ error: message }), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+function problem(
+  R: ResponseClass,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return new R(JSON.stringify({ error: message }), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
 }
 
 function csvHeaders(name: string): Record<string, string> {
@@ -101,7 +121,8 @@ export function useDataExchange(options: DataExchangeOptions): Plugin {
       access: 'viewer',
       async handle(url, R, cut) {
         const filter = await resolveExportFilter(prisma, filterParamsFromSearch(url.searchParams));
-        if (filter.after !== null) throw new ExportFilterError('after applies to /export/stage-events.csv only');
+        if (filter.after !== null)
+          throw new ExportFilterError('after applies to /export/stage-events.csv only');
         return streamed(R, exportProjectsCsv(prisma, filter.project), csvHeaders('projects'), cut);
       },
     },
@@ -115,8 +136,16 @@ export function useDataExchange(options: DataExchangeOptions): Plugin {
     '/oc4ids': {
       access: 'public',
       async handle(url, R, cut) {
-        const chunks = await oc4idsPackageChunks(prisma, { ...options.config.oc4ids, uri: `${url.origin}${url.pathname}` });
-        return streamed(R, chunks, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' }, cut);
+        const chunks = await oc4idsPackageChunks(prisma, {
+          ...options.config.oc4ids,
+          uri: `${url.origin}${url.pathname}`,
+        });
+        return streamed(
+          R,
+          chunks,
+          { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
+          cut,
+        );
       },
     },
   };
@@ -135,7 +164,9 @@ export function useDataExchange(options: DataExchangeOptions): Plugin {
         if (!allowed(viewer, route.access)) {
           endResponse(
             viewer.role === 'anonymous'
-              ? problem(R, 401, 'sign in to export data (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' })
+              ? problem(R, 401, 'sign in to export data (Authorization: Bearer <token>)', {
+                  'www-authenticate': 'Bearer',
+                })
               : problem(R, 403, 'your role may not export data'),
           );
           return;
@@ -147,14 +178,18 @@ export function useDataExchange(options: DataExchangeOptions): Plugin {
         endResponse(await route.handle(url, R, cut));
       } catch (error) {
         // A credential that is not valid: an AuthenticationError, or a GraphQLError carrying 401.
-        const status = (error as { extensions?: { http?: { status?: unknown } } })?.extensions?.http?.status;
+        const status = (error as { extensions?: { http?: { status?: unknown } } })?.extensions?.http
+          ?.status;
         if ((error as Error)?.name === 'AuthenticationError' || status === 401) {
           endResponse(problem(R, 401, (error as Error).message, { 'www-authenticate': 'Bearer' }));
-        }
-        else if (error instanceof ExportFilterError) endResponse(problem(R, 400, error.message));
+        } else if (error instanceof ExportFilterError) endResponse(problem(R, 400, error.message));
         else if (error instanceof EmptyPackageError) endResponse(problem(R, 404, error.message));
         else if (isDatabaseUnavailable(error)) {
-          endResponse(problem(R, 503, 'the database is unavailable; try again in a few seconds', { 'retry-after': String(DATABASE_RETRY_AFTER_S) }));
+          endResponse(
+            problem(R, 503, 'the database is unavailable; try again in a few seconds', {
+              'retry-after': String(DATABASE_RETRY_AFTER_S),
+            }),
+          );
         } else {
           logger?.error({ err: error }, `${url.pathname} failed`);
           endResponse(problem(R, 500, 'unexpected error'));

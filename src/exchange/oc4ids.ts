@@ -17,8 +17,14 @@
  * - milestones: one per stage event, met on its day; completion: the day the project reached
  *   COMPLETED and the completed investment, once finished.
  */
-import type { Prisma, PrismaClient, ProjectStage } from '../generated/prisma/client.ts';
-import type { FundingInstrument, FundingSourceLevel, StageEventKind } from '../generated/prisma/client.ts';
+import type {
+  FundingInstrument,
+  FundingSourceLevel,
+  Prisma,
+  PrismaClient,
+  ProjectStage,
+  StageEventKind,
+} from '../generated/prisma/client.ts';
 import { milestoneDates } from '../services/stages.ts';
 import { STAGE_LABELS } from './csv-format.ts';
 
@@ -70,7 +76,10 @@ export const SECTOR_MAP: Record<string, string[]> = {
 };
 
 /** Where every project is: the district. */
-const DISTRICT = { name: '沈阳市辽中区', address: { locality: '辽中区', region: '辽宁省沈阳市', countryName: '中国' } };
+const DISTRICT = {
+  name: '沈阳市辽中区',
+  address: { locality: '辽中区', region: '辽宁省沈阳市', countryName: '中国' },
+};
 
 const FUNDER_NAMES: Record<FundingSourceLevel, string> = {
   CENTRAL: '中央财政',
@@ -84,7 +93,12 @@ const FUNDER_NAMES: Record<FundingSourceLevel, string> = {
   OTHER: '其他来源',
 };
 
-const FINANCE_TYPE: Partial<Record<FundingInstrument, string>> = { LOAN: 'loan', BOND: 'bond', GRANT: 'grant', SUBSIDY: 'grant' };
+const FINANCE_TYPE: Partial<Record<FundingInstrument, string>> = {
+  LOAN: 'loan',
+  BOND: 'bond',
+  GRANT: 'grant',
+  SUBSIDY: 'grant',
+};
 
 /** milestoneType and milestoneCode of an event into a stage. */
 const MILESTONE_KIND: Partial<Record<ProjectStage, { type: string; code?: string }>> = {
@@ -102,8 +116,16 @@ const MILESTONE_KIND: Partial<Record<ProjectStage, { type: string; code?: string
   AT_CAPACITY: { type: 'delivery' },
 };
 
-const KIND_SUFFIX: Partial<Record<StageEventKind, string>> = { CORRECTION: '(更正)', RESUME: '(恢复)' };
-const PRECISION_NOTE = { DAY: null, MONTH: '日期精确到月', QUARTER: '日期精确到季度', YEAR: '日期精确到年' } as const;
+const KIND_SUFFIX: Partial<Record<StageEventKind, string>> = {
+  CORRECTION: '(更正)',
+  RESUME: '(恢复)',
+};
+const PRECISION_NOTE = {
+  DAY: null,
+  MONTH: '日期精确到月',
+  QUARTER: '日期精确到季度',
+  YEAR: '日期精确到年',
+} as const;
 
 const FINISHED: readonly ProjectStage[] = ['COMPLETED', 'IN_OPERATION', 'AT_CAPACITY'];
 
@@ -122,11 +144,29 @@ const projectSelect = {
   park: { select: { name: true } },
   stageEvents: {
     orderBy: { sequence: 'asc' },
-    select: { sequence: true, kind: true, fromStage: true, toStage: true, occurredOn: true, occurredPrecision: true, note: true, recordedAt: true },
+    select: {
+      sequence: true,
+      kind: true,
+      fromStage: true,
+      toStage: true,
+      occurredOn: true,
+      occurredPrecision: true,
+      note: true,
+      recordedAt: true,
+    },
   },
   fundingAwards: {
     orderBy: { id: 'asc' },
-    select: { code: true, sourceLevel: true, instrument: true, programme: true, amount: true, year: true, awardedOn: true, note: true },
+    select: {
+      code: true,
+      sourceLevel: true,
+      instrument: true,
+      programme: true,
+      amount: true,
+      year: true,
+      awardedOn: true,
+      note: true,
+    },
   },
 } satisfies Prisma.ProjectSelect;
 
@@ -160,14 +200,20 @@ export function prune<T>(value: T): T | undefined {
 }
 
 /** projectStatus of a project; a SUSPENDED one keeps the status of the stage it left. */
-export function projectStatus(p: Pick<SourceProject, 'stage' | 'stageBeforeSuspension' | 'stageEvents'>): string | undefined {
+export function projectStatus(
+  p: Pick<SourceProject, 'stage' | 'stageBeforeSuspension' | 'stageEvents'>,
+): string | undefined {
   if (p.stage !== 'SUSPENDED') return STAGE_STATUS[p.stage];
-  const left = p.stageBeforeSuspension ?? p.stageEvents.findLast((e) => e.toStage === 'SUSPENDED')?.fromStage;
+  const left =
+    p.stageBeforeSuspension ?? p.stageEvents.findLast((e) => e.toStage === 'SUSPENDED')?.fromStage;
   return left && left !== 'SUSPENDED' ? STAGE_STATUS[left] : undefined;
 }
 
 /** One project in OC4IDS form. */
-export function oc4idsProject(p: SourceProject, options: Pick<Oc4idsOptions, 'publisherName' | 'idPrefix'>): Record<string, unknown> {
+export function oc4idsProject(
+  p: SourceProject,
+  options: Pick<Oc4idsOptions, 'publisherName' | 'idPrefix'>,
+): Record<string, unknown> {
   const authority = { id: 'public-authority', name: options.publisherName };
   const parties = new Map<string, { id: string; name: string; roles: Set<string> }>();
   const party = (id: string, name: string, role: string) => {
@@ -184,8 +230,15 @@ export function oc4idsProject(p: SourceProject, options: Pick<Oc4idsOptions, 'pu
     id: a.code,
     description: a.programme ?? a.note,
     amount: cny(a.amount),
-    period: { startDate: `${a.year}-01-01T00:00:00+08:00`, endDate: `${a.year}-12-31T23:59:59+08:00` },
-    sourceParty: party(`funder-${a.sourceLevel.toLowerCase()}`, FUNDER_NAMES[a.sourceLevel], 'funder'),
+    period: {
+      startDate: `${a.year}-01-01T00:00:00+08:00`,
+      endDate: `${a.year}-12-31T23:59:59+08:00`,
+    },
+    sourceParty: party(
+      `funder-${a.sourceLevel.toLowerCase()}`,
+      FUNDER_NAMES[a.sourceLevel],
+      'funder',
+    ),
     approvalDate: a.awardedOn ? dayTime(a.awardedOn) : undefined,
   }));
   const finance = p.fundingAwards.flatMap((a) =>
@@ -195,7 +248,11 @@ export function oc4idsProject(p: SourceProject, options: Pick<Oc4idsOptions, 'pu
             id: a.code,
             title: a.programme,
             value: cny(a.amount),
-            financingParty: party(`funder-${a.sourceLevel.toLowerCase()}`, FUNDER_NAMES[a.sourceLevel], 'funder'),
+            financingParty: party(
+              `funder-${a.sourceLevel.toLowerCase()}`,
+              FUNDER_NAMES[a.sourceLevel],
+              'funder',
+            ),
             type: FINANCE_TYPE[a.instrument],
           },
         ]
@@ -218,8 +275,12 @@ export function oc4idsProject(p: SourceProject, options: Pick<Oc4idsOptions, 'pu
 
   const reached = milestoneDates(p.stageEvents);
   const finishedStage = p.stage === 'SUSPENDED' ? p.stageBeforeSuspension : p.stage;
-  const completedOn = finishedStage && FINISHED.includes(finishedStage) ? reached.get('COMPLETED') : undefined;
-  const lastChange = Math.max(p.updatedAt.getTime(), ...p.stageEvents.map((e) => e.recordedAt.getTime()));
+  const completedOn =
+    finishedStage && FINISHED.includes(finishedStage) ? reached.get('COMPLETED') : undefined;
+  const lastChange = Math.max(
+    p.updatedAt.getTime(),
+    ...p.stageEvents.map((e) => e.recordedAt.getTime()),
+  );
 
   const project = {
     id: `${options.idPrefix}${p.code}`,
@@ -240,12 +301,22 @@ export function oc4idsProject(p: SourceProject, options: Pick<Oc4idsOptions, 'pu
     ],
     budget: {
       amount: cny(p.plannedInvestment),
-      budgetBreakdowns: breakdown.length ? [{ id: 'funding-sources', description: '资金来源 / Funding sources', budgetBreakdown: breakdown }] : undefined,
+      budgetBreakdowns: breakdown.length
+        ? [
+            {
+              id: 'funding-sources',
+              description: '资金来源 / Funding sources',
+              budgetBreakdown: breakdown,
+            },
+          ]
+        : undefined,
       finance,
     },
     parties: [...parties.values()].map((x) => ({ id: x.id, name: x.name, roles: [...x.roles] })),
     milestones,
-    completion: completedOn ? { endDate: dayTime(completedOn), finalValue: cny(p.completedInvestment) } : undefined,
+    completion: completedOn
+      ? { endDate: dayTime(completedOn), finalValue: cny(p.completedInvestment) }
+      : undefined,
   };
   return prune(project)!;
 }
@@ -256,7 +327,9 @@ async function lastChanged(prisma: PrismaClient): Promise<Date> {
     prisma.project.aggregate({ _max: { updatedAt: true } }),
     prisma.projectStageEvent.aggregate({ _max: { recordedAt: true } }),
   ]);
-  const times = [projects._max.updatedAt, events._max.recordedAt].flatMap((d) => (d ? [d.getTime()] : []));
+  const times = [projects._max.updatedAt, events._max.recordedAt].flatMap((d) =>
+    d ? [d.getTime()] : [],
+  );
   return times.length ? new Date(Math.max(...times)) : new Date();
 }
 
@@ -269,10 +342,19 @@ export class EmptyPackageError extends Error {
  * The package as JSON text, streamed a page of projects at a time (projects in code order).
  * Throws EmptyPackageError before the first chunk when there is no project.
  */
-export async function oc4idsPackageChunks(prisma: PrismaClient, options: Oc4idsOptions): Promise<AsyncGenerator<string>> {
-  if ((await prisma.project.count()) === 0) throw new EmptyPackageError('the hub has no projects: an OC4IDS package needs at least one');
+export async function oc4idsPackageChunks(
+  prisma: PrismaClient,
+  options: Oc4idsOptions,
+): Promise<AsyncGenerator<string>> {
+  if ((await prisma.project.count()) === 0)
+    throw new EmptyPackageError('the hub has no projects: an OC4IDS package needs at least one');
   const publishedDate = (await lastChanged(prisma)).toISOString();
-  const head = prune({ version: OC4IDS_VERSION, uri: options.uri, publishedDate, publisher: { name: options.publisherName } });
+  const head = prune({
+    version: OC4IDS_VERSION,
+    uri: options.uri,
+    publishedDate,
+    publisher: { name: options.publisherName },
+  });
   async function* chunks(): AsyncGenerator<string> {
     yield `${JSON.stringify(head).slice(0, -1)},"projects":[`;
     let lastCode: string | null = null;
@@ -297,9 +379,11 @@ export async function oc4idsPackageChunks(prisma: PrismaClient, options: Oc4idsO
 }
 
 /** The whole package as an object (tests, small districts). */
-export async function buildOc4idsPackage(prisma: PrismaClient, options: Oc4idsOptions): Promise<Record<string, unknown>> {
+export async function buildOc4idsPackage(
+  prisma: PrismaClient,
+  options: Oc4idsOptions,
+): Promise<Record<string, unknown>> {
   let text = '';
   for await (const chunk of await oc4idsPackageChunks(prisma, options)) text += chunk;
   return JSON.parse(text) as Record<string, unknown>;
 }
-

@@ -21,17 +21,22 @@
  * Global ids are read by `parseGlobalId` (the relay plugin's `decodeGlobalID`, see builder.ts),
  * cursors by ./paging.ts, dates and decimals by ./scalars.ts.
  */
-import SchemaBuilder, { BasePlugin, PothosValidationError, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
+import SchemaBuilder, {
+  BasePlugin,
+  type PothosOutputFieldConfig,
+  PothosValidationError,
+  type SchemaTypes,
+} from '@pothos/core';
 import {
-  GraphQLError,
-  Kind,
   type FieldNode,
+  GraphQLError,
   type GraphQLFieldResolver,
   type GraphQLResolveInfo,
+  Kind,
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import { ValidationError, type FieldProblem } from '../services/errors.ts';
+import { type FieldProblem, ValidationError } from '../services/errors.ts';
 import { textProblem } from '../services/input-checks.ts';
 
 declare global {
@@ -56,7 +61,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Every string of a variable's value (coerced: Dates and Decimals are objects, not strings). */
-function checkValue(value: unknown, path: string[], found: (path: string[], reason: string) => void): void {
+function checkValue(
+  value: unknown,
+  path: string[],
+  found: (path: string[], reason: string) => void,
+): void {
   if (typeof value === 'string') {
     const reason = textProblem(value);
     if (reason) found(path, reason);
@@ -68,7 +77,12 @@ function checkValue(value: unknown, path: string[], found: (path: string[], reas
 }
 
 /** Every string of an argument as written in the document, following variables. */
-function checkLiteral(node: ValueNode, variables: Record<string, unknown>, path: string[], found: (path: string[], reason: string) => void): void {
+function checkLiteral(
+  node: ValueNode,
+  variables: Record<string, unknown>,
+  path: string[],
+  found: (path: string[], reason: string) => void,
+): void {
   switch (node.kind) {
     case Kind.STRING: {
       const reason = textProblem(node.value);
@@ -76,7 +90,8 @@ function checkLiteral(node: ValueNode, variables: Record<string, unknown>, path:
       break;
     }
     case Kind.OBJECT:
-      for (const field of node.fields) checkLiteral(field.value, variables, [...path, field.name.value], found);
+      for (const field of node.fields)
+        checkLiteral(field.value, variables, [...path, field.name.value], found);
       break;
     case Kind.LIST:
       node.values.forEach((item, i) => checkLiteral(item, variables, [...path, String(i)], found));
@@ -90,14 +105,20 @@ function checkLiteral(node: ValueNode, variables: Record<string, unknown>, path:
 }
 
 /** The bad strings in the arguments of `fields` and of everything they select. */
-function badArguments(fields: readonly FieldNode[], info: Pick<GraphQLResolveInfo, 'fragments' | 'variableValues'>): BadArgument[] {
+function badArguments(
+  fields: readonly FieldNode[],
+  info: Pick<GraphQLResolveInfo, 'fragments' | 'variableValues'>,
+): BadArgument[] {
   const bad: BadArgument[] = [];
   const spread = new Set<string>();
   const visitField = (field: FieldNode, parents: string[]) => {
     const at = [...parents, field.name.value];
     for (const argument of field.arguments ?? []) {
-      checkLiteral(argument.value, info.variableValues, [argument.name.value], (argumentPath, reason) =>
-        bad.push({ fields: at, argument: argumentPath, reason }),
+      checkLiteral(
+        argument.value,
+        info.variableValues,
+        [argument.name.value],
+        (argumentPath, reason) => bad.push({ fields: at, argument: argumentPath, reason }),
       );
     }
     if (field.selectionSet) visitSelections(field.selectionSet, at);
@@ -105,7 +126,8 @@ function badArguments(fields: readonly FieldNode[], info: Pick<GraphQLResolveInf
   const visitSelections = (set: SelectionSetNode, parents: string[]) => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) visitField(selection, parents);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) visitSelections(selection.selectionSet, parents);
+      else if (selection.kind === Kind.INLINE_FRAGMENT)
+        visitSelections(selection.selectionSet, parents);
       else if (!spread.has(selection.name.value)) {
         spread.add(selection.name.value);
         const fragment = info.fragments[selection.name.value];
@@ -127,7 +149,10 @@ function badUserInput(bad: BadArgument): GraphQLError {
 /** A Pothos input error (global id of the wrong type, bad connection arguments) with the code BAD_USER_INPUT. */
 function withCode(error: unknown): unknown {
   if (!(error instanceof PothosValidationError) || error.extensions.code) return error;
-  return new GraphQLError(error.message, { extensions: { ...error.extensions, code: 'BAD_USER_INPUT' }, originalError: error });
+  return new GraphQLError(error.message, {
+    extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+    originalError: error,
+  });
 }
 
 type Resolver<Types extends SchemaTypes> = GraphQLFieldResolver<unknown, Types['Context'], object>;
@@ -136,7 +161,10 @@ const ROOT_KINDS = new Set(['Query', 'Mutation', 'Subscription']);
 
 export class ArgumentGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   /** The check, inside plugin-errors' wrapper so a ValidationError becomes the union member. */
-  private guard(resolver: Resolver<Types>, fieldConfig: PothosOutputFieldConfig<Types>): Resolver<Types> {
+  private guard(
+    resolver: Resolver<Types>,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): Resolver<Types> {
     const typedErrors = (fieldConfig.extensions?.pothosErrors as unknown[] | undefined) ?? [];
     const validationError = typedErrors.includes(ValidationError);
     return (parent, args, context, info) => {
@@ -144,7 +172,10 @@ export class ArgumentGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
       if (bad.length) {
         const own = bad.filter((b) => b.fields.length === 1);
         if (validationError && own.length === bad.length) {
-          const problems: FieldProblem[] = own.map((b) => ({ path: b.argument, message: `${b.argument.at(-1)} ${b.reason}` }));
+          const problems: FieldProblem[] = own.map((b) => ({
+            path: b.argument,
+            message: `${b.argument.at(-1)} ${b.reason}`,
+          }));
           throw ValidationError.of(problems)!;
         }
         throw badUserInput(bad[0]!);
@@ -153,13 +184,19 @@ export class ArgumentGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
     };
   }
 
-  override wrapResolve(resolver: Resolver<Types>, fieldConfig: PothosOutputFieldConfig<Types>): Resolver<Types> {
+  override wrapResolve(
+    resolver: Resolver<Types>,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): Resolver<Types> {
     // A subscription's arguments are checked once, when it subscribes, not for each event.
     if (fieldConfig.kind !== 'Query' && fieldConfig.kind !== 'Mutation') return resolver;
     return this.guard(resolver, fieldConfig);
   }
 
-  override wrapSubscribe(subscribe: Resolver<Types> | undefined, fieldConfig: PothosOutputFieldConfig<Types>): Resolver<Types> | undefined {
+  override wrapSubscribe(
+    subscribe: Resolver<Types> | undefined,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): Resolver<Types> | undefined {
     if (!subscribe || fieldConfig.kind !== 'Subscription') return subscribe;
     return this.guard(subscribe, fieldConfig);
   }
@@ -170,7 +207,10 @@ export class ArgumentGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
    * at once, so an event costs no extra promise; queries and mutations also validate connection
    * arguments inside async resolvers.
    */
-  override wrapArgMappers(resolver: Resolver<Types> | undefined, fieldConfig: PothosOutputFieldConfig<Types>): Resolver<Types> | undefined {
+  override wrapArgMappers(
+    resolver: Resolver<Types> | undefined,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): Resolver<Types> | undefined {
     if (!resolver || !ROOT_KINDS.has(fieldConfig.kind)) return resolver;
     const catchAsync = fieldConfig.kind !== 'Subscription';
     return (parent, args, context, info) => {
@@ -180,7 +220,9 @@ export class ArgumentGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
       } catch (error) {
         throw withCode(error);
       }
-      return catchAsync && result instanceof Promise ? result.catch((error: unknown) => Promise.reject(withCode(error))) : result;
+      return catchAsync && result instanceof Promise
+        ? result.catch((error: unknown) => Promise.reject(withCode(error)))
+        : result;
     };
   }
 }

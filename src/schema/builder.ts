@@ -1,16 +1,16 @@
 /** The Pothos schema builder: plugins, scalars' TypeScript shapes and the context. No types here. */
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin, { ComplexityErrorKind } from '@pothos/plugin-complexity';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
-import ComplexityPlugin, { ComplexityErrorKind } from '@pothos/plugin-complexity';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import { roleAtLeast } from '../auth.ts';
+import type { HubContext } from '../context.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type PrismaTypes from '../generated/prisma/pothos-types.ts';
 import { getDatamodel } from '../generated/prisma/pothos-types.ts';
-import type { HubContext } from '../context.ts';
 import { parseGlobalId, quoteInput } from '../services/errors.ts';
 import './argument-guard.ts';
 
@@ -33,7 +33,14 @@ export const builder = new SchemaBuilder<{
 }>({
   // The argument guard (./argument-guard.ts) sits inside plugin-errors, so a mutation's bad input
   // becomes its ValidationError.
-  plugins: [ScopeAuthPlugin, ComplexityPlugin, ErrorsPlugin, 'argumentGuard', PrismaPlugin, RelayPlugin],
+  plugins: [
+    ScopeAuthPlugin,
+    ComplexityPlugin,
+    ErrorsPlugin,
+    'argumentGuard',
+    PrismaPlugin,
+    RelayPlugin,
+  ],
   complexity: {
     // Each field costs 1; a list multiplies what it selects by 10 (connections' edges too).
     defaultComplexity: 1,
@@ -59,9 +66,12 @@ export const builder = new SchemaBuilder<{
     }),
     unauthorizedError: (_parent, ctx, info) =>
       ctx.viewer.role === 'anonymous'
-        ? new GraphQLError(`Sign in to use \`${info.fieldName}\`: send Authorization: Bearer <token>`, {
-            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-          })
+        ? new GraphQLError(
+            `Sign in to use \`${info.fieldName}\`: send Authorization: Bearer <token>`,
+            {
+              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+            },
+          )
         : new GraphQLError(`Your role (${ctx.viewer.role}) may not use \`${info.fieldName}\``, {
             extensions: { code: 'FORBIDDEN' },
           }),
@@ -83,9 +93,12 @@ export const builder = new SchemaBuilder<{
     decodeGlobalID: (globalID) => {
       const parsed = parseGlobalId(globalID);
       if (!parsed) {
-        throw new GraphQLError(`${quoteInput(globalID)} is not an id: pass an \`id\` as the API returned it`, {
-          extensions: { code: 'BAD_USER_INPUT' },
-        });
+        throw new GraphQLError(
+          `${quoteInput(globalID)} is not an id: pass an \`id\` as the API returned it`,
+          {
+            extensions: { code: 'BAD_USER_INPUT' },
+          },
+        );
       }
       return { typename: parsed.typename, id: String(parsed.key) };
     },
@@ -99,20 +112,46 @@ export const builder = new SchemaBuilder<{
       args: { ids: { description: '全局ID列表 / The global ids, as `id` fields returned them.' } },
     },
     // Descriptions of what the relay plugin generates, so every type and field explains itself.
-    idFieldOptions: { description: '全局ID / Relay global id: opaque, stable, accepted by `node(id:)`.' },
-    nodeTypeOptions: { description: '节点 / Any object with a global id; `node(id:)` fetches each of them.' },
-    pageInfoTypeOptions: { description: '分页信息 / Where a page sits in its connection: its end cursors and whether more pages exist.' },
-    hasNextPageFieldOptions: { description: '有下一页 / More items follow this page (when paging forward with `first`).' },
-    hasPreviousPageFieldOptions: { description: '有上一页 / More items precede this page (when paging backward with `last`).' },
-    startCursorFieldOptions: { description: '首游标 / Cursor of the first item of the page; pass it as `before` for the previous page.' },
-    endCursorFieldOptions: { description: '尾游标 / Cursor of the last item of the page; pass it as `after` for the next page.' },
+    idFieldOptions: {
+      description: '全局ID / Relay global id: opaque, stable, accepted by `node(id:)`.',
+    },
+    nodeTypeOptions: {
+      description: '节点 / Any object with a global id; `node(id:)` fetches each of them.',
+    },
+    pageInfoTypeOptions: {
+      description:
+        '分页信息 / Where a page sits in its connection: its end cursors and whether more pages exist.',
+    },
+    hasNextPageFieldOptions: {
+      description: '有下一页 / More items follow this page (when paging forward with `first`).',
+    },
+    hasPreviousPageFieldOptions: {
+      description: '有上一页 / More items precede this page (when paging backward with `last`).',
+    },
+    startCursorFieldOptions: {
+      description:
+        '首游标 / Cursor of the first item of the page; pass it as `before` for the previous page.',
+    },
+    endCursorFieldOptions: {
+      description:
+        '尾游标 / Cursor of the last item of the page; pass it as `after` for the next page.',
+    },
     edgesFieldOptions: { description: '边 / The items of this page, each with its cursor.' },
-    pageInfoFieldOptions: { description: '分页信息 / Cursors of this page and whether more pages exist.' },
+    pageInfoFieldOptions: {
+      description: '分页信息 / Cursors of this page and whether more pages exist.',
+    },
     nodeFieldOptions: { description: '节点 / The item.' },
-    cursorFieldOptions: { description: '游标 / Position of this item; pass it as `after` or `before`.' },
-    firstArgOptions: { description: '前N条 / Page forward: at most this many items (default 20, at most 100).' },
+    cursorFieldOptions: {
+      description: '游标 / Position of this item; pass it as `after` or `before`.',
+    },
+    firstArgOptions: {
+      description: '前N条 / Page forward: at most this many items (default 20, at most 100).',
+    },
     afterArgOptions: { description: '之后 / Page forward: items after this cursor.' },
-    lastArgOptions: { description: '后N条 / Page backward: at most this many items before `before`, or the last ones (at most 100).' },
+    lastArgOptions: {
+      description:
+        '后N条 / Page backward: at most this many items before `before`, or the last ones (at most 100).',
+    },
     beforeArgOptions: { description: '之前 / Page backward: items before this cursor.' },
     defaultConnectionTypeOptions: { description: '分页列表 / A page of items (Relay connection).' },
     defaultEdgeTypeOptions: { description: '边 / An item with its cursor.' },

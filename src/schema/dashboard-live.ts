@@ -2,11 +2,12 @@
  * `dashboardUpdated(year)`: the dashboard of `dashboard(year)`, live (src/services/dashboard-feed.ts).
  * Kept beside dashboard.ts, which defines the Dashboard type and the query.
  */
-import { openDashboardFeed } from '../services/dashboard-feed.ts';
+
 import type { DashboardData } from '../services/dashboard.ts';
+import { openDashboardFeed } from '../services/dashboard-feed.ts';
 import { builder } from './builder.ts';
 import { DashboardRef, dashboardYear } from './dashboard.ts';
-import { endWithErrorPayload, isLiveError, liveError, type LivePayload } from './live.ts';
+import { endWithErrorPayload, isLiveError, type LivePayload, liveError } from './live.ts';
 
 builder.subscriptionFields((t) => ({
   dashboardUpdated: t.field({
@@ -16,7 +17,10 @@ builder.subscriptionFields((t) => ({
       'about four updates a second). If the server loses its event bus the subscription ends with an error (code ' +
       'EVENT_BUS_LOST): subscribe again.',
     args: {
-      year: t.arg.int({ description: '年度 / The year; default: the current calendar year in the district (Asia/Shanghai).' }),
+      year: t.arg.int({
+        description:
+          '年度 / The year; default: the current calendar year in the district (Asia/Shanghai).',
+      }),
     },
     subscribe: async (_root, args, ctx) =>
       endWithErrorPayload(

@@ -5,27 +5,28 @@
  * `dashboardUpdated` subscription, which serves the same object.
  */
 import { GraphQLError } from 'graphql';
-import type { ChannelHighlight } from '../services/logistics.ts';
 import {
   currentYear,
+  type DashboardData,
   MAX_DASHBOARD_YEAR,
   MIN_DASHBOARD_YEAR,
-  RECENT_STAGE_CHANGES,
-  type DashboardData,
   type ParkSummary,
   type ProjectTally,
+  RECENT_STAGE_CHANGES,
   type StageFunnelStep,
 } from '../services/dashboard.ts';
+import type { ChannelHighlight } from '../services/logistics.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum } from './enums.ts';
-import { TargetProgressRef, ReportedFigureRef } from './figures.ts';
+import { ReportedFigureRef, TargetProgressRef } from './figures.ts';
 import { FundingTotalRef } from './funding.ts';
 import { LogisticsChannelRef, LogisticsObservationRef } from './logistics.ts';
 import { ParkRef, ParkSnapshotRef } from './park.ts';
 import { StageEventRef } from './stage-events.ts';
 
 export const ProjectTallyRef = builder.objectRef<ProjectTally>('ProjectTally').implement({
-  description: '项目合计 / Projects counted, with their planned investment summed where it is known.',
+  description:
+    '项目合计 / Projects counted, with their planned investment summed where it is known.',
   fields: (t) => ({
     count: t.exposeInt('count', { description: '项目数 / How many projects.' }),
     plannedInvestment: t.expose('plannedInvestment', {
@@ -36,7 +37,8 @@ export const ProjectTallyRef = builder.objectRef<ProjectTally>('ProjectTally').i
         '(compare `plannedInvestmentKnownCount` with `count`).',
     }),
     plannedInvestmentKnownCount: t.exposeInt('plannedInvestmentKnownCount', {
-      description: '已知投资项目数 / How many of the projects counted have a known planned investment.',
+      description:
+        '已知投资项目数 / How many of the projects counted have a known planned investment.',
     }),
   }),
 });
@@ -49,17 +51,19 @@ export const StageFunnelStepRef = builder.objectRef<StageFunnelStep>('StageFunne
     stage: t.expose('stage', { type: ProjectStageEnum, description: '阶段 / The stage.' }),
     current: t.field({
       type: ProjectTallyRef,
-      description: '当前 / Projects at this stage now, whatever the dashboard\'s year.',
+      description: "当前 / Projects at this stage now, whatever the dashboard's year.",
       resolve: (step) => step.current,
     }),
     reached: t.field({
       type: ProjectTallyRef,
-      description: '累计达到 / Projects that had reached this stage or a later one by the end of the year.',
+      description:
+        '累计达到 / Projects that had reached this stage or a later one by the end of the year.',
       resolve: (step) => step.reached,
     }),
     reachedInYear: t.field({
       type: ProjectTallyRef,
-      description: '年内达到 / Projects that first reached this stage (or a later one) during the year.',
+      description:
+        '年内达到 / Projects that first reached this stage (or a later one) during the year.',
       resolve: (step) => step.reachedInYear,
     }),
   }),
@@ -77,34 +81,45 @@ export const ParkSummaryRef = builder.objectRef<ParkSummary>('ParkSummary').impl
     latestSnapshot: t.field({
       type: ParkSnapshotRef,
       nullable: true,
-      description: '最新快照 / The park\'s own latest snapshot on or before the year\'s end (e.g. 中俄园: 72 new enterprises).',
+      description:
+        "最新快照 / The park's own latest snapshot on or before the year's end (e.g. 中俄园: 72 new enterprises).",
       resolve: (s) => s.latestSnapshot,
     }),
     latestFacilitySnapshots: t.field({
       type: [ParkSnapshotRef],
-      description: '设施最新快照 / The latest snapshot of each facility in the park (e.g. 综保区一期: 28万㎡ completed).',
+      description:
+        '设施最新快照 / The latest snapshot of each facility in the park (e.g. 综保区一期: 28万㎡ completed).',
       resolve: (s) => s.latestFacilitySnapshots,
     }),
   }),
 });
 
-export const ChannelHighlightRef = builder.objectRef<ChannelHighlight>('ChannelHighlight').implement({
-  description: '通道要点 / A logistics channel with its latest observation of each metric and its latest national rank.',
-  fields: (t) => ({
-    channel: t.field({ type: LogisticsChannelRef, description: '通道 / The channel.', resolve: (h) => h.channel }),
-    latestObservations: t.field({
-      type: [LogisticsObservationRef],
-      description: '最新观测 / The latest observation of each metric on or before the year\'s end, by metric.',
-      resolve: (h) => h.latestObservations,
+export const ChannelHighlightRef = builder
+  .objectRef<ChannelHighlight>('ChannelHighlight')
+  .implement({
+    description:
+      '通道要点 / A logistics channel with its latest observation of each metric and its latest national rank.',
+    fields: (t) => ({
+      channel: t.field({
+        type: LogisticsChannelRef,
+        description: '通道 / The channel.',
+        resolve: (h) => h.channel,
+      }),
+      latestObservations: t.field({
+        type: [LogisticsObservationRef],
+        description:
+          "最新观测 / The latest observation of each metric on or before the year's end, by metric.",
+        resolve: (h) => h.latestObservations,
+      }),
+      latestNationalRank: t.field({
+        type: LogisticsObservationRef,
+        nullable: true,
+        description:
+          '最新全国排名 / The latest observation with a national rank (TIR dispatches: 2nd); null if none.',
+        resolve: (h) => h.latestNationalRank,
+      }),
     }),
-    latestNationalRank: t.field({
-      type: LogisticsObservationRef,
-      nullable: true,
-      description: '最新全国排名 / The latest observation with a national rank (TIR dispatches: 2nd); null if none.',
-      resolve: (h) => h.latestNationalRank,
-    }),
-  }),
-});
+  });
 
 export const DashboardRef = builder.objectRef<DashboardData>('Dashboard').implement({
   description:
@@ -112,7 +127,10 @@ export const DashboardRef = builder.objectRef<DashboardData>('Dashboard').implem
     'all parts read in one consistent snapshot.',
   fields: (t) => ({
     year: t.exposeInt('year', { description: '年度 / The year shown.' }),
-    generatedAt: t.expose('generatedAt', { type: 'DateTime', description: '生成时间 / When the data was read.' }),
+    generatedAt: t.expose('generatedAt', {
+      type: 'DateTime',
+      description: '生成时间 / When the data was read.',
+    }),
     projects: t.field({
       type: ProjectTallyRef,
       description: '项目总数 / All tracked projects now, with planned investment summed.',
@@ -120,22 +138,24 @@ export const DashboardRef = builder.objectRef<DashboardData>('Dashboard').implem
     }),
     stageFunnel: t.field({
       type: [StageFunnelStepRef],
-      description: '阶段漏斗 / Every stage in pipeline order, then SUSPENDED and CANCELLED: projects now at it and having reached it.',
+      description:
+        '阶段漏斗 / Every stage in pipeline order, then SUSPENDED and CANCELLED: projects now at it and having reached it.',
       resolve: (d) => d.stageFunnel,
     }),
     targets: t.field({
       type: [TargetProgressRef],
-      description: '目标进度 / The year\'s targets with the computed and the reported rate.',
+      description: "目标进度 / The year's targets with the computed and the reported rate.",
       resolve: (d) => d.targets,
     }),
     funding: t.field({
       type: [FundingTotalRef],
-      description: '资金来源 / The year\'s funding by source level, as reported; levels may overlap and are never added up.',
+      description:
+        "资金来源 / The year's funding by source level, as reported; levels may overlap and are never added up.",
       resolve: (d) => d.funding,
     }),
     logistics: t.field({
       type: [ChannelHighlightRef],
-      description: '物流通道 / Each logistics channel\'s latest observations and national rank.',
+      description: "物流通道 / Each logistics channel's latest observations and national rank.",
       resolve: (d) => d.logistics,
     }),
     parks: t.field({
@@ -150,7 +170,8 @@ export const DashboardRef = builder.objectRef<DashboardData>('Dashboard').implem
     }),
     figures: t.field({
       type: [ReportedFigureRef],
-      description: '报告数字 / The year\'s reported figures (176 approvals, 105 construction starts...), by id.',
+      description:
+        "报告数字 / The year's reported figures (176 approvals, 105 construction starts...), by id.",
       resolve: (d) => d.figures,
     }),
   }),
@@ -160,9 +181,12 @@ export const DashboardRef = builder.objectRef<DashboardData>('Dashboard').implem
 export function dashboardYear(year: number | null | undefined): number {
   const y = year ?? currentYear();
   if (y < MIN_DASHBOARD_YEAR || y > MAX_DASHBOARD_YEAR) {
-    throw new GraphQLError(`\`year\` must be from ${MIN_DASHBOARD_YEAR} to ${MAX_DASHBOARD_YEAR}, got ${y}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw new GraphQLError(
+      `\`year\` must be from ${MIN_DASHBOARD_YEAR} to ${MAX_DASHBOARD_YEAR}, got ${y}`,
+      {
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    );
   }
   return y;
 }
@@ -170,9 +194,13 @@ export function dashboardYear(year: number | null | undefined): number {
 builder.queryFields((t) => ({
   dashboard: t.field({
     type: DashboardRef,
-    description: '看板 / Everything a dashboard or wall display shows, for one year (default: the current one).',
+    description:
+      '看板 / Everything a dashboard or wall display shows, for one year (default: the current one).',
     args: {
-      year: t.arg.int({ description: '年度 / The year; default: the current calendar year in the district (Asia/Shanghai).' }),
+      year: t.arg.int({
+        description:
+          '年度 / The year; default: the current calendar year in the district (Asia/Shanghai).',
+      }),
     },
     resolve: (_parent, args, ctx) => ctx.dashboards.get(dashboardYear(args.year)),
   }),

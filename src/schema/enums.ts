@@ -13,7 +13,7 @@ import { builder } from './builder.ts';
 
 export const ProjectStageEnum = builder.enumType(ProjectStage, {
   name: 'ProjectStage',
-  description: '项目阶段 / The district\'s project pipeline, in the order the district reports it.',
+  description: "项目阶段 / The district's project pipeline, in the order the district reports it.",
   values: {
     PLANNED: { description: '谋划储备 / In the reserve pipeline, planned.' },
     NEGOTIATING: { description: '在谈 / Under negotiation with the investor.' },
@@ -41,7 +41,9 @@ export const StageEventKindEnum = builder.enumType(StageEventKind, {
     SUSPEND: { description: '暂停 / Suspended.' },
     RESUME: { description: '恢复 / Resumed at the stage it left.' },
     CANCEL: { description: '取消 / Cancelled.' },
-    CORRECTION: { description: '更正 / A backward move correcting an earlier record; carries a note.' },
+    CORRECTION: {
+      description: '更正 / A backward move correcting an earlier record; carries a note.',
+    },
   },
 });
 
@@ -72,7 +74,9 @@ export const FundingSourceLevelEnum = builder.enumType(FundingSourceLevel, {
   values: {
     CENTRAL: { description: '中央 / Central government funds.' },
     PROVINCIAL: { description: '省级 / Provincial funds.' },
-    PROVINCIAL_AND_ABOVE: { description: '省级及以上 / Provincial-level-and-above funds, as reported together.' },
+    PROVINCIAL_AND_ABOVE: {
+      description: '省级及以上 / Provincial-level-and-above funds, as reported together.',
+    },
     MUNICIPAL: { description: '市级 / Municipal funds.' },
     DISTRICT: { description: '区级 / District funds.' },
     POLICY_BANK: { description: '政策性银行 / Policy-bank financing.' },

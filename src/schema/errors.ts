@@ -5,20 +5,23 @@
  */
 import {
   ConflictError,
+  type FieldProblem,
   InvalidTransitionError,
   NotFoundError,
   ValidationError,
-  type FieldProblem,
 } from '../services/errors.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum } from './enums.ts';
 
-export { ConflictError, InvalidTransitionError, NotFoundError, ValidationError, type FieldProblem };
+export { ConflictError, type FieldProblem, InvalidTransitionError, NotFoundError, ValidationError };
 
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
-  description: '错误 / Every typed mutation error implements it; query `message` for a readable reason.',
+  description:
+    '错误 / Every typed mutation error implements it; query `message` for a readable reason.',
   fields: (t) => ({
-    message: t.exposeString('message', { description: '说明 / What went wrong, readable by a person.' }),
+    message: t.exposeString('message', {
+      description: '说明 / What went wrong, readable by a person.',
+    }),
   }),
 });
 
@@ -56,7 +59,8 @@ builder.objectType(NotFoundError, {
 
 builder.objectType(ConflictError, {
   name: 'ConflictError',
-  description: '冲突 / The write conflicts with existing data (e.g. a duplicate name or code); nothing was written.',
+  description:
+    '冲突 / The write conflicts with existing data (e.g. a duplicate name or code); nothing was written.',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ConflictError,
 });
@@ -71,10 +75,14 @@ builder.objectType(InvalidTransitionError, {
   fields: (t) => ({
     fromStage: t.field({
       type: ProjectStageEnum,
-      description: '当前阶段 / The project\'s stage now.',
+      description: "当前阶段 / The project's stage now.",
       resolve: (error) => error.fromStage,
     }),
-    toStage: t.field({ type: ProjectStageEnum, description: '目标阶段 / The stage asked for.', resolve: (error) => error.toStage }),
+    toStage: t.field({
+      type: ProjectStageEnum,
+      description: '目标阶段 / The stage asked for.',
+      resolve: (error) => error.toStage,
+    }),
     allowedStages: t.field({
       type: [ProjectStageEnum],
       description: '允许的阶段 / Every stage the project may move to now (empty once cancelled).',

@@ -24,18 +24,20 @@ builder.mutationType({
 
 builder.subscriptionType({
   authScopes: { viewer: true },
-  description: '订阅 / Live updates over graphql-ws (WebSocket) or SSE on /graphql: stage changes and dashboards.',
+  description:
+    '订阅 / Live updates over graphql-ws (WebSocket) or SSE on /graphql: stage changes and dashboards.',
 });
 
 builder.queryType({
-  description: '查询 / Reads: the district\'s projects, parks, funding, logistics and figures.',
+  description: "查询 / Reads: the district's projects, parks, funding, logistics and figures.",
   authScopes: { viewer: true },
 });
 
 builder.globalConnectionField('totalCount', (t) =>
   t.int({
     description: '总数 / How many items the whole connection has, across all pages.',
-    resolve: (parent) => (typeof parent.totalCount === 'function' ? parent.totalCount() : parent.totalCount),
+    resolve: (parent) =>
+      typeof parent.totalCount === 'function' ? parent.totalCount() : parent.totalCount,
   }),
 );
 

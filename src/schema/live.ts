@@ -10,12 +10,16 @@ import { PubSubLostError } from '../pubsub.ts';
 /** A feed's item, or why the feed ended. */
 export type LivePayload<T> = T | { liveError: unknown };
 
-export function isLiveError<T extends object>(payload: LivePayload<T>): payload is { liveError: unknown } {
+export function isLiveError<T extends object>(
+  payload: LivePayload<T>,
+): payload is { liveError: unknown } {
   return 'liveError' in payload;
 }
 
 /** Ends with one `{ liveError }` payload when `feed` throws; `return()` goes straight to the feed. */
-export function endWithErrorPayload<T>(feed: AsyncIterableIterator<T>): AsyncIterableIterator<LivePayload<T>> {
+export function endWithErrorPayload<T>(
+  feed: AsyncIterableIterator<T>,
+): AsyncIterableIterator<LivePayload<T>> {
   let ended = false;
   const wrapped: AsyncIterableIterator<LivePayload<T>> = {
     [Symbol.asyncIterator]: () => wrapped,
@@ -42,7 +46,9 @@ export function endWithErrorPayload<T>(feed: AsyncIterableIterator<T>): AsyncIte
 /** The GraphQL error a client sees when its live feed ends. */
 export function liveError(error: unknown, resume: string): GraphQLError {
   if (error instanceof PubSubLostError) {
-    return new GraphQLError(`${error.message}. ${resume}`, { extensions: { code: 'EVENT_BUS_LOST' } });
+    return new GraphQLError(`${error.message}. ${resume}`, {
+      extensions: { code: 'EVENT_BUS_LOST' },
+    });
   }
   return new GraphQLError(`The live feed failed. ${resume}`, {
     extensions: { code: 'FEED_FAILED' },

@@ -26,9 +26,12 @@ export function maxPageSize(args: PageArgs): number {
   for (const key of ['first', 'last'] as const) {
     const n = args[key];
     if (n != null && n > MAX_PAGE_SIZE) {
-      throw new GraphQLError(`\`${key}\` is ${n}, above the maximum page size of ${MAX_PAGE_SIZE}; page with \`after\`/\`before\` instead`, {
-        extensions: { code: 'PAGE_SIZE_EXCEEDED', maxPageSize: MAX_PAGE_SIZE },
-      });
+      throw new GraphQLError(
+        `\`${key}\` is ${n}, above the maximum page size of ${MAX_PAGE_SIZE}; page with \`after\`/\`before\` instead`,
+        {
+          extensions: { code: 'PAGE_SIZE_EXCEEDED', maxPageSize: MAX_PAGE_SIZE },
+        },
+      );
     }
   }
   return MAX_PAGE_SIZE;
@@ -55,9 +58,12 @@ export function checkCursors(args: PageArgs, key: CursorKey): void {
       value = undefined;
     }
     if (!isCursorOf(value, key)) {
-      throw new GraphQLError(`\`${name}\` is not a cursor of this list: pass an edge's \`cursor\` or a \`pageInfo\` cursor as returned`, {
-        extensions: { code: 'BAD_USER_INPUT' },
-      });
+      throw new GraphQLError(
+        `\`${name}\` is not a cursor of this list: pass an edge's \`cursor\` or a \`pageInfo\` cursor as returned`,
+        {
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      );
     }
   }
 }

@@ -5,22 +5,25 @@ import { projectWhere } from '../services/project-filter.ts';
 import { createProject, updateProject } from '../services/projects.ts';
 import { milestoneDates, PIPELINE } from '../services/stages.ts';
 import { builder } from './builder.ts';
-import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { ProjectStageEnum, SortDirectionEnum } from './enums.ts';
+import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { paging, pagingBy } from './paging.ts';
-import { DatePrecisionEnum } from './scalars.ts';
 import { ParkRef } from './park.ts';
+import { DatePrecisionEnum } from './scalars.ts';
 import { StageEventConnection } from './stage-events.ts';
 
 export const SectorRef = builder.prismaNode('Sector', {
-  description: '行业 / Industry or sector; four are the district\'s leading industries (四大主导产业).',
+  description:
+    "行业 / Industry or sector; four are the district's leading industries (四大主导产业).",
   id: { field: 'id' },
   nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),
     name: t.exposeString('name', { description: '名称 / Name in Chinese.' }),
     nameEn: t.exposeString('nameEn', { description: '英文名称 / Name in English.' }),
-    leading: t.exposeBoolean('leading', { description: '主导产业 / One of the four leading industries.' }),
+    leading: t.exposeBoolean('leading', {
+      description: '主导产业 / One of the four leading industries.',
+    }),
     projects: t.relatedConnection(
       'projects',
       {
@@ -42,37 +45,63 @@ interface Milestone {
 }
 
 export const ProjectMilestone = builder.objectRef<Milestone>('ProjectMilestone').implement({
-  description: '里程碑 / A pipeline stage and when the project first reached it (or a later stage).',
+  description:
+    '里程碑 / A pipeline stage and when the project first reached it (or a later stage).',
   fields: (t) => ({
     stage: t.expose('stage', { type: ProjectStageEnum, description: '阶段 / The stage.' }),
-    reached: t.exposeBoolean('reached', { description: '已达到 / The project has reached this stage or a later one.' }),
+    reached: t.exposeBoolean('reached', {
+      description: '已达到 / The project has reached this stage or a later one.',
+    }),
     reachedOn: t.expose('reachedOn', {
       type: 'Date',
       nullable: true,
-      description: '达到日期 / Date of the first event into this stage or beyond; null when not reached.',
+      description:
+        '达到日期 / Date of the first event into this stage or beyond; null when not reached.',
     }),
   }),
 });
 
 export const ProjectRef = builder.prismaNode('Project', {
-  description: '重点项目 / A key project in the district\'s pipeline.',
+  description: "重点项目 / A key project in the district's pipeline.",
   id: { field: 'id' },
   nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
-    code: t.exposeString('code', { description: '项目编码 / Stable external code; spreadsheets key on it.' }),
-    name: t.exposeString('name', { description: '项目名称 / Name as published, in Chinese, e.g. 昊明预制菜.' }),
-    nameEn: t.exposeString('nameEn', { nullable: true, description: '英文名称 / Name in English.' }),
-    description: t.exposeString('description', { nullable: true, description: '简介 / Description.' }),
-    stage: t.expose('stage', { type: ProjectStageEnum, description: '当前阶段 / Current pipeline stage.' }),
+    code: t.exposeString('code', {
+      description: '项目编码 / Stable external code; spreadsheets key on it.',
+    }),
+    name: t.exposeString('name', {
+      description: '项目名称 / Name as published, in Chinese, e.g. 昊明预制菜.',
+    }),
+    nameEn: t.exposeString('nameEn', {
+      nullable: true,
+      description: '英文名称 / Name in English.',
+    }),
+    description: t.exposeString('description', {
+      nullable: true,
+      description: '简介 / Description.',
+    }),
+    stage: t.expose('stage', {
+      type: ProjectStageEnum,
+      description: '当前阶段 / Current pipeline stage.',
+    }),
     stageBeforeSuspension: t.expose('stageBeforeSuspension', {
       type: ProjectStageEnum,
       nullable: true,
       description: '暂停前阶段 / For a SUSPENDED project, the stage it left and may return to.',
     }),
-    stageChangedAt: t.expose('stageChangedAt', { type: 'DateTime', description: '最近变更 / When the stage last changed (recorded time).' }),
+    stageChangedAt: t.expose('stageChangedAt', {
+      type: 'DateTime',
+      description: '最近变更 / When the stage last changed (recorded time).',
+    }),
     sector: t.relation('sector', { nullable: true, description: '行业 / Industry or sector.' }),
-    park: t.relation('park', { nullable: true, description: '所在园区 / The park the project is in, when known.' }),
-    investor: t.exposeString('investor', { nullable: true, description: '投资方/业主 / Investor or owner.' }),
+    park: t.relation('park', {
+      nullable: true,
+      description: '所在园区 / The park the project is in, when known.',
+    }),
+    investor: t.exposeString('investor', {
+      nullable: true,
+      description: '投资方/业主 / Investor or owner.',
+    }),
     plannedInvestment: t.expose('plannedInvestment', {
       type: 'Decimal',
       nullable: true,
@@ -89,14 +118,23 @@ export const ProjectRef = builder.prismaNode('Project', {
       description: '预计产值 / Expected annual output value, CNY.',
     }),
     notes: t.exposeString('notes', { nullable: true, description: '备注 / Free notes.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', description: '创建时间 / When the project was recorded.' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: '更新时间 / When the project was last changed.' }),
+    createdAt: t.expose('createdAt', {
+      type: 'DateTime',
+      description: '创建时间 / When the project was recorded.',
+    }),
+    updatedAt: t.expose('updatedAt', {
+      type: 'DateTime',
+      description: '更新时间 / When the project was last changed.',
+    }),
     createdBy: t.exposeString('createdBy', { description: '创建人 / Who recorded the project.' }),
-    updatedBy: t.exposeString('updatedBy', { description: '更新人 / Who last changed the project.' }),
+    updatedBy: t.exposeString('updatedBy', {
+      description: '更新人 / Who last changed the project.',
+    }),
     stageHistory: t.relatedConnection(
       'stageEvents',
       {
-        description: '阶段历史 / The project\'s stage changes, oldest first; `last: 3` gives the latest three.',
+        description:
+          "阶段历史 / The project's stage changes, oldest first; `last: 3` gives the latest three.",
         cursor: 'sequence',
         ...pagingBy('sequence'),
         totalCount: true,
@@ -106,11 +144,18 @@ export const ProjectRef = builder.prismaNode('Project', {
     ),
     milestones: t.field({
       type: [ProjectMilestone],
-      description: '里程碑 / Each pipeline stage with the date the project first reached it or a later one.',
-      select: { stageEvents: { select: { toStage: true, occurredOn: true }, orderBy: { sequence: 'asc' } } },
+      description:
+        '里程碑 / Each pipeline stage with the date the project first reached it or a later one.',
+      select: {
+        stageEvents: { select: { toStage: true, occurredOn: true }, orderBy: { sequence: 'asc' } },
+      },
       resolve: (project) => {
         const reached = milestoneDates(project.stageEvents);
-        return PIPELINE.map((stage) => ({ stage, reached: reached.has(stage), reachedOn: reached.get(stage) ?? null }));
+        return PIPELINE.map((stage) => ({
+          stage,
+          reached: reached.has(stage),
+          reachedOn: reached.get(stage) ?? null,
+        }));
       },
     }),
     fundingAwards: t.relation('fundingAwards', {
@@ -122,7 +167,7 @@ export const ProjectRef = builder.prismaNode('Project', {
       query: { orderBy: { id: 'asc' } },
     }),
     sources: t.relation('sources', {
-      description: '来源 / The documents the project\'s facts come from.',
+      description: "来源 / The documents the project's facts come from.",
       query: { orderBy: { id: 'asc' } },
     }),
   }),
@@ -139,9 +184,14 @@ export const ProjectConnection = builder.connectionObject(
 );
 
 export const ProjectMilestoneFilter = builder.inputType('ProjectMilestoneFilter', {
-  description: '里程碑筛选 / Projects that reached a stage (or a later one), optionally within dates.',
+  description:
+    '里程碑筛选 / Projects that reached a stage (or a later one), optionally within dates.',
   fields: (t) => ({
-    stage: t.field({ type: ProjectStageEnum, required: true, description: '阶段 / The stage reached.' }),
+    stage: t.field({
+      type: ProjectStageEnum,
+      required: true,
+      description: '阶段 / The stage reached.',
+    }),
     from: t.field({ type: 'Date', description: '起 / Reached on or after this day.' }),
     to: t.field({ type: 'Date', description: '止 / Reached on or before this day.' }),
   }),
@@ -150,17 +200,36 @@ export const ProjectMilestoneFilter = builder.inputType('ProjectMilestoneFilter'
 export const ProjectFilter = builder.inputType('ProjectFilter', {
   description: '项目筛选 / Filters on projects; all given conditions must hold.',
   fields: (t) => ({
-    stage: t.field({ type: [ProjectStageEnum], description: '阶段 / Current stage is one of these.' }),
+    stage: t.field({
+      type: [ProjectStageEnum],
+      description: '阶段 / Current stage is one of these.',
+    }),
     parkId: t.globalID({ for: ParkRef, description: '园区 / In this park.' }),
     sectorId: t.globalID({ for: SectorRef, description: '行业 / In this sector.' }),
     nameContains: t.string({
-      description: '名称包含 / Chinese name contains this, or English name contains it (any case), or the code equals it.',
+      description:
+        '名称包含 / Chinese name contains this, or English name contains it (any case), or the code equals it.',
     }),
-    plannedInvestmentMin: t.field({ type: 'Decimal', description: '最低计划投资 / Planned investment at least this (CNY).' }),
-    plannedInvestmentMax: t.field({ type: 'Decimal', description: '最高计划投资 / Planned investment at most this (CNY).' }),
-    reached: t.field({ type: ProjectMilestoneFilter, description: '里程碑 / Reached a stage, optionally within dates.' }),
-    changedFrom: t.field({ type: 'Date', description: '变更起 / Stage last changed on or after this day.' }),
-    changedTo: t.field({ type: 'Date', description: '变更止 / Stage last changed on or before this day.' }),
+    plannedInvestmentMin: t.field({
+      type: 'Decimal',
+      description: '最低计划投资 / Planned investment at least this (CNY).',
+    }),
+    plannedInvestmentMax: t.field({
+      type: 'Decimal',
+      description: '最高计划投资 / Planned investment at most this (CNY).',
+    }),
+    reached: t.field({
+      type: ProjectMilestoneFilter,
+      description: '里程碑 / Reached a stage, optionally within dates.',
+    }),
+    changedFrom: t.field({
+      type: 'Date',
+      description: '变更起 / Stage last changed on or after this day.',
+    }),
+    changedTo: t.field({
+      type: 'Date',
+      description: '变更止 / Stage last changed on or before this day.',
+    }),
   }),
 });
 
@@ -179,7 +248,11 @@ export const ProjectOrder = builder.inputType('ProjectOrder', {
   description: '项目排序 / Ordering of projects; ties are broken by id.',
   fields: (t) => ({
     field: t.field({ type: ProjectOrderField, required: true, description: '字段 / Field.' }),
-    direction: t.field({ type: SortDirectionEnum, defaultValue: 'ASC', description: '方向 / Direction.' }),
+    direction: t.field({
+      type: SortDirectionEnum,
+      defaultValue: 'ASC',
+      description: '方向 / Direction.',
+    }),
   }),
 });
 
@@ -195,7 +268,9 @@ export function toFilterValues(filter: FilterArg | null | undefined) {
   };
 }
 
-function projectOrderBy(order: typeof ProjectOrder.$inferInput | null | undefined): Prisma.ProjectOrderByWithRelationInput[] {
+function projectOrderBy(
+  order: typeof ProjectOrder.$inferInput | null | undefined,
+): Prisma.ProjectOrderByWithRelationInput[] {
   const dir = order?.direction === 'DESC' ? 'desc' : 'asc';
   const by: Prisma.ProjectOrderByWithRelationInput[] = [];
   switch (order?.field) {
@@ -232,7 +307,8 @@ builder.queryFields((t) => ({
         filter: t.arg({ type: ProjectFilter, description: '筛选 / Filter.' }),
         orderBy: t.arg({ type: ProjectOrder, description: '排序 / Ordering (default: by id).' }),
       },
-      totalCount: (_parent, args, ctx) => ctx.prisma.project.count({ where: projectWhere(toFilterValues(args.filter)) }),
+      totalCount: (_parent, args, ctx) =>
+        ctx.prisma.project.count({ where: projectWhere(toFilterValues(args.filter)) }),
       resolve: (query, _parent, args, ctx) =>
         ctx.prisma.project.findMany({
           ...query,
@@ -245,7 +321,8 @@ builder.queryFields((t) => ({
   sectors: t.prismaField({
     type: ['Sector'],
     description: '行业列表 / All sectors, leading industries first.',
-    resolve: (query, _parent, _args, ctx) => ctx.prisma.sector.findMany({ ...query, orderBy: [{ leading: 'desc' }, { id: 'asc' }] }),
+    resolve: (query, _parent, _args, ctx) =>
+      ctx.prisma.sector.findMany({ ...query, orderBy: [{ leading: 'desc' }, { id: 'asc' }] }),
   }),
 }));
 
@@ -261,23 +338,51 @@ const projectFieldInputs = {
 } as const;
 
 export const CreateProjectInput = builder.inputType('CreateProjectInput', {
-  description: '新建项目 / A new project. Names are trimmed and non-empty; amounts are CNY, 0 to 1e16, at most 2 decimals.',
+  description:
+    '新建项目 / A new project. Names are trimmed and non-empty; amounts are CNY, 0 to 1e16, at most 2 decimals.',
   fields: (t) => ({
-    code: t.string({ required: true, description: '项目编码 / Unique code: 2–40 letters, digits, ".", "_" or "-", e.g. LZ-2025-033.' }),
-    name: t.string({ required: true, description: '项目名称 / Unique name in Chinese, at most 200 characters.' }),
+    code: t.string({
+      required: true,
+      description:
+        '项目编码 / Unique code: 2–40 letters, digits, ".", "_" or "-", e.g. LZ-2025-033.',
+    }),
+    name: t.string({
+      required: true,
+      description: '项目名称 / Unique name in Chinese, at most 200 characters.',
+    }),
     nameEn: t.string(projectFieldInputs.nameEn),
     description: t.string(projectFieldInputs.description),
     sectorId: t.id({ description: '行业 / Global id of the sector.' }),
     parkId: t.id({ description: '园区 / Global id of the park.' }),
     investor: t.string(projectFieldInputs.investor),
-    plannedInvestment: t.field({ type: 'Decimal', description: '计划总投资 / Planned total investment, CNY.' }),
-    completedInvestment: t.field({ type: 'Decimal', description: '已完成投资 / Investment completed so far, CNY.' }),
-    expectedOutputValue: t.field({ type: 'Decimal', description: '预计产值 / Expected annual output value, CNY.' }),
+    plannedInvestment: t.field({
+      type: 'Decimal',
+      description: '计划总投资 / Planned total investment, CNY.',
+    }),
+    completedInvestment: t.field({
+      type: 'Decimal',
+      description: '已完成投资 / Investment completed so far, CNY.',
+    }),
+    expectedOutputValue: t.field({
+      type: 'Decimal',
+      description: '预计产值 / Expected annual output value, CNY.',
+    }),
     notes: t.string(projectFieldInputs.notes),
-    stage: t.field({ type: ProjectStageEnum, description: '初始阶段 / The pipeline stage it is recorded at (default PLANNED).' }),
-    stageOccurredOn: t.field({ type: 'Date', description: '阶段日期 / When it reached that stage (default: today in Liaozhong).' }),
-    stageOccurredPrecision: t.field({ type: DatePrecisionEnum, description: '日期精度 / How exact `stageOccurredOn` is (default DAY).' }),
-    stageNote: t.string({ description: '阶段备注 / Note on the initial stage event, e.g. the report it comes from.' }),
+    stage: t.field({
+      type: ProjectStageEnum,
+      description: '初始阶段 / The pipeline stage it is recorded at (default PLANNED).',
+    }),
+    stageOccurredOn: t.field({
+      type: 'Date',
+      description: '阶段日期 / When it reached that stage (default: today in Liaozhong).',
+    }),
+    stageOccurredPrecision: t.field({
+      type: DatePrecisionEnum,
+      description: '日期精度 / How exact `stageOccurredOn` is (default DAY).',
+    }),
+    stageNote: t.string({
+      description: '阶段备注 / Note on the initial stage event, e.g. the report it comes from.',
+    }),
   }),
 });
 
@@ -294,9 +399,18 @@ export const UpdateProjectInput = builder.inputType('UpdateProjectInput', {
     sectorId: t.id({ description: '行业 / Global id of the sector; null: none.' }),
     parkId: t.id({ description: '园区 / Global id of the park; null: none.' }),
     investor: t.string(projectFieldInputs.investor),
-    plannedInvestment: t.field({ type: 'Decimal', description: '计划总投资 / Planned total investment, CNY.' }),
-    completedInvestment: t.field({ type: 'Decimal', description: '已完成投资 / Investment completed so far, CNY.' }),
-    expectedOutputValue: t.field({ type: 'Decimal', description: '预计产值 / Expected annual output value, CNY.' }),
+    plannedInvestment: t.field({
+      type: 'Decimal',
+      description: '计划总投资 / Planned total investment, CNY.',
+    }),
+    completedInvestment: t.field({
+      type: 'Decimal',
+      description: '已完成投资 / Investment completed so far, CNY.',
+    }),
+    expectedOutputValue: t.field({
+      type: 'Decimal',
+      description: '预计产值 / Expected annual output value, CNY.',
+    }),
     notes: t.string(projectFieldInputs.notes),
   }),
 });
@@ -313,25 +427,42 @@ const projectPayloadFields = (name: string, description: string) =>
       project: t.prismaField({
         type: 'Project',
         description: '项目 / The project as stored now.',
-        resolve: (query, payload, _args, ctx) => ctx.prisma.project.findUniqueOrThrow({ ...query, where: { id: payload.projectId } }),
+        resolve: (query, payload, _args, ctx) =>
+          ctx.prisma.project.findUniqueOrThrow({ ...query, where: { id: payload.projectId } }),
       }),
     }),
   });
 
-const CreateProjectSuccess = projectPayloadFields('CreateProjectSuccess', '新建成功 / The project was created with its INITIAL stage event.');
-const UpdateProjectSuccess = projectPayloadFields('UpdateProjectSuccess', '修改成功 / The project was changed.');
+const CreateProjectSuccess = projectPayloadFields(
+  'CreateProjectSuccess',
+  '新建成功 / The project was created with its INITIAL stage event.',
+);
+const UpdateProjectSuccess = projectPayloadFields(
+  'UpdateProjectSuccess',
+  '修改成功 / The project was changed.',
+);
 
 const projectWriteErrors = [ValidationError, NotFoundError, ConflictError];
 
 builder.mutationFields((t) => ({
   createProject: t.field({
     type: CreateProjectSuccess,
-    description: '新建项目 / Record a new project at its first stage; subscribers hear its INITIAL stage event.',
-    args: { input: t.arg({ type: CreateProjectInput, required: true, description: '项目 / The project.' }) },
+    description:
+      '新建项目 / Record a new project at its first stage; subscribers hear its INITIAL stage event.',
+    args: {
+      input: t.arg({
+        type: CreateProjectInput,
+        required: true,
+        description: '项目 / The project.',
+      }),
+    },
     errors: {
       types: projectWriteErrors,
       directResult: true,
-      union: { name: 'CreateProjectResult', description: '新建结果 / The new project, or a typed error (nothing written).' },
+      union: {
+        name: 'CreateProjectResult',
+        description: '新建结果 / The new project, or a typed error (nothing written).',
+      },
     },
     resolve: async (_root, { input }, ctx) => {
       const { project } = await createProject(
@@ -348,19 +479,32 @@ builder.mutationFields((t) => ({
   }),
   updateProject: t.field({
     type: UpdateProjectSuccess,
-    description: '修改项目 / Change a project\'s details (not its stage: use advanceProjectStage).',
-    args: { input: t.arg({ type: UpdateProjectInput, required: true, description: '修改 / The changes.' }) },
+    description: "修改项目 / Change a project's details (not its stage: use advanceProjectStage).",
+    args: {
+      input: t.arg({
+        type: UpdateProjectInput,
+        required: true,
+        description: '修改 / The changes.',
+      }),
+    },
     errors: {
       types: projectWriteErrors,
       directResult: true,
-      union: { name: 'UpdateProjectResult', description: '修改结果 / The changed project, or a typed error (nothing written).' },
+      union: {
+        name: 'UpdateProjectResult',
+        description: '修改结果 / The changed project, or a typed error (nothing written).',
+      },
     },
     resolve: async (_root, { input }, ctx) => {
       const { id, sectorId, parkId, ...fields } = input;
       const project = await updateProject(
         ctx,
         decodeNodeId(String(id), 'Project'),
-        { ...fields, sectorId: decodeOptionalNodeId(sectorId, 'Sector'), parkId: decodeOptionalNodeId(parkId, 'Park') },
+        {
+          ...fields,
+          sectorId: decodeOptionalNodeId(sectorId, 'Sector'),
+          parkId: decodeOptionalNodeId(parkId, 'Park'),
+        },
         ctx.viewer.actor,
       );
       return { projectId: project.id };

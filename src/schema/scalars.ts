@@ -23,7 +23,8 @@ builder.scalarType('Decimal', {
   },
   parseValue: parseDecimal,
   parseLiteral: (ast: ValueNode) => {
-    if (ast.kind === Kind.STRING || ast.kind === Kind.INT) return parseDecimal(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
+    if (ast.kind === Kind.STRING || ast.kind === Kind.INT)
+      return parseDecimal(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
     throw new GraphQLError('Decimal must be a string, e.g. "250000000.00"');
   },
 });
@@ -36,9 +37,12 @@ export function parseDate(value: unknown): Date {
   if (match) {
     const [, y, m, d] = match.map(Number) as [number, number, number, number];
     const date = new Date(Date.UTC(y, m - 1, d));
-    if (date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d) return date;
+    if (date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d)
+      return date;
   }
-  throw new GraphQLError(`Date must be a real calendar date as YYYY-MM-DD (got ${JSON.stringify(value)})`);
+  throw new GraphQLError(
+    `Date must be a real calendar date as YYYY-MM-DD (got ${JSON.stringify(value)})`,
+  );
 }
 
 export function formatDate(date: Date): string {
@@ -59,7 +63,9 @@ function parseDateTime(value: unknown): Date {
     const date = new Date(value);
     if (!Number.isNaN(date.getTime())) return date;
   }
-  throw new GraphQLError(`DateTime must be ISO 8601 with an offset, e.g. 2025-07-31T08:00:00+08:00 (got ${JSON.stringify(value)})`);
+  throw new GraphQLError(
+    `DateTime must be ISO 8601 with an offset, e.g. 2025-07-31T08:00:00+08:00 (got ${JSON.stringify(value)})`,
+  );
 }
 
 builder.scalarType('DateTime', {
@@ -70,11 +76,14 @@ builder.scalarType('DateTime', {
 });
 
 export const DatePrecisionEnum = builder.enumType('DatePrecision', {
-  description: '日期精度 / How exact a reported date is: the report often says "so far" without a day.',
+  description:
+    '日期精度 / How exact a reported date is: the report often says "so far" without a day.',
   values: {
     DAY: { description: '日 / Exact day.' },
     MONTH: { description: '月 / Known to the month; the date is the first day of that month.' },
-    QUARTER: { description: '季度 / Known to the quarter; the date is the first day of that quarter.' },
+    QUARTER: {
+      description: '季度 / Known to the quarter; the date is the first day of that quarter.',
+    },
     YEAR: { description: '年 / Known to the year; the date is 1 January.' },
   } as const,
 });

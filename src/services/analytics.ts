@@ -13,9 +13,15 @@
  * of the log: the trend is a grouped count by day, stage and precision, bucketed here; stalled
  * projects are an indexed range of `stageSince`.
  */
-import { DatePrecision, ProjectStage, StageEventKind, type Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import {
+  DatePrecision,
+  type Prisma,
+  type PrismaClient,
+  ProjectStage,
+  StageEventKind,
+} from '../generated/prisma/client.ts';
 import { ValidationError } from './errors.ts';
-import { projectWhere, type ProjectFilterValues } from './project-filter.ts';
+import { type ProjectFilterValues, projectWhere } from './project-filter.ts';
 import { stageEventWhere } from './stage-feed.ts';
 import { districtToday } from './stage-log.ts';
 import { PIPELINE } from './stages.ts';
@@ -36,14 +42,21 @@ export const TREND_DEFAULT_BUCKETS: Record<TrendInterval, number> = { WEEK: 13, 
  * at its first stage) and CORRECTION (a fix of the record) are not movement; ask for them with
  * `kinds`.
  */
-export const MOVE_KINDS: readonly StageEventKind[] = [StageEventKind.ADVANCE, StageEventKind.SUSPEND, StageEventKind.RESUME, StageEventKind.CANCEL];
+export const MOVE_KINDS: readonly StageEventKind[] = [
+  StageEventKind.ADVANCE,
+  StageEventKind.SUSPEND,
+  StageEventKind.RESUME,
+  StageEventKind.CANCEL,
+];
 
 /**
  * Stages whose projects can be stalled: the pipeline before its end. SUSPENDED and CANCELLED
  * projects stand still by decision, and AT_CAPACITY has finished the pipeline; they are left out
  * unless a filter names them.
  */
-export const STALLABLE_STAGES: readonly ProjectStage[] = PIPELINE.filter((s) => s !== ProjectStage.AT_CAPACITY);
+export const STALLABLE_STAGES: readonly ProjectStage[] = PIPELINE.filter(
+  (s) => s !== ProjectStage.AT_CAPACITY,
+);
 
 /** Stalled projects without `minDays`: not moved for a month. */
 export const DEFAULT_STALLED_DAYS = 30;
@@ -67,7 +80,9 @@ function periodStart(date: Date, precision: DatePrecision): Date {
     case DatePrecision.MONTH:
       return monthStart(date);
     case DatePrecision.QUARTER:
-      return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - (date.getUTCMonth() % 3), 1));
+      return new Date(
+        Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - (date.getUTCMonth() % 3), 1),
+      );
     case DatePrecision.YEAR:
       return new Date(Date.UTC(date.getUTCFullYear(), 0, 1));
   }
@@ -82,7 +97,9 @@ export function periodEnd(date: Date, precision: DatePrecision): Date {
 
 /** Whether a date of `precision` is less exact than buckets of `interval` (so placed by estimate). */
 function coarserThan(precision: DatePrecision, interval: TrendInterval): boolean {
-  return interval === 'WEEK' ? precision !== DatePrecision.DAY : precision === DatePrecision.QUARTER || precision === DatePrecision.YEAR;
+  return interval === 'WEEK'
+    ? precision !== DatePrecision.DAY
+    : precision === DatePrecision.QUARTER || precision === DatePrecision.YEAR;
 }
 
 /** The first day of the bucket holding `date`: its week's Monday, or its month's first day. */
@@ -142,21 +159,32 @@ export interface TrendOptions {
 }
 
 /** Checks the period of a trend; returns its first bucket's start, its end and its buckets' starts. */
-function trendPeriod(interval: TrendInterval, from: Date | null | undefined, to: Date | null | undefined, today: Date) {
+function trendPeriod(
+  interval: TrendInterval,
+  from: Date | null | undefined,
+  to: Date | null | undefined,
+  today: Date,
+) {
   const end = to ?? today;
   let start = bucketStart(end, interval);
   if (from) start = bucketStart(from, interval);
-  else for (let i = 1; i < TREND_DEFAULT_BUCKETS[interval]; i++) start = bucketStart(fromDay(toDay(start) - 1), interval);
+  else
+    for (let i = 1; i < TREND_DEFAULT_BUCKETS[interval]; i++)
+      start = bucketStart(fromDay(toDay(start) - 1), interval);
   if (start.getTime() > end.getTime()) {
-    throw new ValidationError(`\`from\` (${iso(from ?? start)}) must not be after \`to\` (${iso(end)})`, [{ path: ['from'], message: 'after `to`' }]);
+    throw new ValidationError(
+      `\`from\` (${iso(from ?? start)}) must not be after \`to\` (${iso(end)})`,
+      [{ path: ['from'], message: 'after `to`' }],
+    );
   }
   const starts: Date[] = [];
   for (let s = start; s.getTime() <= end.getTime(); s = nextBucket(s, interval)) {
     starts.push(s);
     if (starts.length > TREND_MAX_BUCKETS) {
-      throw new ValidationError(`A trend has at most ${TREND_MAX_BUCKETS} buckets; ask for a shorter period or a longer interval`, [
-        { path: ['from'], message: `more than ${TREND_MAX_BUCKETS} buckets` },
-      ]);
+      throw new ValidationError(
+        `A trend has at most ${TREND_MAX_BUCKETS} buckets; ask for a shorter period or a longer interval`,
+        [{ path: ['from'], message: `more than ${TREND_MAX_BUCKETS} buckets` }],
+      );
     }
   }
   return { start, end, starts };
@@ -169,10 +197,18 @@ const iso = (date: Date) => date.toISOString().slice(0, 10);
  * events of the period (by the day each counts on) are counted by day, stage and precision in the
  * database, and those counts are put in buckets here.
  */
-export async function stageChangeTrend(prisma: Client, options: TrendOptions = {}): Promise<StageChangeTrend> {
+export async function stageChangeTrend(
+  prisma: Client,
+  options: TrendOptions = {},
+): Promise<StageChangeTrend> {
   const interval = options.interval ?? 'WEEK';
   const kinds = options.kinds?.length ? [...new Set(options.kinds)] : [...MOVE_KINDS];
-  const { start, end, starts } = trendPeriod(interval, options.from, options.to, options.today ?? districtToday());
+  const { start, end, starts } = trendPeriod(
+    interval,
+    options.from,
+    options.to,
+    options.today ?? districtToday(),
+  );
   // An event counts on the last day of its period: read each precision from the start of the
   // period that holds the first bucket's first day (the exact cut is made below).
   const byPrecision = Object.values(DatePrecision).map((precision) => ({
@@ -205,7 +241,9 @@ export async function stageChangeTrend(prisma: Client, options: TrendOptions = {
   }
   const order = Object.values(ProjectStage);
   buckets.forEach((bucket, i) => {
-    bucket.byStage = order.filter((stage) => tallies[i]!.has(stage)).map((stage) => ({ stage, count: tallies[i]!.get(stage)! }));
+    bucket.byStage = order
+      .filter((stage) => tallies[i]!.has(stage))
+      .map((stage) => ({ stage, count: tallies[i]!.get(stage)! }));
   });
   return {
     interval,
@@ -242,19 +280,27 @@ export interface StalledOptions {
 export function stalledProjectsWhere(options: StalledOptions = {}): Prisma.ProjectWhereInput {
   const minDays = options.minDays ?? DEFAULT_STALLED_DAYS;
   if (!Number.isInteger(minDays) || minDays < 0 || minDays > MAX_STALLED_DAYS) {
-    throw new ValidationError(`\`minDays\` must be a whole number from 0 to ${MAX_STALLED_DAYS}, got ${minDays}`, [
-      { path: ['minDays'], message: `from 0 to ${MAX_STALLED_DAYS}` },
-    ]);
+    throw new ValidationError(
+      `\`minDays\` must be a whole number from 0 to ${MAX_STALLED_DAYS}, got ${minDays}`,
+      [{ path: ['minDays'], message: `from 0 to ${MAX_STALLED_DAYS}` }],
+    );
   }
   const today = options.today ?? districtToday();
   const stages = options.filter?.stage?.length ? options.filter.stage : STALLABLE_STAGES;
   return {
-    AND: [projectWhere(options.filter), { stage: { in: [...stages] } }, { stageSince: { lte: fromDay(toDay(today) - minDays) } }],
+    AND: [
+      projectWhere(options.filter),
+      { stage: { in: [...stages] } },
+      { stageSince: { lte: fromDay(toDay(today) - minDays) } },
+    ],
   };
 }
 
 /** Oldest first; ties by id, so pages are stable. */
-export const STALLED_ORDER: Prisma.ProjectOrderByWithRelationInput[] = [{ stageSince: 'asc' }, { id: 'asc' }];
+export const STALLED_ORDER: Prisma.ProjectOrderByWithRelationInput[] = [
+  { stageSince: 'asc' },
+  { id: 'asc' },
+];
 
 /** Whole days from `since` to today in the district (0 for today or a later day). */
 export function daysSince(since: Date, today: Date = districtToday()): number {

@@ -135,8 +135,14 @@ export class ChangeWatch {
       this.tell({ year: null, touched: 'everything', lost: true });
     };
     const stops = [
-      this.pubsub.listen('stageChanged', { onEvent: (e) => this.changed(null, touchedByStageChange(e)), onLost }),
-      this.pubsub.listen('dataChanged', { onEvent: (e) => this.changed(e.year, touchedBy(e.domain, e.nodes)), onLost }),
+      this.pubsub.listen('stageChanged', {
+        onEvent: (e) => this.changed(null, touchedByStageChange(e)),
+        onLost,
+      }),
+      this.pubsub.listen('dataChanged', {
+        onEvent: (e) => this.changed(e.year, touchedBy(e.domain, e.nodes)),
+        onLost,
+      }),
     ];
     if (lost) return false;
     this.stopListening = () => stops.forEach((stop) => stop());

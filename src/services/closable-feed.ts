@@ -4,7 +4,10 @@
  * first wakes whatever it waits on (and stops what feeds it); then the generator is returned.
  * After `return()`, `next()` answers done at once.
  */
-export function closableFeed<T>(generator: AsyncGenerator<T>, close: () => void): AsyncIterableIterator<T> {
+export function closableFeed<T>(
+  generator: AsyncGenerator<T>,
+  close: () => void,
+): AsyncIterableIterator<T> {
   let closed = false;
   const feed: AsyncIterableIterator<T> = {
     [Symbol.asyncIterator]: () => feed,

@@ -12,8 +12,8 @@
  */
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { HubPubSub, PubSubLostError } from '../pubsub.ts';
-import { computeDashboard, type DashboardData } from './dashboard.ts';
 import { closableFeed } from './closable-feed.ts';
+import { computeDashboard, type DashboardData } from './dashboard.ts';
 
 export interface DashboardFeedOptions {
   prisma: PrismaClient;
@@ -40,7 +40,9 @@ const fingerprints = new WeakMap<DashboardData, string>();
 function fingerprint(dashboard: DashboardData): string {
   let print = fingerprints.get(dashboard);
   if (print === undefined) {
-    print = JSON.stringify({ ...dashboard, generatedAt: null }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+    print = JSON.stringify({ ...dashboard, generatedAt: null }, (_key, value: unknown) =>
+      typeof value === 'bigint' ? value.toString() : value,
+    );
     fingerprints.set(dashboard, print);
   }
   return print;
@@ -50,8 +52,16 @@ function fingerprint(dashboard: DashboardData): string {
  * Opens a dashboard feed: listening starts before this resolves. The iterator yields the
  * dashboard now, then each changed one; it ends with PubSubLostError if the bus is lost.
  */
-export async function openDashboardFeed(options: DashboardFeedOptions): Promise<AsyncIterableIterator<DashboardData>> {
-  const { prisma, year, coalesceMs = 250, pollIntervalMs = 60_000, compute = computeDashboard } = options;
+export async function openDashboardFeed(
+  options: DashboardFeedOptions,
+): Promise<AsyncIterableIterator<DashboardData>> {
+  const {
+    prisma,
+    year,
+    coalesceMs = 250,
+    pollIntervalMs = 60_000,
+    compute = computeDashboard,
+  } = options;
   let dirty = false;
   let failure: PubSubLostError | null = null;
   let closed = false;

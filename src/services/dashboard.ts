@@ -16,17 +16,17 @@
  * - last stage changes: the latest recorded events that occurred on or before the year's end.
  */
 import {
-  Prisma,
-  ProjectStage,
   type Park,
   type ParkSnapshot,
+  Prisma,
   type PrismaClient,
   type Project,
+  ProjectStage,
   type ProjectStageEvent,
   type ReportedFigure,
 } from '../generated/prisma/client.ts';
-import { fundingTotals, type FundingTotal } from './funding.ts';
-import { channelHighlights, type ChannelHighlight } from './logistics.ts';
+import { type FundingTotal, fundingTotals } from './funding.ts';
+import { type ChannelHighlight, channelHighlights } from './logistics.ts';
 import { progressOf, type TargetProgress } from './targets.ts';
 
 type Client = PrismaClient | Prisma.TransactionClient;
@@ -43,7 +43,9 @@ export const MAX_DASHBOARD_YEAR = 2100;
 
 /** The calendar year in the district now (Asia/Shanghai), the dashboard's default. */
 export function currentYear(now: Date = new Date()): number {
-  return Number(new Intl.DateTimeFormat('en', { timeZone: DISTRICT_TIME_ZONE, year: 'numeric' }).format(now));
+  return Number(
+    new Intl.DateTimeFormat('en', { timeZone: DISTRICT_TIME_ZONE, year: 'numeric' }).format(now),
+  );
 }
 
 /** Projects counted, and their planned investment summed where it is known. */
@@ -95,7 +97,11 @@ export interface DashboardData {
 
 const ALL_STAGES = Object.values(ProjectStage);
 
-const emptyTally = (): ProjectTally => ({ count: 0, plannedInvestment: null, plannedInvestmentKnownCount: 0 });
+const emptyTally = (): ProjectTally => ({
+  count: 0,
+  plannedInvestment: null,
+  plannedInvestmentKnownCount: 0,
+});
 
 function yearBounds(year: number): { start: Date; end: Date } {
   return { start: new Date(Date.UTC(year, 0, 1)), end: new Date(Date.UTC(year, 11, 31)) };
@@ -142,13 +148,25 @@ async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelSte
     return {
       stage,
       current: n
-        ? { count: n._count._all, plannedInvestment: n._sum.plannedInvestment, plannedInvestmentKnownCount: n._count.plannedInvestment }
+        ? {
+            count: n._count._all,
+            plannedInvestment: n._sum.plannedInvestment,
+            plannedInvestmentKnownCount: n._count.plannedInvestment,
+          }
         : emptyTally(),
       reached: r
-        ? { count: r.reachedCount, plannedInvestment: decimalOrNull(r.reachedInvestment), plannedInvestmentKnownCount: r.reachedKnown }
+        ? {
+            count: r.reachedCount,
+            plannedInvestment: decimalOrNull(r.reachedInvestment),
+            plannedInvestmentKnownCount: r.reachedKnown,
+          }
         : emptyTally(),
       reachedInYear: r
-        ? { count: r.inYearCount, plannedInvestment: decimalOrNull(r.inYearInvestment), plannedInvestmentKnownCount: r.inYearKnown }
+        ? {
+            count: r.inYearCount,
+            plannedInvestment: decimalOrNull(r.inYearInvestment),
+            plannedInvestmentKnownCount: r.inYearKnown,
+          }
         : emptyTally(),
     };
   });
@@ -165,7 +183,9 @@ function sumTallies(tallies: ProjectTally[]): ProjectTally {
     (sum, t) => ({
       count: sum.count + t.count,
       plannedInvestment:
-        t.plannedInvestment === null ? sum.plannedInvestment : (sum.plannedInvestment ?? new Prisma.Decimal(0)).plus(t.plannedInvestment),
+        t.plannedInvestment === null
+          ? sum.plannedInvestment
+          : (sum.plannedInvestment ?? new Prisma.Decimal(0)).plus(t.plannedInvestment),
       plannedInvestmentKnownCount: sum.plannedInvestmentKnownCount + t.plannedInvestmentKnownCount,
     }),
     emptyTally(),
@@ -201,7 +221,11 @@ async function parkSummaries(prisma: Client, year: number): Promise<ParkSummary[
     return {
       park,
       projects: g
-        ? { count: g._count._all, plannedInvestment: g._sum.plannedInvestment, plannedInvestmentKnownCount: g._count.plannedInvestment }
+        ? {
+            count: g._count._all,
+            plannedInvestment: g._sum.plannedInvestment,
+            plannedInvestmentKnownCount: g._count.plannedInvestment,
+          }
         : emptyTally(),
       latestSnapshot: snapshots.find((s) => s.parkId === park.id) ?? null,
       latestFacilitySnapshots: snapshots.filter((s) => s.facility?.parkId === park.id),
@@ -212,7 +236,11 @@ async function parkSummaries(prisma: Client, year: number): Promise<ParkSummary[
 async function readDashboard(prisma: Client, year: number): Promise<DashboardData> {
   const { end } = yearBounds(year);
   const funnel = await stageFunnel(prisma, year);
-  const targets = await prisma.target.findMany({ where: { year }, include: { actual: true }, orderBy: { id: 'asc' } });
+  const targets = await prisma.target.findMany({
+    where: { year },
+    include: { actual: true },
+    orderBy: { id: 'asc' },
+  });
   const funding = await fundingTotals(prisma, { year });
   const logistics = await channelHighlights(prisma, { until: end });
   const parks = await parkSummaries(prisma, year);
@@ -241,9 +269,14 @@ async function readDashboard(prisma: Client, year: number): Promise<DashboardDat
  * Reads the dashboard of `year` in one repeatable-read transaction (or in the caller's
  * transaction when given one).
  */
-export async function computeDashboard(prisma: Client, year: number = currentYear()): Promise<DashboardData> {
+export async function computeDashboard(
+  prisma: Client,
+  year: number = currentYear(),
+): Promise<DashboardData> {
   if (!Number.isInteger(year) || year < MIN_DASHBOARD_YEAR || year > MAX_DASHBOARD_YEAR) {
-    throw new RangeError(`year must be an integer from ${MIN_DASHBOARD_YEAR} to ${MAX_DASHBOARD_YEAR}, got ${year}`);
+    throw new RangeError(
+      `year must be an integer from ${MIN_DASHBOARD_YEAR} to ${MAX_DASHBOARD_YEAR}, got ${year}`,
+    );
   }
   if ('$transaction' in prisma) {
     return prisma.$transaction((tx) => readDashboard(tx, year), {

@@ -27,7 +27,9 @@ export class ValidationError extends Error {
   static of(problems: FieldProblem[]): ValidationError | null {
     if (!problems.length) return null;
     const message =
-      problems.length === 1 ? problems[0]!.message : `${problems.length} input fields are invalid: ${problems.map((p) => p.message).join('; ')}`;
+      problems.length === 1
+        ? problems[0]!.message
+        : `${problems.length} input fields are invalid: ${problems.map((p) => p.message).join('; ')}`;
     return new ValidationError(message, problems);
   }
 }
@@ -107,7 +109,11 @@ export function decodeNodeId(globalId: string, typename: string, what = typename
 }
 
 /** `decodeNodeId` for an optional id: null and undefined pass through (clear / keep). */
-export function decodeOptionalNodeId(globalId: string | number | null | undefined, typename: string, what = typename): number | null | undefined {
+export function decodeOptionalNodeId(
+  globalId: string | number | null | undefined,
+  typename: string,
+  what = typename,
+): number | null | undefined {
   return globalId == null ? globalId : decodeNodeId(String(globalId), typename, what);
 }
 

@@ -4,9 +4,21 @@
  * measures them (./targets.ts).
  */
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { DatePrecision, FigureQualifier, Prisma, ReportedFigure } from '../generated/prisma/client.ts';
+import type {
+  DatePrecision,
+  FigureQualifier,
+  Prisma,
+  ReportedFigure,
+} from '../generated/prisma/client.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
-import { conflictOnDuplicate, InputChecks, NAME_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH, type WriteDeps } from './input-checks.ts';
+import {
+  conflictOnDuplicate,
+  InputChecks,
+  NAME_MAX_LENGTH,
+  SHORT_TEXT_MAX_LENGTH,
+  TEXT_MAX_LENGTH,
+  type WriteDeps,
+} from './input-checks.ts';
 
 /** Longest textual figure (e.g. a working rhythm such as 日联、周跑、月跟进、季落地). */
 export const FIGURE_TEXT_MAX_LENGTH = 1000;
@@ -45,7 +57,11 @@ export interface RecordReportedFigureInput {
  * `dataChanged { domain: 'figure', year }`. Throws ValidationError, NotFoundError (unknown
  * project) or ConflictError (code taken), having written nothing.
  */
-export async function recordReportedFigure(deps: WriteDeps, input: RecordReportedFigureInput, actor: string): Promise<ReportedFigure> {
+export async function recordReportedFigure(
+  deps: WriteDeps,
+  input: RecordReportedFigureInput,
+  actor: string,
+): Promise<ReportedFigure> {
   const check = new InputChecks(deps.now?.());
   const asOfPrecision = input.asOfPrecision ?? 'DAY';
   const code = check.code('code', input.code ?? null, true) ?? '';
@@ -57,13 +73,18 @@ export async function recordReportedFigure(deps: WriteDeps, input: RecordReporte
     textValue: check.text('textValue', input.textValue, FIGURE_TEXT_MAX_LENGTH) ?? null,
     unit: check.requiredText('unit', input.unit, SHORT_TEXT_MAX_LENGTH),
     qualifier: input.qualifier ?? 'EXACT',
-    asOf: check.date('asOf', input.asOf, { notFuture: true, precision: asOfPrecision, precisionField: 'asOfPrecision' }),
+    asOf: check.date('asOf', input.asOf, {
+      notFuture: true,
+      precision: asOfPrecision,
+      precisionField: 'asOfPrecision',
+    }),
     asOfPrecision,
     approximate: input.approximate ?? false,
     year: check.year('year', input.year),
     note: check.text('note', input.note, TEXT_MAX_LENGTH) ?? null,
   };
-  if (data.value === null && data.textValue === null) check.problem('value', 'Give the figure a value, a textValue or both');
+  if (data.value === null && data.textValue === null)
+    check.problem('value', 'Give the figure a value, a textValue or both');
   if (data.asOf == null) check.problem('asOf', 'asOf is required');
   if (data.year == null) check.problem('year', 'year is required');
   check.throwIfInvalid();
@@ -72,13 +93,18 @@ export async function recordReportedFigure(deps: WriteDeps, input: RecordReporte
   let figure: ReportedFigure;
   try {
     figure = await deps.prisma.$transaction(async (tx) => {
-      if (projectId !== null && !(await tx.project.findUnique({ where: { id: projectId }, select: { id: true } }))) {
+      if (
+        projectId !== null &&
+        !(await tx.project.findUnique({ where: { id: projectId }, select: { id: true } }))
+      ) {
         throw NotFoundError.node('Project', projectId);
       }
       if (await tx.reportedFigure.findUnique({ where: { code }, select: { id: true } })) {
         throw new ConflictError(`Another reported figure already has the code ${code}`);
       }
-      return tx.reportedFigure.create({ data: { ...data, asOf: data.asOf!, year: data.year!, code, projectId, recordedBy: actor } });
+      return tx.reportedFigure.create({
+        data: { ...data, asOf: data.asOf!, year: data.year!, code, projectId, recordedBy: actor },
+      });
     });
   } catch (error) {
     throw conflictOnDuplicate(error, `Another reported figure already has the code ${code}`);

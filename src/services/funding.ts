@@ -10,11 +10,24 @@
  * Editors add single awards (`recordFundingAward`); district-wide totals come with the report's
  * data (the seed), so an editor's award is part of its level's breakdown, never a second total.
  */
-import { encodeGlobalID } from '@pothos/plugin-relay';
+
 import { randomBytes } from 'node:crypto';
-import type { FundingAward, FundingInstrument, FundingSourceLevel, Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import type {
+  FundingAward,
+  FundingInstrument,
+  FundingSourceLevel,
+  Prisma,
+  PrismaClient,
+} from '../generated/prisma/client.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
-import { conflictOnDuplicate, InputChecks, NAME_MAX_LENGTH, TEXT_MAX_LENGTH, type WriteDeps } from './input-checks.ts';
+import {
+  conflictOnDuplicate,
+  InputChecks,
+  NAME_MAX_LENGTH,
+  TEXT_MAX_LENGTH,
+  type WriteDeps,
+} from './input-checks.ts';
 
 type Client = PrismaClient | Prisma.TransactionClient;
 
@@ -36,7 +49,10 @@ export interface FundingTotal {
 }
 
 /** Totals per (year, source level), in year order and then the enum's order. */
-export async function fundingTotals(prisma: Client, filter: { year?: number | null } = {}): Promise<FundingTotal[]> {
+export async function fundingTotals(
+  prisma: Client,
+  filter: { year?: number | null } = {},
+): Promise<FundingTotal[]> {
   const groups = await prisma.fundingAward.groupBy({
     by: ['year', 'sourceLevel', 'reportedTotal'],
     where: filter.year == null ? {} : { year: filter.year },
@@ -109,7 +125,11 @@ export function generateAwardCode(year: number): string {
  * dashboards recompute their funding totals. Throws ValidationError, NotFoundError (unknown
  * project) or ConflictError (code taken), having written nothing.
  */
-export async function recordFundingAward(deps: WriteDeps, input: RecordFundingAwardInput, actor: string): Promise<FundingAward> {
+export async function recordFundingAward(
+  deps: WriteDeps,
+  input: RecordFundingAwardInput,
+  actor: string,
+): Promise<FundingAward> {
   const check = new InputChecks(deps.now?.());
   const givenCode = check.code('code', input.code);
   const data = {
@@ -133,14 +153,26 @@ export async function recordFundingAward(deps: WriteDeps, input: RecordFundingAw
   let award: FundingAward;
   try {
     award = await deps.prisma.$transaction(async (tx) => {
-      if (projectId !== null && !(await tx.project.findUnique({ where: { id: projectId }, select: { id: true } }))) {
+      if (
+        projectId !== null &&
+        !(await tx.project.findUnique({ where: { id: projectId }, select: { id: true } }))
+      ) {
         throw NotFoundError.node('Project', projectId);
       }
       if (await tx.fundingAward.findUnique({ where: { code }, select: { id: true } })) {
         throw new ConflictError(`Another funding award already has the code ${code}`);
       }
       return tx.fundingAward.create({
-        data: { ...data, amount: data.amount!, year, awardedOn: data.awardedOn!, code, projectId, reportedTotal: false, recordedBy: actor },
+        data: {
+          ...data,
+          amount: data.amount!,
+          year,
+          awardedOn: data.awardedOn!,
+          code,
+          projectId,
+          reportedTotal: false,
+          recordedBy: actor,
+        },
       });
     });
   } catch (error) {

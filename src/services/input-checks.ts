@@ -13,9 +13,9 @@
  * argument guard (src/schema/argument-guard.ts) applies it to every argument of every operation,
  * the CSV import to every cell, the export routes to every filter.
  */
-import { Prisma, type DatePrecision, type PrismaClient } from '../generated/prisma/client.ts';
+import { type DatePrecision, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../pubsub.ts';
-import { ConflictError, ValidationError, type FieldProblem } from './errors.ts';
+import { ConflictError, type FieldProblem, ValidationError } from './errors.ts';
 import { districtToday } from './stage-log.ts';
 
 /** Stable codes: letters, digits, `.`, `_`, `-`; 2 to 80 characters, e.g. `lz-2025-central-project-funds`. */
@@ -44,8 +44,10 @@ const UNPAIRED_SURROGATE = /\p{Surrogate}/u;
  * reason reads after the field's name: `name must not contain ...`.
  */
 export function textProblem(value: string): string | null {
-  if (value.includes('\u0000')) return 'must not contain the NUL character (U+0000), which the database cannot store';
-  if (UNPAIRED_SURROGATE.test(value)) return 'must not contain an unpaired UTF-16 surrogate (U+D800 to U+DFFF), which is not Unicode text';
+  if (value.includes('\u0000'))
+    return 'must not contain the NUL character (U+0000), which the database cannot store';
+  if (UNPAIRED_SURROGATE.test(value))
+    return 'must not contain an unpaired UTF-16 surrogate (U+D800 to U+DFFF), which is not Unicode text';
   return null;
 }
 
@@ -64,14 +66,21 @@ type Problems = FieldProblem[];
  * Trims `value` and bounds its length. `undefined` stays undefined (field absent); null, empty
  * or blank becomes null, a problem when `required`.
  */
-export function checkText(problems: Problems, field: string, value: string | null | undefined, max: number, required: boolean): string | null | undefined {
+export function checkText(
+  problems: Problems,
+  field: string,
+  value: string | null | undefined,
+  max: number,
+  required: boolean,
+): string | null | undefined {
   if (value === undefined) return undefined;
   const trimmed = value?.trim() ?? '';
   if (!trimmed) {
     if (required) problems.push({ path: ['input', field], message: `${field} must not be empty` });
     return null;
   }
-  if (trimmed.length > max) problems.push({ path: ['input', field], message: `${field} is longer than ${max} characters` });
+  if (trimmed.length > max)
+    problems.push({ path: ['input', field], message: `${field} is longer than ${max} characters` });
   return trimmed;
 }
 
@@ -94,12 +103,18 @@ export function checkAmount(
   rules: AmountRules = {},
 ): Prisma.Decimal | null | undefined {
   if (value == null) return value;
-  const { positive = false, max = AMOUNT_MAX, decimals = 2, unitHint = 'amounts are in yuan and fen' } = rules;
+  const {
+    positive = false,
+    max = AMOUNT_MAX,
+    decimals = 2,
+    unitHint = 'amounts are in yuan and fen',
+  } = rules;
   const problem = (message: string) => problems.push({ path: ['input', field], message });
   if (value.isNegative()) problem(`${field} must not be negative`);
   else if (positive && value.isZero()) problem(`${field} must be greater than 0`);
   else if (value.greaterThan(max)) problem(`${field} is above ${max.toFixed()}`);
-  else if (value.decimalPlaces() > decimals) problem(`${field} has more than ${decimals} decimals (${unitHint})`);
+  else if (value.decimalPlaces() > decimals)
+    problem(`${field} has more than ${decimals} decimals (${unitHint})`);
   return value;
 }
 
@@ -147,7 +162,12 @@ export class InputChecks {
   }
 
   /** Trimmed text, at most `max` characters. Absent stays undefined; blank is null (a problem when required). */
-  text(field: string, value: string | null | undefined, max: number, required = false): string | null | undefined {
+  text(
+    field: string,
+    value: string | null | undefined,
+    max: number,
+    required = false,
+  ): string | null | undefined {
     return checkText(this.problems, field, value, max, required);
   }
 
@@ -157,10 +177,17 @@ export class InputChecks {
   }
 
   /** A stable code (CODE_PATTERN); absent stays undefined, blank is null (a problem when required). */
-  code(field: string, value: string | null | undefined, required = false): string | null | undefined {
+  code(
+    field: string,
+    value: string | null | undefined,
+    required = false,
+  ): string | null | undefined {
     const code = checkText(this.problems, field, value, 80, required);
     if (code && !CODE_PATTERN.test(code)) {
-      this.problem(field, `${field} must be 2 to 80 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+      this.problem(
+        field,
+        `${field} must be 2 to 80 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+      );
     }
     return code;
   }
@@ -169,24 +196,44 @@ export class InputChecks {
   snakeCase(field: string, value: string | null | undefined): string {
     const name = this.requiredText(field, value, SHORT_TEXT_MAX_LENGTH);
     if (name && !SNAKE_CASE_PATTERN.test(name)) {
-      this.problem(field, `${field} must be lower_snake_case: lowercase letters and digits separated by single "_", e.g. dispatches or service_status`);
+      this.problem(
+        field,
+        `${field} must be lower_snake_case: lowercase letters and digits separated by single "_", e.g. dispatches or service_status`,
+      );
     }
     return name;
   }
 
-  amount(field: string, value: Prisma.Decimal | null | undefined, rules?: AmountRules): Prisma.Decimal | null | undefined {
+  amount(
+    field: string,
+    value: Prisma.Decimal | null | undefined,
+    rules?: AmountRules,
+  ): Prisma.Decimal | null | undefined {
     return checkAmount(this.problems, field, value, rules);
   }
 
   /** A measured value (NUMERIC(20,4)): not negative, below 1e16, at most 4 decimals. */
-  measure(field: string, value: Prisma.Decimal | null | undefined): Prisma.Decimal | null | undefined {
-    return checkAmount(this.problems, field, value, { max: MEASURE_MAX, decimals: 4, unitHint: 'values keep 4 decimals' });
+  measure(
+    field: string,
+    value: Prisma.Decimal | null | undefined,
+  ): Prisma.Decimal | null | undefined {
+    return checkAmount(this.problems, field, value, {
+      max: MEASURE_MAX,
+      decimals: 4,
+      unitHint: 'values keep 4 decimals',
+    });
   }
 
   /** A whole number within [min, max]; null/undefined pass through. */
-  int(field: string, value: number | null | undefined, min: number, max: number): number | null | undefined {
+  int(
+    field: string,
+    value: number | null | undefined,
+    min: number,
+    max: number,
+  ): number | null | undefined {
     if (value == null) return value;
-    if (!Number.isInteger(value) || value < min || value > max) this.problem(field, `${field} must be a whole number from ${min} to ${max}, got ${value}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      this.problem(field, `${field} must be a whole number from ${min} to ${max}, got ${value}`);
     return value;
   }
 
@@ -203,7 +250,11 @@ export class InputChecks {
   date(
     field: string,
     value: Date | null | undefined,
-    options: { notFuture?: boolean; precision?: DatePrecision | null; precisionField?: string } = {},
+    options: {
+      notFuture?: boolean;
+      precision?: DatePrecision | null;
+      precisionField?: string;
+    } = {},
   ): Date | null | undefined {
     if (value == null) return value;
     if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
@@ -211,7 +262,10 @@ export class InputChecks {
       return value;
     }
     if (options.notFuture && value.getTime() > this.today.getTime()) {
-      this.problem(field, `${field} ${iso(value)} is in the future (today is ${iso(this.today)} in Liaozhong)`);
+      this.problem(
+        field,
+        `${field} ${iso(value)} is in the future (today is ${iso(this.today)} in Liaozhong)`,
+      );
     }
     const precision = options.precision ?? 'DAY';
     if (precision !== 'DAY' && !alignedTo(value, precision)) {
@@ -232,6 +286,7 @@ export class InputChecks {
 
 /** A unique-constraint violation (P2002), e.g. two concurrent writes of one code, as a ConflictError. */
 export function conflictOnDuplicate(error: unknown, message: string): unknown {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return new ConflictError(message);
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
+    return new ConflictError(message);
   return error;
 }

@@ -4,9 +4,20 @@
  * never loaded to find its last point. And the editor's write: `recordLogisticsObservation`.
  */
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { Prisma, type DatePrecision, type LogisticsChannel, type LogisticsObservation, type PrismaClient } from '../generated/prisma/client.ts';
+import {
+  type DatePrecision,
+  type LogisticsChannel,
+  type LogisticsObservation,
+  Prisma,
+  type PrismaClient,
+} from '../generated/prisma/client.ts';
 import { NotFoundError } from './errors.ts';
-import { InputChecks, SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH, type WriteDeps } from './input-checks.ts';
+import {
+  InputChecks,
+  SHORT_TEXT_MAX_LENGTH,
+  TEXT_MAX_LENGTH,
+  type WriteDeps,
+} from './input-checks.ts';
 
 type Client = PrismaClient | Prisma.TransactionClient;
 
@@ -22,8 +33,13 @@ export interface ChannelHighlight {
  * Every channel (by id) with its latest observations and latest national rank; with `until`,
  * the latest whose period ended on or before that day.
  */
-export async function channelHighlights(prisma: Client, options: { until?: Date } = {}): Promise<ChannelHighlight[]> {
-  const until = options.until ? Prisma.sql`AND "periodEnd" <= ${options.until}::date` : Prisma.empty;
+export async function channelHighlights(
+  prisma: Client,
+  options: { until?: Date } = {},
+): Promise<ChannelHighlight[]> {
+  const until = options.until
+    ? Prisma.sql`AND "periodEnd" <= ${options.until}::date`
+    : Prisma.empty;
   const [channels, picked] = await Promise.all([
     prisma.logisticsChannel.findMany({ orderBy: { id: 'asc' } }),
     prisma.$queryRaw<{ id: number; ranked: boolean }[]>(Prisma.sql`
@@ -106,7 +122,11 @@ export async function recordLogisticsObservation(
     textValue: check.text('textValue', input.textValue, TEXT_VALUE_MAX_LENGTH) ?? null,
     unit: check.text('unit', input.unit, SHORT_TEXT_MAX_LENGTH) ?? null,
     periodStart: check.date('periodStart', input.periodStart) ?? null,
-    periodEnd: check.date('periodEnd', input.periodEnd, { notFuture: true, precision: periodPrecision, precisionField: 'periodPrecision' }),
+    periodEnd: check.date('periodEnd', input.periodEnd, {
+      notFuture: true,
+      precision: periodPrecision,
+      precisionField: 'periodPrecision',
+    }),
     periodPrecision,
     nationalRank: check.int('nationalRank', input.nationalRank, 1, NATIONAL_RANK_MAX) ?? null,
     note: check.text('note', input.note, TEXT_MAX_LENGTH) ?? null,
@@ -116,20 +136,33 @@ export async function recordLogisticsObservation(
   }
   if (data.periodEnd == null) check.problem('periodEnd', 'periodEnd is required');
   else if (data.periodStart && data.periodStart.getTime() > data.periodEnd.getTime()) {
-    check.problem('periodStart', `periodStart ${data.periodStart.toISOString().slice(0, 10)} is after periodEnd ${data.periodEnd.toISOString().slice(0, 10)}`);
+    check.problem(
+      'periodStart',
+      `periodStart ${data.periodStart.toISOString().slice(0, 10)} is after periodEnd ${data.periodEnd.toISOString().slice(0, 10)}`,
+    );
   }
   check.throwIfInvalid();
 
   const observation = await deps.prisma.$transaction(async (tx) => {
-    if (!(await tx.logisticsChannel.findUnique({ where: { id: input.channelId }, select: { id: true } }))) {
+    if (
+      !(await tx.logisticsChannel.findUnique({
+        where: { id: input.channelId },
+        select: { id: true },
+      }))
+    ) {
       throw NotFoundError.node('LogisticsChannel', input.channelId, 'Logistics channel');
     }
-    return tx.logisticsObservation.create({ data: { ...data, periodEnd: data.periodEnd!, channelId: input.channelId, recordedBy: actor } });
+    return tx.logisticsObservation.create({
+      data: { ...data, periodEnd: data.periodEnd!, channelId: input.channelId, recordedBy: actor },
+    });
   });
   deps.pubsub?.publish('dataChanged', {
     domain: 'logistics',
     year: null,
-    nodes: [encodeGlobalID('LogisticsObservation', observation.id), encodeGlobalID('LogisticsChannel', observation.channelId)],
+    nodes: [
+      encodeGlobalID('LogisticsObservation', observation.id),
+      encodeGlobalID('LogisticsChannel', observation.channelId),
+    ],
   });
   return observation;
 }

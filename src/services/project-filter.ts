@@ -23,7 +23,9 @@ export function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, '\\$&');
 }
 
-export function projectWhere(filter: ProjectFilterValues | null | undefined): Prisma.ProjectWhereInput {
+export function projectWhere(
+  filter: ProjectFilterValues | null | undefined,
+): Prisma.ProjectWhereInput {
   if (!filter) return {};
   const and: Prisma.ProjectWhereInput[] = [];
   if (filter.stage?.length) and.push({ stage: { in: filter.stage } });
@@ -54,7 +56,9 @@ export function projectWhere(filter: ProjectFilterValues | null | undefined): Pr
       stageEvents: {
         some: {
           toStage: { in: stagesAtOrBeyond(stage) },
-          ...((from || to) && { occurredOn: { ...(from && { gte: from }), ...(to && { lte: to }) } }),
+          ...((from || to) && {
+            occurredOn: { ...(from && { gte: from }), ...(to && { lte: to }) },
+          }),
         },
       },
     });

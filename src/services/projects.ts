@@ -5,17 +5,29 @@
  */
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import {
-  Prisma,
-  StageEventKind,
   type DatePrecision,
+  Prisma,
   type Project,
   type ProjectStage,
   type ProjectStageEvent,
+  StageEventKind,
 } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../pubsub.ts';
-import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
-import { AMOUNT_MAX, checkAmount, checkText, NAME_MAX_LENGTH, TEXT_MAX_LENGTH, type WriteDeps } from './input-checks.ts';
-import { checkStageChange, NOTE_MAX_LENGTH, normalizeNote, publishStageChanged } from './stage-change.ts';
+import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from './errors.ts';
+import {
+  AMOUNT_MAX,
+  checkAmount,
+  checkText,
+  NAME_MAX_LENGTH,
+  TEXT_MAX_LENGTH,
+  type WriteDeps,
+} from './input-checks.ts';
+import {
+  checkStageChange,
+  NOTE_MAX_LENGTH,
+  normalizeNote,
+  publishStageChanged,
+} from './stage-change.ts';
 import { districtToday, LOG_TRANSACTION_OPTIONS, lockStageLog } from './stage-log.ts';
 import { isPipelineStage } from './stages.ts';
 
@@ -58,15 +70,29 @@ export type ProjectWriteDeps = WriteDeps;
 type Problems = FieldProblem[];
 
 /** Checks and normalises the editable fields present in `input`; returns what to write. */
-function checkFields(input: Partial<Record<keyof ProjectFields, unknown>>, problems: Problems, creating: boolean): Prisma.ProjectUncheckedUpdateInput {
+function checkFields(
+  input: Partial<Record<keyof ProjectFields, unknown>>,
+  problems: Problems,
+  creating: boolean,
+): Prisma.ProjectUncheckedUpdateInput {
   const data: Prisma.ProjectUncheckedUpdateInput = {};
   const str = (k: keyof ProjectFields) => input[k] as string | null | undefined;
   const code = checkText(problems, 'code', str('code'), 40, creating || str('code') !== undefined);
   if (code && !PROJECT_CODE_PATTERN.test(code)) {
-    problems.push({ path: ['input', 'code'], message: 'code must be 2 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit' });
+    problems.push({
+      path: ['input', 'code'],
+      message:
+        'code must be 2 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    });
   }
   if (code !== undefined && code !== null) data.code = code;
-  const name = checkText(problems, 'name', str('name'), NAME_MAX_LENGTH, creating || str('name') !== undefined);
+  const name = checkText(
+    problems,
+    'name',
+    str('name'),
+    NAME_MAX_LENGTH,
+    creating || str('name') !== undefined,
+  );
   if (name !== undefined && name !== null) data.name = name;
   const optional: [keyof ProjectFields, number][] = [
     ['nameEn', NAME_MAX_LENGTH],
@@ -91,16 +117,26 @@ type Tx = Prisma.TransactionClient;
 
 /** NotFoundError for a sector or park id that names no row. */
 async function checkReferences(tx: Tx, data: Prisma.ProjectUncheckedUpdateInput): Promise<void> {
-  if (typeof data.sectorId === 'number' && !(await tx.sector.findUnique({ where: { id: data.sectorId }, select: { id: true } }))) {
+  if (
+    typeof data.sectorId === 'number' &&
+    !(await tx.sector.findUnique({ where: { id: data.sectorId }, select: { id: true } }))
+  ) {
     throw NotFoundError.node('Sector', data.sectorId, 'Sector');
   }
-  if (typeof data.parkId === 'number' && !(await tx.park.findUnique({ where: { id: data.parkId }, select: { id: true } }))) {
+  if (
+    typeof data.parkId === 'number' &&
+    !(await tx.park.findUnique({ where: { id: data.parkId }, select: { id: true } }))
+  ) {
     throw NotFoundError.node('Park', data.parkId, 'Park');
   }
 }
 
 /** ConflictError when another project already has this code or name. */
-async function checkUnique(tx: Tx, data: { code?: unknown; name?: unknown }, exceptId?: number): Promise<void> {
+async function checkUnique(
+  tx: Tx,
+  data: { code?: unknown; name?: unknown },
+  exceptId?: number,
+): Promise<void> {
   const or: Prisma.ProjectWhereInput[] = [];
   if (typeof data.code === 'string') or.push({ code: data.code });
   if (typeof data.name === 'string') or.push({ name: data.name });
@@ -129,15 +165,24 @@ function checkCreate(input: CreateProjectInput, now: Date) {
   const data = checkFields(input, problems, true);
   const stage = input.stage ?? 'PLANNED';
   if (!isPipelineStage(stage)) {
-    problems.push({ path: ['input', 'stage'], message: `A new project starts at a pipeline stage, not ${stage}` });
+    problems.push({
+      path: ['input', 'stage'],
+      message: `A new project starts at a pipeline stage, not ${stage}`,
+    });
   }
   const occurredOn = input.stageOccurredOn ?? today;
   if (occurredOn.getTime() > today.getTime()) {
-    problems.push({ path: ['input', 'stageOccurredOn'], message: 'stageOccurredOn is in the future' });
+    problems.push({
+      path: ['input', 'stageOccurredOn'],
+      message: 'stageOccurredOn is in the future',
+    });
   }
   const note = normalizeNote(input.stageNote);
   if (note && note.length > NOTE_MAX_LENGTH) {
-    problems.push({ path: ['input', 'stageNote'], message: `stageNote is longer than ${NOTE_MAX_LENGTH} characters` });
+    problems.push({
+      path: ['input', 'stageNote'],
+      message: `stageNote is longer than ${NOTE_MAX_LENGTH} characters`,
+    });
   }
   const invalid = ValidationError.of(problems);
   if (invalid) throw invalid;
@@ -207,7 +252,10 @@ export async function createProjectInTransaction(
         note,
       },
     });
-    const stamped = await tx.project.update({ where: { id: project.id }, data: { stageChangedAt: event.recordedAt } });
+    const stamped = await tx.project.update({
+      where: { id: project.id },
+      data: { stageChangedAt: event.recordedAt },
+    });
     return { project: stamped, event };
   } catch (error) {
     throw asConflict(error);
@@ -261,12 +309,21 @@ export async function createProjectsInTransaction(
     }
   });
   const valid = checked.filter((c): c is Exclude<typeof c, Error> => !(c instanceof Error));
-  const ids = (key: 'sectorId' | 'parkId') => [...new Set(valid.flatMap((c) => (typeof c.data[key] === 'number' ? [c.data[key] as number] : [])))];
+  const ids = (key: 'sectorId' | 'parkId') => [
+    ...new Set(
+      valid.flatMap((c) => (typeof c.data[key] === 'number' ? [c.data[key] as number] : [])),
+    ),
+  ];
   const [sectors, parks, clashes] = await Promise.all([
     tx.sector.findMany({ where: { id: { in: ids('sectorId') } }, select: { id: true } }),
     tx.park.findMany({ where: { id: { in: ids('parkId') } }, select: { id: true } }),
     tx.project.findMany({
-      where: { OR: [{ code: { in: valid.map((c) => c.data.code as string) } }, { name: { in: valid.map((c) => c.data.name as string) } }] },
+      where: {
+        OR: [
+          { code: { in: valid.map((c) => c.data.code as string) } },
+          { name: { in: valid.map((c) => c.data.name as string) } },
+        ],
+      },
       select: { code: true, name: true },
     }),
   ]);
@@ -275,13 +332,18 @@ export async function createProjectsInTransaction(
   const codes = new Set(clashes.map((x) => x.code));
   const names = new Set(clashes.map((x) => x.name));
 
-  const rows: { data: Prisma.ProjectCreateManyInput; events: Omit<Prisma.ProjectStageEventCreateManyInput, 'projectId'>[] }[] = [];
+  const rows: {
+    data: Prisma.ProjectCreateManyInput;
+    events: Omit<Prisma.ProjectStageEventCreateManyInput, 'projectId'>[];
+  }[] = [];
   checked.forEach((c, index) => {
     try {
       if (c instanceof Error) throw c;
       const { data, stage, occurredOn, note } = c;
-      if (typeof data.sectorId === 'number' && !sectorIds.has(data.sectorId)) throw NotFoundError.node('Sector', data.sectorId, 'Sector');
-      if (typeof data.parkId === 'number' && !parkIds.has(data.parkId)) throw NotFoundError.node('Park', data.parkId, 'Park');
+      if (typeof data.sectorId === 'number' && !sectorIds.has(data.sectorId))
+        throw NotFoundError.node('Sector', data.sectorId, 'Sector');
+      if (typeof data.parkId === 'number' && !parkIds.has(data.parkId))
+        throw NotFoundError.node('Park', data.parkId, 'Park');
       const code = data.code as string;
       const name = data.name as string;
       if (codes.has(code)) throw new ConflictError(`Another project already has the code ${code}`);
@@ -290,9 +352,21 @@ export async function createProjectsInTransaction(
       names.add(name);
       const input = inputs[index]!;
       const events: Omit<Prisma.ProjectStageEventCreateManyInput, 'projectId'>[] = [
-        { kind: StageEventKind.INITIAL, fromStage: null, toStage: stage, occurredOn, occurredPrecision: input.stageOccurredPrecision ?? 'DAY', actor, note },
+        {
+          kind: StageEventKind.INITIAL,
+          fromStage: null,
+          toStage: stage,
+          occurredOn,
+          occurredPrecision: input.stageOccurredPrecision ?? 'DAY',
+          actor,
+          note,
+        },
       ];
-      let state = { stage, stageBeforeSuspension: null as ProjectStage | null, lastOccurredOn: occurredOn };
+      let state = {
+        stage,
+        stageBeforeSuspension: null as ProjectStage | null,
+        lastOccurredOn: occurredOn,
+      };
       for (const step of input.history ?? []) {
         const change = checkStageChange(state, step, today);
         events.push({
@@ -304,10 +378,22 @@ export async function createProjectsInTransaction(
           actor,
           note: change.note,
         });
-        state = { stage: step.toStage, stageBeforeSuspension: change.plan.stageBeforeSuspension, lastOccurredOn: change.occurredOn };
+        state = {
+          stage: step.toStage,
+          stageBeforeSuspension: change.plan.stageBeforeSuspension,
+          lastOccurredOn: change.occurredOn,
+        };
       }
       rows.push({
-        data: { ...(data as Prisma.ProjectCreateManyInput), code, name, stage: state.stage, stageBeforeSuspension: state.stageBeforeSuspension, createdBy: actor, updatedBy: actor },
+        data: {
+          ...(data as Prisma.ProjectCreateManyInput),
+          code,
+          name,
+          stage: state.stage,
+          stageBeforeSuspension: state.stageBeforeSuspension,
+          createdBy: actor,
+          updatedBy: actor,
+        },
         events,
       });
     } catch (error) {
@@ -317,9 +403,13 @@ export async function createProjectsInTransaction(
 
   const recordedAt = new Date();
   try {
-    const projects = await tx.project.createManyAndReturn({ data: rows.map((r) => ({ ...r.data, stageChangedAt: recordedAt })) });
+    const projects = await tx.project.createManyAndReturn({
+      data: rows.map((r) => ({ ...r.data, stageChangedAt: recordedAt })),
+    });
     const idByCode = new Map(projects.map((p) => [p.code, p.id]));
-    const events = rows.flatMap((r) => r.events.map((e) => ({ ...e, projectId: idByCode.get(r.data.code)!, recordedAt })));
+    const events = rows.flatMap((r) =>
+      r.events.map((e) => ({ ...e, projectId: idByCode.get(r.data.code)!, recordedAt })),
+    );
     await tx.projectStageEvent.createMany({ data: events });
     return { projects, events: events.length };
   } catch (error) {
@@ -328,7 +418,12 @@ export async function createProjectsInTransaction(
 }
 
 /** Changes a project's details (never its stage); publishes `dataChanged` after the commit. */
-export async function updateProject(deps: ProjectWriteDeps, id: number, patch: UpdateProjectPatch, actor: string): Promise<Project> {
+export async function updateProject(
+  deps: ProjectWriteDeps,
+  id: number,
+  patch: UpdateProjectPatch,
+  actor: string,
+): Promise<Project> {
   const problems: Problems = [];
   checkFields(patch, problems, false);
   const invalid = ValidationError.of(problems);
@@ -336,7 +431,9 @@ export async function updateProject(deps: ProjectWriteDeps, id: number, patch: U
 
   let project: Project;
   try {
-    project = await deps.prisma.$transaction((tx) => updateProjectInTransaction(tx, id, patch, actor));
+    project = await deps.prisma.$transaction((tx) =>
+      updateProjectInTransaction(tx, id, patch, actor),
+    );
   } catch (error) {
     throw asConflict(error);
   }
@@ -350,7 +447,10 @@ export async function updateProject(deps: ProjectWriteDeps, id: number, patch: U
  * which live queries track by id) lets live queries re-run only where they read them; without a
  * project (an import), every live query that reads projects re-runs.
  */
-export function publishProjectChanged(pubsub: Pick<HubPubSub, 'publish'> | undefined, project?: Pick<Project, 'id' | 'parkId' | 'sectorId'>): void {
+export function publishProjectChanged(
+  pubsub: Pick<HubPubSub, 'publish'> | undefined,
+  project?: Pick<Project, 'id' | 'parkId' | 'sectorId'>,
+): void {
   const nodes = project && [encodeGlobalID('Project', project.id)];
   if (project?.parkId != null) nodes!.push(encodeGlobalID('Park', project.parkId));
   if (project?.sectorId != null) nodes!.push(encodeGlobalID('Sector', project.sectorId));
@@ -361,7 +461,12 @@ export function publishProjectChanged(pubsub: Pick<HubPubSub, 'publish'> | undef
  * `updateProject` inside a transaction the caller owns (the CSV import): the same checks and
  * write, no commit, no publish; the caller calls `publishProjectChanged` after its commit.
  */
-export async function updateProjectInTransaction(tx: Tx, id: number, patch: UpdateProjectPatch, actor: string): Promise<Project> {
+export async function updateProjectInTransaction(
+  tx: Tx,
+  id: number,
+  patch: UpdateProjectPatch,
+  actor: string,
+): Promise<Project> {
   const problems: Problems = [];
   const data = checkFields(patch, problems, false);
   const invalid = ValidationError.of(problems);

@@ -10,15 +10,16 @@
  * `createMany` per model for what is missing. On PostgreSQL a transaction-scoped advisory lock
  * serialises servers that start together, so they never race to insert the same codes.
  */
-import { lockStageLog } from './stage-log.ts';
+
 import {
-  liaozhong2025,
   type IsoDate,
+  liaozhong2025,
   type ReportedDate,
   type SeedData,
   type SeedParkSnapshot,
 } from '../../prisma/seed/liaozhong-2025.ts';
-import { StageEventKind, type Prisma, type PrismaClient } from '../generated/prisma/client.ts';
+import { type Prisma, type PrismaClient, StageEventKind } from '../generated/prisma/client.ts';
+import { lockStageLog } from './stage-log.ts';
 
 /** Rows created by one run, per model. All zero when the database already held everything. */
 export interface SeedResult {
@@ -38,7 +39,6 @@ export interface SeedResult {
 
 /** Who the seed's rows and stage events are recorded by. */
 export const SEED_ACTOR = 'seed';
-
 
 type Tx = Prisma.TransactionClient;
 
@@ -83,7 +83,8 @@ async function ensureByCodeOrName<T extends { code: string; name: string }>(
   const created = missing.length ? await create(missing) : [];
   const ids = new Map<string, number>();
   for (const w of wanted) {
-    const id = byCode.get(w.code) ?? byName.get(w.name) ?? created.find((c) => c.code === w.code)?.id;
+    const id =
+      byCode.get(w.code) ?? byName.get(w.name) ?? created.find((c) => c.code === w.code)?.id;
     if (id === undefined) throw new Error(`seed: ${w.code} was neither found nor created`);
     ids.set(w.code, id);
   }
@@ -127,7 +128,10 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
 
   // Source document: every other row points at it.
   const doc = data.source;
-  let source = await tx.sourceDocument.findUnique({ where: { code: doc.code }, select: { id: true } });
+  let source = await tx.sourceDocument.findUnique({
+    where: { code: doc.code },
+    select: { id: true },
+  });
   if (!source) {
     const published = reported(doc.published);
     source = await tx.sourceDocument.create({
@@ -150,10 +154,19 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
 
   const sectors = await ensureByCodeOrName(
     data.sectors,
-    (codes, names) => tx.sector.findMany({ where: { OR: [{ code: { in: codes } }, { name: { in: names } }] }, select: keyed }),
+    (codes, names) =>
+      tx.sector.findMany({
+        where: { OR: [{ code: { in: codes } }, { name: { in: names } }] },
+        select: keyed,
+      }),
     (missing) =>
       tx.sector.createManyAndReturn({
-        data: missing.map((s) => ({ code: s.code, name: s.name, nameEn: s.nameEn, leading: s.leading })),
+        data: missing.map((s) => ({
+          code: s.code,
+          name: s.name,
+          nameEn: s.nameEn,
+          leading: s.leading,
+        })),
         select: keyed,
       }),
   );
@@ -161,7 +174,11 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
 
   const parks = await ensureByCodeOrName(
     data.parks,
-    (codes, names) => tx.park.findMany({ where: { OR: [{ code: { in: codes } }, { name: { in: names } }] }, select: keyed }),
+    (codes, names) =>
+      tx.park.findMany({
+        where: { OR: [{ code: { in: codes } }, { name: { in: names } }] },
+        select: keyed,
+      }),
     (missing) =>
       tx.park.createManyAndReturn({
         data: missing.map((p) => ({
@@ -179,7 +196,11 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
 
   const facilities = await ensureByCodeOrName(
     data.facilities,
-    (codes, names) => tx.facility.findMany({ where: { OR: [{ code: { in: codes } }, { name: { in: names } }] }, select: keyed }),
+    (codes, names) =>
+      tx.facility.findMany({
+        where: { OR: [{ code: { in: codes } }, { name: { in: names } }] },
+        select: keyed,
+      }),
     (missing) =>
       tx.facility.createManyAndReturn({
         data: missing.map((f) => ({
@@ -200,7 +221,11 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
   const stageOf = new Map(data.projects.map((p) => [p.code, p]));
   const projects = await ensureByCodeOrName(
     data.projects,
-    (codes, names) => tx.project.findMany({ where: { OR: [{ code: { in: codes } }, { name: { in: names } }] }, select: keyed }),
+    (codes, names) =>
+      tx.project.findMany({
+        where: { OR: [{ code: { in: codes } }, { name: { in: names } }] },
+        select: keyed,
+      }),
     (missing) =>
       tx.project.createManyAndReturn({
         data: missing.map((p) => ({
@@ -248,7 +273,10 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
   const channels = await ensureByCodeOrName(
     data.channels,
     (codes, names) =>
-      tx.logisticsChannel.findMany({ where: { OR: [{ code: { in: codes } }, { name: { in: names } }] }, select: keyed }),
+      tx.logisticsChannel.findMany({
+        where: { OR: [{ code: { in: codes } }, { name: { in: names } }] },
+        select: keyed,
+      }),
     (missing) =>
       tx.logisticsChannel.createManyAndReturn({
         data: missing.map((c) => ({
@@ -285,8 +313,13 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
       select: { channelId: true, metric: true, periodEnd: true },
     });
     const have = new Set(existing.map((e) => observationKey(e.channelId, e.metric, e.periodEnd)));
-    const missing = rows.filter((r) => !have.has(observationKey(r.channelId, r.metric, r.periodEnd)));
-    if (missing.length) result.logisticsObservations = (await tx.logisticsObservation.createMany({ data: missing })).count;
+    const missing = rows.filter(
+      (r) => !have.has(observationKey(r.channelId, r.metric, r.periodEnd)),
+    );
+    if (missing.length)
+      result.logisticsObservations = (
+        await tx.logisticsObservation.createMany({ data: missing })
+      ).count;
   }
 
   // Snapshots: no code, so (park or facility, as-of date) among this source's snapshots.
@@ -316,7 +349,8 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
     });
     const have = new Set(existing.map((e) => snapshotKey(e.parkId, e.facilityId, e.asOf)));
     const missing = rows.filter((r) => !have.has(snapshotKey(r.parkId, r.facilityId, r.asOf)));
-    if (missing.length) result.parkSnapshots = (await tx.parkSnapshot.createMany({ data: missing })).count;
+    if (missing.length)
+      result.parkSnapshots = (await tx.parkSnapshot.createMany({ data: missing })).count;
   }
 
   const awards = await missingByCode(data.fundingAwards, (codes) =>
@@ -374,7 +408,8 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
             asOfPrecision: asOf.precision,
             approximate: f.approximate,
             year: f.year,
-            projectId: f.projectCode === null ? null : lookup(projects.ids, f.projectCode, 'project'),
+            projectId:
+              f.projectCode === null ? null : lookup(projects.ids, f.projectCode, 'project'),
             note: f.note,
             sourceId,
             recordedBy,
@@ -401,7 +436,8 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
           value: t.value,
           unit: t.unit,
           dueBy: t.dueBy === null ? null : date(t.dueBy),
-          actualId: t.actualFigureCode === null ? null : lookup(figureIds, t.actualFigureCode, 'figure'),
+          actualId:
+            t.actualFigureCode === null ? null : lookup(figureIds, t.actualFigureCode, 'figure'),
           reportedRate: t.reportedRate,
           note: t.note,
           sourceId,
@@ -418,7 +454,10 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
  * Inserts the seed rows missing from the database (by default the 2025 report) and returns how
  * many rows of each model it created. Never updates or deletes a row.
  */
-export async function seedDistrict(prisma: PrismaClient, data: SeedData = liaozhong2025): Promise<SeedResult> {
+export async function seedDistrict(
+  prisma: PrismaClient,
+  data: SeedData = liaozhong2025,
+): Promise<SeedResult> {
   return prisma.$transaction(
     async (tx) => {
       // Serialise concurrent seeds (several servers starting on one PostgreSQL). PGlite has one

@@ -19,17 +19,23 @@
  *   month is the first of that month, so the check is lenient there.)
  */
 import {
-  StageEventKind,
   type DatePrecision,
   type Prisma,
   type PrismaClient,
   type Project,
   type ProjectStage,
   type ProjectStageEvent,
+  ProjectStage as Stage,
+  StageEventKind,
 } from '../generated/prisma/client.ts';
-import { ProjectStage as Stage } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../pubsub.ts';
-import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError, type FieldProblem } from './errors.ts';
+import {
+  ConflictError,
+  type FieldProblem,
+  InvalidTransitionError,
+  NotFoundError,
+  ValidationError,
+} from './errors.ts';
 import { districtToday, LOG_TRANSACTION_OPTIONS, lockStageLog } from './stage-log.ts';
 import { PIPELINE, stageRank } from './stages.ts';
 
@@ -65,20 +71,29 @@ export function allowedStages(state: StageState): ProjectStage[] {
 export function planStageChange(state: StageState, toStage: ProjectStage): StagePlan {
   const from = state.stage;
   const refuse = (why: string): never => {
-    throw new InvalidTransitionError(`${why} (allowed now: ${allowedStages(state).join(', ') || 'none'})`, from, toStage, allowedStages(state));
+    throw new InvalidTransitionError(
+      `${why} (allowed now: ${allowedStages(state).join(', ') || 'none'})`,
+      from,
+      toStage,
+      allowedStages(state),
+    );
   };
   if (toStage === from) refuse(`The project is already ${from}`);
   if (from === Stage.CANCELLED) refuse('The project is CANCELLED, which is final');
-  if (toStage === Stage.CANCELLED) return { kind: StageEventKind.CANCEL, requiresNote: false, stageBeforeSuspension: null };
+  if (toStage === Stage.CANCELLED)
+    return { kind: StageEventKind.CANCEL, requiresNote: false, stageBeforeSuspension: null };
   if (from === Stage.SUSPENDED) {
     const back = state.stageBeforeSuspension;
-    if (back === null) return { kind: StageEventKind.RESUME, requiresNote: true, stageBeforeSuspension: null };
+    if (back === null)
+      return { kind: StageEventKind.RESUME, requiresNote: true, stageBeforeSuspension: null };
     if (toStage !== back) refuse(`A SUSPENDED project resumes only at the stage it left, ${back}`);
     return { kind: StageEventKind.RESUME, requiresNote: false, stageBeforeSuspension: null };
   }
   // `from` is a pipeline stage from here on.
-  if (toStage === Stage.SUSPENDED) return { kind: StageEventKind.SUSPEND, requiresNote: false, stageBeforeSuspension: from };
-  if (stageRank(toStage) > stageRank(from)) return { kind: StageEventKind.ADVANCE, requiresNote: false, stageBeforeSuspension: null };
+  if (toStage === Stage.SUSPENDED)
+    return { kind: StageEventKind.SUSPEND, requiresNote: false, stageBeforeSuspension: from };
+  if (stageRank(toStage) > stageRank(from))
+    return { kind: StageEventKind.ADVANCE, requiresNote: false, stageBeforeSuspension: null };
   return { kind: StageEventKind.CORRECTION, requiresNote: true, stageBeforeSuspension: null };
 }
 
@@ -117,13 +132,22 @@ export interface StageChangeResult {
 }
 
 /** Input checks that need no database. */
-function checkInput(input: Pick<StageChangeInput, 'note' | 'occurredOn'>, today: Date): FieldProblem[] {
+function checkInput(
+  input: Pick<StageChangeInput, 'note' | 'occurredOn'>,
+  today: Date,
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if (input.note != null && input.note.trim().length > NOTE_MAX_LENGTH) {
-    problems.push({ path: ['input', 'note'], message: `The note is longer than ${NOTE_MAX_LENGTH} characters` });
+    problems.push({
+      path: ['input', 'note'],
+      message: `The note is longer than ${NOTE_MAX_LENGTH} characters`,
+    });
   }
   if (input.occurredOn && input.occurredOn.getTime() > today.getTime()) {
-    problems.push({ path: ['input', 'occurredOn'], message: `occurredOn ${iso(input.occurredOn)} is in the future (today is ${iso(today)} in Liaozhong)` });
+    problems.push({
+      path: ['input', 'occurredOn'],
+      message: `occurredOn ${iso(input.occurredOn)} is in the future (today is ${iso(today)} in Liaozhong)`,
+    });
   }
   return problems;
 }
@@ -151,7 +175,10 @@ export function checkStageChange(
   const plan = planStageChange(state, input.toStage);
   const problems: FieldProblem[] = [];
   if (plan.requiresNote && !note) {
-    const what = plan.kind === StageEventKind.CORRECTION ? `Moving back from ${state.stage} to ${input.toStage} is a correction` : 'Resuming to a stage not on record';
+    const what =
+      plan.kind === StageEventKind.CORRECTION
+        ? `Moving back from ${state.stage} to ${input.toStage} is a correction`
+        : 'Resuming to a stage not on record';
     problems.push({ path: ['input', 'note'], message: `${what}: it needs a note saying why` });
   }
   if (state.lastOccurredOn && occurredOn.getTime() < state.lastOccurredOn.getTime()) {
@@ -172,7 +199,11 @@ export function checkStageChange(
  * after the commit. Throws ValidationError, NotFoundError, ConflictError or
  * InvalidTransitionError, having written nothing.
  */
-export async function changeProjectStage(deps: StageChangeDeps, input: StageChangeInput, actor: string): Promise<StageChangeResult> {
+export async function changeProjectStage(
+  deps: StageChangeDeps,
+  input: StageChangeInput,
+  actor: string,
+): Promise<StageChangeResult> {
   const now = deps.now?.() ?? new Date();
   const invalid = ValidationError.of(checkInput(input, districtToday(now)));
   if (invalid) throw invalid;
@@ -189,7 +220,10 @@ export function publishStageChanged(
   pubsub: Pick<HubPubSub, 'publish'> | undefined,
   event: Pick<ProjectStageEvent, 'sequence' | 'projectId'>,
 ): void {
-  pubsub?.publish('stageChanged', { sequence: event.sequence.toString(), projectId: event.projectId });
+  pubsub?.publish('stageChanged', {
+    sequence: event.sequence.toString(),
+    projectId: event.projectId,
+  });
 }
 
 /**
@@ -215,14 +249,20 @@ export async function changeProjectStageInTransaction(
   });
   if (!project) throw NotFoundError.node('Project', input.projectId);
   if (input.expectedStage && input.expectedStage !== project.stage) {
-    throw new ConflictError(`The project is ${project.stage} now, not ${input.expectedStage} as expected; reload it and try again`);
+    throw new ConflictError(
+      `The project is ${project.stage} now, not ${input.expectedStage} as expected; reload it and try again`,
+    );
   }
   const last = await tx.projectStageEvent.findFirst({
     where: { projectId: project.id },
     orderBy: { sequence: 'desc' },
     select: { occurredOn: true },
   });
-  const { plan, note, occurredOn } = checkStageChange({ ...project, lastOccurredOn: last?.occurredOn ?? null }, input, today);
+  const { plan, note, occurredOn } = checkStageChange(
+    { ...project, lastOccurredOn: last?.occurredOn ?? null },
+    input,
+    today,
+  );
 
   const event = await tx.projectStageEvent.create({
     data: {

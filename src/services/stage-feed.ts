@@ -20,17 +20,19 @@
  * seam. A subscriber joins only between two of the tail's batches, so P is exact.
  */
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
-import type { HubPubSub, PubSubLostError } from '../pubsub.ts';
 import { isDatabaseUnavailable } from '../masked-errors.ts';
-import { ValidationError } from './errors.ts';
+import type { HubPubSub, PubSubLostError } from '../pubsub.ts';
 import { closableFeed } from './closable-feed.ts';
-import { projectWhere, type ProjectFilterValues } from './project-filter.ts';
+import { ValidationError } from './errors.ts';
+import { type ProjectFilterValues, projectWhere } from './project-filter.ts';
 /**
  * A ProjectFilter applied to stage events. `stage` matches an event into or out of one of the
  * stages (a wall display of "under construction" hears a project arrive and leave); every other
  * condition applies to the event's project as it is when the event is read.
  */
-export function stageEventWhere(filter: ProjectFilterValues | null | undefined): Prisma.ProjectStageEventWhereInput {
+export function stageEventWhere(
+  filter: ProjectFilterValues | null | undefined,
+): Prisma.ProjectStageEventWhereInput {
   if (!filter) return {};
   const { stage, ...rest } = filter;
   const and: Prisma.ProjectStageEventWhereInput[] = [];
@@ -48,7 +50,10 @@ export interface FeedItem {
 
 /** The log's head: the highest committed sequence, 0 for an empty log (one index entry read). */
 export async function logHead(prisma: Pick<PrismaClient, 'projectStageEvent'>): Promise<bigint> {
-  const last = await prisma.projectStageEvent.findFirst({ orderBy: { sequence: 'desc' }, select: { sequence: true } });
+  const last = await prisma.projectStageEvent.findFirst({
+    orderBy: { sequence: 'desc' },
+    select: { sequence: true },
+  });
   return last?.sequence ?? 0n;
 }
 
@@ -74,7 +79,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The key under which subscribers with the same filter share one matching query. */
 function whereKey(where: Prisma.ProjectStageEventWhereInput): string {
-  return JSON.stringify(where, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
+  return JSON.stringify(where, (_key, value: unknown) =>
+    typeof value === 'bigint' ? `${value}n` : value,
+  );
 }
 
 /** One subscription's queue of events handed over by the tail. */
@@ -182,9 +189,10 @@ export class StageLogTail {
       try {
         const head = await logHead(this.prisma);
         if (after > head) {
-          throw new ValidationError(`after ${after} is past the end of the stage-event log (${head})`, [
-            { path: ['after'], message: 'not a position in this log' },
-          ]);
+          throw new ValidationError(
+            `after ${after} is past the end of the stage-event log (${head})`,
+            [{ path: ['after'], message: 'not a position in this log' }],
+          );
         }
       } catch (error) {
         this.leave(subscriber);

@@ -41,12 +41,18 @@ export function stagesAtOrBeyond(stage: ProjectStage): ProjectStage[] {
  * The day a project first reached each pipeline stage (or a later one), from its events: the
  * earliest event into that stage or beyond. The same definition as `Project.milestones`.
  */
-export function milestoneDates(events: readonly { toStage: ProjectStage; occurredOn: Date }[]): Map<ProjectStage, Date> {
+export function milestoneDates(
+  events: readonly { toStage: ProjectStage; occurredOn: Date }[],
+): Map<ProjectStage, Date> {
   const dates = new Map<ProjectStage, Date>();
   PIPELINE.forEach((stage, rank) => {
     let first: Date | undefined;
     for (const e of events) {
-      if (PIPELINE.indexOf(e.toStage) >= rank && (!first || e.occurredOn.getTime() < first.getTime())) first = e.occurredOn;
+      if (
+        PIPELINE.indexOf(e.toStage) >= rank &&
+        (!first || e.occurredOn.getTime() < first.getTime())
+      )
+        first = e.occurredOn;
     }
     if (first) dates.set(stage, first);
   });

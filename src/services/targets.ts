@@ -6,7 +6,14 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { Prisma, type ReportedFigure, type Target } from '../generated/prisma/client.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { conflictOnDuplicate, InputChecks, NAME_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH, type WriteDeps } from './input-checks.ts';
+import {
+  conflictOnDuplicate,
+  InputChecks,
+  NAME_MAX_LENGTH,
+  SHORT_TEXT_MAX_LENGTH,
+  TEXT_MAX_LENGTH,
+  type WriteDeps,
+} from './input-checks.ts';
 
 /** Rates are percentages with one decimal, as the district reports them (43.3%). */
 export const RATE_DECIMALS = 1;
@@ -50,13 +57,22 @@ export function roundRate(rate: Prisma.Decimal): Prisma.Decimal {
  * the target is zero, the figure has no number, or the units differ (26 projects against a
  * CNY target would be a meaningless percentage).
  */
-export function targetProgress(target: ProgressTarget, actual: ProgressActual | null): TargetProgressValues {
+export function targetProgress(
+  target: ProgressTarget,
+  actual: ProgressActual | null,
+): TargetProgressValues {
   const actualValue = actual?.value ?? null;
-  const comparable = actual !== null && actualValue !== null && actual.unit === target.unit && !target.value.isZero();
+  const comparable =
+    actual !== null &&
+    actualValue !== null &&
+    actual.unit === target.unit &&
+    !target.value.isZero();
   const computedRate = comparable ? roundRate(actualValue.div(target.value).times(100)) : null;
   const reportedRate = target.reportedRate === null ? null : roundRate(target.reportedRate);
   const rateMismatch =
-    computedRate !== null && reportedRate !== null && computedRate.minus(reportedRate).abs().gte(RATE_MISMATCH_THRESHOLD);
+    computedRate !== null &&
+    reportedRate !== null &&
+    computedRate.minus(reportedRate).abs().gte(RATE_MISMATCH_THRESHOLD);
   return { targetValue: target.value, actualValue, computedRate, reportedRate, rateMismatch };
 }
 
@@ -71,7 +87,12 @@ export interface TargetProgress extends TargetProgressValues {
 }
 
 export function progressOf(target: TargetWithActual): TargetProgress {
-  return { ...targetProgress(target, target.actual), target, actual: target.actual, unit: target.unit };
+  return {
+    ...targetProgress(target, target.actual),
+    target,
+    actual: target.actual,
+    unit: target.unit,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,7 +144,11 @@ const REQUIRED_TO_CREATE = ['label', 'labelEn', 'year', 'value', 'unit'] as cons
  * Throws ValidationError, NotFoundError (unknown figure) or ConflictError (created concurrently
  * by someone else), having written nothing.
  */
-export async function setTarget(deps: WriteDeps, input: SetTargetInput, actor: string): Promise<SetTargetResult> {
+export async function setTarget(
+  deps: WriteDeps,
+  input: SetTargetInput,
+  actor: string,
+): Promise<SetTargetResult> {
   const now = deps.now?.() ?? new Date();
   const check = new InputChecks(now);
   const code = check.code('code', input.code ?? null, true) ?? '';
@@ -135,7 +160,10 @@ export async function setTarget(deps: WriteDeps, input: SetTargetInput, actor: s
     value: check.measure('value', input.value),
     unit: check.text('unit', input.unit, SHORT_TEXT_MAX_LENGTH, true),
     dueBy: check.date('dueBy', input.dueBy),
-    reportedRate: check.amount('reportedRate', input.reportedRate, { max: REPORTED_RATE_MAX, unitHint: 'rates are percent with 2 decimals' }),
+    reportedRate: check.amount('reportedRate', input.reportedRate, {
+      max: REPORTED_RATE_MAX,
+      unitHint: 'rates are percent with 2 decimals',
+    }),
     note: check.text('note', input.note, TEXT_MAX_LENGTH),
   };
   if (input.year === null) check.problem('year', 'year cannot be cleared');
@@ -155,7 +183,10 @@ export async function setTarget(deps: WriteDeps, input: SetTargetInput, actor: s
         const missing = REQUIRED_TO_CREATE.filter((field) => fields[field] == null);
         if (missing.length) {
           throw ValidationError.of(
-            missing.map((field) => ({ path: ['input', field], message: `${field} is required to create target ${code}` })),
+            missing.map((field) => ({
+              path: ['input', field],
+              message: `${field} is required to create target ${code}`,
+            })),
           )!;
         }
       }
@@ -164,7 +195,8 @@ export async function setTarget(deps: WriteDeps, input: SetTargetInput, actor: s
         const figureId = input.actualFigureId;
         if (actualCode) {
           actual = await tx.reportedFigure.findUnique({ where: { code: actualCode } });
-          if (!actual) throw new NotFoundError(`No reported figure has the code ${actualCode}`, actualCode);
+          if (!actual)
+            throw new NotFoundError(`No reported figure has the code ${actualCode}`, actualCode);
         } else if (figureId != null) {
           actual = await tx.reportedFigure.findUnique({ where: { id: figureId } });
           if (!actual) throw NotFoundError.node('ReportedFigure', figureId, 'Reported figure');
@@ -174,13 +206,26 @@ export async function setTarget(deps: WriteDeps, input: SetTargetInput, actor: s
       }
       const unit = fields.unit ?? existing!.unit;
       if (actual && (linking || fields.unit != null)) {
-        const field = input.actualFigureCode !== undefined ? 'actualFigureCode' : input.actualFigureId !== undefined ? 'actualFigureId' : 'unit';
+        const field =
+          input.actualFigureCode !== undefined
+            ? 'actualFigureCode'
+            : input.actualFigureId !== undefined
+              ? 'actualFigureId'
+              : 'unit';
         if (actual.value === null) {
-          throw ValidationError.of([{ path: ['input', field], message: `Reported figure ${actual.code} is textual: it cannot measure progress` }])!;
+          throw ValidationError.of([
+            {
+              path: ['input', field],
+              message: `Reported figure ${actual.code} is textual: it cannot measure progress`,
+            },
+          ])!;
         }
         if (actual.unit !== unit) {
           throw ValidationError.of([
-            { path: ['input', field], message: `Reported figure ${actual.code} counts ${actual.unit}, the target ${unit}: no rate could be computed` },
+            {
+              path: ['input', field],
+              message: `Reported figure ${actual.code} counts ${actual.unit}, the target ${unit}: no rate could be computed`,
+            },
           ])!;
         }
       }
@@ -189,22 +234,32 @@ export async function setTarget(deps: WriteDeps, input: SetTargetInput, actor: s
         ...(linking && { actualId: actual?.id ?? null }),
       } as Prisma.TargetUncheckedUpdateInput;
       if (!existing) {
-        const target = await tx.target.create({ data: { ...(data as Prisma.TargetUncheckedCreateInput), code, recordedBy: actor } });
+        const target = await tx.target.create({
+          data: { ...(data as Prisma.TargetUncheckedCreateInput), code, recordedBy: actor },
+        });
         return { target, created: true, changed: true, formerYear: null };
       }
       const { actual: _unchanged, ...stored } = existing;
-      if (!Object.keys(data).length) return { target: stored, created: false, changed: false, formerYear: existing.year };
-      const target = await tx.target.update({ where: { id: existing.id }, data: { ...data, recordedBy: actor, recordedAt: now } });
+      if (!Object.keys(data).length)
+        return { target: stored, created: false, changed: false, formerYear: existing.year };
+      const target = await tx.target.update({
+        where: { id: existing.id },
+        data: { ...data, recordedBy: actor, recordedAt: now },
+      });
       return { target, created: false, changed: true, formerYear: existing.year };
     });
   } catch (error) {
-    throw conflictOnDuplicate(error, `Target ${code} was created by someone else at the same time; try again to update it`);
+    throw conflictOnDuplicate(
+      error,
+      `Target ${code} was created by someone else at the same time; try again to update it`,
+    );
   }
   const { target, created, changed, formerYear } = result;
   if (changed) {
     const nodes = [encodeGlobalID('Target', target.id)];
     deps.pubsub?.publish('dataChanged', { domain: 'target', year: target.year, nodes });
-    if (formerYear !== null && formerYear !== target.year) deps.pubsub?.publish('dataChanged', { domain: 'target', year: formerYear, nodes });
+    if (formerYear !== null && formerYear !== target.year)
+      deps.pubsub?.publish('dataChanged', { domain: 'target', year: formerYear, nodes });
   }
   return { target, created };
 }

@@ -29,11 +29,34 @@ const STALLED_ROWS = 8;
 const MOVEMENT_REFRESH_MS = 10 * 60_000;
 
 const PIPELINE = [
-  'PLANNED', 'NEGOTIATING', 'SIGNED', 'LANDED', 'APPROVED', 'TENDERED', 'LAND_ACQUIRED',
-  'REGISTERED', 'UNDER_CONSTRUCTION', 'COMPLETED', 'IN_OPERATION', 'AT_CAPACITY',
+  'PLANNED',
+  'NEGOTIATING',
+  'SIGNED',
+  'LANDED',
+  'APPROVED',
+  'TENDERED',
+  'LAND_ACQUIRED',
+  'REGISTERED',
+  'UNDER_CONSTRUCTION',
+  'COMPLETED',
+  'IN_OPERATION',
+  'AT_CAPACITY',
 ];
 
-const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTHS_EN = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
 
 const TEXT = {
   zh: {
@@ -116,7 +139,12 @@ const TEXT = {
     changes: (n) => `13 weeks · ${n} ${n === '1' ? 'change' : 'changes'}`,
     estimated: (n) => `${n} known only to the month, counted at its end`,
     trendEmpty: 'No stage changes in the last 13 weeks',
-    groups: { early: 'Attracted', build: 'Approvals & works', done: 'Completed', halt: 'Suspended/cancelled' },
+    groups: {
+      early: 'Attracted',
+      build: 'Approvals & works',
+      done: 'Completed',
+      halt: 'Suspended/cancelled',
+    },
     stalled: 'Stalled longest',
     stalledTotal: (n) => `${n} stalled 30+ days`,
     stalledEmpty: 'No project has stood still for 30 days',
@@ -156,26 +184,61 @@ const TEXT = {
 
 const STAGES = {
   zh: {
-    PLANNED: '谋划储备', NEGOTIATING: '在谈', SIGNED: '签约', LANDED: '落地', APPROVED: '审批/备案',
-    TENDERED: '招投标', LAND_ACQUIRED: '摘牌', REGISTERED: '申报入库', UNDER_CONSTRUCTION: '开复工',
-    COMPLETED: '竣工', IN_OPERATION: '投产', AT_CAPACITY: '达效', SUSPENDED: '暂停', CANCELLED: '取消',
+    PLANNED: '谋划储备',
+    NEGOTIATING: '在谈',
+    SIGNED: '签约',
+    LANDED: '落地',
+    APPROVED: '审批/备案',
+    TENDERED: '招投标',
+    LAND_ACQUIRED: '摘牌',
+    REGISTERED: '申报入库',
+    UNDER_CONSTRUCTION: '开复工',
+    COMPLETED: '竣工',
+    IN_OPERATION: '投产',
+    AT_CAPACITY: '达效',
+    SUSPENDED: '暂停',
+    CANCELLED: '取消',
   },
   en: {
-    PLANNED: 'Planned', NEGOTIATING: 'Negotiating', SIGNED: 'Signed', LANDED: 'Landed', APPROVED: 'Approved',
-    TENDERED: 'Tendered', LAND_ACQUIRED: 'Land acquired', REGISTERED: 'Registered', UNDER_CONSTRUCTION: 'Construction',
-    COMPLETED: 'Completed', IN_OPERATION: 'In operation', AT_CAPACITY: 'At capacity', SUSPENDED: 'Suspended', CANCELLED: 'Cancelled',
+    PLANNED: 'Planned',
+    NEGOTIATING: 'Negotiating',
+    SIGNED: 'Signed',
+    LANDED: 'Landed',
+    APPROVED: 'Approved',
+    TENDERED: 'Tendered',
+    LAND_ACQUIRED: 'Land acquired',
+    REGISTERED: 'Registered',
+    UNDER_CONSTRUCTION: 'Construction',
+    COMPLETED: 'Completed',
+    IN_OPERATION: 'In operation',
+    AT_CAPACITY: 'At capacity',
+    SUSPENDED: 'Suspended',
+    CANCELLED: 'Cancelled',
   },
 }[lang];
 
 const FUNDING_LEVELS = {
   zh: {
-    CENTRAL: '中央资金', PROVINCIAL: '省级资金', PROVINCIAL_AND_ABOVE: '省级及以上资金', MUNICIPAL: '市级资金',
-    DISTRICT: '区级资金', POLICY_BANK: '政策性银行', COMMERCIAL_BANK: '商业银行', SPECIAL_BOND: '专项债', OTHER: '其他',
+    CENTRAL: '中央资金',
+    PROVINCIAL: '省级资金',
+    PROVINCIAL_AND_ABOVE: '省级及以上资金',
+    MUNICIPAL: '市级资金',
+    DISTRICT: '区级资金',
+    POLICY_BANK: '政策性银行',
+    COMMERCIAL_BANK: '商业银行',
+    SPECIAL_BOND: '专项债',
+    OTHER: '其他',
   },
   en: {
-    CENTRAL: 'Central funds', PROVINCIAL: 'Provincial funds', PROVINCIAL_AND_ABOVE: 'Provincial and above',
-    MUNICIPAL: 'Municipal funds', DISTRICT: 'District funds', POLICY_BANK: 'Policy banks', COMMERCIAL_BANK: 'Commercial banks',
-    SPECIAL_BOND: 'Special bonds', OTHER: 'Other',
+    CENTRAL: 'Central funds',
+    PROVINCIAL: 'Provincial funds',
+    PROVINCIAL_AND_ABOVE: 'Provincial and above',
+    MUNICIPAL: 'Municipal funds',
+    DISTRICT: 'District funds',
+    POLICY_BANK: 'Policy banks',
+    COMMERCIAL_BANK: 'Commercial banks',
+    SPECIAL_BOND: 'Special bonds',
+    OTHER: 'Other',
   },
 }[lang];
 
@@ -198,13 +261,17 @@ function el(tag, attrs = {}, ...children) {
   }
   for (const child of children.flat()) {
     if (child == null || child === false) continue;
-    node.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+    node.append(
+      typeof child === 'string' || typeof child === 'number'
+        ? document.createTextNode(String(child))
+        : child,
+    );
   }
   return node;
 }
 
 /** A name in the page's language: the English one when asked for and known. */
-const nameOf = (thing) => (lang === 'en' && thing?.nameEn ? thing.nameEn : thing?.name ?? '');
+const nameOf = (thing) => (lang === 'en' && thing?.nameEn ? thing.nameEn : (thing?.name ?? ''));
 
 /**
  * An observation's text value in the page's language: its English half ("中文 / English"), or,
@@ -240,7 +307,12 @@ function money(value) {
   const n = num(value);
   if (n == null) return '—';
   if (lang === 'en') {
-    return new Intl.NumberFormat('en', { style: 'currency', currency: 'CNY', notation: 'compact', maximumFractionDigits: 2 }).format(n);
+    return new Intl.NumberFormat('en', {
+      style: 'currency',
+      currency: 'CNY',
+      notation: 'compact',
+      maximumFractionDigits: 2,
+    }).format(n);
   }
   if (Math.abs(n) >= 1e8) return `${trim(n / 1e8)}亿元`;
   if (Math.abs(n) >= 1e4) return `${trim(n / 1e4)}万元`;
@@ -250,8 +322,19 @@ function money(value) {
 const trim = (n) => String(Number(n.toFixed(2)));
 const percent = (rate) => (rate == null ? '—' : `${Number(rate).toFixed(1)}%`);
 
-const timeFormat = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-const dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+const timeFormat = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TIME_ZONE,
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+const dayFormat = new Intl.DateTimeFormat('en-CA', {
+  timeZone: TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
 
 /** Today's date in the district, YYYY-MM-DD. */
 const districtToday = () => dayFormat.format(new Date());
@@ -277,7 +360,8 @@ function dateText(day, precision) {
  */
 function changeTime(event) {
   const precision = event.occurredPrecision ?? 'DAY';
-  if (precision === 'DAY' && event.occurredOn === districtToday()) return timeFormat.format(new Date(event.recordedAt));
+  if (precision === 'DAY' && event.occurredOn === districtToday())
+    return timeFormat.format(new Date(event.recordedAt));
   return dateText(event.occurredOn, precision);
 }
 
@@ -347,7 +431,12 @@ function renderFunnel(steps, total) {
       nowBar.style.width = `${(100 * (step.current ?? 0)) / max}%`;
       return el(
         'li',
-        { class: 'funnel-row', 'data-stage': stage, 'data-current': step.current, 'data-reached': step.reached },
+        {
+          class: 'funnel-row',
+          'data-stage': stage,
+          'data-current': step.current,
+          'data-reached': step.reached,
+        },
         el('span', { class: 'stage-name' }, STAGES[stage]),
         el('span', { class: 'track' }, reachedBar, nowBar),
         number(`now:${stage}`, step.current, 'count now'),
@@ -379,13 +468,18 @@ function renderTargets(targets) {
           'li',
           { ...attrs, class: 'target pending' },
           el('span', { class: 'target-label' }, label),
-          el('span', { class: 'target-pending', title: TEXT.noProgress }, `— / ${formatValue(t.targetValue, t.unit)}`),
+          el(
+            'span',
+            { class: 'target-pending', title: TEXT.noProgress },
+            `— / ${formatValue(t.targetValue, t.unit)}`,
+          ),
         );
       }
       const bar = el('span', { class: 'bar' });
       bar.style.width = `${Math.min(100, Number(t.computedRate ?? 0))}%`;
       const notes = [t.actual?.asOf ? TEXT.asOf(t.actual.asOf) : null];
-      if (t.rateMismatch && t.reportedRate != null) notes.push(TEXT.reportedRate(Number(t.reportedRate).toFixed(1)));
+      if (t.rateMismatch && t.reportedRate != null)
+        notes.push(TEXT.reportedRate(Number(t.reportedRate).toFixed(1)));
       return el(
         'li',
         attrs,
@@ -396,9 +490,18 @@ function renderTargets(targets) {
           el('span', { class: 'target-actual' }, formatValue(t.actualValue, t.unit)),
           el('span', { class: 'target-sep' }, ' / '),
           el('span', { class: 'target-value' }, formatValue(t.targetValue, t.unit)),
-          el('span', { class: 'target-rate' + (t.rateMismatch ? ' mismatch' : '') }, percent(t.computedRate)),
+          el(
+            'span',
+            { class: 'target-rate' + (t.rateMismatch ? ' mismatch' : '') },
+            percent(t.computedRate),
+          ),
         ),
-        el('span', { class: 'meter' }, el('span', { class: 'progress' }, bar), el('span', { class: 'target-note' }, notes.filter(Boolean).join(' · '))),
+        el(
+          'span',
+          { class: 'meter' },
+          el('span', { class: 'progress' }, bar),
+          el('span', { class: 'target-note' }, notes.filter(Boolean).join(' · ')),
+        ),
       );
     }),
   );
@@ -413,7 +516,11 @@ function renderFunding(funding) {
       return el(
         'li',
         { class: 'funding-row', 'data-level': f.sourceLevel, 'data-amount': f.amount },
-        el('span', { class: 'funding-level' }, (FUNDING_LEVELS[f.sourceLevel] ?? f.sourceLevel) + (f.mayOverlap ? ' *' : '')),
+        el(
+          'span',
+          { class: 'funding-level' },
+          (FUNDING_LEVELS[f.sourceLevel] ?? f.sourceLevel) + (f.mayOverlap ? ' *' : ''),
+        ),
         el('span', { class: 'track' }, bar),
         el('span', { class: 'funding-amount' }, money(f.amount)),
       );
@@ -428,17 +535,25 @@ function renderLogistics(channels) {
       const facts = c.latestObservations.map((o) => {
         const label = METRICS[o.metric] ?? o.metric;
         let value;
-        if (o.value != null) value = `${formatValue(o.value)}${o.unit && lang === 'en' ? ` ${o.unit}` : ''}`;
+        if (o.value != null)
+          value = `${formatValue(o.value)}${o.unit && lang === 'en' ? ` ${o.unit}` : ''}`;
         else if (o.nationalRank != null) value = TEXT.rank(o.nationalRank);
         else value = textValueOf(o);
         if (o.value != null && o.nationalRank != null) value += ` · ${TEXT.rank(o.nationalRank)}`;
-        return el('li', { class: 'fact' + (o.nationalRank != null ? ' ranked' : ''), 'data-metric': o.metric }, el('span', { class: 'fact-label' }, label), el('span', { class: 'fact-value' }, value));
+        return el(
+          'li',
+          { class: 'fact' + (o.nationalRank != null ? ' ranked' : ''), 'data-metric': o.metric },
+          el('span', { class: 'fact-label' }, label),
+          el('span', { class: 'fact-value' }, value),
+        );
       });
       return el(
         'li',
         { class: 'channel', 'data-channel': c.channel.id },
         el('span', { class: 'channel-name' }, nameOf(c.channel)),
-        c.latestNationalRank ? el('span', { class: 'channel-rank' }, TEXT.rank(c.latestNationalRank.nationalRank)) : null,
+        c.latestNationalRank
+          ? el('span', { class: 'channel-rank' }, TEXT.rank(c.latestNationalRank.nationalRank))
+          : null,
         el('ol', { class: 'facts' }, facts),
       );
     }),
@@ -454,17 +569,54 @@ function renderPark(summary) {
   }
   panel.hidden = false;
   $('park-name').textContent = nameOf(summary.park);
-  const facts = [el('li', { class: 'fact', 'data-metric': 'projects' }, el('span', { class: 'fact-label' }, TEXT.parkProjects), el('span', { class: 'fact-value' }, `${integer.format(summary.projects.count)} ${TEXT.unitProjects}`.trim()))];
+  const facts = [
+    el(
+      'li',
+      { class: 'fact', 'data-metric': 'projects' },
+      el('span', { class: 'fact-label' }, TEXT.parkProjects),
+      el(
+        'span',
+        { class: 'fact-value' },
+        `${integer.format(summary.projects.count)} ${TEXT.unitProjects}`.trim(),
+      ),
+    ),
+  ];
   const s = summary.latestSnapshot;
-  if (s?.enterprisesRegistered != null) facts.push(fact(TEXT.enterprisesRegistered, `${integer.format(s.enterprisesRegistered)} ${TEXT.unitEnterprises}`.trim()));
-  if (s?.enterprisesSigned != null) facts.push(fact(TEXT.enterprisesSigned, `${integer.format(s.enterprisesSigned)} ${TEXT.unitEnterprises}`.trim()));
-  if (s?.floorAreaM2 != null) facts.push(fact(TEXT.floorArea, `${integer.format(Number(s.floorAreaM2))} m²`));
+  if (s?.enterprisesRegistered != null)
+    facts.push(
+      fact(
+        TEXT.enterprisesRegistered,
+        `${integer.format(s.enterprisesRegistered)} ${TEXT.unitEnterprises}`.trim(),
+      ),
+    );
+  if (s?.enterprisesSigned != null)
+    facts.push(
+      fact(
+        TEXT.enterprisesSigned,
+        `${integer.format(s.enterprisesSigned)} ${TEXT.unitEnterprises}`.trim(),
+      ),
+    );
+  if (s?.floorAreaM2 != null)
+    facts.push(fact(TEXT.floorArea, `${integer.format(Number(s.floorAreaM2))} m²`));
   if (s?.statusNote) facts.push(fact('', bilingual(s.statusNote)));
-  for (const f of summary.latestFacilitySnapshots) facts.push(fact(nameOf(f.facility), bilingual(f.statusNote) || (f.floorAreaM2 ? `${integer.format(Number(f.floorAreaM2))} m²` : '')));
+  for (const f of summary.latestFacilitySnapshots)
+    facts.push(
+      fact(
+        nameOf(f.facility),
+        bilingual(f.statusNote) ||
+          (f.floorAreaM2 ? `${integer.format(Number(f.floorAreaM2))} m²` : ''),
+      ),
+    );
   $('park').replaceChildren(el('ol', { class: 'facts' }, facts));
 }
 
-const fact = (label, value) => el('li', { class: 'fact' }, el('span', { class: 'fact-label' }, label), el('span', { class: 'fact-value' }, value));
+const fact = (label, value) =>
+  el(
+    'li',
+    { class: 'fact' },
+    el('span', { class: 'fact-label' }, label),
+    el('span', { class: 'fact-value' }, value),
+  );
 
 /** Shows the empty-state line `id` with `text` when `empty`, else hides it. */
 function showEmpty(id, empty, text) {
@@ -482,10 +634,16 @@ function renderDashboard(d) {
   $('scope').textContent = TEXT.year(d.year);
   $('updated').textContent = TEXT.updated(timeFormat.format(new Date(d.generatedAt)));
   const summary = parkId ? d.parks.find((p) => p.park.id === parkId) : null;
-  if (parkId) $('scope').textContent = `${TEXT.year(d.year)} · ${summary ? nameOf(summary.park) : TEXT.parkNotFound}`;
+  if (parkId)
+    $('scope').textContent =
+      `${TEXT.year(d.year)} · ${summary ? nameOf(summary.park) : TEXT.parkNotFound}`;
   if (!parkId) {
     renderFunnel(
-      d.stageFunnel.map((s) => ({ stage: s.stage, current: s.current.count, reached: s.reached.count })),
+      d.stageFunnel.map((s) => ({
+        stage: s.stage,
+        current: s.current.count,
+        reached: s.reached.count,
+      })),
       d.projects.count,
     );
   } else if (parkFunnel) {
@@ -500,8 +658,13 @@ function renderDashboard(d) {
   // A year without data says so in each panel.
   showEmpty('targets-empty', !d.targets.length, TEXT.targetsEmpty(d.year));
   showEmpty('funding-empty', !d.funding.length, TEXT.fundingEmpty(d.year));
-  showEmpty('logistics-empty', !d.logistics.some((c) => c.latestObservations.length), TEXT.logisticsEmpty(d.year));
-  for (const id of ['targets-scope', 'funding-scope']) $(id).textContent = parkId ? TEXT.districtWide : '';
+  showEmpty(
+    'logistics-empty',
+    !d.logistics.some((c) => c.latestObservations.length),
+    TEXT.logisticsEmpty(d.year),
+  );
+  for (const id of ['targets-scope', 'funding-scope'])
+    $(id).textContent = parkId ? TEXT.districtWide : '';
   // The header names the park; the ticker says it holds only the park's changes.
   $('ticker-scope').textContent = summary ? TEXT.parkOnly : '';
   wall.dataset.ready = 'true';
@@ -513,10 +676,20 @@ function renderDashboard(d) {
 
 /** The chart's colours group the stages reached: attracted, approvals and works, completed, halted. */
 const STAGE_GROUP = {
-  PLANNED: 'early', NEGOTIATING: 'early', SIGNED: 'early', LANDED: 'early',
-  APPROVED: 'build', TENDERED: 'build', LAND_ACQUIRED: 'build', REGISTERED: 'build', UNDER_CONSTRUCTION: 'build',
-  COMPLETED: 'done', IN_OPERATION: 'done', AT_CAPACITY: 'done',
-  SUSPENDED: 'halt', CANCELLED: 'halt',
+  PLANNED: 'early',
+  NEGOTIATING: 'early',
+  SIGNED: 'early',
+  LANDED: 'early',
+  APPROVED: 'build',
+  TENDERED: 'build',
+  LAND_ACQUIRED: 'build',
+  REGISTERED: 'build',
+  UNDER_CONSTRUCTION: 'build',
+  COMPLETED: 'done',
+  IN_OPERATION: 'done',
+  AT_CAPACITY: 'done',
+  SUSPENDED: 'halt',
+  CANCELLED: 'halt',
 };
 const GROUPS = ['early', 'build', 'done', 'halt'];
 
@@ -524,7 +697,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
-  for (const child of children) node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  for (const child of children)
+    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
   return node;
 }
 
@@ -545,8 +719,13 @@ function renderTrend(trend) {
   }
   drawTrend(trend);
   const present = new Set(trend.buckets.flatMap((b) => b.byStage.map((s) => STAGE_GROUP[s.stage])));
-  const legend = GROUPS.filter((g) => present.has(g)).map((g) => el('span', { 'data-group': g }, el('i', { class: `swatch g-${g}` }), TEXT.groups[g]));
-  if (trend.estimatedCount) legend.push(el('span', { class: 'estimated' }, TEXT.estimated(integer.format(trend.estimatedCount))));
+  const legend = GROUPS.filter((g) => present.has(g)).map((g) =>
+    el('span', { 'data-group': g }, el('i', { class: `swatch g-${g}` }), TEXT.groups[g]),
+  );
+  if (trend.estimatedCount)
+    legend.push(
+      el('span', { class: 'estimated' }, TEXT.estimated(integer.format(trend.estimatedCount))),
+    );
   $('trend-legend').replaceChildren(...legend);
 }
 
@@ -566,24 +745,63 @@ function drawTrend(trend) {
   // A week or two with one change should not look like a surge: the scale runs to 5 at least.
   const max = Math.max(5, ...trend.buckets.map((b) => b.count));
   const scale = (base - valueSpace) / max;
-  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': `${TEXT.movement}: ${TEXT.changes(trend.total)}` });
+  const chart = svg('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: 'img',
+    'aria-label': `${TEXT.movement}: ${TEXT.changes(trend.total)}`,
+  });
   chart.append(svg('line', { class: 'axis', x1: 0, x2: width, y1: base, y2: base }));
   trend.buckets.forEach((bucket, i) => {
     const x = i * slot + (slot - barWidth) / 2;
-    const bar = svg('g', { class: 'bucket', 'data-start': bucket.start, 'data-count': bucket.count });
+    const bar = svg('g', {
+      class: 'bucket',
+      'data-start': bucket.start,
+      'data-count': bucket.count,
+    });
     let top = base;
     for (const group of GROUPS) {
-      const count = bucket.byStage.filter((s) => STAGE_GROUP[s.stage] === group).reduce((sum, s) => sum + s.count, 0);
+      const count = bucket.byStage
+        .filter((s) => STAGE_GROUP[s.stage] === group)
+        .reduce((sum, s) => sum + s.count, 0);
       if (!count) continue;
       top -= count * scale;
-      bar.append(svg('rect', { class: `g-${group}`, x, y: top, width: barWidth, height: count * scale, rx: 0.2 * rem }));
+      bar.append(
+        svg('rect', {
+          class: `g-${group}`,
+          x,
+          y: top,
+          width: barWidth,
+          height: count * scale,
+          rx: 0.2 * rem,
+        }),
+      );
     }
-    if (bucket.count) bar.append(svg('text', { class: 'value', x: x + barWidth / 2, y: top - 0.4 * rem, 'text-anchor': 'middle' }, integer.format(bucket.count)));
+    if (bucket.count)
+      bar.append(
+        svg(
+          'text',
+          { class: 'value', x: x + barWidth / 2, y: top - 0.4 * rem, 'text-anchor': 'middle' },
+          integer.format(bucket.count),
+        ),
+      );
     // A date under every fourth week and the last: the week's Monday, month/day.
     if (i % 4 === 0 || i === n - 1) {
       const [, m, d] = bucket.start.split('-').map(Number);
       const last = i === n - 1;
-      bar.append(svg('text', { class: 'label', x: last ? x + barWidth : x + barWidth / 2, y: height - 0.3 * rem, 'text-anchor': last ? 'end' : 'middle' }, `${m}/${d}`));
+      bar.append(
+        svg(
+          'text',
+          {
+            class: 'label',
+            x: last ? x + barWidth : x + barWidth / 2,
+            y: height - 0.3 * rem,
+            'text-anchor': last ? 'end' : 'middle',
+          },
+          `${m}/${d}`,
+        ),
+      );
     }
     chart.append(bar);
   });
@@ -592,7 +810,9 @@ function drawTrend(trend) {
 window.addEventListener('resize', () => lastTrend && lastTrend.total && drawTrend(lastTrend));
 
 function renderStalled(connection) {
-  $('stalled-total').textContent = connection.totalCount ? TEXT.stalledTotal(integer.format(connection.totalCount)) : '';
+  $('stalled-total').textContent = connection.totalCount
+    ? TEXT.stalledTotal(integer.format(connection.totalCount))
+    : '';
   const rows = connection.edges.map(({ node }) => {
     const last = node.stageHistory.edges[0]?.node;
     // A change known only to the month counts from the month's end: "at least" that many days.
@@ -620,7 +840,8 @@ function renderStalled(connection) {
 /** Hides the rows of `list` that do not fit in it whole (the list shows as many as the screen has room for). */
 function fitRows(list) {
   for (const row of list.children) row.hidden = false;
-  for (const row of list.children) row.hidden = row.offsetTop - list.offsetTop + row.offsetHeight > list.clientHeight + 1;
+  for (const row of list.children)
+    row.hidden = row.offsetTop - list.offsetTop + row.offsetHeight > list.clientHeight + 1;
 }
 window.addEventListener('resize', () => fitRows($('stalled')));
 // The page's font arrives after the first paint (font-display: swap) and changes the rows' heights.
@@ -639,7 +860,10 @@ function refreshMovement() {
   }
   movementRefresh = (async () => {
     try {
-      const data = await query('movement', { filter: parkId ? { parkId } : null, stalled: STALLED_ROWS });
+      const data = await query('movement', {
+        filter: parkId ? { parkId } : null,
+        stalled: STALLED_ROWS,
+      });
       renderTrend(data.stageChangeTrend);
       renderStalled(data.stalledProjects);
       wall.dataset.movementReady = 'true';
@@ -678,14 +902,25 @@ function addStageChange(event) {
       'data-to': event.toStage,
       'data-occurred': event.occurredOn,
     },
-    el('span', { class: 'change-time', title: `${TEXT.recorded} ${dayFormat.format(new Date(event.recordedAt))} ${timeFormat.format(new Date(event.recordedAt))}` }, changeTime(event)),
+    el(
+      'span',
+      {
+        class: 'change-time',
+        title: `${TEXT.recorded} ${dayFormat.format(new Date(event.recordedAt))} ${timeFormat.format(new Date(event.recordedAt))}`,
+      },
+      changeTime(event),
+    ),
     el('span', { class: 'change-project' }, nameOf(event.project)),
     el(
       'span',
       { class: 'change-stages' },
       el('span', { class: 'from' }, from),
       el('span', { class: 'arrow' }, ' → '),
-      el('span', { class: 'to stage-' + event.toStage.toLowerCase() }, STAGES[event.toStage] ?? event.toStage),
+      el(
+        'span',
+        { class: 'to stage-' + event.toStage.toLowerCase() },
+        STAGES[event.toStage] ?? event.toStage,
+      ),
       event.kind === 'CORRECTION' ? el('span', { class: 'kind' }, ` (${TEXT.correction})`) : null,
     ),
   );
@@ -708,7 +943,10 @@ const client = graphqlWs.createClient({
   retryAttempts: Infinity,
   shouldRetry: () => true,
   // 1 s, 2 s, 4 s, then every 5 s, with jitter so a room of walls does not reconnect in step.
-  retryWait: (attempt) => new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** attempt, 5000) + Math.random() * 500)),
+  retryWait: (attempt) =>
+    new Promise((resolve) =>
+      setTimeout(resolve, Math.min(1000 * 2 ** attempt, 5000) + Math.random() * 500),
+    ),
   // A server that accepts the socket but never acknowledges it counts as down.
   connectionAckWaitTimeout: 10_000,
   // Ping every 10 s; a pong missing for 5 s means a dead link the browser has not noticed: close
@@ -717,7 +955,8 @@ const client = graphqlWs.createClient({
   connectionParams: () => (token ? { authorization: `Bearer ${token}` } : {}),
   on: {
     connecting: () => {
-      if (wall.dataset.connection !== 'unauthorised') showConnection(retries > 0 ? 'reconnecting' : 'connecting');
+      if (wall.dataset.connection !== 'unauthorised')
+        showConnection(retries > 0 ? 'reconnecting' : 'connecting');
     },
     opened: (socket) => {
       activeSocket = socket;
@@ -731,7 +970,9 @@ const client = graphqlWs.createClient({
       clearTimeout(pongTimer);
       retries += 1;
       // 4401/4403: the hub refused the credential (none, wrong or expired `#token=`).
-      showConnection(event?.code === 4401 || event?.code === 4403 ? 'unauthorised' : 'reconnecting');
+      showConnection(
+        event?.code === 4401 || event?.code === 4403 ? 'unauthorised' : 'reconnecting',
+      );
     },
     ping: (received) => {
       if (received) return;
@@ -753,7 +994,12 @@ function reportErrors(name, errors) {
   const list = Array.isArray(errors) ? errors : [errors];
   const refused = list.some((e) => ['UNAUTHENTICATED', 'FORBIDDEN'].includes(e?.extensions?.code));
   if (refused) showConnection('unauthorised');
-  console.warn(`${name}:`, list.map((e) => e?.message ?? (e?.code ? `socket closed ${e.code} ${e.reason}` : String(e))).join('; '));
+  console.warn(
+    `${name}:`,
+    list
+      .map((e) => e?.message ?? (e?.code ? `socket closed ${e.code} ${e.reason}` : String(e)))
+      .join('; '),
+  );
 }
 
 /** One query result (retried by the client across reconnects). */
@@ -771,7 +1017,10 @@ function query(name, variables) {
           reportErrors(name, error);
           reject(error);
         },
-        complete: () => (result?.errors?.length && !result.data ? reject(new Error(result.errors[0].message)) : resolve(result?.data)),
+        complete: () =>
+          result?.errors?.length && !result.data
+            ? reject(new Error(result.errors[0].message))
+            : resolve(result?.data),
       },
     );
   });
@@ -832,7 +1081,9 @@ function loadOperations() {
 /** The year to show: ?year=, else the latest year with targets up to the current one. */
 async function chooseYear() {
   if (yearParam) return yearParam;
-  const thisYear = Number(new Intl.DateTimeFormat('en', { timeZone: TIME_ZONE, year: 'numeric' }).format(new Date()));
+  const thisYear = Number(
+    new Intl.DateTimeFormat('en', { timeZone: TIME_ZONE, year: 'numeric' }).format(new Date()),
+  );
   try {
     const data = await query('years', {});
     const years = data.targets.map((t) => t.year).filter((y) => y <= thisYear);
@@ -887,8 +1138,13 @@ async function main() {
 
   // Replay the last few events of the log, then go on live; `after` follows the last sequence
   // shown, so a resubscription after a reconnect resumes exactly there.
-  const page = await retrying(async () => (await query('log-head', { window: TICKER_WINDOW + 1 })).stageEvents.pageInfo);
-  const tickerVariables = { filter: parkId ? { parkId } : null, after: page.hasPreviousPage ? page.startCursor : '0' };
+  const page = await retrying(
+    async () => (await query('log-head', { window: TICKER_WINDOW + 1 })).stageEvents.pageInfo,
+  );
+  const tickerVariables = {
+    filter: parkId ? { parkId } : null,
+    after: page.hasPreviousPage ? page.startCursor : '0',
+  };
   loadedAt = BigInt(page.endCursor ?? '0');
   keepSubscribed('stage-changes', tickerVariables, (data) => {
     addStageChange(data.projectStageChanged);

@@ -9,7 +9,8 @@ function int(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -18,7 +19,8 @@ function list(name: string, fallback: number[]): number[] {
   if (!raw) return fallback;
   return raw.split(',').map((s) => {
     const n = Number(s.trim());
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a comma-separated list of positive integers`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new Error(`${name} must be a comma-separated list of positive integers`);
     return n;
   });
 }
@@ -67,7 +69,9 @@ export const bench = {
     /** Milliseconds between the starts of two stage changes. */
     intervalMs: int('BENCH_CHANGE_INTERVAL_MS', 500),
     /** `raw` (the protocol over ws, lightest) or `graphql-ws` (the library's client). */
-    client: (process.env.BENCH_WS_CLIENT === 'graphql-ws' ? 'graphql-ws' : 'raw') as 'raw' | 'graphql-ws',
+    client: (process.env.BENCH_WS_CLIENT === 'graphql-ws' ? 'graphql-ws' : 'raw') as
+      | 'raw'
+      | 'graphql-ws',
     /** Client processes sharing the subscribers. */
     clientProcesses: int('BENCH_CLIENT_PROCESSES', 4),
     /** How long to wait for the last deliveries after the last change, at most. */

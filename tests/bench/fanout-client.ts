@@ -9,12 +9,21 @@
  * so that thousands of subscribers in a few processes measure the server rather than the
  * clients; `graphql-ws` uses the graphql-ws library's client, as an application would.
  */
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 /** Parent → client. */
 export type ClientCommand =
-  | { type: 'open'; url: string; count: number; query: string; authorization: string; localAddress: string; batch: number; client: 'raw' | 'graphql-ws' }
+  | {
+      type: 'open';
+      url: string;
+      count: number;
+      query: string;
+      authorization: string;
+      localAddress: string;
+      batch: number;
+      client: 'raw' | 'graphql-ws';
+    }
   | { type: 'status'; sequences: string[] }
   | {
       type: 'collect';
@@ -31,8 +40,21 @@ export type ClientCommand =
 /** Client → parent. */
 export type ClientReport =
   | { type: 'opened'; connected: number; failed: number; firstError: string | null }
-  | { type: 'status'; received: Record<string, number>; ended: number; errors: number; firstError: string | null }
-  | { type: 'collected'; latencies: number[]; missing: Record<string, number>; duplicates: number; outOfOrder: number; unexpected: number }
+  | {
+      type: 'status';
+      received: Record<string, number>;
+      ended: number;
+      errors: number;
+      firstError: string | null;
+    }
+  | {
+      type: 'collected';
+      latencies: number[];
+      missing: Record<string, number>;
+      duplicates: number;
+      outOfOrder: number;
+      unexpected: number;
+    }
   | { type: 'closed' };
 
 /** Milliseconds on CLOCK_MONOTONIC, the same clock in every process of the machine. */
@@ -68,7 +90,10 @@ function reply(report: ClientReport): void {
  * mutation whose change it first shows.
  */
 function sequenceOf(data: any): string | undefined {
-  return data?.projectStageChanged?.sequence ?? (data?.dashboardUpdated ?? data?.dashboard)?.recentStageChanges?.[0]?.sequence;
+  return (
+    data?.projectStageChanged?.sequence ??
+    (data?.dashboardUpdated ?? data?.dashboard)?.recentStageChanges?.[0]?.sequence
+  );
 }
 
 /** Records one `next` result of a subscriber. */
@@ -83,9 +108,16 @@ function record(sub: Subscriber, sequence: string | undefined, raw: unknown): vo
 }
 
 /** One subscriber over the bare protocol; resolves once acknowledged (true) or closed (false). */
-function openRaw(cmd: Extract<ClientCommand, { type: 'open' }>, sub: Subscriber, onError: (e: string) => void): Promise<boolean> {
+function openRaw(
+  cmd: Extract<ClientCommand, { type: 'open' }>,
+  sub: Subscriber,
+  onError: (e: string) => void,
+): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(cmd.url, 'graphql-transport-ws', { localAddress: cmd.localAddress, perMessageDeflate: false });
+    const socket = new WebSocket(cmd.url, 'graphql-transport-ws', {
+      localAddress: cmd.localAddress,
+      perMessageDeflate: false,
+    });
     let acknowledged = false;
     sub.dispose = () =>
       new Promise<void>((done) => {
@@ -97,7 +129,11 @@ function openRaw(cmd: Extract<ClientCommand, { type: 'open' }>, sub: Subscriber,
           done();
         }, 5_000).unref();
       });
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: cmd.authorization } })));
+    socket.on('open', () =>
+      socket.send(
+        JSON.stringify({ type: 'connection_init', payload: { authorization: cmd.authorization } }),
+      ),
+    );
     socket.on('message', (data) => {
       const message = JSON.parse(String(data)) as { type: string; payload?: any };
       switch (message.type) {
@@ -106,7 +142,9 @@ function openRaw(cmd: Extract<ClientCommand, { type: 'open' }>, sub: Subscriber,
           break;
         case 'connection_ack':
           acknowledged = true;
-          socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: cmd.query } }));
+          socket.send(
+            JSON.stringify({ id: '1', type: 'subscribe', payload: { query: cmd.query } }),
+          );
           resolve(true);
           break;
         case 'ping':
@@ -194,7 +232,8 @@ async function open(cmd: Extract<ClientCommand, { type: 'open' }>): Promise<void
 
 function status(sequences: string[]): void {
   const received: Record<string, number> = {};
-  for (const s of sequences) received[s] = subscribers.reduce((n, sub) => n + (sub.got.has(s) ? 1 : 0), 0);
+  for (const s of sequences)
+    received[s] = subscribers.reduce((n, sub) => n + (sub.got.has(s) ? 1 : 0), 0);
   reply({ type: 'status', received, ended, errors, firstError });
 }
 
@@ -203,17 +242,21 @@ function collect(sent: Record<string, number>, ignore: string[], cumulative = fa
   const missing: Record<string, number> = {};
   let unexpected = 0;
   for (const sub of subscribers) {
-    const shown = cumulative ? [...sub.got].map(([sequence, t]) => [BigInt(sequence), t] as const) : [];
+    const shown = cumulative
+      ? [...sub.got].map(([sequence, t]) => [BigInt(sequence), t] as const)
+      : [];
     for (const [sequence, at] of Object.entries(sent)) {
       let t = sub.got.get(sequence);
       if (t === undefined && cumulative) {
         // The first update that showed this change or a later one.
-        for (const [later, when] of shown) if (later >= BigInt(sequence) && (t === undefined || when < t)) t = when;
+        for (const [later, when] of shown)
+          if (later >= BigInt(sequence) && (t === undefined || when < t)) t = when;
       }
       if (t === undefined) missing[sequence] = (missing[sequence] ?? 0) + 1;
       else latencies.push(Math.round((t - at) * 100) / 100);
     }
-    for (const sequence of sub.got.keys()) if (!(sequence in sent) && !ignore.includes(sequence)) unexpected++;
+    for (const sequence of sub.got.keys())
+      if (!(sequence in sent) && !ignore.includes(sequence)) unexpected++;
   }
   reply({ type: 'collected', latencies, missing, duplicates, outOfOrder, unexpected });
 }

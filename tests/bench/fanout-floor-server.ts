@@ -13,14 +13,18 @@
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 pg.types.setTypeParser(1082, (value) => value);
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
 // No ready check: after a reconnect in subscriber mode ioredis's INFO check is refused.
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableReadyCheck: false });
-redis.on('error', (error: Error) => console.error(new Date().toISOString(), 'redis error', error.message));
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+  enableReadyCheck: false,
+});
+redis.on('error', (error: Error) =>
+  console.error(new Date().toISOString(), 'redis error', error.message),
+);
 redis.on('close', () => console.error(new Date().toISOString(), 'redis connection closed'));
 const channel = `${process.env.HUB_CHANNEL_PREFIX ?? 'lzhub:'}stageChanged`;
 
@@ -31,12 +35,20 @@ const server = createServer((req, res) => {
   // The benchmark's ready check: answers like a GraphQL server would to `{ __typename }`.
   if (req.url === '/graphql') {
     req.resume();
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"__typename":"Query"}}');
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end('{"data":{"__typename":"Query"}}');
     return;
   }
   res.writeHead(404).end();
 });
-const wss = new WebSocketServer({ server, path: '/graphql', perMessageDeflate: false, handleProtocols: (protocols) => (protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false) });
+const wss = new WebSocketServer({
+  server,
+  path: '/graphql',
+  perMessageDeflate: false,
+  handleProtocols: (protocols) =>
+    protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false,
+});
 
 wss.on('connection', (socket) => {
   subscriptions.set(socket, new Set());
@@ -98,7 +110,8 @@ async function deliverUpTo(head: bigint): Promise<void> {
       },
     });
     for (const [socket, ids] of subscriptions) {
-      for (const id of ids) socket.send(`{"id":${JSON.stringify(id)},"type":"next","payload":${payload}}`);
+      for (const id of ids)
+        socket.send(`{"id":${JSON.stringify(id)},"type":"next","payload":${payload}}`);
     }
   }
   position = head;
@@ -110,10 +123,14 @@ redis.on('message', (_channel: string, message: string) => {
 });
 
 const start = async () => {
-  const { rows } = await pool.query<{ head: string | null }>('SELECT max(sequence)::text AS head FROM "ProjectStageEvent"');
+  const { rows } = await pool.query<{ head: string | null }>(
+    'SELECT max(sequence)::text AS head FROM "ProjectStageEvent"',
+  );
   position = BigInt(rows[0]!.head ?? 0);
   await redis.subscribe(channel);
-  server.listen(Number(process.env.PORT ?? 4703), process.env.HOST ?? '127.0.0.1', () => console.log('fan-out floor ready'));
+  server.listen(Number(process.env.PORT ?? 4703), process.env.HOST ?? '127.0.0.1', () =>
+    console.log('fan-out floor ready'),
+  );
 };
 
 void start();

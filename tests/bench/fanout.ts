@@ -12,13 +12,13 @@
  *
  * Run alone: `node --import tsx tests/bench/fanout.ts [subscribers] [--redis] [--floor]`.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { bench, databaseUrl, EDITOR_KEY } from './config.ts';
 import type { ClientCommand, ClientReport } from './fanout-client.ts';
 import { ensureNode24 } from './node24.ts';
-import { cpuSeconds, rssBytes, startServer, trackChild, type RunningServer } from './servers.ts';
+import { cpuSeconds, type RunningServer, rssBytes, startServer, trackChild } from './servers.ts';
 
 /** What a wall display subscribes to (schema/operations/50-live-stage-changes.graphql). */
 export const SUBSCRIPTION = /* GraphQL */ `
@@ -54,8 +54,18 @@ const ADVANCE = /* GraphQL */ `
 `;
 
 const PIPELINE = [
-  'PLANNED', 'NEGOTIATING', 'SIGNED', 'LANDED', 'APPROVED', 'TENDERED', 'LAND_ACQUIRED', 'REGISTERED',
-  'UNDER_CONSTRUCTION', 'COMPLETED', 'IN_OPERATION', 'AT_CAPACITY',
+  'PLANNED',
+  'NEGOTIATING',
+  'SIGNED',
+  'LANDED',
+  'APPROVED',
+  'TENDERED',
+  'LAND_ACQUIRED',
+  'REGISTERED',
+  'UNDER_CONSTRUCTION',
+  'COMPLETED',
+  'IN_OPERATION',
+  'AT_CAPACITY',
 ];
 
 export interface FanoutResult {
@@ -129,9 +139,18 @@ class ClientProcess {
     this.child.on('message', (r: ClientReport) => this.waiters.shift()?.(r));
   }
 
-  ask<T extends ClientReport['type']>(cmd: ClientCommand, timeoutMs: number): Promise<Extract<ClientReport, { type: T }>> {
+  ask<T extends ClientReport['type']>(
+    cmd: ClientCommand,
+    timeoutMs: number,
+  ): Promise<Extract<ClientReport, { type: T }>> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`client process did not answer ${cmd.type} within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`client process did not answer ${cmd.type} within ${timeoutMs / 1000} s`),
+          ),
+        timeoutMs,
+      );
       this.waiters.push((r) => {
         clearTimeout(timer);
         resolve(r as Extract<ClientReport, { type: T }>);
@@ -149,16 +168,28 @@ class ClientProcess {
 }
 
 /** Moves a project one stage on; resolves with the event's sequence, rejects with why not. */
-export async function advance(server: RunningServer, projectId: number, toStage: string): Promise<string> {
+export async function advance(
+  server: RunningServer,
+  projectId: number,
+  toStage: string,
+): Promise<string> {
   const res = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     signal: AbortSignal.timeout(90_000),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` },
-    body: JSON.stringify({ query: ADVANCE, variables: { input: { projectId: Buffer.from(`Project:${projectId}`).toString('base64'), toStage } } }),
+    body: JSON.stringify({
+      query: ADVANCE,
+      variables: {
+        input: { projectId: Buffer.from(`Project:${projectId}`).toString('base64'), toStage },
+      },
+    }),
   });
   const body = (await res.json()) as any;
   const result = body?.data?.advanceProjectStage;
-  if (result?.__typename !== 'AdvanceProjectStageSuccess') throw new Error(`advanceProjectStage failed: ${JSON.stringify(body?.errors?.[0]?.message ?? body).slice(0, 300)}`);
+  if (result?.__typename !== 'AdvanceProjectStageSuccess')
+    throw new Error(
+      `advanceProjectStage failed: ${JSON.stringify(body?.errors?.[0]?.message ?? body).slice(0, 300)}`,
+    );
   return result.event.sequence as string;
 }
 
@@ -166,7 +197,11 @@ export async function advance(server: RunningServer, projectId: number, toStage:
  * Projects that can move one pipeline stage forward, `count` of them, skipping `offset`; by
  * ascending id (the fan-out runs) or descending (the HTTP runs' writes), so the two never meet.
  */
-export async function movableProjects(count: number, offset: number, order: 'ASC' | 'DESC' = 'ASC'): Promise<{ id: number; to: string }[]> {
+export async function movableProjects(
+  count: number,
+  offset: number,
+  order: 'ASC' | 'DESC' = 'ASC',
+): Promise<{ id: number; to: string }[]> {
   const client = new pg.Client({ connectionString: databaseUrl() });
   await client.connect();
   try {
@@ -174,7 +209,8 @@ export async function movableProjects(count: number, offset: number, order: 'ASC
       `SELECT id, stage::text AS stage FROM "Project" WHERE stage::text = ANY($1) ORDER BY id ${order} LIMIT $2 OFFSET $3`,
       [PIPELINE.slice(0, -1), count, offset],
     );
-    if (rows.length < count) throw new Error(`only ${rows.length} movable projects left; regenerate the district`);
+    if (rows.length < count)
+      throw new Error(`only ${rows.length} movable projects left; regenerate the district`);
     return rows.map((r) => ({ id: r.id, to: PIPELINE[PIPELINE.indexOf(r.stage) + 1]! }));
   } finally {
     await client.end();
@@ -182,16 +218,35 @@ export async function movableProjects(count: number, offset: number, order: 'ASC
 }
 
 /** A private Redis on loopback for the two-server run; stopped afterwards. */
-export async function startPrivateRedis(port: number): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '1000'], {
-    stdio: 'ignore',
-  });
+export async function startPrivateRedis(
+  port: number,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxclients',
+      '1000',
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   trackChild(child);
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const probe = spawn('redis-cli', ['-p', String(port), 'ping'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       let out = '';
       probe.stdout!.on('data', (d) => (out += d));
       probe.on('exit', () => resolve(out.includes('PONG')));
@@ -236,7 +291,9 @@ export interface FanoutOptions {
    */
   subscriberServer?: 'hub' | 'fanoutFloor';
   /** Called at each phase boundary: subscribed, probed, idled, changed. */
-  onPhase?: (phase: 'start' | 'subscribed' | 'probed' | 'idled' | 'changed') => Promise<void> | void;
+  onPhase?: (
+    phase: 'start' | 'subscribed' | 'probed' | 'idled' | 'changed',
+  ) => Promise<void> | void;
   /** Seconds of the idle window. @default 10 */
   idleS?: number;
   /** What the subscribers follow. @default 'stageChanged' */
@@ -252,13 +309,21 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
   const changes = options.changes ?? bench.fanout.changes;
   const kind = options.subscriberServer ?? 'hub';
   const floor = kind === 'fanoutFloor';
-  if (floor && !options.redisUrl) throw new Error('the fan-out floor hears changes through Redis: give redisUrl');
+  if (floor && !options.redisUrl)
+    throw new Error('the fan-out floor hears changes through Redis: give redisUrl');
   const what = 'hub';
   const feed = options.feed ?? 'stageChanged';
-  const followed = feed === 'dashboardUpdated' ? ', `dashboardUpdated`' : feed === 'liveDashboard' ? ', `dashboard @live`' : '';
+  const followed =
+    feed === 'dashboardUpdated'
+      ? ', `dashboardUpdated`'
+      : feed === 'liveDashboard'
+        ? ', `dashboard @live`'
+        : '';
   const label = `${subscribers.toLocaleString('en')} subscribers${followed}, ${floor ? 'fan-out floor (changes on a hub, via Redis)' : options.redisUrl ? `two ${what}s via Redis` : `one ${what}`}`;
   const env = options.redisUrl ? { REDIS_URL: options.redisUrl } : undefined;
-  const nodeFlags = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : undefined;
+  const nodeFlags = options.profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]
+    : undefined;
   const dbUrl = options.databaseUrl;
   const a = await startServer(kind, {
     node: options.node,
@@ -269,7 +334,12 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     label: `${kind}-fanout-${options.runIndex}-a`,
   });
   const b = options.redisUrl
-    ? await startServer(floor ? 'hub' : kind, { node: options.node, port: options.port + 1, env, label: `${floor ? 'hub' : kind}-fanout-${options.runIndex}-b` })
+    ? await startServer(floor ? 'hub' : kind, {
+        node: options.node,
+        port: options.port + 1,
+        env,
+        label: `${floor ? 'hub' : kind}-fanout-${options.runIndex}-b`,
+      })
     : a;
   const idleS = options.idleS ?? 10;
   const clients: ClientProcess[] = [];
@@ -281,7 +351,9 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
         await fetch(`${s.url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` },
-          body: JSON.stringify({ query: '{ projects(first: 5) { totalCount edges { node { name stage } } } }' }),
+          body: JSON.stringify({
+            query: '{ projects(first: 5) { totalCount edges { node { name stage } } } }',
+          }),
         }).then((r) => r.arrayBuffer());
       }
     }
@@ -298,7 +370,16 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
         const c = new ClientProcess();
         clients.push(c);
         return c.ask<'opened'>(
-          { type: 'open', url: wsUrl, count, query: FEEDS[feed], authorization: `Bearer ${EDITOR_KEY}`, localAddress: `127.0.${10 + options.runIndex}.${1 + w}`, batch: 100, client: bench.fanout.client },
+          {
+            type: 'open',
+            url: wsUrl,
+            count,
+            query: FEEDS[feed],
+            authorization: `Bearer ${EDITOR_KEY}`,
+            localAddress: `127.0.${10 + options.runIndex}.${1 + w}`,
+            batch: 100,
+            client: bench.fanout.client,
+          },
           subscribeS * 1000,
         );
       }),
@@ -307,13 +388,23 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     const openFailures = opened.reduce((n, o) => n + o.failed, 0);
     await sleep(500);
     await options.onPhase?.('subscribed');
-    log(`  ${label}: ${connected} connected, ${openFailures} failed${opened.find((o) => o.firstError)?.firstError ? ` (${opened.find((o) => o.firstError)!.firstError})` : ''}`);
+    log(
+      `  ${label}: ${connected} connected, ${openFailures} failed${opened.find((o) => o.firstError)?.firstError ? ` (${opened.find((o) => o.firstError)!.firstError})` : ''}`,
+    );
 
     const status = async (sequences: string[]) => {
-      const replies = await Promise.all(clients.map((c) => c.ask<'status'>({ type: 'status', sequences }, 60_000)));
+      const replies = await Promise.all(
+        clients.map((c) => c.ask<'status'>({ type: 'status', sequences }, 60_000)),
+      );
       const received: Record<string, number> = {};
-      for (const s of sequences) received[s] = replies.reduce((n, r) => n + (r.received[s] ?? 0), 0);
-      return { received, errors: replies.reduce((n, r) => n + r.errors, 0), ended: replies.reduce((n, r) => n + r.ended, 0), firstError: replies.find((r) => r.firstError)?.firstError ?? null };
+      for (const s of sequences)
+        received[s] = replies.reduce((n, r) => n + (r.received[s] ?? 0), 0);
+      return {
+        received,
+        errors: replies.reduce((n, r) => n + r.errors, 0),
+        ended: replies.reduce((n, r) => n + r.ended, 0),
+        firstError: replies.find((r) => r.firstError)?.firstError ?? null,
+      };
     };
 
     // The probe: once it reached everyone, every subscription is live.
@@ -380,7 +471,10 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     let lastStatus = await status(sequences);
     while (nowMs() < lastChange + drainS * 1000) {
       lastStatus = await status(sequences);
-      delivered = sequences.reduce((n, s) => n + Math.min(connected, lastStatus.received[s] ?? 0), 0);
+      delivered = sequences.reduce(
+        (n, s) => n + Math.min(connected, lastStatus.received[s] ?? 0),
+        0,
+      );
       if (delivered >= expected) {
         complete = true;
         break;
@@ -393,7 +487,19 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     const clientCpuSeconds = clientCpu() - clientCpu0;
     const rssAfter = rssBytes(a.pid);
 
-    const collected = await Promise.all(clients.map((c) => c.ask<'collected'>({ type: 'collect', sent, ignore: probe ? [probe] : [], cumulative: feed !== 'stageChanged' }, 120_000)));
+    const collected = await Promise.all(
+      clients.map((c) =>
+        c.ask<'collected'>(
+          {
+            type: 'collect',
+            sent,
+            ignore: probe ? [probe] : [],
+            cumulative: feed !== 'stageChanged',
+          },
+          120_000,
+        ),
+      ),
+    );
     const latencies = collected.flatMap((c) => c.latencies).sort((x, y) => x - y);
     mutationMs.sort((x, y) => x - y);
     const result: FanoutResult = {
@@ -428,7 +534,10 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
       idleCpuPercent,
       deliveryCpuSeconds,
       clientCpuSeconds,
-      deliveryWindowUs: { fromUs: Math.round(start * 1000), toUs: Math.round((lastChange + drainSeconds * 1000) * 1000) },
+      deliveryWindowUs: {
+        fromUs: Math.round(start * 1000),
+        toUs: Math.round((lastChange + drainSeconds * 1000) * 1000),
+      },
       subscriptionErrors: lastStatus.errors,
       firstError: lastStatus.firstError,
     };
@@ -448,7 +557,8 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const count = Number(process.argv[2] ?? 1000);
   const useFloor = process.argv.includes('--floor');
-  const redis = process.argv.includes('--redis') || useFloor ? await startPrivateRedis(bench.redisPort) : null;
+  const redis =
+    process.argv.includes('--redis') || useFloor ? await startPrivateRedis(bench.redisPort) : null;
   try {
     const result = await runFanout({
       node: ensureNode24(),

@@ -18,8 +18,20 @@ import pg from 'pg';
 pg.types.setTypeParser(1082, (value) => value);
 
 const ALL_STAGES = [
-  'PLANNED', 'NEGOTIATING', 'SIGNED', 'LANDED', 'APPROVED', 'TENDERED', 'LAND_ACQUIRED', 'REGISTERED',
-  'UNDER_CONSTRUCTION', 'COMPLETED', 'IN_OPERATION', 'AT_CAPACITY', 'SUSPENDED', 'CANCELLED',
+  'PLANNED',
+  'NEGOTIATING',
+  'SIGNED',
+  'LANDED',
+  'APPROVED',
+  'TENDERED',
+  'LAND_ACQUIRED',
+  'REGISTERED',
+  'UNDER_CONSTRUCTION',
+  'COMPLETED',
+  'IN_OPERATION',
+  'AT_CAPACITY',
+  'SUSPENDED',
+  'CANCELLED',
 ];
 
 /** The hub's Decimal format: at least two decimals, more when the value has them. */
@@ -37,7 +49,8 @@ class BadRequest extends Error {}
 
 function intParam(value: string | null, name: string, min: number, max: number): number {
   const n = Number(value);
-  if (value === null || !Number.isInteger(n) || n < min || n > max) throw new BadRequest(`${name} must be an integer from ${min} to ${max}`);
+  if (value === null || !Number.isInteger(n) || n < min || n > max)
+    throw new BadRequest(`${name} must be an integer from ${min} to ${max}`);
   return n;
 }
 
@@ -51,7 +64,9 @@ type Row = Record<string, any>;
 
 /** Runs the statements in one REPEATABLE READ transaction, one round trip; returns their rows. */
 async function readConsistently(pool: pg.Pool, statements: string[]): Promise<Row[][]> {
-  const sql = ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', ...statements, 'COMMIT'].join(';\n');
+  const sql = ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', ...statements, 'COMMIT'].join(
+    ';\n',
+  );
   const results = (await pool.query(sql)) as unknown as pg.QueryResult[];
   return results.slice(1, -1).map((r) => r.rows);
 }
@@ -59,25 +74,26 @@ async function readConsistently(pool: pg.Pool, statements: string[]): Promise<Ro
 async function dashboard(pool: pg.Pool, year: number): Promise<unknown> {
   const start = `'${year}-01-01'::date`;
   const end = `'${year}-12-31'::date`;
-  const [byStage, funnel, targets, funding, channels, observations, parks, recent] = await readConsistently(pool, [
-    // Projects now, per stage and in total (GROUPING SETS: the total row has stage NULL).
-    `SELECT stage::text, count(*)::int AS n, sum("plannedInvestment")::text AS inv, count("plannedInvestment")::int AS known
+  const [byStage, funnel, targets, funding, channels, observations, parks, recent] =
+    await readConsistently(pool, [
+      // Projects now, per stage and in total (GROUPING SETS: the total row has stage NULL).
+      `SELECT stage::text, count(*)::int AS n, sum("plannedInvestment")::text AS inv, count("plannedInvestment")::int AS known
        FROM "Project" GROUP BY GROUPING SETS ((stage), ())`,
-    // The funnel from ProjectStageReach (the first day each project reached each stage, kept by
-    // the schema's trigger), the same table the hub reads.
-    `SELECT stage::text, count(*)::int AS n, (count(*) FILTER (WHERE "firstOn" >= ${start}))::int AS in_year
+      // The funnel from ProjectStageReach (the first day each project reached each stage, kept by
+      // the schema's trigger), the same table the hub reads.
+      `SELECT stage::text, count(*)::int AS n, (count(*) FILTER (WHERE "firstOn" >= ${start}))::int AS in_year
        FROM "ProjectStageReach" WHERE "firstOn" <= ${end} GROUP BY stage`,
-    `SELECT t.code, t.label, t."labelEn", t.value::text AS value, t.unit, round(t."reportedRate", 1)::text AS reported,
+      `SELECT t.code, t.label, t."labelEn", t.value::text AS value, t.unit, round(t."reportedRate", 1)::text AS reported,
             f.value::text AS actual,
             CASE WHEN f.value IS NOT NULL AND f.unit = t.unit AND t.value <> 0 THEN round(f.value / t.value * 100, 1)::text END AS computed
        FROM "Target" t LEFT JOIN "ReportedFigure" f ON f.id = t."actualId"
       WHERE t.year = ${year} ORDER BY t.id`,
-    `SELECT "sourceLevel"::text AS level, "reportedTotal" AS reported, sum(amount)::text AS amount,
+      `SELECT "sourceLevel"::text AS level, "reportedTotal" AS reported, sum(amount)::text AS amount,
             count("overlapNote")::int AS notes, max("overlapNote") AS note
        FROM "FundingAward" WHERE year = ${year}
       GROUP BY "sourceLevel", "reportedTotal" ORDER BY "sourceLevel", "reportedTotal" DESC`,
-    `SELECT id, name, "nameEn" FROM "LogisticsChannel" ORDER BY id`,
-    `SELECT o."channelId", o.metric, o.value::text AS value, o.unit, o."textValue", o."periodEnd", o."nationalRank", l.ranked
+      `SELECT id, name, "nameEn" FROM "LogisticsChannel" ORDER BY id`,
+      `SELECT o."channelId", o.metric, o.value::text AS value, o.unit, o."textValue", o."periodEnd", o."nationalRank", l.ranked
        FROM (
          (SELECT DISTINCT ON ("channelId", metric) id, false AS ranked FROM "LogisticsObservation"
            WHERE "periodEnd" <= ${end} ORDER BY "channelId", metric, "periodEnd" DESC, id DESC)
@@ -86,18 +102,25 @@ async function dashboard(pool: pg.Pool, year: number): Promise<unknown> {
            WHERE "nationalRank" IS NOT NULL AND "periodEnd" <= ${end} ORDER BY "channelId", "periodEnd" DESC, id DESC)
        ) l JOIN "LogisticsObservation" o ON o.id = l.id
       ORDER BY o."channelId", o.metric`,
-    `SELECT k.name, count(p.id)::int AS n FROM "Park" k LEFT JOIN "Project" p ON p."parkId" = k.id GROUP BY k.id ORDER BY k.id`,
-    `SELECT e.sequence, e."recordedAt", e."fromStage"::text AS "fromStage", e."toStage"::text AS "toStage", p.name
+      `SELECT k.name, count(p.id)::int AS n FROM "Park" k LEFT JOIN "Project" p ON p."parkId" = k.id GROUP BY k.id ORDER BY k.id`,
+      `SELECT e.sequence, e."recordedAt", e."fromStage"::text AS "fromStage", e."toStage"::text AS "toStage", p.name
        FROM "ProjectStageEvent" e JOIN "Project" p ON p.id = e."projectId"
       WHERE e."occurredOn" <= ${end} ORDER BY e.sequence DESC LIMIT 10`,
-  ]);
+    ]);
 
   const total = byStage!.find((r) => r.stage === null)!;
   const reachedBy = new Map<string, Row>(funnel!.map((row) => [row.stage as string, row]));
 
   const levels = new Map<string, Row>();
   for (const g of funding!) {
-    const total = levels.get(g.level) ?? { sourceLevel: g.level, amount: null, reportedAmount: null, awardedAmount: null, mayOverlap: false, overlapNote: null };
+    const total = levels.get(g.level) ?? {
+      sourceLevel: g.level,
+      amount: null,
+      reportedAmount: null,
+      awardedAmount: null,
+      mayOverlap: false,
+      overlapNote: null,
+    };
     if (g.reported) total.reportedAmount = decimal(g.amount);
     else total.awardedAmount = decimal(g.amount);
     total.amount = total.reportedAmount ?? total.awardedAmount;
@@ -112,7 +135,11 @@ async function dashboard(pool: pg.Pool, year: number): Promise<unknown> {
     data: {
       dashboard: {
         year,
-        projects: { count: total.n, plannedInvestment: decimal(total.inv), plannedInvestmentKnownCount: total.known },
+        projects: {
+          count: total.n,
+          plannedInvestment: decimal(total.inv),
+          plannedInvestmentKnownCount: total.known,
+        },
         stageFunnel: ALL_STAGES.map((stage) => ({
           stage,
           current: { count: byStage!.find((row) => row.stage === stage)?.n ?? 0 },
@@ -126,7 +153,11 @@ async function dashboard(pool: pg.Pool, year: number): Promise<unknown> {
           unit: t.unit,
           computedRate: decimal(t.computed),
           reportedRate: decimal(t.reported),
-          rateMismatch: t.computed !== null && t.reported !== null && Math.abs(Math.round(Number(t.computed) * 10) - Math.round(Number(t.reported) * 10)) >= 1,
+          rateMismatch:
+            t.computed !== null &&
+            t.reported !== null &&
+            Math.abs(Math.round(Number(t.computed) * 10) - Math.round(Number(t.reported) * 10)) >=
+              1,
         })),
         funding: [...levels.values()],
         logistics: channels!.map((c) => {
@@ -136,8 +167,20 @@ async function dashboard(pool: pg.Pool, year: number): Promise<unknown> {
             channel: { name: c.name, nameEn: c.nameEn },
             latestObservations: own
               .filter((o) => !o.ranked)
-              .map((o) => ({ metric: o.metric, value: decimal(o.value), unit: o.unit, textValue: o.textValue, periodEnd: o.periodEnd })),
-            latestNationalRank: ranked ? { metric: ranked.metric, nationalRank: ranked.nationalRank, periodEnd: ranked.periodEnd } : null,
+              .map((o) => ({
+                metric: o.metric,
+                value: decimal(o.value),
+                unit: o.unit,
+                textValue: o.textValue,
+                periodEnd: o.periodEnd,
+              })),
+            latestNationalRank: ranked
+              ? {
+                  metric: ranked.metric,
+                  nationalRank: ranked.nationalRank,
+                  periodEnd: ranked.periodEnd,
+                }
+              : null,
           };
         }),
         parks: parks!.map((p) => ({ park: { name: p.name }, projects: { count: p.n } })),
@@ -167,9 +210,24 @@ function projectJson(p: Row, events: Row[], awards: Row[]): Row {
     stageHistory: {
       edges: events
         .filter((e) => e.projectId === p.id)
-        .map((e) => ({ node: { sequence: e.sequence, kind: e.kind, fromStage: e.fromStage, toStage: e.toStage, occurredOn: e.occurredOn } })),
+        .map((e) => ({
+          node: {
+            sequence: e.sequence,
+            kind: e.kind,
+            fromStage: e.fromStage,
+            toStage: e.toStage,
+            occurredOn: e.occurredOn,
+          },
+        })),
     },
-    fundingAwards: awards.filter((a) => a.projectId === p.id).map((a) => ({ code: a.code, sourceLevel: a.sourceLevel, amount: decimal(a.amount), year: a.year })),
+    fundingAwards: awards
+      .filter((a) => a.projectId === p.id)
+      .map((a) => ({
+        code: a.code,
+        sourceLevel: a.sourceLevel,
+        amount: decimal(a.amount),
+        year: a.year,
+      })),
   };
 }
 
@@ -201,7 +259,10 @@ async function projectPage(pool: pg.Pool, first: number, after: number | null): 
     data: {
       projects: {
         totalCount: count![0]!.n,
-        pageInfo: { hasNextPage: projects!.length > first, endCursor: page.length ? cursorOf(page.at(-1)!.id) : null },
+        pageInfo: {
+          hasNextPage: projects!.length > first,
+          endCursor: page.length ? cursorOf(page.at(-1)!.id) : null,
+        },
         edges: page.map((p) => ({ node: projectJson(p, events!, awards!) })),
       },
     },
@@ -209,7 +270,10 @@ async function projectPage(pool: pg.Pool, first: number, after: number | null): 
 }
 
 async function projectNode(pool: pg.Pool, id: number): Promise<unknown> {
-  const [projects, events, awards] = await readConsistently(pool, projectStatements(`WHERE id = ${id}`, 1));
+  const [projects, events, awards] = await readConsistently(
+    pool,
+    projectStatements(`WHERE id = ${id}`, 1),
+  );
   const p = projects![0];
   return { data: { node: p ? projectJson(p, events!, awards!) : null } };
 }
@@ -225,7 +289,11 @@ export function createFloorServer(pool: pg.Pool) {
           answer = dashboard(pool, intParam(q.get('year'), 'year', 2000, 2100));
           break;
         case '/projects':
-          answer = projectPage(pool, intParam(q.get('first') ?? '20', 'first', 1, 100), q.get('after') ? decodeId(q.get('after'), 'GPC:N:') : null);
+          answer = projectPage(
+            pool,
+            intParam(q.get('first') ?? '20', 'first', 1, 100),
+            q.get('after') ? decodeId(q.get('after'), 'GPC:N:') : null,
+          );
           break;
         case '/node':
           answer = projectNode(pool, decodeId(q.get('id'), 'Project:'));
@@ -241,7 +309,12 @@ export function createFloorServer(pool: pg.Pool) {
     answer.then(
       (body) => {
         const json = JSON.stringify(body);
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) }).end(json);
+        res
+          .writeHead(200, {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': Buffer.byteLength(json),
+          })
+          .end(json);
       },
       (error: unknown) => {
         console.error(error);
@@ -252,10 +325,15 @@ export function createFloorServer(pool: pg.Pool) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 10) });
+  const pool = new pg.Pool({
+    connectionString: process.env.DATABASE_URL,
+    max: Number(process.env.POOL_SIZE ?? 10),
+  });
   const server = createFloorServer(pool);
   server.keepAliveTimeout = 60_000;
-  server.listen(Number(process.env.PORT ?? 4702), process.env.HOST ?? '127.0.0.1', () => console.log(`floor ready on ${process.env.PORT}`));
+  server.listen(Number(process.env.PORT ?? 4702), process.env.HOST ?? '127.0.0.1', () =>
+    console.log(`floor ready on ${process.env.PORT}`),
+  );
   const stop = () => server.close(() => void pool.end().then(() => process.exit(0)));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -14,8 +14,8 @@
  */
 import pg from 'pg';
 import { openDatabase } from '../../src/db/index.ts';
-import { PIPELINE } from '../../src/services/stages.ts';
 import { districtToday } from '../../src/services/stage-log.ts';
+import { PIPELINE } from '../../src/services/stages.ts';
 import { bench, databaseUrl } from './config.ts';
 
 export const DISTRICT_SIZE = {
@@ -50,13 +50,22 @@ const pad = (n: number, w: number) => String(n).padStart(w, '0');
 type Column = [name: string, sqlType: string];
 
 /** Inserts rows (arrays in column order) in chunks, one `unnest` statement per chunk. */
-async function insertRows(client: pg.ClientBase, table: string, columns: Column[], rows: unknown[][], chunk = 5_000): Promise<void> {
+async function insertRows(
+  client: pg.ClientBase,
+  table: string,
+  columns: Column[],
+  rows: unknown[][],
+  chunk = 5_000,
+): Promise<void> {
   const names = columns.map(([n]) => `"${n}"`).join(', ');
   const params = columns.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ');
   const sql = `INSERT INTO "${table}" (${names}) SELECT * FROM unnest(${params})`;
   for (let start = 0; start < rows.length; start += chunk) {
     const slice = rows.slice(start, start + chunk);
-    await client.query(sql, columns.map((_, c) => slice.map((row) => row[c] ?? null)));
+    await client.query(
+      sql,
+      columns.map((_, c) => slice.map((row) => row[c] ?? null)),
+    );
   }
 }
 
@@ -100,7 +109,10 @@ export async function generateDistrict(options: GenerateOptions = {}): Promise<G
 
   const today = districtToday();
   const lastYear = today.getUTCFullYear();
-  const years = Array.from({ length: DISTRICT_SIZE.years }, (_, i) => lastYear - DISTRICT_SIZE.years + 1 + i);
+  const years = Array.from(
+    { length: DISTRICT_SIZE.years },
+    (_, i) => lastYear - DISTRICT_SIZE.years + 1 + i,
+  );
   const firstDay = new Date(Date.UTC(years[0]!, 0, 1));
   const span = today.getTime() - firstDay.getTime();
   const counts: Record<string, number> = {};
@@ -109,30 +121,89 @@ export async function generateDistrict(options: GenerateOptions = {}): Promise<G
   await client.connect();
   try {
     await client.query('BEGIN');
-    await insertRows(client, 'SourceDocument', [['id', 'int'], ['code', 'text'], ['title', 'text'], ['publishedOn', 'date']], [
-      [1, 'bench-synthetic', '基准测试合成数据 / Synthetic benchmark district', iso(today)],
-    ]);
+    await insertRows(
+      client,
+      'SourceDocument',
+      [
+        ['id', 'int'],
+        ['code', 'text'],
+        ['title', 'text'],
+        ['publishedOn', 'date'],
+      ],
+      [[1, 'bench-synthetic', '基准测试合成数据 / Synthetic benchmark district', iso(today)]],
+    );
 
     const sectors = Array.from({ length: DISTRICT_SIZE.sectors }, (_, i) => [
-      i + 1, `BS-${pad(i + 1, 2)}`, `行业${pad(i + 1, 2)}`, `Sector ${pad(i + 1, 2)}`, i < 4,
+      i + 1,
+      `BS-${pad(i + 1, 2)}`,
+      `行业${pad(i + 1, 2)}`,
+      `Sector ${pad(i + 1, 2)}`,
+      i < 4,
     ]);
-    await insertRows(client, 'Sector', [['id', 'int'], ['code', 'text'], ['name', 'text'], ['nameEn', 'text'], ['leading', 'boolean']], sectors);
+    await insertRows(
+      client,
+      'Sector',
+      [
+        ['id', 'int'],
+        ['code', 'text'],
+        ['name', 'text'],
+        ['nameEn', 'text'],
+        ['leading', 'boolean'],
+      ],
+      sectors,
+    );
     counts.sectors = sectors.length;
 
     const parks = Array.from({ length: DISTRICT_SIZE.parks }, (_, i) => [
-      i + 1, `BP-${pad(i + 1, 3)}`, `园区${pad(i + 1, 3)}`, `Park ${pad(i + 1, 3)}`, i === 0 ? 'BONDED_ZONE' : 'PARK', 1,
+      i + 1,
+      `BP-${pad(i + 1, 3)}`,
+      `园区${pad(i + 1, 3)}`,
+      `Park ${pad(i + 1, 3)}`,
+      i === 0 ? 'BONDED_ZONE' : 'PARK',
+      1,
     ]);
-    await insertRows(client, 'Park', [['id', 'int'], ['code', 'text'], ['name', 'text'], ['nameEn', 'text'], ['kind', '"ParkKind"'], ['sourceId', 'int']], parks);
+    await insertRows(
+      client,
+      'Park',
+      [
+        ['id', 'int'],
+        ['code', 'text'],
+        ['name', 'text'],
+        ['nameEn', 'text'],
+        ['kind', '"ParkKind"'],
+        ['sourceId', 'int'],
+      ],
+      parks,
+    );
     counts.parks = parks.length;
 
     const facilities: unknown[][] = [];
     for (let p = 1; p <= DISTRICT_SIZE.parks; p++) {
       for (let phase = 1; phase <= DISTRICT_SIZE.facilitiesPerPark; phase++) {
         const id = facilities.length + 1;
-        facilities.push([id, `BF-${pad(id, 4)}`, `设施${pad(id, 4)}`, `Facility ${pad(id, 4)}`, p, phase]);
+        facilities.push([
+          id,
+          `BF-${pad(id, 4)}`,
+          `设施${pad(id, 4)}`,
+          `Facility ${pad(id, 4)}`,
+          p,
+          phase,
+        ]);
       }
     }
-    await insertRows(client, 'Facility', [['id', 'int'], ['code', 'text'], ['name', 'text'], ['nameEn', 'text'], ['parkId', 'int'], ['phase', 'int']], facilities);
+    await insertRows(
+      client,
+      'Facility',
+      [
+        ['id', 'int'],
+        ['code', 'text'],
+        ['name', 'text'],
+        ['nameEn', 'text'],
+        ['parkId', 'int'],
+        ['phase', 'int'],
+      ],
+      facilities,
+    );
     counts.facilities = facilities.length;
 
     // Quarterly snapshots of every park and facility, up to today.
@@ -144,25 +215,58 @@ export async function generateDistrict(options: GenerateOptions = {}): Promise<G
         if (asOf > today) continue;
         const step = (year - years[0]!) * 4 + q;
         for (let p = 1; p <= DISTRICT_SIZE.parks; p++) {
-          snapshots.push([snapshots.length + 1, p, null, iso(asOf), null, Math.floor(between(0, 40)), Math.floor(between(0, 60)), `${pad(Math.floor(between(1e4, 9e5)), 6)}.00`]);
+          snapshots.push([
+            snapshots.length + 1,
+            p,
+            null,
+            iso(asOf),
+            null,
+            Math.floor(between(0, 40)),
+            Math.floor(between(0, 60)),
+            `${pad(Math.floor(between(1e4, 9e5)), 6)}.00`,
+          ]);
         }
         for (const f of facilities) {
           const status = statuses[Math.min(statuses.length - 1, Math.floor(step / 4))];
-          snapshots.push([snapshots.length + 1, null, f[0], iso(asOf), status, null, null, `${pad(Math.floor(between(1e4, 3e5)), 6)}.00`]);
+          snapshots.push([
+            snapshots.length + 1,
+            null,
+            f[0],
+            iso(asOf),
+            status,
+            null,
+            null,
+            `${pad(Math.floor(between(1e4, 3e5)), 6)}.00`,
+          ]);
         }
       }
     }
     await insertRows(
       client,
       'ParkSnapshot',
-      [['id', 'int'], ['parkId', 'int'], ['facilityId', 'int'], ['asOf', 'date'], ['status', '"FacilityStatus"'], ['enterprisesRegistered', 'int'], ['enterprisesSigned', 'int'], ['floorAreaM2', 'numeric']],
+      [
+        ['id', 'int'],
+        ['parkId', 'int'],
+        ['facilityId', 'int'],
+        ['asOf', 'date'],
+        ['status', '"FacilityStatus"'],
+        ['enterprisesRegistered', 'int'],
+        ['enterprisesSigned', 'int'],
+        ['floorAreaM2', 'numeric'],
+      ],
       snapshots,
     );
     counts.parkSnapshots = snapshots.length;
 
     // Stage histories: an INITIAL event, then mostly forward moves (one stage, sometimes two),
     // a few suspend/resume pairs, a few cancellations; dates move forward, never past today.
-    interface Ev { projectId: number; kind: string; from: string | null; to: string; on: number }
+    interface Ev {
+      projectId: number;
+      kind: string;
+      from: string | null;
+      to: string;
+      on: number;
+    }
     const events: Ev[] = [];
     const stageOf: { stage: string; before: string | null; first: number; last: number }[] = [];
     const remaining = { events: DISTRICT_SIZE.stageEvents };
@@ -173,7 +277,7 @@ export async function generateDistrict(options: GenerateOptions = {}): Promise<G
       if (remaining.events - n < left) n = remaining.events - left;
       if (remaining.events - n > left * 16) n = remaining.events - left * 16;
       remaining.events -= n;
-      let on = firstDay.getTime() + Math.floor(random() * span * 0.7 / DAY_MS) * DAY_MS;
+      let on = firstDay.getTime() + Math.floor((random() * span * 0.7) / DAY_MS) * DAY_MS;
       let rank = random() < 0.7 ? 0 : 1;
       let stage: string = PIPELINE[rank]!;
       let before: string | null = null;
@@ -219,7 +323,18 @@ export async function generateDistrict(options: GenerateOptions = {}): Promise<G
       const at = Math.max(lastRecorded + 1_000, e.on + 3_600_000 + Math.floor(random() * 60_000));
       lastRecorded = at;
       recordedAt.set(i, at);
-      return [seq + 1, seq + 1, e.projectId, e.kind, e.from, e.to, iso(new Date(e.on)), new Date(at).toISOString(), 'bench', e.kind === 'CORRECTION' ? '基准数据更正 / benchmark correction' : null];
+      return [
+        seq + 1,
+        seq + 1,
+        e.projectId,
+        e.kind,
+        e.from,
+        e.to,
+        iso(new Date(e.on)),
+        new Date(at).toISOString(),
+        'bench',
+        e.kind === 'CORRECTION' ? '基准数据更正 / benchmark correction' : null,
+      ];
     });
     // A project's stageChangedAt is its last event's recordedAt.
     const lastAt = new Map<number, number>();
@@ -230,27 +345,66 @@ export async function generateDistrict(options: GenerateOptions = {}): Promise<G
       if (!firstAt.has(e.projectId)) firstAt.set(e.projectId, at);
     });
 
-    const investors = ['沈阳城投', '辽中国资', '华润', '中粮', '万科', '远大', '宝马供应链', '禾丰', '正大', '昊明'];
+    const investors = [
+      '沈阳城投',
+      '辽中国资',
+      '华润',
+      '中粮',
+      '万科',
+      '远大',
+      '宝马供应链',
+      '禾丰',
+      '正大',
+      '昊明',
+    ];
     const projects = stageOf.map((s, idx) => {
       const id = idx + 1;
-      const planned = random() < 0.9 ? `${Math.floor(between(1e6, 5e9))}.${pad(Math.floor(random() * 100), 2)}` : null;
+      const planned =
+        random() < 0.9
+          ? `${Math.floor(between(1e6, 5e9))}.${pad(Math.floor(random() * 100), 2)}`
+          : null;
       const changed = new Date(lastAt.get(id)!).toISOString();
       return [
-        id, `BJ-${pad(id, 5)}`, `项目${pad(id, 5)}`, `Project ${pad(id, 5)}`, 1 + Math.floor(random() * DISTRICT_SIZE.sectors),
-        s.stage, s.before, changed, random() < 0.97 ? 1 + Math.floor(random() * DISTRICT_SIZE.parks) : null, pick(investors),
-        planned, planned && random() < 0.6 ? `${Math.floor(Number(planned) * random())}.00` : null,
+        id,
+        `BJ-${pad(id, 5)}`,
+        `项目${pad(id, 5)}`,
+        `Project ${pad(id, 5)}`,
+        1 + Math.floor(random() * DISTRICT_SIZE.sectors),
+        s.stage,
+        s.before,
+        changed,
+        random() < 0.97 ? 1 + Math.floor(random() * DISTRICT_SIZE.parks) : null,
+        pick(investors),
+        planned,
+        planned && random() < 0.6 ? `${Math.floor(Number(planned) * random())}.00` : null,
         random() < 0.5 ? `${Math.floor(between(1e6, 1e10))}.00` : null,
-        new Date(firstAt.get(id)!).toISOString(), changed, 'bench', 'bench',
+        new Date(firstAt.get(id)!).toISOString(),
+        changed,
+        'bench',
+        'bench',
       ];
     });
     await insertRows(
       client,
       'Project',
       [
-        ['id', 'int'], ['code', 'text'], ['name', 'text'], ['nameEn', 'text'], ['sectorId', 'int'], ['stage', '"ProjectStage"'],
-        ['stageBeforeSuspension', '"ProjectStage"'], ['stageChangedAt', 'timestamptz'], ['parkId', 'int'], ['investor', 'text'],
-        ['plannedInvestment', 'numeric'], ['completedInvestment', 'numeric'], ['expectedOutputValue', 'numeric'],
-        ['createdAt', 'timestamptz'], ['updatedAt', 'timestamptz'], ['createdBy', 'text'], ['updatedBy', 'text'],
+        ['id', 'int'],
+        ['code', 'text'],
+        ['name', 'text'],
+        ['nameEn', 'text'],
+        ['sectorId', 'int'],
+        ['stage', '"ProjectStage"'],
+        ['stageBeforeSuspension', '"ProjectStage"'],
+        ['stageChangedAt', 'timestamptz'],
+        ['parkId', 'int'],
+        ['investor', 'text'],
+        ['plannedInvestment', 'numeric'],
+        ['completedInvestment', 'numeric'],
+        ['expectedOutputValue', 'numeric'],
+        ['createdAt', 'timestamptz'],
+        ['updatedAt', 'timestamptz'],
+        ['createdBy', 'text'],
+        ['updatedBy', 'text'],
       ],
       projects,
     );
@@ -259,36 +413,93 @@ export async function generateDistrict(options: GenerateOptions = {}): Promise<G
       client,
       'ProjectStageEvent',
       [
-        ['id', 'int'], ['sequence', 'bigint'], ['projectId', 'int'], ['kind', '"StageEventKind"'], ['fromStage', '"ProjectStage"'],
-        ['toStage', '"ProjectStage"'], ['occurredOn', 'date'], ['recordedAt', 'timestamptz'], ['actor', 'text'], ['note', 'text'],
+        ['id', 'int'],
+        ['sequence', 'bigint'],
+        ['projectId', 'int'],
+        ['kind', '"StageEventKind"'],
+        ['fromStage', '"ProjectStage"'],
+        ['toStage', '"ProjectStage"'],
+        ['occurredOn', 'date'],
+        ['recordedAt', 'timestamptz'],
+        ['actor', 'text'],
+        ['note', 'text'],
       ],
       eventRows,
     );
     counts.stageEvents = eventRows.length;
 
     // Funding: each year's reported district-wide totals for three levels, and single awards.
-    const levels = ['CENTRAL', 'PROVINCIAL', 'PROVINCIAL_AND_ABOVE', 'MUNICIPAL', 'DISTRICT', 'POLICY_BANK', 'SPECIAL_BOND', 'COMMERCIAL_BANK', 'OTHER'];
+    const levels = [
+      'CENTRAL',
+      'PROVINCIAL',
+      'PROVINCIAL_AND_ABOVE',
+      'MUNICIPAL',
+      'DISTRICT',
+      'POLICY_BANK',
+      'SPECIAL_BOND',
+      'COMMERCIAL_BANK',
+      'OTHER',
+    ];
     const instruments = ['GRANT', 'LOAN', 'BOND', 'SUBSIDY', 'EQUITY', 'UNSPECIFIED'];
     const awards: unknown[][] = [];
     for (const year of years) {
       for (const level of ['CENTRAL', 'PROVINCIAL_AND_ABOVE', 'SPECIAL_BOND']) {
         const id = awards.length + 1;
-        const overlap = level === 'PROVINCIAL_AND_ABOVE' ? '可能包含中央资金 / may include the central funds' : null;
-        awards.push([id, `BA-${pad(id, 6)}`, level, 'UNSPECIFIED', `${Math.floor(between(1e8, 9e8))}.00`, year, null, iso(new Date(Math.min(today.getTime(), Date.UTC(year, 11, 31)))), true, overlap, null]);
+        const overlap =
+          level === 'PROVINCIAL_AND_ABOVE'
+            ? '可能包含中央资金 / may include the central funds'
+            : null;
+        awards.push([
+          id,
+          `BA-${pad(id, 6)}`,
+          level,
+          'UNSPECIFIED',
+          `${Math.floor(between(1e8, 9e8))}.00`,
+          year,
+          null,
+          iso(new Date(Math.min(today.getTime(), Date.UTC(year, 11, 31)))),
+          true,
+          overlap,
+          null,
+        ]);
       }
     }
     while (awards.length < DISTRICT_SIZE.fundingAwards) {
       const id = awards.length + 1;
       const year = pick(years);
-      const awardedOn = Math.min(today.getTime(), Date.UTC(year, 0, 1) + Math.floor(random() * 365) * DAY_MS);
-      awards.push([id, `BA-${pad(id, 6)}`, pick(levels), pick(instruments), `${Math.floor(between(1e4, 5e7))}.${pad(Math.floor(random() * 100), 2)}`, year, iso(new Date(awardedOn)), null, false, null, random() < 0.85 ? 1 + Math.floor(random() * DISTRICT_SIZE.projects) : null]);
+      const awardedOn = Math.min(
+        today.getTime(),
+        Date.UTC(year, 0, 1) + Math.floor(random() * 365) * DAY_MS,
+      );
+      awards.push([
+        id,
+        `BA-${pad(id, 6)}`,
+        pick(levels),
+        pick(instruments),
+        `${Math.floor(between(1e4, 5e7))}.${pad(Math.floor(random() * 100), 2)}`,
+        year,
+        iso(new Date(awardedOn)),
+        null,
+        false,
+        null,
+        random() < 0.85 ? 1 + Math.floor(random() * DISTRICT_SIZE.projects) : null,
+      ]);
     }
     await insertRows(
       client,
       'FundingAward',
       [
-        ['id', 'int'], ['code', 'text'], ['sourceLevel', '"FundingSourceLevel"'], ['instrument', '"FundingInstrument"'], ['amount', 'numeric'],
-        ['year', 'int'], ['awardedOn', 'date'], ['asOf', 'date'], ['reportedTotal', 'boolean'], ['overlapNote', 'text'], ['projectId', 'int'],
+        ['id', 'int'],
+        ['code', 'text'],
+        ['sourceLevel', '"FundingSourceLevel"'],
+        ['instrument', '"FundingInstrument"'],
+        ['amount', 'numeric'],
+        ['year', 'int'],
+        ['awardedOn', 'date'],
+        ['asOf', 'date'],
+        ['reportedTotal', 'boolean'],
+        ['overlapNote', 'text'],
+        ['projectId', 'int'],
       ],
       awards,
     );
@@ -296,36 +507,121 @@ export async function generateDistrict(options: GenerateOptions = {}): Promise<G
 
     // Logistics: four channels; daily dispatches, weekly TEU, monthly status and national rank.
     const channels = Array.from({ length: DISTRICT_SIZE.logisticsChannels }, (_, i) => [
-      i + 1, `BL-${i + 1}`, i < 2 ? `中欧班列${i + 1}号线` : `TIR线路${i - 1}`, i < 2 ? `China-Russia train ${i + 1}` : `TIR route ${i - 1}`, i < 2 ? 'RAIL_FREIGHT' : 'ROAD_TIR',
+      i + 1,
+      `BL-${i + 1}`,
+      i < 2 ? `中欧班列${i + 1}号线` : `TIR线路${i - 1}`,
+      i < 2 ? `China-Russia train ${i + 1}` : `TIR route ${i - 1}`,
+      i < 2 ? 'RAIL_FREIGHT' : 'ROAD_TIR',
     ]);
-    await insertRows(client, 'LogisticsChannel', [['id', 'int'], ['code', 'text'], ['name', 'text'], ['nameEn', 'text'], ['kind', '"ChannelKind"']], channels);
+    await insertRows(
+      client,
+      'LogisticsChannel',
+      [
+        ['id', 'int'],
+        ['code', 'text'],
+        ['name', 'text'],
+        ['nameEn', 'text'],
+        ['kind', '"ChannelKind"'],
+      ],
+      channels,
+    );
     counts.logisticsChannels = channels.length;
     const observations: unknown[][] = [];
-    const obs = (channelId: number, metric: string, value: string | null, textValue: string | null, unit: string | null, start: number, end: number, rank: number | null) =>
-      observations.push([observations.length + 1, channelId, metric, value, textValue, unit, iso(new Date(start)), iso(new Date(end)), rank]);
+    const obs = (
+      channelId: number,
+      metric: string,
+      value: string | null,
+      textValue: string | null,
+      unit: string | null,
+      start: number,
+      end: number,
+      rank: number | null,
+    ) =>
+      observations.push([
+        observations.length + 1,
+        channelId,
+        metric,
+        value,
+        textValue,
+        unit,
+        iso(new Date(start)),
+        iso(new Date(end)),
+        rank,
+      ]);
     for (const [channelId] of channels as [number][]) {
-      for (let t = firstDay.getTime(); t <= today.getTime(); t += DAY_MS) obs(channelId, 'dispatches', String(Math.floor(between(0, 6))), null, 'trips', t, t, null);
-      for (let t = firstDay.getTime(); t + 6 * DAY_MS <= today.getTime(); t += 7 * DAY_MS) obs(channelId, 'teu', `${Math.floor(between(10, 400))}.0000`, null, 'TEU', t, t + 6 * DAY_MS, null);
+      for (let t = firstDay.getTime(); t <= today.getTime(); t += DAY_MS)
+        obs(channelId, 'dispatches', String(Math.floor(between(0, 6))), null, 'trips', t, t, null);
+      for (let t = firstDay.getTime(); t + 6 * DAY_MS <= today.getTime(); t += 7 * DAY_MS)
+        obs(
+          channelId,
+          'teu',
+          `${Math.floor(between(10, 400))}.0000`,
+          null,
+          'TEU',
+          t,
+          t + 6 * DAY_MS,
+          null,
+        );
       for (const year of years) {
         for (let m = 0; m < 12; m++) {
           const start = Date.UTC(year, m, 1);
           const end = Date.UTC(year, m + 1, 0);
           if (end > today.getTime()) continue;
-          obs(channelId, 'service_status', null, pick(['常态化运行', '加密开行', '临时调整']), null, start, end, null);
-          obs(channelId, 'monthly_dispatches', String(Math.floor(between(20, 150))), null, 'trips', start, end, 1 + Math.floor(random() * 20));
+          obs(
+            channelId,
+            'service_status',
+            null,
+            pick(['常态化运行', '加密开行', '临时调整']),
+            null,
+            start,
+            end,
+            null,
+          );
+          obs(
+            channelId,
+            'monthly_dispatches',
+            String(Math.floor(between(20, 150))),
+            null,
+            'trips',
+            start,
+            end,
+            1 + Math.floor(random() * 20),
+          );
         }
       }
     }
     await insertRows(
       client,
       'LogisticsObservation',
-      [['id', 'int'], ['channelId', 'int'], ['metric', 'text'], ['value', 'numeric'], ['textValue', 'text'], ['unit', 'text'], ['periodStart', 'date'], ['periodEnd', 'date'], ['nationalRank', 'int']],
+      [
+        ['id', 'int'],
+        ['channelId', 'int'],
+        ['metric', 'text'],
+        ['value', 'numeric'],
+        ['textValue', 'text'],
+        ['unit', 'text'],
+        ['periodStart', 'date'],
+        ['periodEnd', 'date'],
+        ['nationalRank', 'int'],
+      ],
       observations,
     );
     counts.logisticsObservations = observations.length;
 
     // Reported figures and targets, per year; each target measured by a figure of the same unit.
-    const categories = ['approval', 'tender', 'land', 'registration', 'construction', 'completion', 'operation', 'investment', 'attraction', 'service', 'output'];
+    const categories = [
+      'approval',
+      'tender',
+      'land',
+      'registration',
+      'construction',
+      'completion',
+      'operation',
+      'investment',
+      'attraction',
+      'service',
+      'output',
+    ];
     const figures: unknown[][] = [];
     const targets: unknown[][] = [];
     for (const year of years) {
@@ -336,40 +632,95 @@ export async function generateDistrict(options: GenerateOptions = {}): Promise<G
         const money = f % 3 === 0;
         const unit = money ? 'CNY' : 'projects';
         const value = money ? Math.floor(between(1e7, 1e10)) : Math.floor(between(1, 300));
-        figures.push([id, `bench-${year}-figure-${pad(f, 2)}`, `指标${pad(f, 2)}`, `Figure ${pad(f, 2)}`, categories[f % categories.length], `${value}.0000`, unit, asOf, year]);
+        figures.push([
+          id,
+          `bench-${year}-figure-${pad(f, 2)}`,
+          `指标${pad(f, 2)}`,
+          `Figure ${pad(f, 2)}`,
+          categories[f % categories.length],
+          `${value}.0000`,
+          unit,
+          asOf,
+          year,
+        ]);
         yearFigures.push({ id, unit, value });
       }
       for (let t = 0; t < DISTRICT_SIZE.targetsPerYear; t++) {
         const id = targets.length + 1;
         const figure = yearFigures[t]!;
         const target = Math.max(1, Math.round(figure.value / between(0.3, 1.2)));
-        const rate = random() < 0.7 ? ((figure.value / target) * 100 + (random() < 0.2 ? 1.3 : 0)).toFixed(2) : null;
-        targets.push([id, `bench-${year}-target-${pad(t, 2)}`, `目标${pad(t, 2)}`, `Target ${pad(t, 2)}`, year, `${target}.0000`, figure.unit, figure.id, rate]);
+        const rate =
+          random() < 0.7
+            ? ((figure.value / target) * 100 + (random() < 0.2 ? 1.3 : 0)).toFixed(2)
+            : null;
+        targets.push([
+          id,
+          `bench-${year}-target-${pad(t, 2)}`,
+          `目标${pad(t, 2)}`,
+          `Target ${pad(t, 2)}`,
+          year,
+          `${target}.0000`,
+          figure.unit,
+          figure.id,
+          rate,
+        ]);
       }
     }
     await insertRows(
       client,
       'ReportedFigure',
-      [['id', 'int'], ['code', 'text'], ['label', 'text'], ['labelEn', 'text'], ['category', 'text'], ['value', 'numeric'], ['unit', 'text'], ['asOf', 'date'], ['year', 'int']],
+      [
+        ['id', 'int'],
+        ['code', 'text'],
+        ['label', 'text'],
+        ['labelEn', 'text'],
+        ['category', 'text'],
+        ['value', 'numeric'],
+        ['unit', 'text'],
+        ['asOf', 'date'],
+        ['year', 'int'],
+      ],
       figures,
     );
     counts.reportedFigures = figures.length;
     await insertRows(
       client,
       'Target',
-      [['id', 'int'], ['code', 'text'], ['label', 'text'], ['labelEn', 'text'], ['year', 'int'], ['value', 'numeric'], ['unit', 'text'], ['actualId', 'int'], ['reportedRate', 'numeric']],
+      [
+        ['id', 'int'],
+        ['code', 'text'],
+        ['label', 'text'],
+        ['labelEn', 'text'],
+        ['year', 'int'],
+        ['value', 'numeric'],
+        ['unit', 'text'],
+        ['actualId', 'int'],
+        ['reportedRate', 'numeric'],
+      ],
       targets,
     );
     counts.targets = targets.length;
 
     // Identity sequences continue after the loaded ids (and the log's sequence after its head).
     const serials: [string, string][] = [
-      ['SourceDocument', 'id'], ['Sector', 'id'], ['Park', 'id'], ['Facility', 'id'], ['ParkSnapshot', 'id'], ['Project', 'id'],
-      ['ProjectStageEvent', 'id'], ['ProjectStageEvent', 'sequence'], ['FundingAward', 'id'], ['LogisticsChannel', 'id'],
-      ['LogisticsObservation', 'id'], ['ReportedFigure', 'id'], ['Target', 'id'],
+      ['SourceDocument', 'id'],
+      ['Sector', 'id'],
+      ['Park', 'id'],
+      ['Facility', 'id'],
+      ['ParkSnapshot', 'id'],
+      ['Project', 'id'],
+      ['ProjectStageEvent', 'id'],
+      ['ProjectStageEvent', 'sequence'],
+      ['FundingAward', 'id'],
+      ['LogisticsChannel', 'id'],
+      ['LogisticsObservation', 'id'],
+      ['ReportedFigure', 'id'],
+      ['Target', 'id'],
     ];
     for (const [table, column] of serials) {
-      await client.query(`SELECT setval(pg_get_serial_sequence('"${table}"', '${column}'), (SELECT max("${column}") FROM "${table}"))`);
+      await client.query(
+        `SELECT setval(pg_get_serial_sequence('"${table}"', '${column}'), (SELECT max("${column}") FROM "${table}"))`,
+      );
     }
     await client.query('COMMIT');
     await client.query('VACUUM ANALYZE');
@@ -380,7 +731,11 @@ export async function generateDistrict(options: GenerateOptions = {}): Promise<G
     await client.end();
   }
   const seconds = (performance.now() - started) / 1000;
-  log(`loaded in ${seconds.toFixed(1)} s: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  log(
+    `loaded in ${seconds.toFixed(1)} s: ${Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   return { counts, today: iso(today), years, seconds };
 }
 

@@ -9,22 +9,22 @@
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { bench, EDITOR_KEY } from './config.ts';
+import { advance, movableProjects } from './fanout.ts';
 import {
   COUNTED_SERVERS,
   HUB_DASHBOARD,
   HUB_NODE,
   HUB_PROJECT_PAGE,
   OPERATIONS,
+  type OperationName,
   PG_DASHBOARD,
   PG_NODE,
   PG_PROJECT_PAGE,
   SERVERS,
-  type OperationName,
   type ServerName,
 } from './operations.ts';
-import { startCountingProxy, type StatementLog } from './pg-proxy.ts';
-import { alive, BackendCpu, cpuSeconds, startServer, type RunningServer } from './servers.ts';
-import { advance, movableProjects } from './fanout.ts';
+import { type StatementLog, startCountingProxy } from './pg-proxy.ts';
+import { alive, BackendCpu, cpuSeconds, type RunningServer, startServer } from './servers.ts';
 
 /** One HTTP request as autocannon sends it. */
 export interface BenchRequest {
@@ -43,10 +43,19 @@ const gql = (query: string, variables: Record<string, unknown>): BenchRequest =>
 });
 
 const headersFor = (r: BenchRequest): Record<string, string> =>
-  r.method === 'POST' ? { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` } : { authorization: `Bearer ${EDITOR_KEY}` };
+  r.method === 'POST'
+    ? { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` }
+    : { authorization: `Bearer ${EDITOR_KEY}` };
 
-async function send(base: string, r: BenchRequest): Promise<{ status: number; json: any; bytes: number }> {
-  const res = await fetch(base + r.path, { method: r.method, headers: headersFor(r), body: r.body });
+async function send(
+  base: string,
+  r: BenchRequest,
+): Promise<{ status: number; json: any; bytes: number }> {
+  const res = await fetch(base + r.path, {
+    method: r.method,
+    headers: headersFor(r),
+    body: r.body,
+  });
   const text = await res.text();
   let json: any = null;
   try {
@@ -64,13 +73,22 @@ const NODES = 50;
  * The requests: dashboards of each generated year, the first ten pages of 20 projects (the
  * cursors as each server gives them) and fifty projects spread over the table by id.
  */
-export async function planRequests(servers: Record<ServerName, RunningServer>, years: number[]): Promise<RequestPlan> {
+export async function planRequests(
+  servers: Record<ServerName, RunningServer>,
+  years: number[],
+): Promise<RequestPlan> {
   const hubCursors: (string | null)[] = [null];
   const pgCursors: (string | null)[] = [null];
   for (let i = 1; i < PAGES; i++) {
-    const h = await send(servers.hub.url, gql(HUB_PROJECT_PAGE, { first: 20, after: hubCursors[i - 1] }));
+    const h = await send(
+      servers.hub.url,
+      gql(HUB_PROJECT_PAGE, { first: 20, after: hubCursors[i - 1] }),
+    );
     hubCursors.push(h.json.data.projects.pageInfo.endCursor);
-    const p = await send(servers.postgraphile.url, gql(PG_PROJECT_PAGE, { first: 20, after: pgCursors[i - 1] }));
+    const p = await send(
+      servers.postgraphile.url,
+      gql(PG_PROJECT_PAGE, { first: 20, after: pgCursors[i - 1] }),
+    );
     pgCursors.push(p.json.data.allProjects.pageInfo.endCursor);
   }
   const ids = Array.from({ length: NODES }, (_, i) => 1 + i * 199);
@@ -93,7 +111,10 @@ export async function planRequests(servers: Record<ServerName, RunningServer>, y
     },
     floor: {
       dashboard: years.map((year) => ({ method: 'GET', path: `/dashboard?year=${year}` })),
-      projectPage: hubCursors.map((after) => ({ method: 'GET', path: `/projects?first=20${after ? `&after=${encodeURIComponent(after)}` : ''}` })),
+      projectPage: hubCursors.map((after) => ({
+        method: 'GET',
+        path: `/projects?first=20${after ? `&after=${encodeURIComponent(after)}` : ''}`,
+      })),
       node: ids.map((n) => ({ method: 'GET', path: `/node?id=${encodeURIComponent(hubId(n))}` })),
     },
   };
@@ -114,7 +135,10 @@ export interface VerifyResult {
  * off == hub, by deep equality of the whole JSON (the hub's dashboard operation does not ask for
  * `generatedAt`, the one field that differs between two computations of the same data).
  */
-export async function verify(servers: Record<ServerName, RunningServer>, plan: RequestPlan): Promise<VerifyResult> {
+export async function verify(
+  servers: Record<ServerName, RunningServer>,
+  plan: RequestPlan,
+): Promise<VerifyResult> {
   const problems: string[] = [];
   const bytes = {} as VerifyResult['bytes'];
   let floorEqualsHub = true;
@@ -125,7 +149,10 @@ export async function verify(servers: Record<ServerName, RunningServer>, plan: R
       const answers = [];
       for (const r of plan[s][op]) {
         const a = await send(servers[s].url, r);
-        if (a.status !== 200 || a.json?.errors || !a.json?.data) problems.push(`${s} ${op} ${r.path}: ${a.status} ${JSON.stringify(a.json).slice(0, 300)}`);
+        if (a.status !== 200 || a.json?.errors || !a.json?.data)
+          problems.push(
+            `${s} ${op} ${r.path}: ${a.status} ${JSON.stringify(a.json).slice(0, 300)}`,
+          );
         answers.push(a);
       }
       bytes[s][op] = answers[0]?.bytes ?? 0;
@@ -172,9 +199,11 @@ export interface RunResult {
 
 /** Concurrent connections for an operation: fewer for the dashboard, which is database-bound. */
 /** Seconds of a measured run: the dashboard gets more, as it completes few requests per second. */
-export const durationFor = (op: OperationName) => (op === 'dashboard' ? bench.http.dashboardDurationS : bench.http.durationS);
+export const durationFor = (op: OperationName) =>
+  op === 'dashboard' ? bench.http.dashboardDurationS : bench.http.durationS;
 
-export const connectionsFor = (op: OperationName) => (op === 'dashboard' ? bench.http.dashboardConnections : bench.http.connections);
+export const connectionsFor = (op: OperationName) =>
+  op === 'dashboard' ? bench.http.dashboardConnections : bench.http.connections;
 
 /**
  * Waits until no statement runs on the benchmark database: requests a server had queued when
@@ -182,7 +211,8 @@ export const connectionsFor = (op: OperationName) => (op === 'dashboard' ? bench
  */
 export async function settle(backends: BackendCpu, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while ((await backends.active()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  while ((await backends.active()) > 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 250));
   await new Promise((r) => setTimeout(r, 500));
 }
 
@@ -200,7 +230,11 @@ async function load(base: string, requests: BenchRequest[], seconds: number, con
       body: r.body,
       headers: headersFor(r),
       onResponse: (_status: number, body: string) => {
-        if (body.startsWith('{"errors"') || body.includes('],"errors":') || body.includes('},"errors":')) {
+        if (
+          body.startsWith('{"errors"') ||
+          body.includes('],"errors":') ||
+          body.includes('},"errors":')
+        ) {
           graphqlErrors++;
           firstError ??= body.slice(0, 300);
         }
@@ -217,9 +251,14 @@ async function load(base: string, requests: BenchRequest[], seconds: number, con
 async function answers(server: RunningServer): Promise<{ hits: number; executed: number }> {
   const lines = (await (await fetch(`${server.url}/metrics`)).text()).split('\n');
   const sum = (prefix: string, label = '') =>
-    lines.filter((l) => l.startsWith(prefix) && l.includes(label)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    lines
+      .filter((l) => l.startsWith(prefix) && l.includes(label))
+      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
   // Queries only: the writes of `hubWrites` are executed too.
-  return { hits: sum('hub_response_cache_total{result="hit"}'), executed: sum('graphql_envelop_request_duration_count{', 'operationType="query"') };
+  return {
+    hits: sum('hub_response_cache_total{result="hit"}'),
+    executed: sum('graphql_envelop_request_duration_count{', 'operationType="query"'),
+  };
 }
 
 /**
@@ -230,7 +269,10 @@ export class Writer {
   private next = 0;
   constructor(private readonly moves: { id: number; to: string }[]) {}
 
-  start(server: RunningServer, intervalMs = 1_000): { stop(): Promise<{ writes: number; writeErrors: number }> } {
+  start(
+    server: RunningServer,
+    intervalMs = 1_000,
+  ): { stop(): Promise<{ writes: number; writeErrors: number }> } {
     let writes = 0;
     let writeErrors = 0;
     const pending: Promise<void>[] = [];
@@ -240,7 +282,12 @@ export class Writer {
         writeErrors++;
         return;
       }
-      pending.push(advance(server, move.id, move.to).then(() => void writes++, () => void writeErrors++));
+      pending.push(
+        advance(server, move.id, move.to).then(
+          () => void writes++,
+          () => void writeErrors++,
+        ),
+      );
     }, intervalMs);
     return {
       async stop() {
@@ -330,7 +377,18 @@ export async function runLoad(
             await load(servers[s].url, plan[s][op], bench.http.warmupS, connectionsFor(op));
             restarted = true;
           }
-          const r = { ...(await measure(servers[s], s, op, plan[s][op], round, backends, s === 'hubWrites' ? writer : undefined)), restarted };
+          const r = {
+            ...(await measure(
+              servers[s],
+              s,
+              op,
+              plan[s][op],
+              round,
+              backends,
+              s === 'hubWrites' ? writer : undefined,
+            )),
+            restarted,
+          };
           results.push(r);
           log(
             `  round ${round} ${op.padEnd(11)} ${s.padEnd(12)} ${r.requestsPerSecond.toFixed(1).padStart(8)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms` +
@@ -359,19 +417,36 @@ export interface StatementCount {
  * sent three times to warm up, then once counted. The page is also counted with 100 projects:
  * with no N+1 its count does not grow with the page.
  */
-export async function countStatements(node: string, plan: RequestPlan, port: number, targetUrl: URL, log: (line: string) => void): Promise<StatementCount[]> {
+export async function countStatements(
+  node: string,
+  plan: RequestPlan,
+  port: number,
+  targetUrl: URL,
+  log: (line: string) => void,
+): Promise<StatementCount[]> {
   const counts: StatementCount[] = [];
   for (const [i, kind] of COUNTED_SERVERS.entries()) {
-    const proxy = await startCountingProxy({ host: targetUrl.hostname, port: Number(targetUrl.port || 5432) });
+    const proxy = await startCountingProxy({
+      host: targetUrl.hostname,
+      port: Number(targetUrl.port || 5432),
+    });
     const viaProxy = new URL(targetUrl);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     // The hub with its caches off: what is counted is each read's computation, which the caches
     // run once per change instead of once per request.
     const env = kind === 'hub' ? { HUB_CACHE_MS: '0' } : undefined;
-    const server = await startServer(kind, { node, port: port + i, databaseUrl: viaProxy.toString(), env, label: `${kind}-counting` });
+    const server = await startServer(kind, {
+      node,
+      port: port + i,
+      databaseUrl: viaProxy.toString(),
+      env,
+      label: `${kind}-counting`,
+    });
     try {
       const page100 = (r: BenchRequest): BenchRequest =>
-        r.method === 'GET' ? { ...r, path: r.path.replace('first=20', 'first=100') } : { ...r, body: r.body!.replace('"first":20', '"first":100') };
+        r.method === 'GET'
+          ? { ...r, path: r.path.replace('first=20', 'first=100') }
+          : { ...r, body: r.body!.replace('"first":20', '"first":100') };
       const cases: [StatementCount['operation'], BenchRequest][] = [
         ['dashboard', plan[kind].dashboard.at(-2)!],
         ['projectPage', plan[kind].projectPage[1]!],
@@ -384,10 +459,21 @@ export async function countStatements(node: string, plan: RequestPlan, port: num
         proxy.reset();
         const answer = await send(server.url, request);
         await new Promise((r) => setTimeout(r, 200));
-        if (answer.status !== 200 || answer.json?.errors) throw new Error(`${kind} ${operation} failed while counting: ${JSON.stringify(answer.json).slice(0, 300)}`);
+        if (answer.status !== 200 || answer.json?.errors)
+          throw new Error(
+            `${kind} ${operation} failed while counting: ${JSON.stringify(answer.json).slice(0, 300)}`,
+          );
         const snap: StatementLog = proxy.snapshot();
-        counts.push({ server: kind, operation, statements: snap.statements, roundTrips: snap.roundTrips, texts: snap.texts });
-        log(`  ${kind.padEnd(12)} ${operation.padEnd(14)} ${snap.statements} statements, ${snap.roundTrips} round trips`);
+        counts.push({
+          server: kind,
+          operation,
+          statements: snap.statements,
+          roundTrips: snap.roundTrips,
+          texts: snap.texts,
+        });
+        log(
+          `  ${kind.padEnd(12)} ${operation.padEnd(14)} ${snap.statements} statements, ${snap.roundTrips} round trips`,
+        );
       }
     } finally {
       await server.stop();

@@ -8,13 +8,14 @@
  * parks the rows name), imports the file in one transaction, then imports it again (every row a
  * no-op), and prints time, peak RSS and peak V8 heap for each run.
  */
+
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import { openDatabase } from '../../src/db/index.ts';
 import { headerCell, PROJECT_COLUMNS } from '../../src/exchange/csv-format.ts';
-import { importProjectsCsv, type ImportSummary } from '../../src/exchange/csv-import.ts';
+import { type ImportSummary, importProjectsCsv } from '../../src/exchange/csv-import.ts';
 import { seedDistrict } from '../../src/services/seed.ts';
 import { PIPELINE } from '../../src/services/stages.ts';
 
@@ -23,8 +24,21 @@ const keep = process.argv.includes('--keep');
 const dir = mkdtempSync(path.join(tmpdir(), 'lzhub-bench-'));
 const csvFile = path.join(dir, 'projects.csv');
 
-const SECTORS = ['agri-processing', 'energy-environment', 'advanced-equipment', 'bonded-logistics', 'new-energy', ''];
-const PARKS = ['comprehensive-bonded-zone', 'china-russia-park', 'environmental-park-b', 'surface-finishing-park', ''];
+const SECTORS = [
+  'agri-processing',
+  'energy-environment',
+  'advanced-equipment',
+  'bonded-logistics',
+  'new-energy',
+  '',
+];
+const PARKS = [
+  'comprehensive-bonded-zone',
+  'china-russia-park',
+  'environmental-park-b',
+  'surface-finishing-park',
+  '',
+];
 
 /** Writes the CSV a row at a time, honouring backpressure. */
 async function writeCsv(): Promise<void> {
@@ -34,7 +48,13 @@ async function writeCsv(): Promise<void> {
     if (!out.write(line)) await once(out, 'drain');
   };
   out.write('\uFEFF');
-  const keys = PROJECT_COLUMNS.map((c) => c.key).filter((k) => !k.startsWith('reached.') || k === 'reached.PLANNED' || k === 'reached.SIGNED' || k === 'reached.UNDER_CONSTRUCTION');
+  const keys = PROJECT_COLUMNS.map((c) => c.key).filter(
+    (k) =>
+      !k.startsWith('reached.') ||
+      k === 'reached.PLANNED' ||
+      k === 'reached.SIGNED' ||
+      k === 'reached.UNDER_CONSTRUCTION',
+  );
   await write(keys.map((k) => headerCell(PROJECT_COLUMNS.find((c) => c.key === k)!)));
   for (let i = 1; i <= rows; i++) {
     const n = String(i).padStart(6, '0');
@@ -87,7 +107,9 @@ async function measured<T>(label: string, fn: () => Promise<T>): Promise<T> {
     clearInterval(timer);
     sample();
     const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-    console.log(`${label}: ${((performance.now() - started) / 1000).toFixed(1)} s, peak RSS ${mb(peak.rss)}, peak heap ${mb(peak.heap)}`);
+    console.log(
+      `${label}: ${((performance.now() - started) / 1000).toFixed(1)} s, peak RSS ${mb(peak.rss)}, peak heap ${mb(peak.heap)}`,
+    );
   }
 }
 
@@ -97,7 +119,9 @@ try {
   const db = await openDatabase({ dataDir: path.join(dir, 'data'), databaseUrl: undefined });
   await seedDistrict(db.prisma);
   const base = process.memoryUsage();
-  console.log(`database open and seeded: RSS ${(base.rss / 2 ** 20).toFixed(0)} MiB, heap ${(base.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `database open and seeded: RSS ${(base.rss / 2 ** 20).toFixed(0)} MiB, heap ${(base.heapUsed / 2 ** 20).toFixed(0)} MiB`,
+  );
   let lastLog = 0;
   const options = {
     actor: 'bench',
@@ -105,15 +129,32 @@ try {
       if (elapsedMs - lastLog < 10_000) return;
       lastLog = elapsedMs;
       const m = process.memoryUsage();
-      console.log(`  ${done.toLocaleString('en')} rows, ${(elapsedMs / 1000).toFixed(0)} s, RSS ${(m.rss / 2 ** 20).toFixed(0)} MiB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+      console.log(
+        `  ${done.toLocaleString('en')} rows, ${(elapsedMs / 1000).toFixed(0)} s, RSS ${(m.rss / 2 ** 20).toFixed(0)} MiB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MiB`,
+      );
     },
   };
-  const show = (s: ImportSummary) => console.log(`  created ${s.created}, updated ${s.updated}, unchanged ${s.unchanged}, stage events ${s.stageEvents}`);
-  show(await measured('import', () => importProjectsCsv({ prisma: db.prisma }, createReadStream(csvFile), options)));
+  const show = (s: ImportSummary) =>
+    console.log(
+      `  created ${s.created}, updated ${s.updated}, unchanged ${s.unchanged}, stage events ${s.stageEvents}`,
+    );
+  show(
+    await measured('import', () =>
+      importProjectsCsv({ prisma: db.prisma }, createReadStream(csvFile), options),
+    ),
+  );
   lastLog = 0;
-  show(await measured('re-import (all no-ops)', () => importProjectsCsv({ prisma: db.prisma }, createReadStream(csvFile), options)));
-  console.log(`  projects in the database: ${await db.prisma.project.count()}, events: ${await db.prisma.projectStageEvent.count()}`);
-  console.log(`max RSS of the process (getrusage): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  show(
+    await measured('re-import (all no-ops)', () =>
+      importProjectsCsv({ prisma: db.prisma }, createReadStream(csvFile), options),
+    ),
+  );
+  console.log(
+    `  projects in the database: ${await db.prisma.project.count()}, events: ${await db.prisma.projectStageEvent.count()}`,
+  );
+  console.log(
+    `max RSS of the process (getrusage): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+  );
   await db.close();
 } finally {
   if (keep) console.log(`kept ${dir}`);

@@ -23,14 +23,23 @@ export function ensureNode24(): string {
   const binary = path.join(unpackedDir, 'package', 'bin', 'node');
   if (!existsSync(binary)) {
     mkdirSync(cacheDir, { recursive: true });
-    const tarball = readdirSync(cacheDir).find((f) => f === `${NODE24_PACKAGE.replace('@', '-')}.tgz`);
+    const tarball = readdirSync(cacheDir).find(
+      (f) => f === `${NODE24_PACKAGE.replace('@', '-')}.tgz`,
+    );
     if (!tarball) {
       console.log(`fetching ${NODE24_PACKAGE} with npm pack (once) ...`);
-      execFileSync('npm', ['pack', NODE24_PACKAGE, '--pack-destination', cacheDir, '--silent'], { stdio: 'inherit' });
+      execFileSync('npm', ['pack', NODE24_PACKAGE, '--pack-destination', cacheDir, '--silent'], {
+        stdio: 'inherit',
+      });
     }
     rmSync(unpackedDir, { recursive: true, force: true });
     mkdirSync(unpackedDir, { recursive: true });
-    execFileSync('tar', ['-xzf', path.join(cacheDir, `${NODE24_PACKAGE.replace('@', '-')}.tgz`), '-C', unpackedDir]);
+    execFileSync('tar', [
+      '-xzf',
+      path.join(cacheDir, `${NODE24_PACKAGE.replace('@', '-')}.tgz`),
+      '-C',
+      unpackedDir,
+    ]);
   }
   const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
   if (!version.startsWith('v24.')) throw new Error(`${binary} is ${version}, expected Node 24`);

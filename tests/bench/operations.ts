@@ -54,12 +54,32 @@ export const HUB_NODE = /* GraphQL */ `
 
 /** Pipeline stages and the two off-pipeline ones, as the hub's funnel lists them. */
 export const STAGES = [
-  'PLANNED', 'NEGOTIATING', 'SIGNED', 'LANDED', 'APPROVED', 'TENDERED', 'LAND_ACQUIRED', 'REGISTERED',
-  'UNDER_CONSTRUCTION', 'COMPLETED', 'IN_OPERATION', 'AT_CAPACITY', 'SUSPENDED', 'CANCELLED',
+  'PLANNED',
+  'NEGOTIATING',
+  'SIGNED',
+  'LANDED',
+  'APPROVED',
+  'TENDERED',
+  'LAND_ACQUIRED',
+  'REGISTERED',
+  'UNDER_CONSTRUCTION',
+  'COMPLETED',
+  'IN_OPERATION',
+  'AT_CAPACITY',
+  'SUSPENDED',
+  'CANCELLED',
 ] as const;
 
 export const FUNDING_LEVELS = [
-  'CENTRAL', 'PROVINCIAL', 'PROVINCIAL_AND_ABOVE', 'MUNICIPAL', 'DISTRICT', 'POLICY_BANK', 'SPECIAL_BOND', 'COMMERCIAL_BANK', 'OTHER',
+  'CENTRAL',
+  'PROVINCIAL',
+  'PROVINCIAL_AND_ABOVE',
+  'MUNICIPAL',
+  'DISTRICT',
+  'POLICY_BANK',
+  'SPECIAL_BOND',
+  'COMMERCIAL_BANK',
+  'OTHER',
 ] as const;
 
 /**
@@ -119,14 +139,14 @@ export const PG_NODE = /* GraphQL */ `
 
 /** What the PostGraphile shapes leave out or answer differently; printed with the results. */
 export const DIFFERENCES = [
-  'dashboard: PostGraphile (amber preset, no aggregates plugin) cannot sum, so stage and funding tallies are counts '
-    + 'only and no funding amounts are returned (amber offers conditions on indexed columns only, and `reportedTotal` '
-    + 'is not indexed); "reached" is the count of events into each stage, not projects that first reached it by the '
-    + 'year\'s end; logistics is each channel\'s last 40 observations (the client picks the latest per metric; no '
-    + '`periodEnd <=` filter in amber); targets come without computed rates. It does less work per request than the '
-    + 'hub and the floor, in the database and in Node.',
-  'project page and node: same data; PostGraphile takes the last three events with `last: 3` on the relation and the '
-    + 'global id of the park as `id` (its node id field).',
+  'dashboard: PostGraphile (amber preset, no aggregates plugin) cannot sum, so stage and funding tallies are counts ' +
+    'only and no funding amounts are returned (amber offers conditions on indexed columns only, and `reportedTotal` ' +
+    'is not indexed); "reached" is the count of events into each stage, not projects that first reached it by the ' +
+    "year's end; logistics is each channel's last 40 observations (the client picks the latest per metric; no " +
+    '`periodEnd <=` filter in amber); targets come without computed rates. It does less work per request than the ' +
+    'hub and the floor, in the database and in Node.',
+  'project page and node: same data; PostGraphile takes the last three events with `last: 3` on the relation and the ' +
+    'global id of the park as `id` (its node id field).',
 ];
 
 /**

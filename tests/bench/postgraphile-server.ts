@@ -14,7 +14,10 @@ import { grafserv } from 'postgraphile/grafserv/node';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 
 const port = Number(process.env.PORT ?? 4701);
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 10) });
+const pool = new pg.Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.POOL_SIZE ?? 10),
+});
 
 const preset: GraphileConfig.Preset = {
   extends: [PostGraphileAmberPreset],
@@ -34,7 +37,9 @@ server.on('error', (error) => {
 await serv.addTo(server);
 // Build the schema before accepting requests, so the first request is not the one that pays.
 await pgl.getSchema();
-server.listen(port, process.env.HOST ?? '127.0.0.1', () => console.log(`postgraphile ready on ${port}`));
+server.listen(port, process.env.HOST ?? '127.0.0.1', () =>
+  console.log(`postgraphile ready on ${port}`),
+);
 
 const stop = () => {
   server.close();

@@ -27,21 +27,41 @@ function generateJoinsClient(): string {
   mkdirSync(dir, { recursive: true });
   const schema = readFileSync(path.join(repoRoot, 'prisma', 'schema.prisma'), 'utf8')
     .replace(/generator pothos \{[^}]*\}/, '')
-    .replace('output       = "../src/generated/prisma"', `output       = "${path.join(dir, 'client')}"\n  previewFeatures = ["relationJoins"]`);
+    .replace(
+      'output       = "../src/generated/prisma"',
+      `output       = "${path.join(dir, 'client')}"\n  previewFeatures = ["relationJoins"]`,
+    );
   writeFileSync(path.join(dir, 'schema.prisma'), schema);
-  execFileSync(path.join(repoRoot, 'node_modules', '.bin', 'prisma'), ['generate', '--schema', path.join(dir, 'schema.prisma')], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-    env: { ...process.env, DATABASE_URL: databaseUrl() },
-  });
+  execFileSync(
+    path.join(repoRoot, 'node_modules', '.bin', 'prisma'),
+    ['generate', '--schema', path.join(dir, 'schema.prisma')],
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: { ...process.env, DATABASE_URL: databaseUrl() },
+    },
+  );
   return path.join(dir, 'client', 'client.ts');
 }
 
 const select = {
-  id: true, code: true, name: true, nameEn: true, stage: true, stageChangedAt: true, plannedInvestment: true,
+  id: true,
+  code: true,
+  name: true,
+  nameEn: true,
+  stage: true,
+  stageChangedAt: true,
+  plannedInvestment: true,
   park: { select: { id: true, name: true } },
-  stageEvents: { select: { sequence: true, kind: true, fromStage: true, toStage: true, occurredOn: true }, orderBy: { sequence: 'desc' as const }, take: 3 },
-  fundingAwards: { select: { code: true, sourceLevel: true, amount: true, year: true }, orderBy: { id: 'asc' as const } },
+  stageEvents: {
+    select: { sequence: true, kind: true, fromStage: true, toStage: true, occurredOn: true },
+    orderBy: { sequence: 'desc' as const },
+    take: 3,
+  },
+  fundingAwards: {
+    select: { code: true, sourceLevel: true, amount: true, year: true },
+    orderBy: { id: 'asc' as const },
+  },
 };
 
 const RAW = `
@@ -54,7 +74,11 @@ const RAW = `
             FROM "FundingAward" a WHERE a."projectId" = p.id) AS "fundingAwards"
     FROM "Project" p WHERE p.id = $1`;
 
-async function measure(label: string, read: (id: number) => Promise<unknown>, proxy: Awaited<ReturnType<typeof startCountingProxy>>) {
+async function measure(
+  label: string,
+  read: (id: number) => Promise<unknown>,
+  proxy: Awaited<ReturnType<typeof startCountingProxy>>,
+) {
   for (let i = 0; i < 200; i++) await read(1 + ((i * 199) % 10_000));
   proxy.reset();
   await read(77);
@@ -71,15 +95,25 @@ async function measure(label: string, read: (id: number) => Promise<unknown>, pr
   );
   const cpu = process.cpuUsage(cpu0);
   const ms = performance.now() - t0;
-  const line = { label, statements, cpuMsPerRead: (cpu.user + cpu.system) / 1000 / n, readsPerSecond: (n / ms) * 1000 };
+  const line = {
+    label,
+    statements,
+    cpuMsPerRead: (cpu.user + cpu.system) / 1000 / n,
+    readsPerSecond: (n / ms) * 1000,
+  };
   console.log(JSON.stringify(line));
   return line;
 }
 
 const clientFile = generateJoinsClient();
-const { PrismaClient: JoinsClient } = (await import(pathToFileURL(clientFile).href)) as { PrismaClient: typeof HubClient };
+const { PrismaClient: JoinsClient } = (await import(pathToFileURL(clientFile).href)) as {
+  PrismaClient: typeof HubClient;
+};
 const target = new URL(databaseUrl());
-const proxy = await startCountingProxy({ host: target.hostname, port: Number(target.port || 5432) });
+const proxy = await startCountingProxy({
+  host: target.hostname,
+  port: Number(target.port || 5432),
+});
 const viaProxy = new URL(target);
 viaProxy.host = `127.0.0.1:${proxy.port}`;
 const pool = new pg.Pool({ connectionString: viaProxy.toString(), max: 10 });
@@ -87,11 +121,29 @@ const hub = new HubClient({ adapter: new PrismaPg(pool) });
 const joins = new JoinsClient({ adapter: new PrismaPg(pool) });
 try {
   const a = await hub.project.findUnique({ where: { id: 77 }, select });
-  const b = await (joins.project.findUnique as any)({ where: { id: 77 }, select, relationLoadStrategy: 'join' });
-  const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
-  console.log(json(a) === json(b) ? 'both clients answer the same' : `the clients differ:\n${json(a)}\n${json(b)}`);
-  await measure('hub client (relations by extra statements)', (id) => hub.project.findUnique({ where: { id }, select }), proxy);
-  await measure('relationJoins client, relationLoadStrategy join', (id) => (joins.project.findUnique as any)({ where: { id }, select, relationLoadStrategy: 'join' }), proxy);
+  const b = await (joins.project.findUnique as any)({
+    where: { id: 77 },
+    select,
+    relationLoadStrategy: 'join',
+  });
+  const json = (v: unknown) =>
+    JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+  console.log(
+    json(a) === json(b)
+      ? 'both clients answer the same'
+      : `the clients differ:\n${json(a)}\n${json(b)}`,
+  );
+  await measure(
+    'hub client (relations by extra statements)',
+    (id) => hub.project.findUnique({ where: { id }, select }),
+    proxy,
+  );
+  await measure(
+    'relationJoins client, relationLoadStrategy join',
+    (id) =>
+      (joins.project.findUnique as any)({ where: { id }, select, relationLoadStrategy: 'join' }),
+    proxy,
+  );
   await measure('one hand-written statement through pg', (id) => pool.query(RAW, [id]), proxy);
 } finally {
   await hub.$disconnect();

@@ -45,14 +45,19 @@ export function packageOf(url: string, functionName: string): string {
   const src = url.indexOf('/src/');
   if (src >= 0) {
     const file = url.slice(src + 1);
-    return file.startsWith('src/generated/') ? 'hub src/generated (Prisma client)' : `hub ${file.split('/').slice(0, 2).join('/')}`;
+    return file.startsWith('src/generated/')
+      ? 'hub src/generated (Prisma client)'
+      : `hub ${file.split('/').slice(0, 2).join('/')}`;
   }
   return url.replace(/^file:\/\//, '');
 }
 
 function shortWhere(url: string, line: number): string {
   const nm = url.lastIndexOf('node_modules/');
-  const short = nm >= 0 ? url.slice(nm + 'node_modules/'.length) : url.replace(/^file:\/\/.*?\/(src|tests)\//, '$1/');
+  const short =
+    nm >= 0
+      ? url.slice(nm + 'node_modules/'.length)
+      : url.replace(/^file:\/\/.*?\/(src|tests)\//, '$1/');
   return `${short}:${line + 1}`;
 }
 
@@ -63,7 +68,11 @@ export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
  * Summarises a profile; with `window` (monotonicUs() values taken by the load generator), only
  * the samples taken while the load ran, so start-up (module loading, tsx) does not count.
  */
-export function summarizeProfile(file: string, top = 25, window?: { fromUs: number; toUs: number }): ProfileSummary {
+export function summarizeProfile(
+  file: string,
+  top = 25,
+  window?: { fromUs: number; toUs: number },
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
@@ -117,9 +126,15 @@ export function summarizeProfile(file: string, top = 25, window?: { fromUs: numb
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [fromUs, toUs] = (process.argv[4] ?? '').split('-').map(Number);
-  const summary = summarizeProfile(process.argv[2]!, Number(process.argv[3] ?? 30), fromUs && toUs ? { fromUs, toUs } : undefined);
+  const summary = summarizeProfile(
+    process.argv[2]!,
+    Number(process.argv[3] ?? 30),
+    fromUs && toUs ? { fromUs, toUs } : undefined,
+  );
   console.log(`busy ${summary.busyMs.toFixed(0)} ms of ${summary.totalMs.toFixed(0)} ms`);
-  for (const p of summary.packages) console.log(`${(p.share * 100).toFixed(1).padStart(5)}%  ${p.name}`);
+  for (const p of summary.packages)
+    console.log(`${(p.share * 100).toFixed(1).padStart(5)}%  ${p.name}`);
   console.log('');
-  for (const f of summary.functions) console.log(`${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);
+  for (const f of summary.functions)
+    console.log(`${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);
 }

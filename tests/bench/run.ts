@@ -20,22 +20,44 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { bench, benchDir, databaseUrl, EDITOR_KEY, outDir } from './config.ts';
-import { runFanout, startPrivateRedis, type FanoutResult } from './fanout.ts';
+import { type FanoutResult, runFanout, startPrivateRedis } from './fanout.ts';
 import { generateDistrict } from './generate.ts';
-import { connectionsFor, countStatements, planRequests, runLoad, verify, type RunResult, type StatementCount, type VerifyResult } from './http-bench.ts';
+import {
+  connectionsFor,
+  countStatements,
+  planRequests,
+  type RunResult,
+  runLoad,
+  type StatementCount,
+  type VerifyResult,
+  verify,
+} from './http-bench.ts';
 import { ensureNode24 } from './node24.ts';
-import { OPERATIONS, SERVER_LABELS, SERVERS, type OperationName, type ServerName } from './operations.ts';
+import {
+  OPERATIONS,
+  type OperationName,
+  SERVER_LABELS,
+  SERVERS,
+  type ServerName,
+} from './operations.ts';
 import { startCountingProxy } from './pg-proxy.ts';
-import { monotonicUs, summarizeProfile, type ProfileSummary } from './profile.ts';
-import { renderResults, writeResults, type BenchReport, type FanoutStatementCount, type FanoutStatements } from './report.ts';
-import { startServer, type RunningServer } from './servers.ts';
+import { monotonicUs, type ProfileSummary, summarizeProfile } from './profile.ts';
+import {
+  type BenchReport,
+  type FanoutStatementCount,
+  type FanoutStatements,
+  renderResults,
+  writeResults,
+} from './report.ts';
+import { type RunningServer, startServer } from './servers.ts';
 
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const reuse = args.includes('--reuse');
 const wants = (part: 'http' | 'fanout') => !only || only === part;
 const started = Date.now();
-const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${line}`);
+const log = (line: string) =>
+  console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${line}`);
 
 function machine(node24: string): BenchReport['machine'] {
   const sh = (cmd: string, argv: string[]) => {
@@ -64,7 +86,9 @@ async function postgresVersion(): Promise<string> {
   const client = new pg.Client({ connectionString: bench.adminUrl });
   await client.connect();
   try {
-    return (await client.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v.split(' on ')[0]!;
+    return (await client.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v.split(
+      ' on ',
+    )[0]!;
   } finally {
     await client.end();
   }
@@ -74,7 +98,10 @@ async function databaseExists(): Promise<boolean> {
   const client = new pg.Client({ connectionString: bench.adminUrl });
   await client.connect();
   try {
-    return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [bench.databaseName])).rowCount === 1;
+    return (
+      (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [bench.databaseName]))
+        .rowCount === 1
+    );
   } finally {
     await client.end();
   }
@@ -84,7 +111,9 @@ async function generatedYears(): Promise<number[]> {
   const client = new pg.Client({ connectionString: databaseUrl() });
   await client.connect();
   try {
-    const { rows } = await client.query<{ year: number }>('SELECT DISTINCT year FROM "Target" ORDER BY year');
+    const { rows } = await client.query<{ year: number }>(
+      'SELECT DISTINCT year FROM "Target" ORDER BY year',
+    );
     return rows.map((r) => r.year);
   } finally {
     await client.end();
@@ -92,7 +121,10 @@ async function generatedYears(): Promise<number[]> {
 }
 
 /** Profiles one hub under each read in turn; returns a summary per read. */
-async function profileHub(node: string, plan: Awaited<ReturnType<typeof planRequests>>): Promise<Partial<Record<OperationName, ProfileSummary>>> {
+async function profileHub(
+  node: string,
+  plan: Awaited<ReturnType<typeof planRequests>>,
+): Promise<Partial<Record<OperationName, ProfileSummary>>> {
   const dir = path.join(outDir, 'profile-http');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -107,10 +139,25 @@ async function profileHub(node: string, plan: Awaited<ReturnType<typeof planRequ
   const windows: Partial<Record<OperationName, { fromUs: number; toUs: number }>> = {};
   try {
     for (const op of OPERATIONS) {
-      const requests = plan.hub[op].map((r) => ({ method: r.method, path: r.path, body: r.body, headers: { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` } }));
-      await autocannon({ url: hub.url, connections: connectionsFor(op), duration: bench.http.warmupS, requests });
+      const requests = plan.hub[op].map((r) => ({
+        method: r.method,
+        path: r.path,
+        body: r.body,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` },
+      }));
+      await autocannon({
+        url: hub.url,
+        connections: connectionsFor(op),
+        duration: bench.http.warmupS,
+        requests,
+      });
       const fromUs = monotonicUs();
-      await autocannon({ url: hub.url, connections: connectionsFor(op), duration: bench.profileS, requests });
+      await autocannon({
+        url: hub.url,
+        connections: connectionsFor(op),
+        duration: bench.profileS,
+        requests,
+      });
       windows[op] = { fromUs, toUs: monotonicUs() };
       log(`  profiled ${op}`);
     }
@@ -119,7 +166,9 @@ async function profileHub(node: string, plan: Awaited<ReturnType<typeof planRequ
   }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no CPU profile written in ${dir}`);
-  return Object.fromEntries(OPERATIONS.map((op) => [op, summarizeProfile(path.join(dir, file), 25, windows[op])]));
+  return Object.fromEntries(
+    OPERATIONS.map((op) => [op, summarizeProfile(path.join(dir, file), 25, windows[op])]),
+  );
 }
 
 /**
@@ -131,7 +180,10 @@ async function countFanoutStatements(node: string, redisUrl: string): Promise<Fa
   const idleS = 30;
   const counts: FanoutStatementCount[] = [];
   for (const subscribers of [20, 200]) {
-    const proxy = await startCountingProxy({ host: new URL(databaseUrl()).hostname, port: Number(new URL(databaseUrl()).port || 5432) });
+    const proxy = await startCountingProxy({
+      host: new URL(databaseUrl()).hostname,
+      port: Number(new URL(databaseUrl()).port || 5432),
+    });
     const viaProxy = new URL(databaseUrl());
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     const counted: Record<string, { statements: number; texts: string[] }> = {};
@@ -204,12 +256,28 @@ async function main(): Promise<void> {
   const previousFile = path.join(outDir, 'results.json');
   if (only && existsSync(previousFile)) {
     const previous = JSON.parse(readFileSync(previousFile, 'utf8')) as BenchReport;
-    if (only === 'fanout') Object.assign(report, { verify: previous.verify, runs: previous.runs, statements: previous.statements, profiles: previous.profiles });
-    if (only === 'http') Object.assign(report, { fanout: previous.fanout, fanoutStatements: previous.fanoutStatements, profiles: { fanout: previous.profiles.fanout } });
+    if (only === 'fanout')
+      Object.assign(report, {
+        verify: previous.verify,
+        runs: previous.runs,
+        statements: previous.statements,
+        profiles: previous.profiles,
+      });
+    if (only === 'http')
+      Object.assign(report, {
+        fanout: previous.fanout,
+        fanoutStatements: previous.fanoutStatements,
+        profiles: { fanout: previous.profiles.fanout },
+      });
     report.district ??= previous.district;
     report.partDates = { ...previous.partDates };
   }
-  log(`Node ${report.machine.serverNode} at ${node}; ${report.machine.postgres}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  log(
+    `Node ${report.machine.serverNode} at ${node}; ${report.machine.postgres}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
 
   let years: number[];
   if (reuse && (await databaseExists())) {
@@ -235,14 +303,26 @@ async function main(): Promise<void> {
       const plan = await planRequests(servers, years);
       const checked: VerifyResult = await verify(servers, plan);
       report.verify = checked;
-      log(`checked every request: ${checked.problems.length ? checked.problems.join('; ') : 'all answered'}; floor equals hub: ${checked.floorEqualsHub}; cache-off hub equals hub: ${checked.uncachedEqualsHub}`);
+      log(
+        `checked every request: ${checked.problems.length ? checked.problems.join('; ') : 'all answered'}; floor equals hub: ${checked.floorEqualsHub}; cache-off hub equals hub: ${checked.uncachedEqualsHub}`,
+      );
       log('counting SQL statements per request (servers restarted behind a counting proxy)');
-      const counts: StatementCount[] = await countStatements(node, plan, bench.basePort + 10, new URL(databaseUrl()), log);
+      const counts: StatementCount[] = await countStatements(
+        node,
+        plan,
+        bench.basePort + 10,
+        new URL(databaseUrl()),
+        log,
+      );
       report.statements = counts;
       log(`HTTP load: ${bench.http.rounds} interleaved rounds of ${bench.http.durationS} s`);
       const runs: RunResult[] = await runLoad(servers, plan, log, async (kind) => {
         const i = SERVERS.indexOf(kind);
-        const fresh = await startServer(kind, { node, port: bench.basePort + i, label: `${kind}-restarted` });
+        const fresh = await startServer(kind, {
+          node,
+          port: bench.basePort + i,
+          label: `${kind}-restarted`,
+        });
         started.push(fresh);
         return fresh;
       });
@@ -270,30 +350,80 @@ async function main(): Promise<void> {
       const results: FanoutResult[] = [];
       for (const n of bench.fanout.subscribers) {
         log(`fan-out: ${n} subscribers on one server`);
-        results.push(await runFanout({ node, subscribers: n, port: bench.basePort + 40, runIndex: runIndex++, log }));
+        results.push(
+          await runFanout({
+            node,
+            subscribers: n,
+            port: bench.basePort + 40,
+            runIndex: runIndex++,
+            log,
+          }),
+        );
       }
       for (const n of bench.fanout.redisSubscribers) {
         log(`fan-out: ${n} subscribers, changes on a second server, through Redis`);
-        results.push(await runFanout({ node, subscribers: n, redisUrl: redis.url, port: bench.basePort + 40, runIndex: runIndex++, log }));
+        results.push(
+          await runFanout({
+            node,
+            subscribers: n,
+            redisUrl: redis.url,
+            port: bench.basePort + 40,
+            runIndex: runIndex++,
+            log,
+          }),
+        );
       }
       for (const n of bench.fanout.dashboardSubscribers) {
         for (const feed of ['dashboardUpdated', 'liveDashboard'] as const) {
           log(`fan-out: ${n} dashboard clients (${feed}) on one server, a change a second`);
-          results.push(await runFanout({ node, subscribers: n, feed, intervalMs: bench.fanout.dashboardIntervalMs, port: bench.basePort + 40, runIndex: runIndex++, log }));
+          results.push(
+            await runFanout({
+              node,
+              subscribers: n,
+              feed,
+              intervalMs: bench.fanout.dashboardIntervalMs,
+              port: bench.basePort + 40,
+              runIndex: runIndex++,
+              log,
+            }),
+          );
         }
       }
       for (const n of bench.fanout.floorSubscribers) {
         log(`fan-out: ${n} subscribers on the fan-out floor, changes on a hub, through Redis`);
-        results.push(await runFanout({ node, subscribers: n, redisUrl: redis.url, subscriberServer: 'fanoutFloor', port: bench.basePort + 40, runIndex: runIndex++, log }));
+        results.push(
+          await runFanout({
+            node,
+            subscribers: n,
+            redisUrl: redis.url,
+            subscriberServer: 'fanoutFloor',
+            port: bench.basePort + 40,
+            runIndex: runIndex++,
+            log,
+          }),
+        );
       }
       report.fanout = results;
       if (bench.profileS > 0) {
         log('profiling one fan-out run (1,000 subscribers, 20 changes)');
         const dir = path.join(outDir, 'profile-fanout');
         rmSync(dir, { recursive: true, force: true });
-        const profiled = await runFanout({ node, subscribers: 1_000, changes: 20, port: bench.basePort + 40, runIndex: runIndex++, log, profileDir: dir });
+        const profiled = await runFanout({
+          node,
+          subscribers: 1_000,
+          changes: 20,
+          port: bench.basePort + 40,
+          runIndex: runIndex++,
+          log,
+          profileDir: dir,
+        });
         const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-        if (file) report.profiles.fanout = summarizeProfile(path.join(dir, file), 25, profiled.deliveryWindowUs);
+        if (file)
+          report.profiles.fanout = summarizeProfile(
+            path.join(dir, file),
+            25,
+            profiled.deliveryWindowUs,
+          );
       }
     } finally {
       await redis.stop();
@@ -305,8 +435,22 @@ async function main(): Promise<void> {
   writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
   const resultsFile = path.join(benchDir, 'RESULTS.md');
   writeResults(resultsFile, renderResults(report));
-  log(`wrote ${path.relative(process.cwd(), resultsFile)} and ${path.join(outDir, 'results.json')}`);
-  console.log('\n' + renderResults(report).split('\n').filter((l) => l.startsWith('|') || l.startsWith('###') || l.startsWith('####') || l.startsWith('hub /')).join('\n'));
+  log(
+    `wrote ${path.relative(process.cwd(), resultsFile)} and ${path.join(outDir, 'results.json')}`,
+  );
+  console.log(
+    '\n' +
+      renderResults(report)
+        .split('\n')
+        .filter(
+          (l) =>
+            l.startsWith('|') ||
+            l.startsWith('###') ||
+            l.startsWith('####') ||
+            l.startsWith('hub /'),
+        )
+        .join('\n'),
+  );
 }
 
 main().catch((error: unknown) => {

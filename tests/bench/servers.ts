@@ -2,7 +2,7 @@
  * Starting and stopping the servers under test as child processes (each its own process, so
  * its RSS and CPU time can be read from /proc), and reading PostgreSQL backends' CPU time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -65,10 +65,20 @@ function envFor(kind: ServerKind, port: number, url: string): Record<string, str
   if (kind === 'hub' || kind === 'hubWrites') return hubEnv(port, url);
   // 0 computes every dashboard afresh (src/services/dashboard-cache.ts).
   if (kind === 'hubUncached') return { ...hubEnv(port, url), HUB_CACHE_MS: '0' };
-  return { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, POOL_SIZE: String(bench.poolSize) };
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: url,
+    POOL_SIZE: String(bench.poolSize),
+  };
 }
 
-async function waitReady(url: string, kind: ServerKind, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
+async function waitReady(
+  url: string,
+  kind: ServerKind,
+  child: ChildProcess,
+  timeoutMs = 90_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: string | null = null;
   child.once('exit', (code, signal) => {
@@ -82,7 +92,10 @@ async function waitReady(url: string, kind: ServerKind, child: ChildProcess, tim
           ? await fetch(`${url}/node?id=${Buffer.from('Project:1').toString('base64')}`)
           : await fetch(`${url}/graphql`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` },
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${EDITOR_KEY}`,
+              },
               body: JSON.stringify({ query: '{ __typename }' }),
             });
       if (res.ok) {
@@ -123,7 +136,11 @@ export function trackChild(child: ChildProcess): void {
 export function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
-    probe.once('error', () => reject(new Error(`port ${port} is already in use; stop what listens there or set BENCH_BASE_PORT`)));
+    probe.once('error', () =>
+      reject(
+        new Error(`port ${port} is already in use; stop what listens there or set BENCH_BASE_PORT`),
+      ),
+    );
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
 }
@@ -141,11 +158,15 @@ export async function startServer(kind: ServerKind, options: StartOptions): Prom
   };
   mkdirSync(outDir, { recursive: true });
   const logFile = createWriteStream(path.join(outDir, `${label}.log`));
-  const child = spawn(options.node, [...(options.nodeFlags ?? []), '--import', 'tsx', SCRIPTS[kind]], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    options.node,
+    [...(options.nodeFlags ?? []), '--import', 'tsx', SCRIPTS[kind]],
+    {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout!.pipe(logFile);
   child.stderr!.pipe(logFile);
   children.add(child);
@@ -186,7 +207,8 @@ export async function startServer(kind: ServerKind, options: StartOptions): Prom
 }
 
 /** The server is still running. */
-export const alive = (server: RunningServer) => server.child.exitCode === null && server.child.signalCode === null;
+export const alive = (server: RunningServer) =>
+  server.child.exitCode === null && server.child.signalCode === null;
 
 /** Resident set size of a process, bytes. */
 export function rssBytes(pid: number): number {
@@ -213,9 +235,10 @@ export class BackendCpu {
   private readonly pool = new pg.Pool({ connectionString: bench.adminUrl, max: 1 });
 
   async sample(): Promise<Map<number, number>> {
-    const { rows } = await this.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
-      bench.databaseName,
-    ]);
+    const { rows } = await this.pool.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [bench.databaseName],
+    );
     return new Map(rows.map((r) => [r.pid, cpuSeconds(r.pid)]));
   }
 

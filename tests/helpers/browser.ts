@@ -3,7 +3,7 @@
  * GraphiQL). Suites skip, with a printed reason, only when no chromium binary exists.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 
 /** CHROMIUM_PATH, else Debian's /usr/bin/chromium. */
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -14,7 +14,9 @@ const warned = new Set<string>();
 export function browserTestsRun(what: string): boolean {
   if (!haveChromium && !warned.has(what)) {
     warned.add(what);
-    console.warn(`no chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH): ${what} browser tests skipped`);
+    console.warn(
+      `no chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH): ${what} browser tests skipped`,
+    );
   }
   return haveChromium;
 }
@@ -24,6 +26,14 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }

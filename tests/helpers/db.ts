@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { describe } from 'vitest';
-import { openDatabase, type Database } from '../../src/db/index.ts';
+import { type Database, openDatabase } from '../../src/db/index.ts';
 import { pgliteTemplatePath } from './template.ts';
 
 export type Engine = 'pglite' | 'postgres';
@@ -72,7 +72,10 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
 /** A migrated, empty database of the given engine; `close()` also drops a PostgreSQL one. */
 export async function openTestDatabase(
   engine: Engine = 'pglite',
-  opts: { poolSize?: number; /** PGlite: skip the migrated template and start from an empty cluster. */ empty?: boolean } = {},
+  opts: {
+    poolSize?: number /** PGlite: skip the migrated template and start from an empty cluster. */;
+    empty?: boolean;
+  } = {},
 ): Promise<Database & { url?: string }> {
   if (engine === 'pglite') {
     const file = await pgliteTemplatePath();

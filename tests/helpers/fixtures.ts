@@ -15,7 +15,12 @@ export interface TestProject {
 export async function createTestProjects(
   prisma: PrismaClient,
   count: number,
-  opts: { prefix?: string; stage?: ProjectStage; parkId?: number | null; stageOccurredOn?: Date } = {},
+  opts: {
+    prefix?: string;
+    stage?: ProjectStage;
+    parkId?: number | null;
+    stageOccurredOn?: Date;
+  } = {},
 ): Promise<TestProject[]> {
   const prefix = opts.prefix ?? 'T';
   const made: TestProject[] = [];
@@ -38,7 +43,10 @@ export async function createTestProjects(
   return made;
 }
 
-export async function createTestPark(prisma: PrismaClient, code = 'test-park'): Promise<{ id: number; globalId: string }> {
+export async function createTestPark(
+  prisma: PrismaClient,
+  code = 'test-park',
+): Promise<{ id: number; globalId: string }> {
   const park = await prisma.park.create({ data: { code, name: `测试园区 ${code}`, kind: 'PARK' } });
   return { id: park.id, globalId: encodeGlobalID('Park', park.id) };
 }

@@ -36,10 +36,12 @@ let warned = false;
 export function officialSkipReason(): string | undefined {
   if (oc4idsSchemaDir) {
     const missing = OFFICIAL_FILES.filter((f) => !existsSync(path.join(oc4idsSchemaDir, f)));
-    if (missing.length) throw new Error(`OC4IDS_SCHEMA_DIR=${oc4idsSchemaDir} has no ${missing.join(', ')}`);
+    if (missing.length)
+      throw new Error(`OC4IDS_SCHEMA_DIR=${oc4idsSchemaDir} has no ${missing.join(', ')}`);
     return undefined;
   }
-  const reason = 'OC4IDS_SCHEMA_DIR is unset: validation against the official OC4IDS schema files skipped';
+  const reason =
+    'OC4IDS_SCHEMA_DIR is unset: validation against the official OC4IDS schema files skipped';
   if (!warned) {
     warned = true;
     console.warn(reason);
@@ -50,9 +52,16 @@ export function officialSkipReason(): string | undefined {
 const str = { type: 'string', minLength: 1 };
 const dateTime = { type: 'string', format: 'date-time' };
 const code = (list: Codelist) => ({ type: 'string', enum: [...usedCodes[list]] });
-const object = (required: string[], properties: Record<string, unknown> = {}) => ({ type: 'object', required, properties });
+const object = (required: string[], properties: Record<string, unknown> = {}) => ({
+  type: 'object',
+  required,
+  properties,
+});
 const list = (items: unknown) => ({ type: 'array', minItems: 1, items });
-const value = object(['amount', 'currency'], { amount: { type: 'number' }, currency: code('currency') });
+const value = object(['amount', 'currency'], {
+  amount: { type: 'number' },
+  currency: code('currency'),
+});
 const partyRef = object(['id', 'name'], { id: str, name: str });
 
 /** What every package of the hub's export has (the standard asks for less: a project needs only an id). */
@@ -62,49 +71,75 @@ const exportSchema = object(['version', 'uri', 'publishedDate', 'publisher', 'pr
   publishedDate: dateTime,
   publisher: object(['name'], { name: str }),
   projects: list(
-    object(['id', 'updated', 'language', 'identifiers', 'publicAuthority', 'title', 'status', 'locations', 'parties', 'milestones'], {
-      id: str,
-      updated: dateTime,
-      language: str,
-      identifiers: list(object(['id', 'scheme'], { id: str, scheme: str })),
-      publicAuthority: partyRef,
-      title: str,
-      description: str,
-      status: code('projectStatus'),
-      sector: list(code('projectSector')),
-      locations: list(object(['id', 'description'], { id: str, description: str })),
-      budget: object([], {
-        amount: value,
-        budgetBreakdowns: list(
-          object(['id', 'budgetBreakdown'], {
+    object(
+      [
+        'id',
+        'updated',
+        'language',
+        'identifiers',
+        'publicAuthority',
+        'title',
+        'status',
+        'locations',
+        'parties',
+        'milestones',
+      ],
+      {
+        id: str,
+        updated: dateTime,
+        language: str,
+        identifiers: list(object(['id', 'scheme'], { id: str, scheme: str })),
+        publicAuthority: partyRef,
+        title: str,
+        description: str,
+        status: code('projectStatus'),
+        sector: list(code('projectSector')),
+        locations: list(object(['id', 'description'], { id: str, description: str })),
+        budget: object([], {
+          amount: value,
+          budgetBreakdowns: list(
+            object(['id', 'budgetBreakdown'], {
+              id: str,
+              budgetBreakdown: list(
+                object(['id', 'amount', 'sourceParty'], {
+                  id: str,
+                  amount: value,
+                  period: object(['startDate', 'endDate'], {
+                    startDate: dateTime,
+                    endDate: dateTime,
+                  }),
+                  sourceParty: partyRef,
+                  approvalDate: dateTime,
+                }),
+              ),
+            }),
+          ),
+          finance: list(
+            object(['id', 'value', 'financingParty', 'type'], {
+              id: str,
+              value,
+              financingParty: partyRef,
+              type: code('financingArrangementType'),
+            }),
+          ),
+        }),
+        parties: list(
+          object(['id', 'name', 'roles'], { id: str, name: str, roles: list(code('partyRole')) }),
+        ),
+        milestones: list(
+          object(['id', 'title', 'status', 'dateMet'], {
             id: str,
-            budgetBreakdown: list(
-              object(['id', 'amount', 'sourceParty'], {
-                id: str,
-                amount: value,
-                period: object(['startDate', 'endDate'], { startDate: dateTime, endDate: dateTime }),
-                sourceParty: partyRef,
-                approvalDate: dateTime,
-              }),
-            ),
+            title: str,
+            type: code('milestoneType'),
+            code: code('milestoneCode'),
+            status: code('milestoneStatus'),
+            dateMet: dateTime,
+            dateModified: dateTime,
           }),
         ),
-        finance: list(object(['id', 'value', 'financingParty', 'type'], { id: str, value, financingParty: partyRef, type: code('financingArrangementType') })),
-      }),
-      parties: list(object(['id', 'name', 'roles'], { id: str, name: str, roles: list(code('partyRole')) })),
-      milestones: list(
-        object(['id', 'title', 'status', 'dateMet'], {
-          id: str,
-          title: str,
-          type: code('milestoneType'),
-          code: code('milestoneCode'),
-          status: code('milestoneStatus'),
-          dateMet: dateTime,
-          dateModified: dateTime,
-        }),
-      ),
-      completion: object(['endDate'], { endDate: dateTime, finalValue: value }),
-    }),
+        completion: object(['endDate'], { endDate: dateTime, finalValue: value }),
+      },
+    ),
   ),
 });
 
@@ -131,6 +166,9 @@ export function officialValidator(): ValidateFunction {
 
 /** The codes of an official codelist (its `Code` column). */
 export function officialCodes(codelist: Codelist): Set<string> {
-  const rows: Record<string, string>[] = parse(officialFile(path.join('codelists', `${codelist}.csv`)), { columns: true });
+  const rows: Record<string, string>[] = parse(
+    officialFile(path.join('codelists', `${codelist}.csv`)),
+    { columns: true },
+  );
   return new Set(rows.map((r) => r.Code ?? ''));
 }

@@ -25,14 +25,25 @@ export const ADVANCE = /* GraphQL */ `
   }`;
 
 export interface StageEventData {
-  projectStageChanged: { sequence: string; kind: string; toStage: string; fromStage: string | null; project: { id: string; code: string } };
+  projectStageChanged: {
+    sequence: string;
+    kind: string;
+    toStage: string;
+    fromStage: string | null;
+    project: { id: string; code: string };
+  };
 }
 
 /** Changes a stage through GraphQL and returns the new event's sequence. */
-export async function advance(hub: TestHub, projectId: string, toStage: string, note?: string): Promise<string> {
+export async function advance(
+  hub: TestHub,
+  projectId: string,
+  toStage: string,
+  note?: string,
+): Promise<string> {
   const res = await hub.gql(ADVANCE, { input: { projectId, toStage, note } });
   const result = res.data?.advanceProjectStage;
-  if (result?.__typename !== 'AdvanceProjectStageSuccess') throw new Error(`advance ${toStage} failed: ${JSON.stringify(res)}`);
+  if (result?.__typename !== 'AdvanceProjectStageSuccess')
+    throw new Error(`advance ${toStage} failed: ${JSON.stringify(res)}`);
   return result.event.sequence as string;
 }
-

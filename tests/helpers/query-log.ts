@@ -38,7 +38,9 @@ function createQueryLog(): QueryLog & { push(sql: string): void } {
 }
 
 /** A migrated, empty database of `engine` whose client reports every statement to the log. */
-export async function openLoggedDatabase(engine: Engine = 'pglite'): Promise<{ db: Database & { url?: string }; log: QueryLog }> {
+export async function openLoggedDatabase(
+  engine: Engine = 'pglite',
+): Promise<{ db: Database & { url?: string }; log: QueryLog }> {
   const log = createQueryLog();
   const onQuery = (event: { query: string }) => log.push(event.query);
   if (engine === 'pglite') {
@@ -61,7 +63,10 @@ export async function openLoggedDatabase(engine: Engine = 'pglite'): Promise<{ d
 }
 
 /** A seeded hub over a logged database; `close()` also closes the database. */
-export async function startLoggedHub(engine: Engine = 'pglite', env: Record<string, string> = {}): Promise<TestHub & { log: QueryLog }> {
+export async function startLoggedHub(
+  engine: Engine = 'pglite',
+  env: Record<string, string> = {},
+): Promise<TestHub & { log: QueryLog }> {
   const { db, log } = await openLoggedDatabase(engine);
   try {
     await seedDistrict(db.prisma);

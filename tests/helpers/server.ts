@@ -2,16 +2,17 @@
  * A hub on a free port over a test database, with a small GraphQL client. `close()` stops the
  * server and drops the database; `leftovers` lets a suite close everything in `afterAll`.
  */
-import { buildApp, type App, type AppOptions } from '../../src/app.ts';
+import { type App, type AppOptions, buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { testApiKeysEnv, withDefaultAuth } from './auth.ts';
 
 export { withDefaultAuth };
+
 import type { Database } from '../../src/db/index.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import type { HubPubSub } from '../../src/pubsub.ts';
 import { seedDistrict } from '../../src/services/seed.ts';
-import { openTestDatabase, type Engine } from './db.ts';
+import { type Engine, openTestDatabase } from './db.ts';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   data?: T;
@@ -23,7 +24,11 @@ export interface TestHub {
   db: Database & { url?: string };
   url: string;
   /** POST a GraphQL operation over HTTP. */
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -46,8 +51,19 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
   const db = opts.db ?? (await openTestDatabase(opts.engine ?? 'pglite'));
   if (opts.seed !== false && !opts.db) await seedDistrict(db.prisma);
   // Keys for each role; requests default to the admin key (pass `authorization: ''` for none).
-  const config = loadConfig({ LOG_LEVEL: 'silent', HUB_API_KEYS: testApiKeysEnv, HUB_RATE_LIMIT_WRITES: '1000000', ...opts.env });
-  const app = buildApp({ config, db, logger: opts.logger ?? createLogger('silent'), pubsub: opts.pubsub, ...opts.app });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    HUB_API_KEYS: testApiKeysEnv,
+    HUB_RATE_LIMIT_WRITES: '1000000',
+    ...opts.env,
+  });
+  const app = buildApp({
+    config,
+    db,
+    logger: opts.logger ?? createLogger('silent'),
+    pubsub: opts.pubsub,
+    ...opts.app,
+  });
   const url = await app.start(opts.port ?? 0, '127.0.0.1');
   return {
     app,
@@ -56,7 +72,11 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
     async gql(query, variables, headers) {
       const res = await fetch(url, {
         method: 'POST',
-        headers: withDefaultAuth({ 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers }),
+        headers: withDefaultAuth({
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          ...headers,
+        }),
         body: JSON.stringify({ query, variables }),
       });
       return (await res.json()) as GraphQLResponse<any>;

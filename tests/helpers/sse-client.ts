@@ -22,7 +22,11 @@ export async function subscribeSse<T = Record<string, any>>(
   const open = () =>
     fetch(httpUrl, {
       method: 'POST',
-      headers: withDefaultAuth({ 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers }),
+      headers: withDefaultAuth({
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        ...options.headers,
+      }),
       body: JSON.stringify({ query, variables }),
       signal: abort.signal,
     });
@@ -33,7 +37,9 @@ export async function subscribeSse<T = Record<string, any>>(
     throw error;
   });
   if (!res.ok || !res.body || !res.headers.get('content-type')?.includes('text/event-stream')) {
-    throw new Error(`SSE subscribe failed: ${res.status} ${res.headers.get('content-type')} ${await res.text()}`);
+    throw new Error(
+      `SSE subscribe failed: ${res.status} ${res.headers.get('content-type')} ${await res.text()}`,
+    );
   }
   let pings = 0;
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -21,7 +21,10 @@ export function deferred<T = void>(): Deferred<T> {
 }
 
 /** How a subscription ended: `complete`, an `error` (transport or protocol), or closed by the test. */
-export type SubscriptionEnd = { kind: 'complete' } | { kind: 'error'; error: unknown } | { kind: 'disposed' };
+export type SubscriptionEnd =
+  | { kind: 'complete' }
+  | { kind: 'error'; error: unknown }
+  | { kind: 'disposed' };
 
 /** A generous wait: long enough for a loaded CI machine, short enough to fail a hung test. */
 export const GENEROUS_WAIT_MS = 30_000;
@@ -51,7 +54,11 @@ export class SubscriptionRecorder<T = Record<string, any>> {
     this.endedWith = how;
     this.endDeferred.resolve(how);
     for (const w of this.waiters) {
-      w.done.reject(new Error(`${this.label}: ended (${how.kind}) after ${this.results.length} results, waiting for ${w.count}: ${describeEnd(how)}`));
+      w.done.reject(
+        new Error(
+          `${this.label}: ended (${how.kind}) after ${this.results.length} results, waiting for ${w.count}: ${describeEnd(how)}`,
+        ),
+      );
     }
     this.waiters = [];
   }
@@ -63,13 +70,21 @@ export class SubscriptionRecorder<T = Record<string, any>> {
   /** Resolves once `count` results have arrived; rejects if the subscription ends first or after `timeoutMs`. */
   async waitForResults(count: number, timeoutMs = GENEROUS_WAIT_MS): Promise<GraphQLResponse<T>[]> {
     if (this.results.length >= count) return this.results;
-    if (this.endedWith) throw new Error(`${this.label}: already ended (${describeEnd(this.endedWith)}) with ${this.results.length} results`);
+    if (this.endedWith)
+      throw new Error(
+        `${this.label}: already ended (${describeEnd(this.endedWith)}) with ${this.results.length} results`,
+      );
     const done = deferred<void>();
     this.waiters.push({ count, done });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`${this.label}: ${this.results.length} results after ${timeoutMs} ms, waiting for ${count}`)),
+        () =>
+          reject(
+            new Error(
+              `${this.label}: ${this.results.length} results after ${timeoutMs} ms, waiting for ${count}`,
+            ),
+          ),
         timeoutMs,
       );
     });
@@ -84,7 +99,8 @@ export class SubscriptionRecorder<T = Record<string, any>> {
   /** The results' data, asserting that none carried errors. */
   data(): T[] {
     return this.results.map((r, i) => {
-      if (r.errors?.length || !r.data) throw new Error(`${this.label}: result ${i} has errors: ${JSON.stringify(r.errors)}`);
+      if (r.errors?.length || !r.data)
+        throw new Error(`${this.label}: result ${i} has errors: ${JSON.stringify(r.errors)}`);
       return r.data;
     });
   }
@@ -104,10 +120,15 @@ export interface TestSubscription<T = Record<string, any>> {
 }
 
 /** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = GENEROUS_WAIT_MS): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = GENEROUS_WAIT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -2,9 +2,9 @@
  * A real graphql-ws client (the `graphql-ws` package over `ws`) for tests: one connection per
  * subscription, so disposing one is a real disconnect.
  */
-import { createClient, type Client } from 'graphql-ws';
-import { bearer } from './auth.ts';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { bearer } from './auth.ts';
 import { SubscriptionRecorder, type TestSubscription } from './subscription.ts';
 
 /** ws:// URL of a hub's /graphql from its http:// URL. */
@@ -94,7 +94,10 @@ export interface RawWs {
 }
 
 /** Opens a socket, sends connection_init with these params and resolves after connection_ack. */
-export async function openRawWs(httpUrl: string, connectionParams: Record<string, unknown> = { authorization: bearer('admin') }): Promise<RawWs> {
+export async function openRawWs(
+  httpUrl: string,
+  connectionParams: Record<string, unknown> = { authorization: bearer('admin') },
+): Promise<RawWs> {
   const socket = new WebSocket(wsUrl(httpUrl), 'graphql-transport-ws');
   const received: WsMessage[] = [];
   let waiters: { match: (m: WsMessage) => boolean; resolve(m: WsMessage): void }[] = [];
@@ -118,14 +121,17 @@ export async function openRawWs(httpUrl: string, connectionParams: Record<string
     socket.once('error', reject);
   });
   const raw: RawWs = {
-    subscribe: (id, query, variables = {}) => socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
+    subscribe: (id, query, variables = {}) =>
+      socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
     sendRaw: (data) => socket.send(data),
     next(match) {
       const i = received.findIndex(match);
       if (i >= 0) return Promise.resolve(received.splice(i, 1)[0]!);
       return new Promise((resolve, reject) => {
         waiters.push({ match, resolve });
-        void closed.then((code) => reject(new Error(`socket closed (${code}) while waiting for a message`)));
+        void closed.then((code) =>
+          reject(new Error(`socket closed (${code}) while waiting for a message`)),
+        );
       });
     },
     get closeCode() {
@@ -133,8 +139,10 @@ export async function openRawWs(httpUrl: string, connectionParams: Record<string
     },
     closed,
     close: () => socket.close(),
-    pauseReading: () => (socket as unknown as { _socket: import('node:net').Socket })._socket.pause(),
-    resumeReading: () => (socket as unknown as { _socket: import('node:net').Socket })._socket.resume(),
+    pauseReading: () =>
+      (socket as unknown as { _socket: import('node:net').Socket })._socket.pause(),
+    resumeReading: () =>
+      (socket as unknown as { _socket: import('node:net').Socket })._socket.resume(),
   };
   socket.send(JSON.stringify({ type: 'connection_init', payload: connectionParams }));
   await Promise.race([
