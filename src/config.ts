@@ -33,7 +33,7 @@ const envSchema = z.object({
   HUB_API_KEYS: z
     .string()
     .regex(
-      /^\s*(viewer|editor|admin):[A-Za-z0-9._~+\/=-]{16,}\s*(,\s*(viewer|editor|admin):[A-Za-z0-9._~+\/=-]{16,}\s*)*$/,
+      /^\s*(viewer|editor|admin):[A-Za-z0-9._~+/=-]{16,}\s*(,\s*(viewer|editor|admin):[A-Za-z0-9._~+/=-]{16,}\s*)*$/,
       'must be role:key pairs separated by commas (role viewer, editor or admin; key at least 16 characters)',
     )
     .optional(),

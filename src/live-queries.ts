@@ -23,7 +23,7 @@
  */
 import { useLiveQuery } from '@envelop/live-query';
 import { getLiveDirectiveArgumentValues, getLiveDirectiveNode } from '@n1ru4l/graphql-live-query';
-import { createLiveQueryPatchGenerator, noDiffSymbol } from '@n1ru4l/graphql-live-query-patch';
+import { createLiveQueryPatchGenerator, type noDiffSymbol } from '@n1ru4l/graphql-live-query-patch';
 import { generateJSONPatch } from '@n1ru4l/graphql-live-query-patch-json-patch';
 import { InMemoryLiveQueryStore } from '@n1ru4l/in-memory-live-query-store';
 import {
@@ -205,7 +205,10 @@ function busLostError(): GraphQLError {
 const patches = new WeakMap<object, WeakMap<object, unknown>>();
 function sharedPatch(previous: Record<string, unknown>, current: Record<string, unknown>): unknown {
   let byCurrent = patches.get(previous);
-  if (!byCurrent) patches.set(previous, (byCurrent = new WeakMap()));
+  if (!byCurrent) {
+    byCurrent = new WeakMap();
+    patches.set(previous, byCurrent);
+  }
   if (!byCurrent.has(current)) byCurrent.set(current, generateJSONPatch(previous, current));
   return byCurrent.get(current);
 }
@@ -249,7 +252,10 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
 
   const keyOf = (args: ExecutionArgs, role: string): string => {
     let text = texts.get(args.document);
-    if (text === undefined) texts.set(args.document, (text = print(args.document)));
+    if (text === undefined) {
+      text = print(args.document);
+      texts.set(args.document, text);
+    }
     return JSON.stringify([text, args.operationName ?? null, args.variableValues ?? null, role]);
   };
 

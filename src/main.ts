@@ -4,14 +4,14 @@
  */
 import { buildApp } from './app.ts';
 import { ensureLocalEditorKey } from './auth.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, type HubConfig, loadConfig } from './config.ts';
 import { openDatabase } from './db/index.ts';
 import { createLogger } from './logger.ts';
 import { seedDistrict } from './services/seed.ts';
 import { WALL_PATH } from './wall.ts';
 
 async function main(): Promise<void> {
-  let config;
+  let config: HubConfig;
   try {
     config = loadConfig();
   } catch (error) {

@@ -96,7 +96,7 @@ export interface HubPubSub {
 
 /** Local fan-out shared by both kinds: listeners per topic, and the lost signal. */
 class LocalFanOut {
-  private readonly listeners = new Map<HubTopic, Set<HubListener<any>>>(
+  private readonly listeners = new Map<HubTopic, Set<HubListener<HubTopic>>>(
     TOPICS.map((t) => [t, new Set()]),
   );
 
@@ -188,7 +188,7 @@ export function createRedisPubSub(
   const name = options.connectionName ?? 'lzhub';
   const publishClient = new Redis(url, { connectionName: `${name}-publish` });
   const subscribeClient = new Redis(url, { connectionName: `${name}-subscribe` });
-  const target = createRedisEventTarget<any>({ publishClient, subscribeClient });
+  const target = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
   const local = new LocalFanOut();
   /** Marks this bus's messages, so it skips them when Redis brings them back. */
   const origin = randomUUID();

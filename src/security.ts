@@ -182,7 +182,7 @@ export function loadTrustedDocuments(dir: string = operationsDir): {
  * operation name or sha256) or its full text; any other document is refused. Checking at parse
  * time covers graphql-ws too, whose operations go through the same envelop.
  */
-function useTrustedDocuments(): Plugin<any>[] {
+function useTrustedDocuments(): Plugin[] {
   const { byKey, normalised } = loadTrustedDocuments();
   return [
     usePersistedOperations({
@@ -327,7 +327,7 @@ function armorRefusal(code: string) {
   };
 }
 
-export function securityPlugins(config: HubConfig, redis: HubPubSub['redis']): Plugin<any>[] {
+export function securityPlugins(config: HubConfig, redis: HubPubSub['redis']): Plugin[] {
   const { limits } = config;
   return [
     // The body size is limited by Yoga itself (maxRequestBodySize in app.ts), counting the bytes read.

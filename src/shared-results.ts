@@ -101,7 +101,10 @@ export function useSharedSubscriptionResults(options: SharedResultsOptions): Plu
 
   const keyOf = (args: ExecutionArgs): string => {
     let id = documentIds.get(args.document);
-    if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
+    if (id === undefined) {
+      id = nextDocumentId++;
+      documentIds.set(args.document, id);
+    }
     return JSON.stringify([
       id,
       args.operationName ?? null,
@@ -121,9 +124,15 @@ export function useSharedSubscriptionResults(options: SharedResultsOptions): Plu
         if (typeof event !== 'object' || event === null)
           return execute({ ...args, rootValue: event });
         let byKey = results.get(event);
-        if (!byKey) results.set(event, (byKey = new Map()));
+        if (!byKey) {
+          byKey = new Map();
+          results.set(event, byKey);
+        }
         let result = byKey.get(key);
-        if (!result) byKey.set(key, (result = execute({ ...args, rootValue: event })));
+        if (!result) {
+          result = execute({ ...args, rootValue: event });
+          byKey.set(key, result);
+        }
         // Each subscriber gets its own envelope: later plugins may set fields on it.
         return { ...(await result) };
       },

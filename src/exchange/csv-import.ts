@@ -19,7 +19,7 @@
  */
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { Prisma, type PrismaClient, type ProjectStage } from '../generated/prisma/client.ts';
+import type { Prisma, PrismaClient, ProjectStage } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../pubsub.ts';
 import { textProblem } from '../services/input-checks.ts';
 import {

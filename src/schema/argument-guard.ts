@@ -70,7 +70,7 @@ function checkValue(
     const reason = textProblem(value);
     if (reason) found(path, reason);
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => checkValue(item, [...path, String(i)], found));
+    for (const [i, item] of value.entries()) checkValue(item, [...path, String(i)], found);
   } else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) checkValue(item, [...path, key], found);
   }
@@ -94,7 +94,9 @@ function checkLiteral(
         checkLiteral(field.value, variables, [...path, field.name.value], found);
       break;
     case Kind.LIST:
-      node.values.forEach((item, i) => checkLiteral(item, variables, [...path, String(i)], found));
+      for (const [i, item] of node.values.entries()) {
+        checkLiteral(item, variables, [...path, String(i)], found);
+      }
       break;
     case Kind.VARIABLE:
       checkValue(variables[node.name.value], path, found);

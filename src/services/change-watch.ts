@@ -145,7 +145,9 @@ export class ChangeWatch {
       }),
     ];
     if (lost) return false;
-    this.stopListening = () => stops.forEach((stop) => stop());
+    this.stopListening = () => {
+      for (const stop of stops) stop();
+    };
     return true;
   }
 

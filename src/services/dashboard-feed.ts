@@ -88,7 +88,9 @@ export async function openDashboardFeed(
       onLost,
     }),
   ];
-  const stopListening = () => stops.forEach((stop) => stop());
+  const stopListening = () => {
+    for (const stop of stops) stop();
+  };
 
   async function* run(): AsyncGenerator<DashboardData> {
     try {

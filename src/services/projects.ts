@@ -200,7 +200,7 @@ export async function createProject(
 ): Promise<{ project: Project; event: ProjectStageEvent }> {
   const now = deps.now?.() ?? new Date();
   checkCreate(input, now);
-  let result;
+  let result: Awaited<ReturnType<typeof createProjectInTransaction>>;
   try {
     result = await deps.prisma.$transaction(async (tx) => {
       await lockStageLog(tx);

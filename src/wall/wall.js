@@ -492,7 +492,7 @@ function renderTargets(targets) {
           el('span', { class: 'target-value' }, formatValue(t.targetValue, t.unit)),
           el(
             'span',
-            { class: 'target-rate' + (t.rateMismatch ? ' mismatch' : '') },
+            { class: `target-rate${t.rateMismatch ? ' mismatch' : ''}` },
             percent(t.computedRate),
           ),
         ),
@@ -542,7 +542,7 @@ function renderLogistics(channels) {
         if (o.value != null && o.nationalRank != null) value += ` · ${TEXT.rank(o.nationalRank)}`;
         return el(
           'li',
-          { class: 'fact' + (o.nationalRank != null ? ' ranked' : ''), 'data-metric': o.metric },
+          { class: `fact${o.nationalRank != null ? ' ranked' : ''}`, 'data-metric': o.metric },
           el('span', { class: 'fact-label' }, label),
           el('span', { class: 'fact-value' }, value),
         );
@@ -807,7 +807,7 @@ function drawTrend(trend) {
   });
   box.replaceChildren(chart);
 }
-window.addEventListener('resize', () => lastTrend && lastTrend.total && drawTrend(lastTrend));
+window.addEventListener('resize', () => lastTrend?.total && drawTrend(lastTrend));
 
 function renderStalled(connection) {
   $('stalled-total').textContent = connection.totalCount
@@ -896,7 +896,7 @@ function addStageChange(event) {
   const row = el(
     'li',
     {
-      class: 'change' + (loadedAt != null && seq > loadedAt ? ' fresh' : ''),
+      class: `change${loadedAt != null && seq > loadedAt ? ' fresh' : ''}`,
       'data-sequence': event.sequence,
       'data-project': event.project.id,
       'data-to': event.toStage,
@@ -918,7 +918,7 @@ function addStageChange(event) {
       el('span', { class: 'arrow' }, ' → '),
       el(
         'span',
-        { class: 'to stage-' + event.toStage.toLowerCase() },
+        { class: `to stage-${event.toStage.toLowerCase()}` },
         STAGES[event.toStage] ?? event.toStage,
       ),
       event.kind === 'CORRECTION' ? el('span', { class: 'kind' }, ` (${TEXT.correction})`) : null,
