@@ -51,6 +51,19 @@ export function textProblem(value: string): string | null {
   return null;
 }
 
+/**
+ * Filters, lookups and cursors (every argument of a query or subscription): the text rule, and
+ * at most FILTER_MAX_LENGTH characters. A name filter longer than any name can match nothing,
+ * and a long pattern costs the database time on every row it scans.
+ */
+export const FILTER_MAX_LENGTH = 256;
+
+export function filterTextProblem(value: string): string | null {
+  if (value.length > FILTER_MAX_LENGTH)
+    return `must be at most ${FILTER_MAX_LENGTH} characters (it has ${value.length})`;
+  return textProblem(value);
+}
+
 /** What a write needs: the database, the bus to tell after the commit, and "now" (for tests). */
 export interface WriteDeps {
   prisma: PrismaClient;
