@@ -14,7 +14,7 @@
  * the CSV import to every cell, the export routes to every filter.
  */
 import { type DatePrecision, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
-import type { HubPubSub } from '../pubsub.ts';
+import type { HubPubSub } from '../realtime/event-bus.ts';
 import { ConflictError, type FieldProblem, ValidationError } from './errors.ts';
 import { districtToday } from './stage-log.ts';
 
