@@ -22,6 +22,7 @@
  *   a whole) also ends it: asking again is the client's decision.
  */
 import { useLiveQuery } from '@envelop/live-query';
+import { SlidingBuffer } from '@graphql-yoga/subscription';
 import { getLiveDirectiveArgumentValues, getLiveDirectiveNode } from '@n1ru4l/graphql-live-query';
 import { createLiveQueryPatchGenerator, type noDiffSymbol } from '@n1ru4l/graphql-live-query-patch';
 import { generateJSONPatch } from '@n1ru4l/graphql-live-query-patch-json-patch';
@@ -42,6 +43,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Counter, Gauge } from 'prom-client';
 import type { HubContext } from '../context.ts';
 import { type ChangeWatch, ROOT_FIELDS_READING } from './change-watch.ts';
+import { HoldingFeed } from './feed.ts';
 
 /** Coalescing of a live query's updates when the client asks for none. @default 250 ms */
 export const DEFAULT_THROTTLE_MS = 250;
@@ -80,11 +82,21 @@ export interface LiveQueryOptions {
 
 type Result = ExecutionResult & { isLive?: true; revision?: number; patch?: unknown };
 
+/** A client reading a shared live query: its new answers, and the query's end. */
+interface LiveClient {
+  push(result: Result): void;
+  /** The query ended, with a last answer (an error) or none. */
+  end(last?: Result): void;
+}
+
 interface SharedLiveQuery {
   latest: Result | undefined;
   /** Set once the query has ended: a client joining after that gets this end at once. */
   ended?: { last?: Result };
-  readonly subscribers: Set<ClientStream>;
+  /** Clients reading it now. */
+  readonly subscribers: Set<LiveClient>;
+  /** Clients holding it (reading, or not yet): it ends when the last one leaves. */
+  members: number;
   readonly source: AsyncIterator<Result>;
 }
 
@@ -110,85 +122,6 @@ function coalesced<A, R>(execute: (args: A) => R, wait: number): (args: A) => R 
     });
     return pending;
   };
-}
-
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
-
-/**
- * One client's stream of a shared live query. It joins the query when created (not when first
- * read), so no answer or end can pass before it listens, and holds only the newest answer not
- * yet read: a live query's older answers are superseded.
- */
-class ClientStream implements AsyncIterableIterator<Result> {
-  private pending: Result | undefined;
-  private ending: { last?: Result } | undefined;
-  private closed = false;
-  private waiter: ((item: IteratorResult<Result>) => void) | undefined;
-
-  constructor(
-    entry: SharedLiveQuery,
-    private readonly leave: (client: ClientStream) => void,
-  ) {
-    this.pending = entry.latest;
-    this.ending = entry.ended;
-    if (!this.ending) entry.subscribers.add(this);
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  /** A new answer (replaces one not yet read). */
-  push(result: Result): void {
-    if (this.closed || this.ending) return;
-    if (this.waiter) this.hand({ done: false, value: result });
-    else this.pending = result;
-  }
-
-  /** The query ended, with a last answer (an error) or none. */
-  end(last?: Result): void {
-    if (this.closed || this.ending) return;
-    this.ending = { last };
-    if (this.waiter) void this.next().then((item) => this.hand(item));
-  }
-
-  next(): Promise<IteratorResult<Result>> {
-    if (this.pending) {
-      const value = this.pending;
-      this.pending = undefined;
-      return Promise.resolve({ done: false, value });
-    }
-    if (this.ending?.last) {
-      const value = this.ending.last;
-      this.ending = {};
-      return Promise.resolve({ done: false, value });
-    }
-    if (this.ending || this.closed) {
-      this.close();
-      return Promise.resolve(DONE);
-    }
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-    });
-  }
-
-  return(): Promise<IteratorResult<Result>> {
-    this.close();
-    this.hand(DONE);
-    return Promise.resolve(DONE);
-  }
-
-  private hand(item: IteratorResult<Result>): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.(item);
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.leave(this);
-  }
 }
 
 /** The error every live query ends with when the bus is lost. */
@@ -261,7 +194,12 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
 
   /** Starts the one execution of a key, handing each result to the key's clients. */
   const open = (key: string, source: AsyncIterator<Result>): SharedLiveQuery => {
-    const entry: SharedLiveQuery = { latest: undefined, subscribers: new Set(), source };
+    const entry: SharedLiveQuery = {
+      latest: undefined,
+      subscribers: new Set(),
+      members: 0,
+      source,
+    };
     shared.set(key, entry);
     metrics?.open.set(shared.size);
     void (async () => {
@@ -295,16 +233,44 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
     return entry;
   };
 
-  /** One client's stream of a shared live query; it leaves the query when the client does. */
-  const join = (key: string, entry: SharedLiveQuery): AsyncIterableIterator<Result> =>
-    new ClientStream(entry, (client) => {
-      entry.subscribers.delete(client);
-      if (!entry.subscribers.size && shared.get(key) === entry) {
+  /**
+   * One client's stream of a shared live query: the latest answer at once, then each new one. It
+   * holds only the newest answer not yet read (a live query's older answers are superseded, and
+   * so is an unread answer by the query's last one), and leaves the query when the client does.
+   */
+  const join = (key: string, entry: SharedLiveQuery): AsyncIterableIterator<Result> => {
+    entry.members += 1;
+    let client: LiveClient | undefined;
+    const leave = () => {
+      if (client) entry.subscribers.delete(client);
+      entry.members -= 1;
+      if (entry.members === 0 && shared.get(key) === entry) {
         shared.delete(key);
         metrics?.open.set(shared.size);
         void entry.source.return?.();
       }
-    });
+    };
+    return new HoldingFeed<Result>(
+      async (push, stop) => {
+        if (entry.latest) void push(entry.latest);
+        if (entry.ended) {
+          if (entry.ended.last) void push(entry.ended.last);
+          return;
+        }
+        client = {
+          push: (result) => void push(result),
+          end: (last) => {
+            if (last) void push(last);
+            stop();
+          },
+        };
+        entry.subscribers.add(client);
+        await stop;
+      },
+      leave,
+      new SlidingBuffer(1),
+    );
+  };
 
   const liveQueryStore = {
     makeExecute:

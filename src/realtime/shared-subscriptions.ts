@@ -26,6 +26,7 @@ import {
   execute,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { HoldingFeed } from './feed.ts';
 
 export interface SharedResultsOptions {
   /** What of the context a result may depend on, as a string (e.g. the viewer's role). */
@@ -44,53 +45,28 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
 const unobserved: StreamObserver = { next() {}, end() {} };
 
 /**
- * Applies `map` to each item of `source`, telling `observer` of each result and, once, of the
- * end (done, returned, thrown); `return()` goes straight to the source.
+ * Applies `map` to each item of `source`, telling `observer` of each result delivered and, once,
+ * of the end (done, returned, thrown); `return()` goes straight to the source.
  */
-function mapAsyncIterator<T, U>(
+function mapObserved<T, U>(
   source: AsyncIterable<T>,
   map: (item: T) => U | Promise<U>,
   observer: StreamObserver,
 ): AsyncIterableIterator<U> {
   const iterator = source[Symbol.asyncIterator]();
-  let open = true;
-  const end = () => {
-    if (open) observer.end();
-    open = false;
-  };
-  const mapped: AsyncIterableIterator<U> = {
-    [Symbol.asyncIterator]: () => mapped,
-    async next() {
-      let item: IteratorResult<T>;
-      try {
-        item = await iterator.next();
-      } catch (error) {
-        end();
-        throw error;
+  return new HoldingFeed<U>(
+    async (push) => {
+      for (let item = await iterator.next(); !item.done; item = await iterator.next()) {
+        const value = await map(item.value);
+        observer.next();
+        await push(value);
       }
-      if (item.done) {
-        end();
-        return { done: true, value: undefined };
-      }
-      const value = await map(item.value);
-      observer.next();
-      return { done: false, value };
     },
-    async return() {
-      end();
-      await iterator.return?.();
-      return { done: true, value: undefined };
+    () => {
+      observer.end();
+      void iterator.return?.();
     },
-    async throw(error?: unknown) {
-      if (iterator.throw) {
-        const item = await iterator.throw(error);
-        if (!item.done) return { done: false, value: await map(item.value) };
-      }
-      end();
-      return { done: true, value: undefined };
-    },
-  };
-  return mapped;
+  );
 }
 
 export function useSharedSubscriptionResults(options: SharedResultsOptions): Plugin {
@@ -118,7 +94,7 @@ export function useSharedSubscriptionResults(options: SharedResultsOptions): Plu
     if (!(Symbol.asyncIterator in stream)) return stream as ExecutionResult;
     const key = keyOf(args);
     const observer = options.observe?.(args.contextValue) ?? unobserved;
-    return mapAsyncIterator(
+    return mapObserved(
       stream,
       async (event: unknown) => {
         if (typeof event !== 'object' || event === null)
