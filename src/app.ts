@@ -18,7 +18,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { AuthenticationError, createAuthenticator } from './auth.ts';
 import type { HubConfig } from './config.ts';
-import type { HubContext, Viewer } from './context.ts';
+import { type HubContext, type ServerContext, sharedContext, type Viewer } from './context.ts';
 import type { Database } from './db/index.ts';
 import { useDataExchange } from './exchange/http.ts';
 import { explorerOptions, renderExplorer } from './explorer.ts';
@@ -153,6 +153,15 @@ export function buildApp({
     depth: config.limits.maxDepth,
     complexity: config.limits.maxComplexity,
   };
+  const serverParts: ServerContext = {
+    prisma: db.prisma,
+    pubsub,
+    stageTail,
+    dashboards,
+    queryLimits,
+  };
+  /** The context of an execution shared by everyone of a role (subscription results, live queries). */
+  const roleContext = (role: Viewer['role']) => sharedContext(serverParts, role);
   /** Each request's caller, found once (the response cache asks for the role before the context). */
   const viewers = new WeakMap<Request, Promise<Viewer>>();
   const viewerOf = (request: Request): Promise<Viewer> => {
@@ -200,9 +209,10 @@ export function buildApp({
       // Subscriptions asking the same thing share one execution per event.
       // It also counts the streams and their results for /metrics.
       // `query @live`: kept current from the change stream, one execution per change per distinct query.
-      useHubLiveQueries({ watch, metrics: metrics.liveQueries }),
+      useHubLiveQueries({ watch, contextOf: roleContext, metrics: metrics.liveQueries }),
       useSharedSubscriptionResults({
         scope: (context) => (context as HubContext).viewer.role,
+        contextOf: roleContext,
         observe: subscriptionObserver(metrics),
       }),
       ...securityPlugins(config, bus.redis),
@@ -239,13 +249,9 @@ export function buildApp({
       const clientAddress =
         fromSocket.clientAddress ?? (initial.req ? clientAddressOf(initial.req) : 'unknown');
       return {
-        prisma: db.prisma,
-        pubsub,
-        stageTail,
-        dashboards,
+        ...serverParts,
         viewer,
         clientAddress,
-        queryLimits,
         transport: fromSocket.transport ?? 'http',
       };
     },

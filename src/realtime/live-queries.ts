@@ -10,8 +10,9 @@
  *   writes as they publish, other servers' through Redis), the same one the caches drop on.
  * - Identical live queries (same document, operation, variables and role) share one execution
  *   per change, like shared subscription results: the first client's query is registered with
- *   the store, with a context that carries only the role, and every client of the key gets its
- *   results; a client that joins late gets the latest one at once.
+ *   the store, with a context built from the role alone (`contextOf`, the same one shared
+ *   subscription results execute with), and every client of the key gets its results; a client
+ *   that joins late gets the latest one at once.
  * - Bursts are coalesced: `@live(throttle: ms)` asks for at most one update per interval; the
  *   server's default is DEFAULT_THROTTLE_MS and it accepts MIN…MAX.
  * - A client that sends `extensions: { livePatch: "json-patch" }` gets the first answer whole
@@ -41,7 +42,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Counter, Gauge } from 'prom-client';
-import type { HubContext } from '../context.ts';
+import type { HubContext, Viewer } from '../context.ts';
 import { type ChangeWatch, ROOT_FIELDS_READING } from './change-watch.ts';
 import { HoldingFeed } from './feed.ts';
 
@@ -72,6 +73,11 @@ export const LiveDirective = new GraphQLDirective({
 
 export interface LiveQueryOptions {
   watch: ChangeWatch;
+  /**
+   * The context a shared live query executes with, built from the role alone (as shared
+   * subscription results are): a resolver reading who asks fails instead of answering for them.
+   */
+  contextOf(role: Viewer['role']): unknown;
   metrics?: {
     /** Executions of live queries: the first answer and every re-execution. */
     executions: Counter;
@@ -152,7 +158,7 @@ const withJsonPatches = createLiveQueryPatchGenerator(
   ) => unknown | typeof noDiffSymbol,
 );
 
-export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin {
+export function useHubLiveQueries({ watch, contextOf, metrics }: LiveQueryOptions): Plugin {
   const store = new InMemoryLiveQueryStore({
     // Checked here, applied by `coalesced` below: the store's own throttle compares Date.now()
     // with a timer that may fire a millisecond early, and then drops the update for good.
@@ -285,8 +291,6 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
         const key = keyOf(args, role);
         let entry = shared.get(key);
         if (!entry) {
-          // Executed for every client of the key: it may depend on the role, never on who asks.
-          const sharedContext = { ...context, viewer: { actor: `live-query:${role}`, role } };
           const directive = getLiveDirectiveNode(
             getOperationAST(args.document, args.operationName)!,
           )!;
@@ -295,7 +299,8 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
             DEFAULT_THROTTLE_MS;
           const started = store.makeExecute(coalesced(execute, wait) as never)({
             ...args,
-            contextValue: sharedContext,
+            // Executed for every client of the key: it may depend on the role, never on who asks.
+            contextValue: contextOf(role),
           }) as unknown;
           if (!(started && typeof started === 'object' && Symbol.asyncIterator in started))
             return started;
