@@ -11,9 +11,9 @@
  * 3. it hands each subscriber the matching events, the same objects to all of them, so the
  *    subscription's execution can be shared too (src/realtime/shared-subscriptions.ts).
  * So a change costs a server a fixed number of statements whatever its number of subscribers.
- * Because the log is commit-ordered (src/services/stage-log.ts), once an event N is visible every event
- * below N that will ever exist is visible too: reading `sequence > position` can miss nothing
- * and reads nothing twice.
+ * Because the log is commit-ordered (src/services/stage-log.ts), once an event N is visible every
+ * event below N that will ever exist is visible too: reading `sequence > position` can miss
+ * nothing and reads nothing twice.
  *
  * A subscription with `after` first replays (after, P] with its own reads, P being the tail's
  * position when it joined, then continues with what the tail hands it past P: one loop, no
@@ -22,39 +22,14 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { isDatabaseUnavailable } from '../masked-errors.ts';
 import { ValidationError } from '../services/errors.ts';
-import { type ProjectFilterValues, projectWhere } from '../services/project-filter.ts';
+import { logHead } from '../services/stage-log.ts';
 import type { HubPubSub, PubSubLostError } from './event-bus.ts';
 import { Bell, HoldingFeed } from './feed.ts';
-/**
- * A ProjectFilter applied to stage events. `stage` matches an event into or out of one of the
- * stages (a wall display of "under construction" hears a project arrive and leave); every other
- * condition applies to the event's project as it is when the event is read.
- */
-export function stageEventWhere(
-  filter: ProjectFilterValues | null | undefined,
-): Prisma.ProjectStageEventWhereInput {
-  if (!filter) return {};
-  const { stage, ...rest } = filter;
-  const and: Prisma.ProjectStageEventWhereInput[] = [];
-  if (stage?.length) and.push({ OR: [{ toStage: { in: stage } }, { fromStage: { in: stage } }] });
-  const project = projectWhere(rest);
-  if (Object.keys(project).length) and.push({ project });
-  return and.length ? { AND: and } : {};
-}
 
 /** One event the feed delivers; the subscription re-reads the row by `id`. */
 export interface FeedItem {
   id: number;
   sequence: bigint;
-}
-
-/** The log's head: the highest committed sequence, 0 for an empty log (one index entry read). */
-export async function logHead(prisma: Pick<PrismaClient, 'projectStageEvent'>): Promise<bigint> {
-  const last = await prisma.projectStageEvent.findFirst({
-    orderBy: { sequence: 'desc' },
-    select: { sequence: true },
-  });
-  return last?.sequence ?? 0n;
 }
 
 export interface StageLogTailOptions {
