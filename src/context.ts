@@ -28,3 +28,41 @@ export interface HubContext {
   /** Each year's dashboard, computed once per change. */
   dashboards: DashboardCache;
 }
+
+/** What every context of one server holds, whoever asks. */
+export type ServerContext = Pick<
+  HubContext,
+  'prisma' | 'pubsub' | 'stageTail' | 'dashboards' | 'queryLimits'
+>;
+
+/**
+ * The context of an execution shared by every subscriber of one role (shared subscription
+ * results, live queries): the server's parts and the role, nothing of any one subscriber. Who the
+ * viewer is, and where and how they connected, throw when read: a field that reads them would
+ * answer one subscriber with another's data, so it fails instead.
+ */
+export function sharedContext(server: ServerContext, role: Viewer['role']): HubContext {
+  const notShared = (what: string): never => {
+    throw new Error(
+      `${what} is not known to an execution shared by every subscriber with the role ${role}`,
+    );
+  };
+  return {
+    ...server,
+    viewer: {
+      role,
+      get actor() {
+        return notShared('viewer.actor');
+      },
+      get expiresAt() {
+        return notShared('viewer.expiresAt');
+      },
+    },
+    get clientAddress() {
+      return notShared('clientAddress');
+    },
+    get transport() {
+      return notShared('transport');
+    },
+  };
+}

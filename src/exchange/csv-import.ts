@@ -21,7 +21,6 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Prisma, PrismaClient, ProjectStage } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../realtime/event-bus.ts';
-import { logHead } from '../realtime/stage-tail.ts';
 import { textProblem } from '../services/input-checks.ts';
 import {
   BatchInputError,
@@ -37,7 +36,7 @@ import {
   planStageChange,
   publishStageChanged,
 } from '../services/stage-change.ts';
-import { districtToday, lockStageLog } from '../services/stage-log.ts';
+import { districtToday, lockStageLog, logHead } from '../services/stage-log.ts';
 import { isPipelineStage, PIPELINE } from '../services/stages.ts';
 import {
   CellError,

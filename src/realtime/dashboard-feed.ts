@@ -10,10 +10,11 @@
  * As with stage events, the bus only rings a bell: the dashboard is always read afresh from
  * the database, and a slow poll covers a notification lost in transit.
  */
+import { Repeater } from '@graphql-yoga/subscription';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { computeDashboard, type DashboardData } from '../services/dashboard.ts';
-import { closableFeed } from './closable-feed.ts';
 import type { HubPubSub, PubSubLostError } from './event-bus.ts';
+import { Bell } from './feed.ts';
 
 export interface DashboardFeedOptions {
   prisma: PrismaClient;
@@ -49,8 +50,9 @@ function fingerprint(dashboard: DashboardData): string {
 }
 
 /**
- * Opens a dashboard feed: listening starts before this resolves. The iterator yields the
- * dashboard now, then each changed one; it ends with PubSubLostError if the bus is lost.
+ * Opens a dashboard feed. It yields the dashboard now, then each changed one; it listens from
+ * its first `next()` (before the first computation, so nothing is missed) and ends with
+ * PubSubLostError if the bus is lost.
  */
 export async function openDashboardFeed(
   options: DashboardFeedOptions,
@@ -62,37 +64,32 @@ export async function openDashboardFeed(
     pollIntervalMs = 60_000,
     compute = computeDashboard,
   } = options;
-  let dirty = false;
-  let failure: PubSubLostError | null = null;
-  let closed = false;
-  let wake: (() => void) | null = null;
-  const ring = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  const markDirty = () => {
-    dirty = true;
-    ring();
-  };
-  const onLost = (error: PubSubLostError) => {
-    failure ??= error;
-    ring();
-  };
-  const stops = [
-    options.pubsub.listen('stageChanged', { onEvent: markDirty, onLost }),
-    options.pubsub.listen('dataChanged', {
-      onEvent: (event) => {
-        if (event.year == null || event.year === year) markDirty();
-      },
-      onLost,
-    }),
-  ];
-  const stopListening = () => {
-    for (const stop of stops) stop();
-  };
-
-  async function* run(): AsyncGenerator<DashboardData> {
+  return new Repeater<DashboardData>(async (push, stop) => {
+    let dirty = false;
+    let failure: PubSubLostError | null = null;
+    const bell = new Bell(pollIntervalMs);
+    const markDirty = () => {
+      dirty = true;
+      bell.ring();
+    };
+    const onLost = (error: PubSubLostError) => {
+      failure ??= error;
+      bell.ring();
+    };
+    const stops = [
+      options.pubsub.listen('stageChanged', { onEvent: markDirty, onLost }),
+      options.pubsub.listen('dataChanged', {
+        onEvent: (event) => {
+          if (event.year == null || event.year === year) markDirty();
+        },
+        onLost,
+      }),
+    ];
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+      bell.close();
+    });
     try {
       let lastSent = '';
       let lastComputed = 0;
@@ -104,31 +101,19 @@ export async function openDashboardFeed(
         const print = fingerprint(dashboard);
         if (print !== lastSent) {
           lastSent = print;
-          yield dashboard;
+          await push(dashboard);
         }
         // Wait for a change (or the poll), then let a burst settle until `coalesceMs` has
         // passed since the last recompute.
-        if (!dirty && !failure && !closed) {
-          let timer: NodeJS.Timeout | undefined;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            timer = setTimeout(resolve, pollIntervalMs);
-          });
-          clearTimeout(timer);
-        }
-        if (closed) return;
+        if (!dirty && !failure && !stopped) await bell.wait();
+        if (stopped) return;
         const wait = lastComputed + coalesceMs - Date.now();
         if (wait > 0) await sleep(wait);
-        if (closed) return;
+        if (stopped) return;
       }
     } finally {
-      stopListening();
+      for (const stopListening of stops) stopListening();
+      bell.close();
     }
-  }
-
-  return closableFeed(run(), () => {
-    closed = true;
-    stopListening();
-    ring();
   });
 }

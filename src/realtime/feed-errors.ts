@@ -6,6 +6,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { PubSubLostError } from './event-bus.ts';
+import { HoldingFeed } from './feed.ts';
 
 /** A feed's item, or why the feed ended. */
 export type LivePayload<T> = T | { liveError: unknown };
@@ -20,27 +21,17 @@ export function isLiveError<T extends object>(
 export function endWithErrorPayload<T>(
   feed: AsyncIterableIterator<T>,
 ): AsyncIterableIterator<LivePayload<T>> {
-  let ended = false;
-  const wrapped: AsyncIterableIterator<LivePayload<T>> = {
-    [Symbol.asyncIterator]: () => wrapped,
-    async next(): Promise<IteratorResult<LivePayload<T>>> {
-      if (ended) return { done: true, value: undefined };
+  return new HoldingFeed<LivePayload<T>>(
+    async (push) => {
       try {
-        const item = await feed.next();
-        if (item.done) ended = true;
-        return item;
+        for (let item = await feed.next(); !item.done; item = await feed.next())
+          await push(item.value);
       } catch (error) {
-        ended = true;
-        return { done: false, value: { liveError: error } };
+        await push({ liveError: error });
       }
     },
-    async return(): Promise<IteratorResult<LivePayload<T>>> {
-      ended = true;
-      await feed.return?.();
-      return { done: true, value: undefined };
-    },
-  };
-  return wrapped;
+    () => void feed.return?.(),
+  );
 }
 
 /** The GraphQL error a client sees when its live feed ends. */

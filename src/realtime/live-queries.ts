@@ -10,8 +10,9 @@
  *   writes as they publish, other servers' through Redis), the same one the caches drop on.
  * - Identical live queries (same document, operation, variables and role) share one execution
  *   per change, like shared subscription results: the first client's query is registered with
- *   the store, with a context that carries only the role, and every client of the key gets its
- *   results; a client that joins late gets the latest one at once.
+ *   the store, with a context built from the role alone (`contextOf`, the same one shared
+ *   subscription results execute with), and every client of the key gets its results; a client
+ *   that joins late gets the latest one at once.
  * - Bursts are coalesced: `@live(throttle: ms)` asks for at most one update per interval; the
  *   server's default is DEFAULT_THROTTLE_MS and it accepts MIN…MAX.
  * - A client that sends `extensions: { livePatch: "json-patch" }` gets the first answer whole
@@ -22,6 +23,7 @@
  *   a whole) also ends it: asking again is the client's decision.
  */
 import { useLiveQuery } from '@envelop/live-query';
+import { SlidingBuffer } from '@graphql-yoga/subscription';
 import { getLiveDirectiveArgumentValues, getLiveDirectiveNode } from '@n1ru4l/graphql-live-query';
 import { createLiveQueryPatchGenerator, type noDiffSymbol } from '@n1ru4l/graphql-live-query-patch';
 import { generateJSONPatch } from '@n1ru4l/graphql-live-query-patch-json-patch';
@@ -40,8 +42,9 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Counter, Gauge } from 'prom-client';
-import type { HubContext } from '../context.ts';
+import type { HubContext, Viewer } from '../context.ts';
 import { type ChangeWatch, ROOT_FIELDS_READING } from './change-watch.ts';
+import { HoldingFeed } from './feed.ts';
 
 /** Coalescing of a live query's updates when the client asks for none. @default 250 ms */
 export const DEFAULT_THROTTLE_MS = 250;
@@ -70,6 +73,11 @@ export const LiveDirective = new GraphQLDirective({
 
 export interface LiveQueryOptions {
   watch: ChangeWatch;
+  /**
+   * The context a shared live query executes with, built from the role alone (as shared
+   * subscription results are): a resolver reading who asks fails instead of answering for them.
+   */
+  contextOf(role: Viewer['role']): unknown;
   metrics?: {
     /** Executions of live queries: the first answer and every re-execution. */
     executions: Counter;
@@ -80,11 +88,21 @@ export interface LiveQueryOptions {
 
 type Result = ExecutionResult & { isLive?: true; revision?: number; patch?: unknown };
 
+/** A client reading a shared live query: its new answers, and the query's end. */
+interface LiveClient {
+  push(result: Result): void;
+  /** The query ended, with a last answer (an error) or none. */
+  end(last?: Result): void;
+}
+
 interface SharedLiveQuery {
   latest: Result | undefined;
   /** Set once the query has ended: a client joining after that gets this end at once. */
   ended?: { last?: Result };
-  readonly subscribers: Set<ClientStream>;
+  /** Clients reading it now. */
+  readonly subscribers: Set<LiveClient>;
+  /** Clients holding it (reading, or not yet): it ends when the last one leaves. */
+  members: number;
   readonly source: AsyncIterator<Result>;
 }
 
@@ -110,85 +128,6 @@ function coalesced<A, R>(execute: (args: A) => R, wait: number): (args: A) => R 
     });
     return pending;
   };
-}
-
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
-
-/**
- * One client's stream of a shared live query. It joins the query when created (not when first
- * read), so no answer or end can pass before it listens, and holds only the newest answer not
- * yet read: a live query's older answers are superseded.
- */
-class ClientStream implements AsyncIterableIterator<Result> {
-  private pending: Result | undefined;
-  private ending: { last?: Result } | undefined;
-  private closed = false;
-  private waiter: ((item: IteratorResult<Result>) => void) | undefined;
-
-  constructor(
-    entry: SharedLiveQuery,
-    private readonly leave: (client: ClientStream) => void,
-  ) {
-    this.pending = entry.latest;
-    this.ending = entry.ended;
-    if (!this.ending) entry.subscribers.add(this);
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  /** A new answer (replaces one not yet read). */
-  push(result: Result): void {
-    if (this.closed || this.ending) return;
-    if (this.waiter) this.hand({ done: false, value: result });
-    else this.pending = result;
-  }
-
-  /** The query ended, with a last answer (an error) or none. */
-  end(last?: Result): void {
-    if (this.closed || this.ending) return;
-    this.ending = { last };
-    if (this.waiter) void this.next().then((item) => this.hand(item));
-  }
-
-  next(): Promise<IteratorResult<Result>> {
-    if (this.pending) {
-      const value = this.pending;
-      this.pending = undefined;
-      return Promise.resolve({ done: false, value });
-    }
-    if (this.ending?.last) {
-      const value = this.ending.last;
-      this.ending = {};
-      return Promise.resolve({ done: false, value });
-    }
-    if (this.ending || this.closed) {
-      this.close();
-      return Promise.resolve(DONE);
-    }
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-    });
-  }
-
-  return(): Promise<IteratorResult<Result>> {
-    this.close();
-    this.hand(DONE);
-    return Promise.resolve(DONE);
-  }
-
-  private hand(item: IteratorResult<Result>): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.(item);
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.leave(this);
-  }
 }
 
 /** The error every live query ends with when the bus is lost. */
@@ -219,7 +158,7 @@ const withJsonPatches = createLiveQueryPatchGenerator(
   ) => unknown | typeof noDiffSymbol,
 );
 
-export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin {
+export function useHubLiveQueries({ watch, contextOf, metrics }: LiveQueryOptions): Plugin {
   const store = new InMemoryLiveQueryStore({
     // Checked here, applied by `coalesced` below: the store's own throttle compares Date.now()
     // with a timer that may fire a millisecond early, and then drops the update for good.
@@ -261,7 +200,12 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
 
   /** Starts the one execution of a key, handing each result to the key's clients. */
   const open = (key: string, source: AsyncIterator<Result>): SharedLiveQuery => {
-    const entry: SharedLiveQuery = { latest: undefined, subscribers: new Set(), source };
+    const entry: SharedLiveQuery = {
+      latest: undefined,
+      subscribers: new Set(),
+      members: 0,
+      source,
+    };
     shared.set(key, entry);
     metrics?.open.set(shared.size);
     void (async () => {
@@ -295,16 +239,44 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
     return entry;
   };
 
-  /** One client's stream of a shared live query; it leaves the query when the client does. */
-  const join = (key: string, entry: SharedLiveQuery): AsyncIterableIterator<Result> =>
-    new ClientStream(entry, (client) => {
-      entry.subscribers.delete(client);
-      if (!entry.subscribers.size && shared.get(key) === entry) {
+  /**
+   * One client's stream of a shared live query: the latest answer at once, then each new one. It
+   * holds only the newest answer not yet read (a live query's older answers are superseded, and
+   * so is an unread answer by the query's last one), and leaves the query when the client does.
+   */
+  const join = (key: string, entry: SharedLiveQuery): AsyncIterableIterator<Result> => {
+    entry.members += 1;
+    let client: LiveClient | undefined;
+    const leave = () => {
+      if (client) entry.subscribers.delete(client);
+      entry.members -= 1;
+      if (entry.members === 0 && shared.get(key) === entry) {
         shared.delete(key);
         metrics?.open.set(shared.size);
         void entry.source.return?.();
       }
-    });
+    };
+    return new HoldingFeed<Result>(
+      async (push, stop) => {
+        if (entry.latest) void push(entry.latest);
+        if (entry.ended) {
+          if (entry.ended.last) void push(entry.ended.last);
+          return;
+        }
+        client = {
+          push: (result) => void push(result),
+          end: (last) => {
+            if (last) void push(last);
+            stop();
+          },
+        };
+        entry.subscribers.add(client);
+        await stop;
+      },
+      leave,
+      new SlidingBuffer(1),
+    );
+  };
 
   const liveQueryStore = {
     makeExecute:
@@ -319,8 +291,6 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
         const key = keyOf(args, role);
         let entry = shared.get(key);
         if (!entry) {
-          // Executed for every client of the key: it may depend on the role, never on who asks.
-          const sharedContext = { ...context, viewer: { actor: `live-query:${role}`, role } };
           const directive = getLiveDirectiveNode(
             getOperationAST(args.document, args.operationName)!,
           )!;
@@ -329,7 +299,8 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
             DEFAULT_THROTTLE_MS;
           const started = store.makeExecute(coalesced(execute, wait) as never)({
             ...args,
-            contextValue: sharedContext,
+            // Executed for every client of the key: it may depend on the role, never on who asks.
+            contextValue: contextOf(role),
           }) as unknown;
           if (!(started && typeof started === 'object' && Symbol.asyncIterator in started))
             return started;

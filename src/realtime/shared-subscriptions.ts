@@ -9,9 +9,11 @@
  * It replaces the subscribe function with the one the GraphQL spec describes (a source stream
  * from the subscription field's `subscribe`, then `execute` with each event as root value),
  * and memoises the per-event `execute` by event object and subscription key. Nothing but the
- * key may change a result: the schema's resolvers read the viewer only through its role (scope
- * auth), which is part of the key; fields that read the actor must not be added to
- * subscription types without adding it to the key.
+ * key may change a result, so the per-event `execute` runs with a context built from the key's
+ * scope alone (`contextOf`: for the hub, the server's parts and the role), never with one
+ * subscriber's: a resolver that reads who the viewer is fails there instead of answering every
+ * subscriber with the first one's data. The subscription field's `subscribe` still runs with
+ * each subscriber's own context (its arguments, its checks, its place in the feed).
  *
  * Each subscriber's stream is this one layer over the source stream, so it is also where the
  * streams are observed (`observe`: open streams and results delivered, for metrics): another
@@ -26,10 +28,16 @@ import {
   execute,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { HoldingFeed } from './feed.ts';
 
-export interface SharedResultsOptions {
+export interface SharedResultsOptions<Scope extends string> {
   /** What of the context a result may depend on, as a string (e.g. the viewer's role). */
-  scope(context: unknown): string;
+  scope(context: unknown): Scope;
+  /**
+   * The context a shared execution runs with, built from the scope alone: a resolver that reads
+   * anything else of a subscriber's context must fail there, not answer for another subscriber.
+   */
+  contextOf(scope: Scope): unknown;
   /** Called when a subscription's stream opens; its `next` for each result, `end` once when the stream ends. */
   observe?(context: unknown): StreamObserver;
 }
@@ -44,85 +52,60 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
 const unobserved: StreamObserver = { next() {}, end() {} };
 
 /**
- * Applies `map` to each item of `source`, telling `observer` of each result and, once, of the
- * end (done, returned, thrown); `return()` goes straight to the source.
+ * Applies `map` to each item of `source`, telling `observer` of each result delivered and, once,
+ * of the end (done, returned, thrown); `return()` goes straight to the source.
  */
-function mapAsyncIterator<T, U>(
+function mapObserved<T, U>(
   source: AsyncIterable<T>,
   map: (item: T) => U | Promise<U>,
   observer: StreamObserver,
 ): AsyncIterableIterator<U> {
   const iterator = source[Symbol.asyncIterator]();
-  let open = true;
-  const end = () => {
-    if (open) observer.end();
-    open = false;
-  };
-  const mapped: AsyncIterableIterator<U> = {
-    [Symbol.asyncIterator]: () => mapped,
-    async next() {
-      let item: IteratorResult<T>;
-      try {
-        item = await iterator.next();
-      } catch (error) {
-        end();
-        throw error;
+  return new HoldingFeed<U>(
+    async (push) => {
+      for (let item = await iterator.next(); !item.done; item = await iterator.next()) {
+        const value = await map(item.value);
+        observer.next();
+        await push(value);
       }
-      if (item.done) {
-        end();
-        return { done: true, value: undefined };
-      }
-      const value = await map(item.value);
-      observer.next();
-      return { done: false, value };
     },
-    async return() {
-      end();
-      await iterator.return?.();
-      return { done: true, value: undefined };
+    () => {
+      observer.end();
+      void iterator.return?.();
     },
-    async throw(error?: unknown) {
-      if (iterator.throw) {
-        const item = await iterator.throw(error);
-        if (!item.done) return { done: false, value: await map(item.value) };
-      }
-      end();
-      return { done: true, value: undefined };
-    },
-  };
-  return mapped;
+  );
 }
 
-export function useSharedSubscriptionResults(options: SharedResultsOptions): Plugin {
+export function useSharedSubscriptionResults<Scope extends string>(
+  options: SharedResultsOptions<Scope>,
+): Plugin {
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
   /** Per event object, the result for each subscription key. Gone with the event. */
   const results = new WeakMap<object, Map<string, Result>>();
 
-  const keyOf = (args: ExecutionArgs): string => {
+  const keyOf = (args: ExecutionArgs, scope: Scope): string => {
     let id = documentIds.get(args.document);
     if (id === undefined) {
       id = nextDocumentId++;
       documentIds.set(args.document, id);
     }
-    return JSON.stringify([
-      id,
-      args.operationName ?? null,
-      args.variableValues ?? null,
-      options.scope(args.contextValue),
-    ]);
+    return JSON.stringify([id, args.operationName ?? null, args.variableValues ?? null, scope]);
   };
 
   const sharedSubscribe = async (args: ExecutionArgs) => {
     const stream = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in stream)) return stream as ExecutionResult;
-    const key = keyOf(args);
+    const scope = options.scope(args.contextValue);
+    const key = keyOf(args, scope);
+    // Each event is executed with a context of the scope alone, never a subscriber's own.
+    const executeEvent = (event: unknown) =>
+      execute({ ...args, contextValue: options.contextOf(scope), rootValue: event });
     const observer = options.observe?.(args.contextValue) ?? unobserved;
-    return mapAsyncIterator(
+    return mapObserved(
       stream,
       async (event: unknown) => {
-        if (typeof event !== 'object' || event === null)
-          return execute({ ...args, rootValue: event });
+        if (typeof event !== 'object' || event === null) return executeEvent(event);
         let byKey = results.get(event);
         if (!byKey) {
           byKey = new Map();
@@ -130,7 +113,7 @@ export function useSharedSubscriptionResults(options: SharedResultsOptions): Plu
         }
         let result = byKey.get(key);
         if (!result) {
-          result = execute({ ...args, rootValue: event });
+          result = executeEvent(event);
           byKey.set(key, result);
         }
         // Each subscriber gets its own envelope: later plugins may set fields on it.

@@ -11,9 +11,9 @@
  * 3. it hands each subscriber the matching events, the same objects to all of them, so the
  *    subscription's execution can be shared too (src/realtime/shared-subscriptions.ts).
  * So a change costs a server a fixed number of statements whatever its number of subscribers.
- * Because the log is commit-ordered (src/services/stage-log.ts), once an event N is visible every event
- * below N that will ever exist is visible too: reading `sequence > position` can miss nothing
- * and reads nothing twice.
+ * Because the log is commit-ordered (src/services/stage-log.ts), once an event N is visible every
+ * event below N that will ever exist is visible too: reading `sequence > position` can miss
+ * nothing and reads nothing twice.
  *
  * A subscription with `after` first replays (after, P] with its own reads, P being the tail's
  * position when it joined, then continues with what the tail hands it past P: one loop, no
@@ -22,39 +22,14 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { isDatabaseUnavailable } from '../masked-errors.ts';
 import { ValidationError } from '../services/errors.ts';
-import { type ProjectFilterValues, projectWhere } from '../services/project-filter.ts';
-import { closableFeed } from './closable-feed.ts';
+import { logHead } from '../services/stage-log.ts';
 import type { HubPubSub, PubSubLostError } from './event-bus.ts';
-/**
- * A ProjectFilter applied to stage events. `stage` matches an event into or out of one of the
- * stages (a wall display of "under construction" hears a project arrive and leave); every other
- * condition applies to the event's project as it is when the event is read.
- */
-export function stageEventWhere(
-  filter: ProjectFilterValues | null | undefined,
-): Prisma.ProjectStageEventWhereInput {
-  if (!filter) return {};
-  const { stage, ...rest } = filter;
-  const and: Prisma.ProjectStageEventWhereInput[] = [];
-  if (stage?.length) and.push({ OR: [{ toStage: { in: stage } }, { fromStage: { in: stage } }] });
-  const project = projectWhere(rest);
-  if (Object.keys(project).length) and.push({ project });
-  return and.length ? { AND: and } : {};
-}
+import { Bell, HoldingFeed } from './feed.ts';
 
 /** One event the feed delivers; the subscription re-reads the row by `id`. */
 export interface FeedItem {
   id: number;
   sequence: bigint;
-}
-
-/** The log's head: the highest committed sequence, 0 for an empty log (one index entry read). */
-export async function logHead(prisma: Pick<PrismaClient, 'projectStageEvent'>): Promise<bigint> {
-  const last = await prisma.projectStageEvent.findFirst({
-    orderBy: { sequence: 'desc' },
-    select: { sequence: true },
-  });
-  return last?.sequence ?? 0n;
 }
 
 export interface StageLogTailOptions {
@@ -87,14 +62,14 @@ function whereKey(where: Prisma.ProjectStageEventWhereInput): string {
 /** One subscription's queue of events handed over by the tail. */
 class Subscriber {
   readonly key: string;
+  /** Events handed over and not yet taken by the feed (the tail never waits for a reader). */
   private readonly queue: FeedItem[] = [];
-  private waiter: (() => void) | null = null;
+  /** Rung when an event is handed over, the subscriber admitted, or the feed ends. */
+  readonly bell = new Bell();
   /** Why the feed ends (FeedClosedError when its client closed it). */
   failure: Error | null = null;
   /** The tail's position when it admitted this subscriber; null until then. */
   joinedAt: bigint | null = null;
-  /** Resolves `join` for a subscriber that waited for a batch to be handed out. */
-  admitted: (() => void) | null = null;
 
   constructor(readonly where: Prisma.ProjectStageEventWhereInput) {
     this.key = whereKey(where);
@@ -102,21 +77,17 @@ class Subscriber {
 
   push(item: FeedItem): void {
     this.queue.push(item);
-    this.wake();
+    this.bell.ring();
+  }
+
+  admit(position: bigint): void {
+    this.joinedAt = position;
+    this.bell.ring();
   }
 
   fail(error: Error): void {
     this.failure ??= error;
-    this.wake();
-    const admitted = this.admitted;
-    this.admitted = null;
-    admitted?.();
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.();
+    this.bell.ring();
   }
 
   /** The next event handed over; throws the failure once the queue is empty. */
@@ -125,7 +96,7 @@ class Subscriber {
       const item = this.queue.shift();
       if (item) return item;
       if (this.failure) throw this.failure;
-      await new Promise<void>((resolve) => (this.waiter = resolve));
+      await this.bell.wait();
     }
   }
 }
@@ -158,7 +129,8 @@ export class StageLogTail {
   /** Highest sequence heard on the bus. */
   private heard = 0n;
   private inBatch = false;
-  private wakeLoop: (() => void) | null = null;
+  /** Wakes the loop: an event past the position heard, a subscriber leaving, the poll. */
+  private bell: Bell | null = null;
 
   constructor(options: StageLogTailOptions) {
     this.prisma = options.prisma;
@@ -200,45 +172,44 @@ export class StageLogTail {
       }
     }
 
-    const tail = this;
     const { prisma, batchSize } = this;
-    async function* run(): AsyncGenerator<FeedItem> {
-      let position = after ?? joinedAt;
-      try {
-        // Replay what was in the log before this subscriber joined the tail.
-        while (position < joinedAt) {
-          const rows = await prisma.projectStageEvent.findMany({
-            where: { AND: [{ sequence: { gt: position, lte: joinedAt } }, where] },
-            orderBy: { sequence: 'asc' },
-            take: batchSize,
-            select: { id: true, sequence: true },
-          });
-          for (const row of rows) {
-            yield row;
-            position = row.sequence;
+    return new HoldingFeed<FeedItem>(
+      async (push) => {
+        let position = after ?? joinedAt;
+        try {
+          // Replay what was in the log before this subscriber joined the tail.
+          while (position < joinedAt) {
+            const rows = await prisma.projectStageEvent.findMany({
+              where: { AND: [{ sequence: { gt: position, lte: joinedAt } }, where] },
+              orderBy: { sequence: 'asc' },
+              take: batchSize,
+              select: { id: true, sequence: true },
+            });
+            for (const row of rows) {
+              await push(row);
+              if (subscriber.failure instanceof FeedClosedError) return;
+              position = row.sequence;
+            }
+            if (rows.length < batchSize) position = joinedAt;
           }
-          if (rows.length < batchSize) position = joinedAt;
+          // Then what the tail hands over: only events past `joinedAt`, in order.
+          for (;;) {
+            const item = await subscriber.take();
+            if (item.sequence <= position) continue;
+            position = item.sequence;
+            await push(item);
+          }
+        } catch (error) {
+          if (error instanceof FeedClosedError) return;
+          throw error;
         }
-        // Then what the tail hands over: only events past `joinedAt`, in order.
-        for (;;) {
-          const item = await subscriber.take();
-          if (item.sequence <= position) continue;
-          position = item.sequence;
-          yield item;
-        }
-      } catch (error) {
-        if (error instanceof FeedClosedError) return;
-        throw error;
-      } finally {
-        tail.leave(subscriber);
-      }
-    }
-
-    return closableFeed(run(), () => {
-      tail.leave(subscriber);
-      // Wakes the generator waiting in `take`.
-      subscriber.fail(new FeedClosedError());
-    });
+      },
+      () => {
+        this.leave(subscriber);
+        // Wakes the feed waiting in `take`.
+        subscriber.fail(new FeedClosedError());
+      },
+    );
   }
 
   /** Ends every feed and stops following the log (the server is stopping). */
@@ -255,7 +226,7 @@ export class StageLogTail {
     }
     // A batch is being read: join when it has been handed out, at the position after it.
     this.joining.push(subscriber);
-    await new Promise<void>((resolve) => (subscriber.admitted = resolve));
+    while (subscriber.joinedAt == null && !subscriber.failure) await subscriber.bell.wait();
     if (subscriber.joinedAt == null) throw subscriber.failure ?? new FeedClosedError();
   }
 
@@ -290,7 +261,8 @@ export class StageLogTail {
         throw error;
       }
       this.running = true;
-      void this.loop(generation);
+      this.bell = new Bell(this.pollIntervalMs);
+      void this.loop(generation, this.bell);
     })().finally(() => {
       this.starting = null;
     });
@@ -303,7 +275,8 @@ export class StageLogTail {
     this.inBatch = false;
     this.stopListening?.();
     this.stopListening = null;
-    this.ring();
+    this.bell?.close();
+    this.bell = null;
   }
 
   private failAll(error: Error): void {
@@ -315,24 +288,17 @@ export class StageLogTail {
   }
 
   private ring(): void {
-    const w = this.wakeLoop;
-    this.wakeLoop = null;
-    w?.();
+    this.bell?.ring();
   }
 
-  private async loop(generation: number): Promise<void> {
+  private async loop(generation: number, bell: Bell): Promise<void> {
     let failures = 0;
     const current = () => generation === this.generation;
     while (current()) {
       // Wait for a ring (an event past the position, or a subscriber leaving) or the poll. The
       // first subscriber joins while the loop waits here for the first time.
       if (this.heard <= this.position) {
-        let timer: NodeJS.Timeout | undefined;
-        await new Promise<void>((resolve) => {
-          this.wakeLoop = resolve;
-          timer = setTimeout(resolve, this.pollIntervalMs);
-        });
-        clearTimeout(timer);
+        await bell.wait();
         if (!current()) return;
       }
       if (this.size === 0) {
@@ -419,11 +385,8 @@ export class StageLogTail {
     const joining = this.joining;
     this.joining = [];
     for (const s of joining) {
-      s.joinedAt = this.position;
       this.subscribers.add(s);
-      const admitted = s.admitted;
-      s.admitted = null;
-      admitted?.();
+      s.admit(this.position);
     }
   }
 }

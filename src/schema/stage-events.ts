@@ -12,8 +12,9 @@ import {
   type LivePayload,
   liveError,
 } from '../realtime/feed-errors.ts';
-import { type FeedItem, stageEventWhere } from '../realtime/stage-tail.ts';
+import type { FeedItem } from '../realtime/stage-tail.ts';
 import { decodeNodeId, MAX_SEQUENCE, quoteInput } from '../services/errors.ts';
+import { stageEventWhere } from '../services/project-filter.ts';
 import { changeProjectStage, NOTE_MAX_LENGTH } from '../services/stage-change.ts';
 import { readSequence } from '../services/stage-log.ts';
 import { builder } from './builder.ts';

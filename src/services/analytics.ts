@@ -20,9 +20,8 @@ import {
   ProjectStage,
   StageEventKind,
 } from '../generated/prisma/client.ts';
-import { stageEventWhere } from '../realtime/stage-tail.ts';
 import { ValidationError } from './errors.ts';
-import { type ProjectFilterValues, projectWhere } from './project-filter.ts';
+import { type ProjectFilterValues, projectWhere, stageEventWhere } from './project-filter.ts';
 import { districtToday } from './stage-log.ts';
 import { PIPELINE } from './stages.ts';
 

@@ -1,4 +1,7 @@
-/** ProjectFilter → Prisma `where`: one definition for GraphQL, subscriptions and CSV export. */
+/**
+ * ProjectFilter → Prisma `where`: one definition for GraphQL, subscriptions and CSV export, for
+ * projects and for the stage events of matching projects.
+ */
 import type { Prisma, ProjectStage } from '../generated/prisma/client.ts';
 import { stagesAtOrBeyond } from './stages.ts';
 
@@ -73,5 +76,22 @@ export function projectWhere(
       },
     });
   }
+  return and.length ? { AND: and } : {};
+}
+
+/**
+ * A ProjectFilter applied to stage events. `stage` matches an event into or out of one of the
+ * stages (a wall display of "under construction" hears a project arrive and leave); every other
+ * condition applies to the event's project as it is when the event is read.
+ */
+export function stageEventWhere(
+  filter: ProjectFilterValues | null | undefined,
+): Prisma.ProjectStageEventWhereInput {
+  if (!filter) return {};
+  const { stage, ...rest } = filter;
+  const and: Prisma.ProjectStageEventWhereInput[] = [];
+  if (stage?.length) and.push({ OR: [{ toStage: { in: stage } }, { fromStage: { in: stage } }] });
+  const project = projectWhere(rest);
+  if (Object.keys(project).length) and.push({ project });
   return and.length ? { AND: and } : {};
 }

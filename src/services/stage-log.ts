@@ -1,6 +1,6 @@
 /**
  * The district-wide stage-event log: how a write appends to it so that `sequence` is
- * commit-ordered, and the district's calendar day.
+ * commit-ordered, where it ends, and the district's calendar day.
  *
  * Commit order: `sequence` comes from a PostgreSQL sequence, which hands out numbers at insert
  * time, not at commit time. Two concurrent transactions could take 41 and 42 and commit 42
@@ -12,7 +12,7 @@
  * transactions leave holes, which are never filled). On PGlite there is one connection and
  * transactions are serial anyway; the lock is harmless there.
  */
-import type { Prisma } from '../generated/prisma/client.ts';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { MAX_SEQUENCE } from './errors.ts';
 
 /**
@@ -46,4 +46,13 @@ export function readSequence(value: string): bigint | null {
   if (!/^\d{1,19}$/.test(value)) return null;
   const sequence = BigInt(value);
   return sequence <= MAX_SEQUENCE ? sequence : null;
+}
+
+/** The log's head: the highest committed sequence, 0 for an empty log (one index entry read). */
+export async function logHead(prisma: Pick<PrismaClient, 'projectStageEvent'>): Promise<bigint> {
+  const last = await prisma.projectStageEvent.findFirst({
+    orderBy: { sequence: 'desc' },
+    select: { sequence: true },
+  });
+  return last?.sequence ?? 0n;
 }
