@@ -21,6 +21,12 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Prisma, PrismaClient, ProjectStage } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../pubsub.ts';
+import {
+  ConflictError,
+  InvalidTransitionError,
+  NotFoundError,
+  ValidationError,
+} from '../services/errors.ts';
 import { textProblem } from '../services/input-checks.ts';
 import {
   BatchInputError,
@@ -471,14 +477,11 @@ async function atRow<T>(row: RawRow, code: string | undefined, fn: () => Promise
   } catch (error) {
     if (error instanceof ImportError || error instanceof DryRunRollback) throw error;
     if (
-      error instanceof Error &&
-      [
-        'ValidationError',
-        'NotFoundError',
-        'ConflictError',
-        'InvalidTransitionError',
-        'CellError',
-      ].includes(error.name)
+      error instanceof ValidationError ||
+      error instanceof NotFoundError ||
+      error instanceof ConflictError ||
+      error instanceof InvalidTransitionError ||
+      error instanceof CellError
     ) {
       throw new ImportError(row.line, error.message, code);
     }

@@ -30,7 +30,7 @@ export const SHORT_TEXT_MAX_LENGTH = 64;
 export const AMOUNT_MAX = new Prisma.Decimal('1e16');
 /** Largest measured value (NUMERIC(20,4): 16 digits before the point, 4 after). */
 export const MEASURE_MAX = new Prisma.Decimal('9999999999999999.9999');
-/** Years a record may count for. */
+/** Years a record may count for, and a dashboard may be asked for. */
 export const YEAR_MIN = 2000;
 export const YEAR_MAX = 2100;
 
