@@ -17,11 +17,12 @@ import { YEAR_MAX, YEAR_MIN } from '../services/input-checks.ts';
 import type { ChannelHighlight } from '../services/logistics.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum } from './enums.ts';
-import { ReportedFigureRef, TargetProgressRef } from './figures.ts';
+import { ReportedFigureRef } from './figures.ts';
 import { FundingTotalRef } from './funding.ts';
 import { LogisticsChannelRef, LogisticsObservationRef } from './logistics.ts';
 import { ParkRef, ParkSnapshotRef } from './park.ts';
 import { StageEventRef } from './stage-events.ts';
+import { TargetProgressRef } from './targets.ts';
 
 export const ProjectTallyRef = builder.objectRef<ProjectTally>('ProjectTally').implement({
   description:
