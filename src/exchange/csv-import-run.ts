@@ -5,7 +5,8 @@
  * commit; and a typed service error or a bad cell turned into an ImportError naming the line.
  */
 import type { Prisma, PrismaClient, ProjectStage } from '../generated/prisma/client.ts';
-import type { HubPubSub } from '../pubsub.ts';
+import type { HubPubSub } from '../realtime/event-bus.ts';
+import { logHead } from '../realtime/stage-tail.ts';
 import {
   ConflictError,
   InvalidTransitionError,
@@ -14,7 +15,6 @@ import {
 } from '../services/errors.ts';
 import { publishProjectChanged } from '../services/projects.ts';
 import { publishStageChanged } from '../services/stage-change.ts';
-import { logHead } from '../services/stage-feed.ts';
 import { districtToday, lockStageLog } from '../services/stage-log.ts';
 import { CellError } from './csv-format.ts';
 import type { RawRow } from './csv-read.ts';
