@@ -11,18 +11,24 @@ import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { HubConfig } from './config.ts';
 import type { Viewer } from './context.ts';
 
-export type Role = 'viewer' | 'editor' | 'admin';
+/** The roles, ordered by power: admin can do all an editor can, an editor all a viewer can. */
+export const ROLES = ['viewer', 'editor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+/** The roles as a message names them: `viewer, editor or admin`. */
+export const ROLE_LIST = `${ROLES.slice(0, -1).join(', ')} or ${ROLES.at(-1)}`;
 
 /** A credential was given but is not valid: the request is refused with 401. */
 export class AuthenticationError extends Error {
   override name = 'AuthenticationError';
 }
 
-const roles: readonly Role[] = ['viewer', 'editor', 'admin'];
-
-/** Roles ordered by power: admin can do all an editor can, an editor all a viewer can. */
+/** Whether `role` may do what `needed` may (ROLES order). */
 export function roleAtLeast(role: Viewer['role'], needed: Role): boolean {
-  return role !== 'anonymous' && roles.indexOf(role) >= roles.indexOf(needed);
+  return role !== 'anonymous' && ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
+
+function isRole(value: unknown): value is Role {
+  return (ROLES as readonly unknown[]).includes(value);
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -60,15 +66,15 @@ export function createAuthenticator(auth: HubConfig['auth']): Authenticator {
         ? await jwtVerify(token, secret, options)
         : await jwtVerify(token, jwks!, options);
       const role = payload[auth.jwtRoleClaim];
-      if (typeof role !== 'string' || !roles.includes(role as Role)) {
+      if (!isRole(role)) {
         throw new AuthenticationError(
-          `token has no valid \`${auth.jwtRoleClaim}\` claim (viewer, editor or admin)`,
+          `token has no valid \`${auth.jwtRoleClaim}\` claim (${ROLE_LIST})`,
         );
       }
       const subject = typeof payload.sub === 'string' ? payload.sub : 'unknown';
       return {
         actor: `jwt:${subject}`,
-        role: role as Role,
+        role,
         expiresAt: payload.exp ? payload.exp * 1000 : undefined,
       };
     } catch (error) {

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { ROLE_LIST, ROLES, type Role } from './auth.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -22,6 +23,10 @@ const redisUrl = z
   .url()
   .refine((u) => /^rediss?:\/\//.test(u), 'must be a redis:// or rediss:// URL');
 
+/** `role:key` pairs separated by commas, each role one of ROLES and each key 16+ characters. */
+const apiKeyPair = `(${ROLES.join('|')}):[A-Za-z0-9._~+/=-]{16,}`;
+const apiKeyList = new RegExp(`^\\s*${apiKeyPair}\\s*(,\\s*${apiKeyPair}\\s*)*$`);
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -33,8 +38,8 @@ const envSchema = z.object({
   HUB_API_KEYS: z
     .string()
     .regex(
-      /^\s*(viewer|editor|admin):[A-Za-z0-9._~+/=-]{16,}\s*(,\s*(viewer|editor|admin):[A-Za-z0-9._~+/=-]{16,}\s*)*$/,
-      'must be role:key pairs separated by commas (role viewer, editor or admin; key at least 16 characters)',
+      apiKeyList,
+      `must be role:key pairs separated by commas (role ${ROLE_LIST}; key at least 16 characters)`,
     )
     .optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256)').optional(),
@@ -97,7 +102,7 @@ export type HubConfig = {
   seed: boolean;
   auth: {
     /** API keys and the role each grants. */
-    apiKeys: { role: 'viewer' | 'editor' | 'admin'; key: string }[];
+    apiKeys: { role: Role; key: string }[];
     jwtSecret: string | undefined;
     jwksUrl: string | undefined;
     jwtIssuer: string | undefined;
@@ -171,7 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .map((pair) => {
           const i = pair.indexOf(':');
           return {
-            role: pair.slice(0, i) as 'viewer' | 'editor' | 'admin',
+            role: pair.slice(0, i) as Role,
             key: pair.slice(i + 1),
           };
         }),

@@ -1,4 +1,5 @@
 /** What every resolver gets: the database, the event bus, and who is asking. */
+import type { Role } from './auth.ts';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import type { DashboardCache } from './realtime/dashboard-cache.ts';
 import type { HubPubSub } from './realtime/event-bus.ts';
@@ -8,7 +9,7 @@ import type { StageLogTail } from './realtime/stage-tail.ts';
 export interface Viewer {
   /** Stable name recorded on every write (`key:editor-1`, `jwt:alice`, `anonymous`). */
   actor: string;
-  role: 'anonymous' | 'viewer' | 'editor' | 'admin';
+  role: Role | 'anonymous';
   /** When the credential stops being valid (ms since epoch); a WebSocket closes then. */
   expiresAt?: number;
 }

@@ -1,8 +1,8 @@
 /**
  * The wall display page at /wall: static files from src/wall/ (no build step), the graphql-ws
  * browser client from node_modules, the page's GraphQL operations from
- * schema/operations/wall-*.graphql, and its Chinese font. The page talks only to the public API
- * on /graphql.
+ * schema/operations/wall-*.graphql, the stage vocabulary (src/services/stages.ts), and its
+ * Chinese font. The page talks only to the public API on /graphql.
  *
  * Wall screens are often small Linux kiosks with no CJK font installed, where every Chinese label
  * would be a box. So the page brings its own, Noto Sans SC (./chinese-font.ts), served here under
@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'graphql-yoga';
 import { CHINESE_FONT_PATH, type ChineseFont, loadChineseFont } from './chinese-font.ts';
 import { operationsDir } from './explorer.ts';
+import { ProjectStage } from './generated/prisma/client.ts';
+import { isPipelineStage, PIPELINE, STAGE_TERMS } from './services/stages.ts';
 
 /** Where the page is served. */
 export const WALL_PATH = '/wall';
@@ -63,6 +65,22 @@ function wallOperations(): string {
   return JSON.stringify(operations);
 }
 
+/**
+ * The stage vocabulary the page shows, from its one home (src/services/stages.ts): `pipeline`,
+ * the pipeline's stages in order; `stages`, those and then the others (SUSPENDED, CANCELLED);
+ * `stageNames`, each stage's name by language (`zh`, `en`).
+ */
+export function wallVocabulary(): string {
+  const stages = [...PIPELINE, ...Object.values(ProjectStage).filter((s) => !isPipelineStage(s))];
+  const names = (lang: 'zh' | 'en') =>
+    Object.fromEntries(stages.map((stage) => [stage, STAGE_TERMS[stage][lang]]));
+  return JSON.stringify({
+    pipeline: PIPELINE,
+    stages,
+    stageNames: { zh: names('zh'), en: names('en') },
+  });
+}
+
 function loadAssets(font: ChineseFont): Map<string, Asset> {
   const file = (name: string) => readFileSync(path.join(wallDir, name), 'utf8');
   const html = { body: file('index.html'), type: 'text/html; charset=utf-8' };
@@ -79,6 +97,10 @@ function loadAssets(font: ChineseFont): Map<string, Asset> {
     [
       `${WALL_PATH}/operations.json`,
       { body: wallOperations(), type: 'application/json; charset=utf-8' },
+    ],
+    [
+      `${WALL_PATH}/vocabulary.json`,
+      { body: wallVocabulary(), type: 'application/json; charset=utf-8' },
     ],
     [`${CHINESE_FONT_PATH}/noto-sans-sc.css`, { body: font.css, type: 'text/css; charset=utf-8' }],
   ]);

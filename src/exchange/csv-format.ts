@@ -9,28 +9,10 @@
  * `=`, `+`, `-`, `@`, tab or CR) are written with a leading `'`, which the import removes again.
  */
 import { type DatePrecision, Prisma, ProjectStage } from '../generated/prisma/client.ts';
-import { PIPELINE } from '../services/stages.ts';
+import { PIPELINE, STAGE_TERMS } from '../services/stages.ts';
 
 /** Options for csv-stringify: what Excel and WPS open as UTF-8 without asking. */
 export const CSV_WRITE_OPTIONS = { bom: true, record_delimiter: 'windows' } as const;
-
-/** 中文 names of the stages, as the district reports them; the import accepts them too. */
-export const STAGE_LABELS: Record<ProjectStage, string> = {
-  PLANNED: '谋划储备',
-  NEGOTIATING: '在谈',
-  SIGNED: '签约',
-  LANDED: '落地',
-  APPROVED: '审批备案',
-  TENDERED: '招投标',
-  LAND_ACQUIRED: '摘牌',
-  REGISTERED: '申报入库',
-  UNDER_CONSTRUCTION: '开复工',
-  COMPLETED: '竣工',
-  IN_OPERATION: '投产',
-  AT_CAPACITY: '达效',
-  SUSPENDED: '暂停',
-  CANCELLED: '取消',
-};
 
 const PRECISION_LABELS: Record<DatePrecision, string> = {
   DAY: '日',
@@ -43,6 +25,8 @@ export interface Column {
   key: string;
   /** Chinese header label. */
   label: string;
+  /** Other labels the import accepts (a stage's other names). */
+  also?: readonly string[];
   /** Written by the export for reading only; the import accepts and ignores it. */
   exportOnly?: boolean;
 }
@@ -71,7 +55,11 @@ export const PROJECT_COLUMNS: readonly Column[] = [
   { key: 'expectedOutputValue', label: '预计产值(元)' },
   { key: 'description', label: '简介' },
   { key: 'notes', label: '备注' },
-  ...PIPELINE.map((stage) => ({ key: milestoneKey(stage), label: `${STAGE_LABELS[stage]}日期` })),
+  ...PIPELINE.map((stage) => ({
+    key: milestoneKey(stage),
+    label: `${STAGE_TERMS[stage].zh}日期`,
+    also: STAGE_TERMS[stage].also?.map((name) => `${name}日期`),
+  })),
 ];
 
 /** Stage-event log file, in export order. Its code, toStage, occurredOn, occurredPrecision and note are a stage-changes file. */
@@ -109,7 +97,9 @@ export function mapHeader(
   required: readonly string[],
 ): string[] {
   const byKey = new Map(columns.map((c) => [c.key.toLowerCase(), c.key]));
-  const byLabel = new Map(columns.map((c) => [c.label, c.key]));
+  const byLabel = new Map(
+    columns.flatMap((c) => [c.label, ...(c.also ?? [])].map((label) => [label, c.key] as const)),
+  );
   const seen = new Set<string>();
   const keys = cells.map((raw) => {
     const cell = raw.replace(/^\uFEFF/, '').trim();
@@ -164,12 +154,14 @@ export function readText(value: string | undefined): string | null | undefined {
   return trimmed ? trimmed : null;
 }
 
+/** A stage by any of its Chinese names (src/services/stages.ts). */
 const STAGE_BY_LABEL = new Map(
-  Object.entries(STAGE_LABELS).map(([stage, label]) => [label, stage as ProjectStage]),
+  Object.values(ProjectStage).flatMap((stage) =>
+    [STAGE_TERMS[stage].zh, ...(STAGE_TERMS[stage].also ?? [])].map(
+      (label) => [label, stage] as const,
+    ),
+  ),
 );
-STAGE_BY_LABEL.set('审批', ProjectStage.APPROVED)
-  .set('备案', ProjectStage.APPROVED)
-  .set('审批/备案', ProjectStage.APPROVED);
 
 export function readStage(
   value: string | undefined,

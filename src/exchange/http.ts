@@ -8,6 +8,7 @@
  * `viewer` option resolves (the hub's authentication); without it every caller is a viewer.
  */
 import type { Plugin } from 'graphql-yoga';
+import { AuthenticationError, roleAtLeast } from '../auth.ts';
 import type { HubConfig } from '../config.ts';
 import type { Viewer } from '../context.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -24,19 +25,17 @@ import { EmptyPackageError, oc4idsPackageChunks } from './oc4ids.ts';
 
 type Access = 'public' | 'viewer';
 
-const RANK: Record<Viewer['role'], number> = { anonymous: 0, viewer: 1, editor: 2, admin: 3 };
-
 /** The one access check of every exchange route. */
 export function allowed(viewer: Viewer, access: Access): boolean {
-  return access === 'public' || RANK[viewer.role] >= RANK[access];
+  return access === 'public' || roleAtLeast(viewer.role, access);
 }
 
 export interface DataExchangeOptions {
   prisma: PrismaClient;
   config: Pick<HubConfig, 'oc4ids'>;
   /**
-   * Who is calling, from the request (e.g. its `Authorization: Bearer` header). A thrown error
-   * named `AuthenticationError`, or carrying `extensions.http.status` 401, answers 401.
+   * Who is calling, from the request (e.g. its `Authorization: Bearer` header). A thrown
+   * AuthenticationError, or an error carrying `extensions.http.status` 401, answers 401.
    * @default every caller is an anonymous viewer
    */
   viewer?: (request: Request) => Viewer | Promise<Viewer>;
@@ -180,7 +179,7 @@ export function useDataExchange(options: DataExchangeOptions): Plugin {
         // A credential that is not valid: an AuthenticationError, or a GraphQLError carrying 401.
         const status = (error as { extensions?: { http?: { status?: unknown } } })?.extensions?.http
           ?.status;
-        if ((error as Error)?.name === 'AuthenticationError' || status === 401) {
+        if (error instanceof AuthenticationError || status === 401) {
           endResponse(problem(R, 401, (error as Error).message, { 'www-authenticate': 'Bearer' }));
         } else if (error instanceof ExportFilterError) endResponse(problem(R, 400, error.message));
         else if (error instanceof EmptyPackageError) endResponse(problem(R, 404, error.message));

@@ -25,8 +25,7 @@ import type {
   ProjectStage,
   StageEventKind,
 } from '../generated/prisma/client.ts';
-import { milestoneDates } from '../services/stages.ts';
-import { STAGE_LABELS } from './csv-format.ts';
+import { milestoneDates, STAGE_TERMS } from '../services/stages.ts';
 
 /** The OC4IDS schema version the package declares (major.minor of 0.9.5). */
 export const OC4IDS_VERSION = '0.9';
@@ -263,7 +262,7 @@ export function oc4idsProject(
     const kind = MILESTONE_KIND[e.toStage];
     return {
       id: `stage-event-${e.sequence}`,
-      title: `${STAGE_LABELS[e.toStage]}${KIND_SUFFIX[e.kind] ?? ''}`,
+      title: `${STAGE_TERMS[e.toStage].zh}${KIND_SUFFIX[e.kind] ?? ''}`,
       type: kind?.type,
       code: kind?.code,
       status: 'met',

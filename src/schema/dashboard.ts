@@ -8,21 +8,21 @@ import { GraphQLError } from 'graphql';
 import {
   currentYear,
   type DashboardData,
-  MAX_DASHBOARD_YEAR,
-  MIN_DASHBOARD_YEAR,
   type ParkSummary,
   type ProjectTally,
   RECENT_STAGE_CHANGES,
   type StageFunnelStep,
 } from '../services/dashboard.ts';
+import { YEAR_MAX, YEAR_MIN } from '../services/input-checks.ts';
 import type { ChannelHighlight } from '../services/logistics.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum } from './enums.ts';
-import { ReportedFigureRef, TargetProgressRef } from './figures.ts';
+import { ReportedFigureRef } from './figures.ts';
 import { FundingTotalRef } from './funding.ts';
 import { LogisticsChannelRef, LogisticsObservationRef } from './logistics.ts';
 import { ParkRef, ParkSnapshotRef } from './park.ts';
 import { StageEventRef } from './stage-events.ts';
+import { TargetProgressRef } from './targets.ts';
 
 export const ProjectTallyRef = builder.objectRef<ProjectTally>('ProjectTally').implement({
   description:
@@ -180,13 +180,10 @@ export const DashboardRef = builder.objectRef<DashboardData>('Dashboard').implem
 /** The year asked for, or the current one in the district; a GraphQL error outside the range. */
 export function dashboardYear(year: number | null | undefined): number {
   const y = year ?? currentYear();
-  if (y < MIN_DASHBOARD_YEAR || y > MAX_DASHBOARD_YEAR) {
-    throw new GraphQLError(
-      `\`year\` must be from ${MIN_DASHBOARD_YEAR} to ${MAX_DASHBOARD_YEAR}, got ${y}`,
-      {
-        extensions: { code: 'BAD_USER_INPUT' },
-      },
-    );
+  if (y < YEAR_MIN || y > YEAR_MAX) {
+    throw new GraphQLError(`\`year\` must be from ${YEAR_MIN} to ${YEAR_MAX}, got ${y}`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   }
   return y;
 }

@@ -1,4 +1,4 @@
-/** The domain's enums, each value with its Chinese term and English meaning. */
+/** The domain's enums, each value with its Chinese term and English meaning (the stages' from src/services/stages.ts). */
 import {
   ChannelKind,
   FacilityStatus,
@@ -9,27 +9,18 @@ import {
   ProjectStage,
   StageEventKind,
 } from '../generated/prisma/client.ts';
+import { STAGE_TERMS } from '../services/stages.ts';
 import { builder } from './builder.ts';
 
 export const ProjectStageEnum = builder.enumType(ProjectStage, {
   name: 'ProjectStage',
   description: "项目阶段 / The district's project pipeline, in the order the district reports it.",
-  values: {
-    PLANNED: { description: '谋划储备 / In the reserve pipeline, planned.' },
-    NEGOTIATING: { description: '在谈 / Under negotiation with the investor.' },
-    SIGNED: { description: '签约 / Investment agreement signed.' },
-    LANDED: { description: '落地 / Landed: the investor has committed to the district.' },
-    APPROVED: { description: '审批/备案 / Approval or filing done.' },
-    TENDERED: { description: '招投标 / Tendering done.' },
-    LAND_ACQUIRED: { description: '摘牌 / Land parcel won.' },
-    REGISTERED: { description: '申报入库 / Submitted to the statistical project database.' },
-    UNDER_CONSTRUCTION: { description: '开复工 / Construction started or resumed.' },
-    COMPLETED: { description: '竣工 / Construction completed.' },
-    IN_OPERATION: { description: '投产 / In operation.' },
-    AT_CAPACITY: { description: '达效 / Designed capacity reached.' },
-    SUSPENDED: { description: '暂停 / Suspended; may return to the stage it left.' },
-    CANCELLED: { description: '取消 / Cancelled; terminal.' },
-  },
+  values: Object.fromEntries(
+    Object.entries(STAGE_TERMS).map(([stage, term]) => [
+      stage,
+      { description: `${term.zh} / ${term.meaning}` },
+    ]),
+  ),
 });
 
 export const StageEventKindEnum = builder.enumType(StageEventKind, {

@@ -5,6 +5,7 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import { decodeOptionalNodeId } from '../services/errors.ts';
 import { type FundingTotal, fundingTotals, recordFundingAward } from '../services/funding.ts';
+import { YEAR_MAX, YEAR_MIN } from '../services/input-checks.ts';
 import { builder } from './builder.ts';
 import { FundingInstrumentEnum, FundingSourceLevelEnum } from './enums.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
@@ -216,8 +217,7 @@ export const RecordFundingAwardInput = builder.inputType('RecordFundingAwardInpu
     }),
     year: t.int({
       required: true,
-      description:
-        "年度 / Year the award counts for, 2000–2100 (may differ from the award date's year).",
+      description: `年度 / Year the award counts for, ${YEAR_MIN}–${YEAR_MAX} (may differ from the award date's year).`,
     }),
     awardedOn: t.field({
       type: 'Date',

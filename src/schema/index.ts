@@ -10,6 +10,7 @@ import './park.ts';
 import './stage-events.ts';
 import './funding.ts';
 import './figures.ts';
+import './targets.ts';
 import './logistics.ts';
 import './dashboard.ts';
 import './dashboard-live.ts';

@@ -7,8 +7,6 @@ import { recordParkSnapshot } from '../services/parks.ts';
 import { builder } from './builder.ts';
 import { FacilityStatusEnum, ParkKindEnum } from './enums.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { paging } from './paging.ts';
-import { ProjectConnection } from './project.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 
 export const ParkSnapshotRef = builder.prismaNode('ParkSnapshot', {
@@ -124,18 +122,6 @@ export const ParkRef = builder.prismaNode('Park', {
       description: '简介 / Description.',
     }),
     source: t.relation('source', { nullable: true, description: '来源 / Source document.' }),
-    projects: t.relatedConnection(
-      'projects',
-      {
-        description: '园区项目 / Projects in this park, by id.',
-        cursor: 'id',
-        ...paging,
-        totalCount: true,
-        query: () => ({ orderBy: { id: 'asc' } }),
-      },
-      // Defined in project.ts, which imports this file: read only when the schema is built.
-      ProjectConnection,
-    ),
     facilities: t.relation('facilities', {
       description: '设施 / Facilities and phases in this park.',
       query: { orderBy: { id: 'asc' } },

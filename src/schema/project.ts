@@ -1,4 +1,4 @@
-/** Projects: the pipeline's rows, their filters and ordering. */
+/** Projects: the pipeline's rows, their filters and ordering, and the project lists of parks and sectors. */
 import type { Prisma, ProjectStage } from '../generated/prisma/client.ts';
 import { decodeNodeId, decodeOptionalNodeId } from '../services/errors.ts';
 import { projectWhere } from '../services/project-filter.ts';
@@ -7,10 +7,9 @@ import { milestoneDates, PIPELINE } from '../services/stages.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum, SortDirectionEnum } from './enums.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
-import { paging, pagingBy } from './paging.ts';
+import { paging } from './paging.ts';
 import { ParkRef } from './park.ts';
 import { DatePrecisionEnum } from './scalars.ts';
-import { StageEventConnection } from './stage-events.ts';
 
 export const SectorRef = builder.prismaNode('Sector', {
   description:
@@ -130,18 +129,6 @@ export const ProjectRef = builder.prismaNode('Project', {
     updatedBy: t.exposeString('updatedBy', {
       description: '更新人 / Who last changed the project.',
     }),
-    stageHistory: t.relatedConnection(
-      'stageEvents',
-      {
-        description:
-          "阶段历史 / The project's stage changes, oldest first; `last: 3` gives the latest three.",
-        cursor: 'sequence',
-        ...pagingBy('sequence'),
-        totalCount: true,
-        query: () => ({ orderBy: { sequence: 'asc' } }),
-      },
-      StageEventConnection,
-    ),
     milestones: t.field({
       type: [ProjectMilestone],
       description:
@@ -182,6 +169,20 @@ export const ProjectConnection = builder.connectionObject(
   },
   { name: 'ProjectEdge', description: '项目边 / A project with its cursor.' },
 );
+
+builder.prismaObjectFields(ParkRef, (t) => ({
+  projects: t.relatedConnection(
+    'projects',
+    {
+      description: '园区项目 / Projects in this park, by id.',
+      cursor: 'id',
+      ...paging,
+      totalCount: true,
+      query: () => ({ orderBy: { id: 'asc' } }),
+    },
+    ProjectConnection,
+  ),
+}));
 
 export const ProjectMilestoneFilter = builder.inputType('ProjectMilestoneFilter', {
   description:

@@ -20,10 +20,8 @@ import { readSequence } from '../services/stage-log.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum, StageEventKindEnum } from './enums.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from './errors.ts';
-import { DEFAULT_PAGE_SIZE, maxPageSize } from './paging.ts';
-// project.ts imports this file too; its bindings are used only inside field callbacks, which
-// run when the schema is built, after both modules have loaded.
-import { ProjectFilter, toFilterValues } from './project.ts';
+import { DEFAULT_PAGE_SIZE, maxPageSize, pagingBy } from './paging.ts';
+import { ProjectFilter, ProjectRef, toFilterValues } from './project.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 
 export const StageEventRef = builder.prismaNode('ProjectStageEvent', {
@@ -83,6 +81,22 @@ export const StageEventConnection = builder.connectionObject(
   },
   { name: 'ProjectStageEventEdge', description: '阶段变更边 / A stage event with its cursor.' },
 );
+
+/** A project's own slice of the log. */
+builder.prismaObjectFields(ProjectRef, (t) => ({
+  stageHistory: t.relatedConnection(
+    'stageEvents',
+    {
+      description:
+        "阶段历史 / The project's stage changes, oldest first; `last: 3` gives the latest three.",
+      cursor: 'sequence',
+      ...pagingBy('sequence'),
+      totalCount: true,
+      query: () => ({ orderBy: { sequence: 'asc' } }),
+    },
+    StageEventConnection,
+  ),
+}));
 
 /** A log position given as `after`/`before`: the decimal `sequence` of an event (0 = the start). */
 export function parseSequence(value: string, argName: string): bigint {

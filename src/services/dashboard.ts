@@ -26,6 +26,7 @@ import {
   type ReportedFigure,
 } from '../generated/prisma/client.ts';
 import { type FundingTotal, fundingTotals } from './funding.ts';
+import { YEAR_MAX, YEAR_MIN } from './input-checks.ts';
 import { type ChannelHighlight, channelHighlights } from './logistics.ts';
 import { progressOf, type TargetProgress } from './targets.ts';
 
@@ -36,10 +37,6 @@ export const DISTRICT_TIME_ZONE = 'Asia/Shanghai';
 
 /** How many stage changes the dashboard lists. */
 export const RECENT_STAGE_CHANGES = 10;
-
-/** Years a dashboard can be asked for. */
-export const MIN_DASHBOARD_YEAR = 2000;
-export const MAX_DASHBOARD_YEAR = 2100;
 
 /** The calendar year in the district now (Asia/Shanghai), the dashboard's default. */
 export function currentYear(now: Date = new Date()): number {
@@ -273,10 +270,8 @@ export async function computeDashboard(
   prisma: Client,
   year: number = currentYear(),
 ): Promise<DashboardData> {
-  if (!Number.isInteger(year) || year < MIN_DASHBOARD_YEAR || year > MAX_DASHBOARD_YEAR) {
-    throw new RangeError(
-      `year must be an integer from ${MIN_DASHBOARD_YEAR} to ${MAX_DASHBOARD_YEAR}, got ${year}`,
-    );
+  if (!Number.isInteger(year) || year < YEAR_MIN || year > YEAR_MAX) {
+    throw new RangeError(`year must be an integer from ${YEAR_MIN} to ${YEAR_MAX}, got ${year}`);
   }
   if ('$transaction' in prisma) {
     return prisma.$transaction((tx) => readDashboard(tx, year), {

@@ -45,7 +45,7 @@ export interface RecordReportedFigureInput {
   asOfPrecision?: DatePrecision | null;
   /** The as-of date is approximate ("so far"). @default false */
   approximate?: boolean | null;
-  /** The year the figure belongs to, 2000 to 2100. */
+  /** The year the figure belongs to, YEAR_MIN to YEAR_MAX (./input-checks.ts). */
   year: number;
   /** The project the figure is about (a row id), if one. */
   projectId?: number | null;

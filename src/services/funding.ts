@@ -105,7 +105,7 @@ export interface RecordFundingAwardInput {
   programmeEn?: string | null;
   /** CNY yuan: more than 0, at most 1e16, at most 2 decimals. */
   amount: Prisma.Decimal;
-  /** The year the award counts for, 2000 to 2100 (it may differ from `awardedOn`'s year). */
+  /** The year the award counts for, YEAR_MIN to YEAR_MAX (./input-checks.ts) (it may differ from `awardedOn`'s year). */
   year: number;
   /** The day it was awarded: a real date, not in the future (district time). */
   awardedOn: Date;

@@ -19,7 +19,12 @@ import { ConflictError, type FieldProblem, ValidationError } from './errors.ts';
 import { districtToday } from './stage-log.ts';
 
 /** Stable codes: letters, digits, `.`, `_`, `-`; 2 to 80 characters, e.g. `lz-2025-central-project-funds`. */
-export const CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,79}$/;
+export const CODE_MAX_LENGTH = 80;
+/** Stable codes of at most `max` characters (see CODE_MAX_LENGTH). */
+function codePattern(max: number): RegExp {
+  return new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{1,${max - 1}}$`);
+}
+export const CODE_PATTERN = codePattern(CODE_MAX_LENGTH);
 /** Metric and category names: lower_snake_case, e.g. `dispatches`, `service_status`. */
 export const SNAKE_CASE_PATTERN = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 export const NAME_MAX_LENGTH = 200;
@@ -30,7 +35,7 @@ export const SHORT_TEXT_MAX_LENGTH = 64;
 export const AMOUNT_MAX = new Prisma.Decimal('1e16');
 /** Largest measured value (NUMERIC(20,4): 16 digits before the point, 4 after). */
 export const MEASURE_MAX = new Prisma.Decimal('9999999999999999.9999');
-/** Years a record may count for. */
+/** Years a record may count for, and a dashboard may be asked for. */
 export const YEAR_MIN = 2000;
 export const YEAR_MAX = 2100;
 
@@ -189,17 +194,21 @@ export class InputChecks {
     return checkText(this.problems, field, value ?? null, max, true) ?? '';
   }
 
-  /** A stable code (CODE_PATTERN); absent stays undefined, blank is null (a problem when required). */
+  /**
+   * A stable code (CODE_PATTERN, or up to `max` characters); absent stays undefined, blank is
+   * null (a problem when required).
+   */
   code(
     field: string,
     value: string | null | undefined,
     required = false,
+    max = CODE_MAX_LENGTH,
   ): string | null | undefined {
-    const code = checkText(this.problems, field, value, 80, required);
-    if (code && !CODE_PATTERN.test(code)) {
+    const code = checkText(this.problems, field, value, max, required);
+    if (code && !(max === CODE_MAX_LENGTH ? CODE_PATTERN : codePattern(max)).test(code)) {
       this.problem(
         field,
-        `${field} must be 2 to 80 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+        `${field} must be 2 to ${max} letters, digits, ".", "_" or "-", starting with a letter or digit`,
       );
     }
     return code;

@@ -1,23 +1,25 @@
 /**
- * Creating and editing projects. Everything is checked before anything is written; a project's
+ * Creating and editing projects. Everything is checked before anything is written, by the
+ * checks every editor write uses (./input-checks.ts), and a duplicate code or name is the same
+ * ConflictError whether found first or raised by the database; a project's
  * stage is set once here (its INITIAL event) and changed afterwards only by
  * `changeProjectStage` (./stage-change.ts), so the log always explains the stage.
  */
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import {
   type DatePrecision,
-  Prisma,
+  type Prisma,
   type Project,
   type ProjectStage,
   type ProjectStageEvent,
   StageEventKind,
 } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../realtime/event-bus.ts';
-import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from './errors.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
 import {
   AMOUNT_MAX,
-  checkAmount,
-  checkText,
+  conflictOnDuplicate,
+  InputChecks,
   NAME_MAX_LENGTH,
   TEXT_MAX_LENGTH,
   type WriteDeps,
@@ -25,18 +27,15 @@ import {
 import {
   checkStageChange,
   NOTE_MAX_LENGTH,
-  normalizeNote,
   publishStageChanged,
+  type StageState,
 } from './stage-change.ts';
-import { districtToday, LOG_TRANSACTION_OPTIONS, lockStageLog } from './stage-log.ts';
+import { LOG_TRANSACTION_OPTIONS, lockStageLog } from './stage-log.ts';
 import { isPipelineStage } from './stages.ts';
 
 /** Project codes: letters, digits, `.`, `_`, `-`; 2 to 40 characters, e.g. `LZ-2025-001`. */
-export const PROJECT_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$/;
+export const PROJECT_CODE_MAX_LENGTH = 40;
 export { AMOUNT_MAX, NAME_MAX_LENGTH, TEXT_MAX_LENGTH };
-
-/** Money fields and the columns they go to (NUMERIC(20,2): cents). */
-const AMOUNT_FIELDS = ['plannedInvestment', 'completedInvestment', 'expectedOutputValue'] as const;
 
 export interface ProjectFields {
   code: string;
@@ -67,64 +66,52 @@ export type UpdateProjectPatch = { [K in keyof ProjectFields]?: ProjectFields[K]
 
 export type ProjectWriteDeps = WriteDeps;
 
-type Problems = FieldProblem[];
+/** The fields besides code and name, as checked: absent stays absent, null clears. */
+type ProjectDetails = Partial<Omit<ProjectFields, 'code' | 'name'>>;
 
-/** Checks and normalises the editable fields present in `input`; returns what to write. */
-function checkFields(
-  input: Partial<Record<keyof ProjectFields, unknown>>,
-  problems: Problems,
-  creating: boolean,
-): Prisma.ProjectUncheckedUpdateInput {
-  const data: Prisma.ProjectUncheckedUpdateInput = {};
-  const str = (k: keyof ProjectFields) => input[k] as string | null | undefined;
-  const code = checkText(problems, 'code', str('code'), 40, creating || str('code') !== undefined);
-  if (code && !PROJECT_CODE_PATTERN.test(code)) {
-    problems.push({
-      path: ['input', 'code'],
-      message:
-        'code must be 2 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit',
-    });
-  }
-  if (code !== undefined && code !== null) data.code = code;
-  const name = checkText(
-    problems,
-    'name',
-    str('name'),
-    NAME_MAX_LENGTH,
-    creating || str('name') !== undefined,
-  );
-  if (name !== undefined && name !== null) data.name = name;
-  const optional: [keyof ProjectFields, number][] = [
-    ['nameEn', NAME_MAX_LENGTH],
-    ['investor', NAME_MAX_LENGTH],
-    ['description', TEXT_MAX_LENGTH],
-    ['notes', TEXT_MAX_LENGTH],
-  ];
-  for (const [field, max] of optional) {
-    const value = checkText(problems, field, str(field), max, false);
-    if (value !== undefined) (data as Record<string, unknown>)[field] = value;
-  }
-  for (const field of AMOUNT_FIELDS) {
-    const value = checkAmount(problems, field, input[field] as Prisma.Decimal | null | undefined);
+/** Optional text fields and their longest length. */
+const TEXT_FIELDS = [
+  ['nameEn', NAME_MAX_LENGTH],
+  ['investor', NAME_MAX_LENGTH],
+  ['description', TEXT_MAX_LENGTH],
+  ['notes', TEXT_MAX_LENGTH],
+] as const;
+/** Money fields (NUMERIC(20,2): yuan and fen). */
+const AMOUNT_FIELDS = ['plannedInvestment', 'completedInvestment', 'expectedOutputValue'] as const;
+
+/** Checks and normalises the fields besides code and name that `input` has. */
+function checkDetails(check: InputChecks, input: UpdateProjectPatch): ProjectDetails {
+  const data: ProjectDetails = {};
+  for (const [field, max] of TEXT_FIELDS) {
+    const value = check.text(field, input[field], max);
     if (value !== undefined) data[field] = value;
   }
-  if (input.sectorId !== undefined) data.sectorId = input.sectorId as number | null;
-  if (input.parkId !== undefined) data.parkId = input.parkId as number | null;
+  for (const field of AMOUNT_FIELDS) {
+    const value = check.amount(field, input[field]);
+    if (value !== undefined) data[field] = value;
+  }
+  if (input.sectorId !== undefined) data.sectorId = input.sectorId;
+  if (input.parkId !== undefined) data.parkId = input.parkId;
   return data;
+}
+
+/** A project code; absent stays undefined, blank is null (a problem when required). */
+function checkCode(check: InputChecks, value: string | null | undefined, required: boolean) {
+  return check.code('code', value, required, PROJECT_CODE_MAX_LENGTH);
 }
 
 type Tx = Prisma.TransactionClient;
 
 /** NotFoundError for a sector or park id that names no row. */
-async function checkReferences(tx: Tx, data: Prisma.ProjectUncheckedUpdateInput): Promise<void> {
+async function checkReferences(tx: Tx, data: ProjectDetails): Promise<void> {
   if (
-    typeof data.sectorId === 'number' &&
+    data.sectorId != null &&
     !(await tx.sector.findUnique({ where: { id: data.sectorId }, select: { id: true } }))
   ) {
     throw NotFoundError.node('Sector', data.sectorId, 'Sector');
   }
   if (
-    typeof data.parkId === 'number' &&
+    data.parkId != null &&
     !(await tx.park.findUnique({ where: { id: data.parkId }, select: { id: true } }))
   ) {
     throw NotFoundError.node('Park', data.parkId, 'Park');
@@ -134,12 +121,12 @@ async function checkReferences(tx: Tx, data: Prisma.ProjectUncheckedUpdateInput)
 /** ConflictError when another project already has this code or name. */
 async function checkUnique(
   tx: Tx,
-  data: { code?: unknown; name?: unknown },
+  data: { code?: string; name?: string },
   exceptId?: number,
 ): Promise<void> {
   const or: Prisma.ProjectWhereInput[] = [];
-  if (typeof data.code === 'string') or.push({ code: data.code });
-  if (typeof data.name === 'string') or.push({ name: data.name });
+  if (data.code !== undefined) or.push({ code: data.code });
+  if (data.name !== undefined) or.push({ name: data.name });
   if (!or.length) return;
   const clash = await tx.project.findFirst({
     where: { OR: or, ...(exceptId !== undefined && { NOT: { id: exceptId } }) },
@@ -150,42 +137,26 @@ async function checkUnique(
   throw new ConflictError(`Another project already has the ${field}`);
 }
 
-/** A unique-constraint violation that slipped past `checkUnique` (two concurrent creates). */
-function asConflict(error: unknown): unknown {
-  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-    return new ConflictError('Another project already has this code or name');
-  }
-  return error;
-}
+/** A unique-constraint violation that slipped past `checkUnique` (two concurrent writes). */
+const DUPLICATE = 'Another project already has this code or name';
 
 /** Checks a new project's input that needs no database; returns what to write. */
 function checkCreate(input: CreateProjectInput, now: Date) {
-  const today = districtToday(now);
-  const problems: Problems = [];
-  const data = checkFields(input, problems, true);
+  const check = new InputChecks(now);
+  const code = checkCode(check, input.code ?? null, true) ?? '';
+  const name = check.requiredText('name', input.name, NAME_MAX_LENGTH);
+  const data: ProjectDetails & Pick<ProjectFields, 'code' | 'name'> = {
+    code,
+    name,
+    ...checkDetails(check, input),
+  };
   const stage = input.stage ?? 'PLANNED';
-  if (!isPipelineStage(stage)) {
-    problems.push({
-      path: ['input', 'stage'],
-      message: `A new project starts at a pipeline stage, not ${stage}`,
-    });
-  }
-  const occurredOn = input.stageOccurredOn ?? today;
-  if (occurredOn.getTime() > today.getTime()) {
-    problems.push({
-      path: ['input', 'stageOccurredOn'],
-      message: 'stageOccurredOn is in the future',
-    });
-  }
-  const note = normalizeNote(input.stageNote);
-  if (note && note.length > NOTE_MAX_LENGTH) {
-    problems.push({
-      path: ['input', 'stageNote'],
-      message: `stageNote is longer than ${NOTE_MAX_LENGTH} characters`,
-    });
-  }
-  const invalid = ValidationError.of(problems);
-  if (invalid) throw invalid;
+  if (!isPipelineStage(stage))
+    check.problem('stage', `A new project starts at a pipeline stage, not ${stage}`);
+  const occurredOn =
+    check.date('stageOccurredOn', input.stageOccurredOn, { notFuture: true }) ?? check.today;
+  const note = check.text('stageNote', input.stageNote, NOTE_MAX_LENGTH) ?? null;
+  check.throwIfInvalid();
   return { data, stage, occurredOn, note };
 }
 
@@ -199,7 +170,6 @@ export async function createProject(
   actor: string,
 ): Promise<{ project: Project; event: ProjectStageEvent }> {
   const now = deps.now?.() ?? new Date();
-  checkCreate(input, now);
   let result: Awaited<ReturnType<typeof createProjectInTransaction>>;
   try {
     result = await deps.prisma.$transaction(async (tx) => {
@@ -207,7 +177,7 @@ export async function createProject(
       return createProjectInTransaction(tx, input, actor, now);
     }, LOG_TRANSACTION_OPTIONS);
   } catch (error) {
-    throw asConflict(error);
+    throw conflictOnDuplicate(error, DUPLICATE);
   }
   publishStageChanged(deps.pubsub, result.event);
   // A new project also joins its park's and sector's lists.
@@ -232,9 +202,7 @@ export async function createProjectInTransaction(
     await checkUnique(tx, data);
     const project = await tx.project.create({
       data: {
-        ...(data as Prisma.ProjectUncheckedCreateInput),
-        code: data.code as string,
-        name: data.name as string,
+        ...data,
         stage,
         createdBy: actor,
         updatedBy: actor,
@@ -258,7 +226,7 @@ export async function createProjectInTransaction(
     });
     return { project: stamped, event };
   } catch (error) {
-    throw asConflict(error);
+    throw conflictOnDuplicate(error, DUPLICATE);
   }
 }
 
@@ -300,28 +268,24 @@ export async function createProjectsInTransaction(
   now: Date = new Date(),
 ): Promise<{ projects: Project[]; events: number }> {
   if (!inputs.length) return { projects: [], events: 0 };
-  const today = districtToday(now);
   const checked = inputs.map((input) => {
     try {
       return checkCreate(input, now);
     } catch (error) {
-      return error as Error;
+      if (error instanceof Error) return error;
+      throw error;
     }
   });
-  const valid = checked.filter((c): c is Exclude<typeof c, Error> => !(c instanceof Error));
-  const ids = (key: 'sectorId' | 'parkId') => [
-    ...new Set(
-      valid.flatMap((c) => (typeof c.data[key] === 'number' ? [c.data[key] as number] : [])),
-    ),
-  ];
+  const valid = checked.flatMap((c) => (c instanceof Error ? [] : [c]));
+  const ids = (key: 'sectorId' | 'parkId') => [...new Set(valid.flatMap((c) => c.data[key] ?? []))];
   const [sectors, parks, clashes] = await Promise.all([
     tx.sector.findMany({ where: { id: { in: ids('sectorId') } }, select: { id: true } }),
     tx.park.findMany({ where: { id: { in: ids('parkId') } }, select: { id: true } }),
     tx.project.findMany({
       where: {
         OR: [
-          { code: { in: valid.map((c) => c.data.code as string) } },
-          { name: { in: valid.map((c) => c.data.name as string) } },
+          { code: { in: valid.map((c) => c.data.code) } },
+          { name: { in: valid.map((c) => c.data.name) } },
         ],
       },
       select: { code: true, name: true },
@@ -340,12 +304,11 @@ export async function createProjectsInTransaction(
     try {
       if (c instanceof Error) throw c;
       const { data, stage, occurredOn, note } = c;
-      if (typeof data.sectorId === 'number' && !sectorIds.has(data.sectorId))
+      if (data.sectorId != null && !sectorIds.has(data.sectorId))
         throw NotFoundError.node('Sector', data.sectorId, 'Sector');
-      if (typeof data.parkId === 'number' && !parkIds.has(data.parkId))
+      if (data.parkId != null && !parkIds.has(data.parkId))
         throw NotFoundError.node('Park', data.parkId, 'Park');
-      const code = data.code as string;
-      const name = data.name as string;
+      const { code, name } = data;
       if (codes.has(code)) throw new ConflictError(`Another project already has the code ${code}`);
       if (names.has(name)) throw new ConflictError(`Another project already has the name ${name}`);
       codes.add(code);
@@ -362,13 +325,13 @@ export async function createProjectsInTransaction(
           note,
         },
       ];
-      let state = {
+      let state: StageState & { lastOccurredOn: Date } = {
         stage,
-        stageBeforeSuspension: null as ProjectStage | null,
+        stageBeforeSuspension: null,
         lastOccurredOn: occurredOn,
       };
       for (const step of input.history ?? []) {
-        const change = checkStageChange(state, step, today);
+        const change = checkStageChange(state, step, now);
         events.push({
           kind: change.plan.kind,
           fromStage: state.stage,
@@ -386,9 +349,7 @@ export async function createProjectsInTransaction(
       }
       rows.push({
         data: {
-          ...(data as Prisma.ProjectCreateManyInput),
-          code,
-          name,
+          ...data,
           stage: state.stage,
           stageBeforeSuspension: state.stageBeforeSuspension,
           createdBy: actor,
@@ -397,7 +358,7 @@ export async function createProjectsInTransaction(
         events,
       });
     } catch (error) {
-      throw new BatchInputError(index, error as Error);
+      throw error instanceof Error ? new BatchInputError(index, error) : error;
     }
   });
 
@@ -413,7 +374,7 @@ export async function createProjectsInTransaction(
     await tx.projectStageEvent.createMany({ data: events });
     return { projects, events: events.length };
   } catch (error) {
-    throw asConflict(error);
+    throw conflictOnDuplicate(error, DUPLICATE);
   }
 }
 
@@ -424,18 +385,13 @@ export async function updateProject(
   patch: UpdateProjectPatch,
   actor: string,
 ): Promise<Project> {
-  const problems: Problems = [];
-  checkFields(patch, problems, false);
-  const invalid = ValidationError.of(problems);
-  if (invalid) throw invalid;
-
   let project: Project;
   try {
     project = await deps.prisma.$transaction((tx) =>
       updateProjectInTransaction(tx, id, patch, actor),
     );
   } catch (error) {
-    throw asConflict(error);
+    throw conflictOnDuplicate(error, DUPLICATE);
   }
   publishProjectChanged(deps.pubsub, project);
   return project;
@@ -467,10 +423,15 @@ export async function updateProjectInTransaction(
   patch: UpdateProjectPatch,
   actor: string,
 ): Promise<Project> {
-  const problems: Problems = [];
-  const data = checkFields(patch, problems, false);
-  const invalid = ValidationError.of(problems);
-  if (invalid) throw invalid;
+  const check = new InputChecks();
+  const code = checkCode(check, patch.code, patch.code !== undefined);
+  const name = check.text('name', patch.name, NAME_MAX_LENGTH, patch.name !== undefined);
+  const data: ProjectDetails & Partial<Pick<ProjectFields, 'code' | 'name'>> = {
+    ...(code != null && { code }),
+    ...(name != null && { name }),
+    ...checkDetails(check, patch),
+  };
+  check.throwIfInvalid();
   try {
     const existing = await tx.project.findUnique({ where: { id } });
     if (!existing) throw NotFoundError.node('Project', id);
@@ -479,6 +440,6 @@ export async function updateProjectInTransaction(
     await checkUnique(tx, data, id);
     return await tx.project.update({ where: { id }, data: { ...data, updatedBy: actor } });
   } catch (error) {
-    throw asConflict(error);
+    throw conflictOnDuplicate(error, DUPLICATE);
   }
 }

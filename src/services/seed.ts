@@ -109,49 +109,47 @@ function observationKey(channelId: number, metric: string, periodEnd: Date): str
   return `${channelId}|${metric}|${periodEnd.toISOString()}`;
 }
 
-async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
-  const result: SeedResult = {
-    sourceDocuments: 0,
-    sectors: 0,
-    parks: 0,
-    facilities: 0,
-    projects: 0,
-    projectStageEvents: 0,
-    logisticsChannels: 0,
-    logisticsObservations: 0,
-    parkSnapshots: 0,
-    fundingAwards: 0,
-    reportedFigures: 0,
-    targets: 0,
-  };
-  const recordedBy = SEED_ACTOR;
+/** What every step of one seed run shares. */
+interface SeedRun {
+  tx: Tx;
+  /** The report's source document: every other row points at it. */
+  sourceId: number;
+  /** Rows created so far, per model. */
+  result: SeedResult;
+}
 
-  // Source document: every other row points at it.
-  const doc = data.source;
-  let source = await tx.sourceDocument.findUnique({
+const keyed = { id: true, code: true, name: true } as const;
+const recordedBy = SEED_ACTOR;
+
+/** The source document, found by code or created; every other row points at it. */
+async function seedSource(
+  tx: Tx,
+  doc: SeedData['source'],
+): Promise<{ id: number; created: boolean }> {
+  const source = await tx.sourceDocument.findUnique({
     where: { code: doc.code },
     select: { id: true },
   });
-  if (!source) {
-    const published = reported(doc.published);
-    source = await tx.sourceDocument.create({
-      data: {
-        code: doc.code,
-        title: doc.title,
-        titleEn: doc.titleEn,
-        publisher: doc.publisher,
-        publishedOn: published.on,
-        publishedPrecision: published.precision,
-        url: doc.url,
-        note: doc.note,
-      },
-      select: { id: true },
-    });
-    result.sourceDocuments = 1;
-  }
-  const sourceId = source.id;
-  const keyed = { id: true, code: true, name: true } as const;
+  if (source) return { id: source.id, created: false };
+  const published = reported(doc.published);
+  const created = await tx.sourceDocument.create({
+    data: {
+      code: doc.code,
+      title: doc.title,
+      titleEn: doc.titleEn,
+      publisher: doc.publisher,
+      publishedOn: published.on,
+      publishedPrecision: published.precision,
+      url: doc.url,
+      note: doc.note,
+    },
+    select: { id: true },
+  });
+  return { id: created.id, created: true };
+}
 
+/** Sectors, parks and their facilities; returns each one's id by seed code. */
+async function seedPlaces({ tx, sourceId, result }: SeedRun, data: SeedData) {
   const sectors = await ensureByCodeOrName(
     data.sectors,
     (codes, names) =>
@@ -216,8 +214,15 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
       }),
   );
   result.facilities = facilities.created.length;
+  return { sectors: sectors.ids, parks: parks.ids, facilities: facilities.ids };
+}
 
-  // Projects, and their INITIAL stage events only together with a newly created project.
+/** Projects, each new one with its INITIAL stage event; returns each one's id by seed code. */
+async function seedProjects(
+  { tx, sourceId, result }: SeedRun,
+  data: SeedData,
+  sectorIds: ReadonlyMap<string, number>,
+): Promise<Map<string, number>> {
   const stageOf = new Map(data.projects.map((p) => [p.code, p]));
   const projects = await ensureByCodeOrName(
     data.projects,
@@ -234,7 +239,7 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
           nameEn: p.nameEn,
           description: p.description,
           notes: p.notes,
-          sectorId: p.sectorCode === null ? null : lookup(sectors.ids, p.sectorCode, 'sector'),
+          sectorId: p.sectorCode === null ? null : lookup(sectorIds, p.sectorCode, 'sector'),
           stage: p.stage,
           stageChangedAt: date(p.stageAsOf.on),
           createdBy: SEED_ACTOR,
@@ -269,7 +274,11 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
       select: { id: true },
     });
   }
+  return projects.ids;
+}
 
+/** Logistics channels and their observations (no code: channel, metric and period end among this source's). */
+async function seedLogistics({ tx, sourceId, result }: SeedRun, data: SeedData): Promise<void> {
   const channels = await ensureByCodeOrName(
     data.channels,
     (codes, names) =>
@@ -321,13 +330,19 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
         await tx.logisticsObservation.createMany({ data: missing })
       ).count;
   }
+}
 
-  // Snapshots: no code, so (park or facility, as-of date) among this source's snapshots.
+/** Park and facility snapshots (no code: park or facility and as-of date among this source's). */
+async function seedParkSnapshots(
+  { tx, sourceId, result }: SeedRun,
+  data: SeedData,
+  places: { parks: ReadonlyMap<string, number>; facilities: ReadonlyMap<string, number> },
+): Promise<void> {
   if (data.snapshots.length) {
     const subject = (s: SeedParkSnapshot) =>
       s.parkCode !== undefined
-        ? { parkId: lookup(parks.ids, s.parkCode, 'park'), facilityId: null }
-        : { parkId: null, facilityId: lookup(facilities.ids, s.facilityCode, 'facility') };
+        ? { parkId: lookup(places.parks, s.parkCode, 'park'), facilityId: null }
+        : { parkId: null, facilityId: lookup(places.facilities, s.facilityCode, 'facility') };
     const rows = data.snapshots.map((s) => ({
       ...subject(s),
       asOf: date(s.asOf.on),
@@ -352,7 +367,10 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
     if (missing.length)
       result.parkSnapshots = (await tx.parkSnapshot.createMany({ data: missing })).count;
   }
+}
 
+/** Funding awards and reported totals, by code. */
+async function seedFunding({ tx, sourceId, result }: SeedRun, data: SeedData): Promise<void> {
   const awards = await missingByCode(data.fundingAwards, (codes) =>
     tx.fundingAward.findMany({ where: { code: { in: codes } }, select: { code: true } }),
   );
@@ -381,7 +399,14 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
       })
     ).count;
   }
+}
 
+/** Reported figures, then the targets that link the figure measuring them; by code. */
+async function seedFiguresAndTargets(
+  { tx, sourceId, result }: SeedRun,
+  data: SeedData,
+  projectIds: ReadonlyMap<string, number>,
+): Promise<void> {
   // Figures before targets: a target links the figure that measures it.
   const figureIds = new Map<string, number>();
   if (data.figures.length) {
@@ -408,8 +433,7 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
             asOfPrecision: asOf.precision,
             approximate: f.approximate,
             year: f.year,
-            projectId:
-              f.projectCode === null ? null : lookup(projects.ids, f.projectCode, 'project'),
+            projectId: f.projectCode === null ? null : lookup(projectIds, f.projectCode, 'project'),
             note: f.note,
             sourceId,
             recordedBy,
@@ -446,8 +470,37 @@ async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
       })
     ).count;
   }
+}
 
-  return result;
+function emptyResult(): SeedResult {
+  return {
+    sourceDocuments: 0,
+    sectors: 0,
+    parks: 0,
+    facilities: 0,
+    projects: 0,
+    projectStageEvents: 0,
+    logisticsChannels: 0,
+    logisticsObservations: 0,
+    parkSnapshots: 0,
+    fundingAwards: 0,
+    reportedFigures: 0,
+    targets: 0,
+  };
+}
+
+/** Every model in the order their references need: places, projects, then what points at them. */
+async function seedInTransaction(tx: Tx, data: SeedData): Promise<SeedResult> {
+  const source = await seedSource(tx, data.source);
+  const run: SeedRun = { tx, sourceId: source.id, result: emptyResult() };
+  run.result.sourceDocuments = source.created ? 1 : 0;
+  const places = await seedPlaces(run, data);
+  const projectIds = await seedProjects(run, data, places.sectors);
+  await seedLogistics(run, data);
+  await seedParkSnapshots(run, data, places);
+  await seedFunding(run, data);
+  await seedFiguresAndTargets(run, data, projectIds);
+  return run.result;
 }
 
 /**

@@ -29,14 +29,9 @@ import {
   StageEventKind,
 } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../realtime/event-bus.ts';
-import {
-  ConflictError,
-  type FieldProblem,
-  InvalidTransitionError,
-  NotFoundError,
-  ValidationError,
-} from './errors.ts';
-import { districtToday, LOG_TRANSACTION_OPTIONS, lockStageLog } from './stage-log.ts';
+import { ConflictError, InvalidTransitionError, NotFoundError } from './errors.ts';
+import { InputChecks } from './input-checks.ts';
+import { LOG_TRANSACTION_OPTIONS, lockStageLog } from './stage-log.ts';
 import { PIPELINE, stageRank } from './stages.ts';
 
 /** Longest note an event may carry. */
@@ -97,12 +92,6 @@ export function planStageChange(state: StageState, toStage: ProjectStage): Stage
   return { kind: StageEventKind.CORRECTION, requiresNote: true, stageBeforeSuspension: null };
 }
 
-/** Trims a note; empty means none. */
-export function normalizeNote(note: string | null | undefined): string | null {
-  const trimmed = note?.trim();
-  return trimmed ? trimmed : null;
-}
-
 export interface StageChangeInput {
   projectId: number;
   toStage: ProjectStage;
@@ -131,25 +120,26 @@ export interface StageChangeResult {
   event: ProjectStageEvent;
 }
 
-/** Input checks that need no database. */
-function checkInput(
+/** A change's input checked on its own: the note and the day to write. */
+export interface CheckedStageInput {
+  note: string | null;
+  occurredOn: Date;
+}
+
+/**
+ * Checks what a change's input says on its own, needing no database: a note of at most
+ * NOTE_MAX_LENGTH characters (trimmed; blank is none), and a real day that is not in the future
+ * (default: today in the district). Throws one ValidationError naming every problem.
+ */
+export function checkStageInput(
   input: Pick<StageChangeInput, 'note' | 'occurredOn'>,
-  today: Date,
-): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  if (input.note != null && input.note.trim().length > NOTE_MAX_LENGTH) {
-    problems.push({
-      path: ['input', 'note'],
-      message: `The note is longer than ${NOTE_MAX_LENGTH} characters`,
-    });
-  }
-  if (input.occurredOn && input.occurredOn.getTime() > today.getTime()) {
-    problems.push({
-      path: ['input', 'occurredOn'],
-      message: `occurredOn ${iso(input.occurredOn)} is in the future (today is ${iso(today)} in Liaozhong)`,
-    });
-  }
-  return problems;
+  now: Date,
+): CheckedStageInput {
+  const check = new InputChecks(now);
+  const note = check.text('note', input.note, NOTE_MAX_LENGTH) ?? null;
+  const occurredOn = check.date('occurredOn', input.occurredOn, { notFuture: true }) ?? check.today;
+  check.throwIfInvalid();
+  return { note, occurredOn };
 }
 
 function iso(date: Date): string {
@@ -157,39 +147,48 @@ function iso(date: Date): string {
 }
 
 /**
- * Checks one change against a project's state (its stage, stage before suspension and the day
- * of its latest event): the input (note length, not in the future), the rules, the note a
- * correction or an unrecorded resume needs, and the log's date order. Needs no database, so a caller that already knows the state (a new project
- * in a CSV import) checks exactly what `changeProjectStage` checks. Throws
- * InvalidTransitionError or ValidationError; returns the plan and the values to write.
+ * Checks a change, its input already checked (`checkStageInput`), against a project's state
+ * (its stage, stage before suspension and the day of its latest event): the rules, the note a
+ * correction or an unrecorded resume needs, and the log's date order. Throws
+ * InvalidTransitionError or ValidationError; returns the plan.
+ */
+export function checkStageRules(
+  state: StageState & { lastOccurredOn: Date | null },
+  toStage: ProjectStage,
+  { note, occurredOn }: CheckedStageInput,
+): StagePlan {
+  const plan = planStageChange(state, toStage);
+  const check = new InputChecks();
+  if (plan.requiresNote && !note) {
+    const what =
+      plan.kind === StageEventKind.CORRECTION
+        ? `Moving back from ${state.stage} to ${toStage} is a correction`
+        : 'Resuming to a stage not on record';
+    check.problem('note', `${what}: it needs a note saying why`);
+  }
+  if (state.lastOccurredOn && occurredOn.getTime() < state.lastOccurredOn.getTime()) {
+    check.problem(
+      'occurredOn',
+      `occurredOn ${iso(occurredOn)} is before the project's latest stage change (${iso(state.lastOccurredOn)})`,
+    );
+  }
+  check.throwIfInvalid();
+  return plan;
+}
+
+/**
+ * One change checked whole against a state the caller already knows (a new project's history in
+ * a CSV import): `checkStageInput`, then `checkStageRules`, exactly what `changeProjectStage`
+ * checks. Throws InvalidTransitionError or ValidationError; returns the plan and the values to
+ * write.
  */
 export function checkStageChange(
   state: StageState & { lastOccurredOn: Date | null },
   input: Pick<StageChangeInput, 'toStage' | 'occurredOn' | 'note'>,
-  today: Date,
-): { plan: StagePlan; note: string | null; occurredOn: Date } {
-  const invalid = ValidationError.of(checkInput(input, today));
-  if (invalid) throw invalid;
-  const note = normalizeNote(input.note);
-  const occurredOn = input.occurredOn ?? today;
-  const plan = planStageChange(state, input.toStage);
-  const problems: FieldProblem[] = [];
-  if (plan.requiresNote && !note) {
-    const what =
-      plan.kind === StageEventKind.CORRECTION
-        ? `Moving back from ${state.stage} to ${input.toStage} is a correction`
-        : 'Resuming to a stage not on record';
-    problems.push({ path: ['input', 'note'], message: `${what}: it needs a note saying why` });
-  }
-  if (state.lastOccurredOn && occurredOn.getTime() < state.lastOccurredOn.getTime()) {
-    problems.push({
-      path: ['input', 'occurredOn'],
-      message: `occurredOn ${iso(occurredOn)} is before the project's latest stage change (${iso(state.lastOccurredOn)})`,
-    });
-  }
-  const rejected = ValidationError.of(problems);
-  if (rejected) throw rejected;
-  return { plan, note, occurredOn };
+  now: Date,
+): { plan: StagePlan } & CheckedStageInput {
+  const checked = checkStageInput(input, now);
+  return { plan: checkStageRules(state, input.toStage, checked), ...checked };
 }
 
 /**
@@ -205,8 +204,6 @@ export async function changeProjectStage(
   actor: string,
 ): Promise<StageChangeResult> {
   const now = deps.now?.() ?? new Date();
-  const invalid = ValidationError.of(checkInput(input, districtToday(now)));
-  if (invalid) throw invalid;
   const result = await deps.prisma.$transaction(async (tx) => {
     await lockStageLog(tx);
     return changeProjectStageInTransaction(tx, input, actor, now);
@@ -239,10 +236,7 @@ export async function changeProjectStageInTransaction(
   actor: string,
   now: Date = new Date(),
 ): Promise<StageChangeResult> {
-  const today = districtToday(now);
-  const invalid = ValidationError.of(checkInput(input, today));
-  if (invalid) throw invalid;
-
+  const checked = checkStageInput(input, now);
   const project = await tx.project.findUnique({
     where: { id: input.projectId },
     select: { id: true, stage: true, stageBeforeSuspension: true },
@@ -258,11 +252,12 @@ export async function changeProjectStageInTransaction(
     orderBy: { sequence: 'desc' },
     select: { occurredOn: true },
   });
-  const { plan, note, occurredOn } = checkStageChange(
+  const plan = checkStageRules(
     { ...project, lastOccurredOn: last?.occurredOn ?? null },
-    input,
-    today,
+    input.toStage,
+    checked,
   );
+  const { note, occurredOn } = checked;
 
   const event = await tx.projectStageEvent.create({
     data: {

@@ -111,7 +111,7 @@ export interface SetTargetInput {
   code: string;
   label?: string | null;
   labelEn?: string | null;
-  /** 2000 to 2100. */
+  /** YEAR_MIN to YEAR_MAX (./input-checks.ts). */
   year?: number | null;
   /** Not negative, below 1e16, at most 4 decimals. */
   value?: Prisma.Decimal | null;

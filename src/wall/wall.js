@@ -1,6 +1,7 @@
 // The wall display: a plain browser ES module, no build step. It talks only to the public
 // GraphQL API over graphql-ws (the `graphqlWs` global from /wall/graphql-ws.js), with the
-// operations of schema/operations/wall-*.graphql (served as /wall/operations.json).
+// operations of schema/operations/wall-*.graphql (served as /wall/operations.json) and the
+// stage vocabulary of the hub (served as /wall/vocabulary.json).
 //
 // URL: /wall?lang=en&park=<Park id>&year=2025#token=<viewer token>
 //   lang  zh (default) or en
@@ -28,20 +29,14 @@ const STALLED_ROWS = 8;
 /** The movement panel is re-read after every change, and this often anyway (days go by). */
 const MOVEMENT_REFRESH_MS = 10 * 60_000;
 
-const PIPELINE = [
-  'PLANNED',
-  'NEGOTIATING',
-  'SIGNED',
-  'LANDED',
-  'APPROVED',
-  'TENDERED',
-  'LAND_ACQUIRED',
-  'REGISTERED',
-  'UNDER_CONSTRUCTION',
-  'COMPLETED',
-  'IN_OPERATION',
-  'AT_CAPACITY',
-];
+/**
+ * The stage vocabulary, from the hub (/wall/vocabulary.json, made from src/services/stages.ts):
+ * the pipeline's stages in order, every stage (the pipeline's, then SUSPENDED and CANCELLED),
+ * and every stage's name in the page's language.
+ */
+let PIPELINE = [];
+let ALL_STAGES = [];
+let STAGES = {};
 
 const MONTHS_EN = [
   'Jan',
@@ -179,41 +174,6 @@ const TEXT = {
     unitProjects: '',
     unitEnterprises: '',
     error: 'Data error',
-  },
-}[lang];
-
-const STAGES = {
-  zh: {
-    PLANNED: '谋划储备',
-    NEGOTIATING: '在谈',
-    SIGNED: '签约',
-    LANDED: '落地',
-    APPROVED: '审批/备案',
-    TENDERED: '招投标',
-    LAND_ACQUIRED: '摘牌',
-    REGISTERED: '申报入库',
-    UNDER_CONSTRUCTION: '开复工',
-    COMPLETED: '竣工',
-    IN_OPERATION: '投产',
-    AT_CAPACITY: '达效',
-    SUSPENDED: '暂停',
-    CANCELLED: '取消',
-  },
-  en: {
-    PLANNED: 'Planned',
-    NEGOTIATING: 'Negotiating',
-    SIGNED: 'Signed',
-    LANDED: 'Landed',
-    APPROVED: 'Approved',
-    TENDERED: 'Tendered',
-    LAND_ACQUIRED: 'Land acquired',
-    REGISTERED: 'Registered',
-    UNDER_CONSTRUCTION: 'Construction',
-    COMPLETED: 'Completed',
-    IN_OPERATION: 'In operation',
-    AT_CAPACITY: 'At capacity',
-    SUSPENDED: 'Suspended',
-    CANCELLED: 'Cancelled',
   },
 }[lang];
 
@@ -1070,10 +1030,11 @@ async function retrying(fn) {
   }
 }
 
-function loadOperations() {
+/** One of the page's JSON files from the hub (operations.json, vocabulary.json). */
+function loadJson(file) {
   return retrying(async () => {
-    const res = await fetch('/wall/operations.json', { cache: 'no-cache' });
-    if (!res.ok) throw new Error(`operations.json: HTTP ${res.status}`);
+    const res = await fetch(`/wall/${file}`, { cache: 'no-cache' });
+    if (!res.ok) throw new Error(`${file}: HTTP ${res.status}`);
     return res.json();
   });
 }
@@ -1105,7 +1066,7 @@ function refreshParkFunnel(year) {
     try {
       const yearEnd = year ? `${year}-12-31` : null;
       const data = await query('park', { park: parkId, yearEnd });
-      parkFunnel = [...PIPELINE, 'SUSPENDED', 'CANCELLED'].map((stage) => ({
+      parkFunnel = ALL_STAGES.map((stage) => ({
         stage,
         current: data[`now_${stage}`]?.totalCount ?? 0,
         reached: data[`reached_${stage}`]?.totalCount ?? null,
@@ -1124,7 +1085,14 @@ function refreshParkFunnel(year) {
 }
 
 async function main() {
-  operations = await loadOperations();
+  const [loaded, vocabulary] = await Promise.all([
+    loadJson('operations.json'),
+    loadJson('vocabulary.json'),
+  ]);
+  operations = loaded;
+  PIPELINE = vocabulary.pipeline;
+  ALL_STAGES = vocabulary.stages;
+  STAGES = vocabulary.stageNames[lang];
   const year = await chooseYear();
 
   // The dashboard comes again after every change: the park's funnel and the movement panel are
