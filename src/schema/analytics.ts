@@ -5,7 +5,6 @@
  * The wall display's movement panel reads these; they are answered from the response cache
  * until the data changes, like every other read.
  */
-import { GraphQLError } from 'graphql';
 import {
   DEFAULT_STALLED_DAYS,
   daysSince,
@@ -20,18 +19,12 @@ import {
   TREND_MAX_BUCKETS,
   type TrendBucket,
 } from '../services/analytics.ts';
-import { ValidationError } from '../services/errors.ts';
+import { rowAsOf } from '../services/as-of.ts';
+import { asBadInput } from './bad-input.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum, StageEventKindEnum } from './enums.ts';
 import { paging } from './paging.ts';
 import { ProjectConnection, ProjectFilter, ProjectRef, toFilterValues } from './project.ts';
-
-/** A service's ValidationError as the GraphQL error of a bad argument; anything else as it is. */
-function asBadInput(error: unknown): unknown {
-  return error instanceof ValidationError
-    ? new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } })
-    : error;
-}
 
 /** The `where` of a `stalledProjects` page and of its count. */
 function stalledWhere(args: {
@@ -140,8 +133,9 @@ builder.prismaObjectFields(ProjectRef, (t) => ({
     nullable: true,
     select: { stageSince: true },
     description:
-      '停留天数 / Whole days from `stageSince` to today in the district: how long the project has not moved.',
-    resolve: (project) => (project.stageSince ? daysSince(project.stageSince) : null),
+      '停留天数 / Whole days from `stageSince` to today in the district (in `projects(asOf:)`, to that day): how long the project has not moved.',
+    resolve: (project) =>
+      project.stageSince ? daysSince(project.stageSince, rowAsOf(project)) : null,
   }),
 }));
 

@@ -73,7 +73,7 @@ function monthStart(date: Date, months = 0): Date {
 }
 
 /** The first day of the period of `precision` that holds `date`. */
-function periodStart(date: Date, precision: DatePrecision): Date {
+export function periodStart(date: Date, precision: DatePrecision): Date {
   switch (precision) {
     case DatePrecision.DAY:
       return date;
