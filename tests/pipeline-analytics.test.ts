@@ -11,6 +11,7 @@
  * 28 Jan–4 Feb (春节), 4 Apr (清明), 1–5 May (劳动节), 2 Jun (端午), 1–8 Oct; with the adjusted
  * weekend days 26 Jan, 8 Feb, 27 Apr, 28 Sep and 11 Oct worked.
  */
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DatePrecision,
@@ -21,7 +22,7 @@ import { approvalBreaches } from '../src/services/stage-durations.ts';
 import { districtToday } from '../src/services/stage-log.ts';
 import { describeEachEngine } from './helpers/db.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
-import { startTestHub, type TestHub } from './helpers/server.ts';
+import { startTestHub, type TestHub, withDefaultAuth } from './helpers/server.ts';
 
 type Step = [
   kind: StageEventKind,
@@ -661,6 +662,56 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
         { authorization: '' },
       );
       expect(viewer.errors?.[0]).toBeDefined();
+    });
+  });
+
+  describe('CSV export of the long lists', () => {
+    const csv = async (path: string) => {
+      const res = await fetch(`${hub.url.replace(/\/graphql$/, '')}${path}`, {
+        headers: withDefaultAuth({}),
+      });
+      const text = await res.text();
+      if (res.status !== 200) return { status: res.status, rows: [], error: text };
+      return { status: res.status, rows: parse(text, { bom: true }) as string[][], error: null };
+    };
+
+    it('should export the approval breaches and the stalled projects with the fields’ rules', async () => {
+      const breachesCsv = await csv(
+        '/export/approval-breaches.csv?includePending=false&limitWorkingDays=30',
+      );
+      expect(breachesCsv.status).toBe(200);
+      expect(breachesCsv.rows[0]![0]).toBe('项目编码(code)');
+      expect(breachesCsv.rows.slice(1).map((r) => [r[0], r[3], r[4], r[5], r[8], r[9]])).toEqual([
+        ['P3', '2025-02-17', '2025-06-16', '81', '51', 'false'],
+        ['P4', '2025-03-05', '2025-07-01', '80', '50', 'false'],
+        ['P2', '2025-03-31', '2025-05-20', '33', '3', 'true'],
+      ]);
+      const inB = await csv('/export/approval-breaches.csv?includePending=false&park=park-B');
+      expect(inB.rows.slice(1).map((r) => r[0])).toEqual(['P3', 'P4']);
+      const stalled = await csv('/export/stalled-projects.csv?minDays=0&park=park-A');
+      // Park A's projects in the pipeline, oldest first: P5 landed 15 Sep 2025; P1, P2 approved.
+      expect(stalled.rows.slice(1).map((r) => [r[0], r[3], r[4]])).toEqual([
+        ['P1', 'APPROVED', '2025-04-14'],
+        ['P2', 'APPROVED', '2025-05-20'],
+        ['P5', 'LANDED', '2025-09-15'],
+      ]);
+      expect(Number(stalled.rows[3]![5])).toBe(
+        (districtToday().getTime() - Date.UTC(2025, 8, 15)) / DAY,
+      );
+    });
+
+    it('should answer a bad parameter with 400', async () => {
+      for (const path of [
+        '/export/approval-breaches.csv?limitWorkingDays=-1',
+        '/export/approval-breaches.csv?from=2025-13-01',
+        '/export/approval-breaches.csv?from=2025-06-01&to=2025-01-01',
+        '/export/approval-breaches.csv?stage=SIGNED',
+        '/export/stalled-projects.csv?minDays=99999999',
+      ]) {
+        const answer = await csv(path);
+        expect(answer.status, path).toBe(400);
+        expect(JSON.parse(answer.error!).error).toBeTruthy();
+      }
     });
   });
 
