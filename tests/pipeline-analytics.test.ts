@@ -665,6 +665,55 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
     });
   });
 
+  describe('stageChangeTrend by quarter', () => {
+    it('should count the moves of each quarter by stage reached, a month-precise one in its quarter', async () => {
+      const { stageChangeTrend: t } = await run(
+        '{ stageChangeTrend(interval: QUARTER, from: "2025-02-15", to: "2025-12-31") { from to total estimatedCount buckets { start end count estimatedCount byStage { stage count } } } }',
+        {},
+      );
+      expect(t).toMatchObject({
+        from: '2025-01-01',
+        to: '2025-12-31',
+        total: 12,
+        estimatedCount: 0,
+      });
+      expect(t.buckets.map((b: any) => [b.start, b.end, b.count, b.byStage])).toEqual([
+        // P1 signed, P1, P2 ("March"), P3 landed; P3, P6 suspended.
+        [
+          '2025-01-01',
+          '2025-03-31',
+          6,
+          [
+            { stage: 'SIGNED', count: 1 },
+            { stage: 'LANDED', count: 3 },
+            { stage: 'SUSPENDED', count: 2 },
+          ],
+        ],
+        // P3 resumed at LANDED; P1, P2, P3 approved.
+        [
+          '2025-04-01',
+          '2025-06-30',
+          4,
+          [
+            { stage: 'LANDED', count: 1 },
+            { stage: 'APPROVED', count: 3 },
+          ],
+        ],
+        // P5 landed, P4 started building.
+        [
+          '2025-07-01',
+          '2025-09-30',
+          2,
+          [
+            { stage: 'LANDED', count: 1 },
+            { stage: 'UNDER_CONSTRUCTION', count: 1 },
+          ],
+        ],
+        ['2025-10-01', '2025-12-31', 0, []],
+      ]);
+    });
+  });
+
   describe('CSV export of the long lists', () => {
     const csv = async (path: string) => {
       const res = await fetch(`${hub.url.replace(/\/graphql$/, '')}${path}`, {

@@ -43,6 +43,7 @@ export const TrendIntervalEnum = builder.enumType('TrendInterval', {
   values: {
     WEEK: { description: '周 / Calendar weeks, Monday to Sunday.' },
     MONTH: { description: '月 / Calendar months.' },
+    QUARTER: { description: '季 / Calendar quarters (January–March, ...).' },
   } as const,
 });
 
@@ -92,7 +93,7 @@ export const StageChangeTrendRef = builder
   .objectRef<StageChangeTrend>('StageChangeTrend')
   .implement({
     description:
-      '阶段变更趋势 / Stage changes per week or month over a period, by stage reached, counted on the day each happened ' +
+      '阶段变更趋势 / Stage changes per week, month or quarter over a period, by stage reached, counted on the day each happened ' +
       '(`occurredOn`, not when it was recorded).',
     fields: (t) => ({
       interval: t.field({
@@ -143,17 +144,18 @@ builder.queryFields((t) => ({
   stageChangeTrend: t.field({
     type: StageChangeTrendRef,
     description:
-      '阶段变更趋势 / Stage changes per week or month over a period, by stage reached. Without `from`, the last ' +
-      `${TREND_DEFAULT_BUCKETS.WEEK} weeks or ${TREND_DEFAULT_BUCKETS.MONTH} months up to \`to\`; at most ${TREND_MAX_BUCKETS} buckets.`,
+      '阶段变更趋势 / Stage changes per week, month or quarter over a period, by stage reached. Without `from`, the last ' +
+      `${TREND_DEFAULT_BUCKETS.WEEK} weeks, ${TREND_DEFAULT_BUCKETS.MONTH} months or ${TREND_DEFAULT_BUCKETS.QUARTER} quarters up to \`to\`; at most ${TREND_MAX_BUCKETS} buckets.`,
     args: {
       interval: t.arg({
         type: TrendIntervalEnum,
         defaultValue: 'WEEK',
-        description: '统计周期 / Weeks (default) or months.',
+        description: '统计周期 / Weeks (default), months or quarters.',
       }),
       from: t.arg({
         type: 'Date',
-        description: '起 / A day in the first bucket (its week or month is counted whole).',
+        description:
+          '起 / A day in the first bucket (its week, month or quarter is counted whole).',
       }),
       to: t.arg({
         type: 'Date',
