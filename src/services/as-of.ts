@@ -30,7 +30,9 @@ import {
   type StageFunnelStep,
 } from './dashboard.ts';
 import { ValidationError } from './errors.ts';
+import { EFFECTIVE_DAY, reachCte } from './log-sql.ts';
 import { type ProjectFilterValues, projectWhere } from './project-filter.ts';
+import { PIPELINE } from './stages.ts';
 import { progressOf } from './targets.ts';
 
 type Client = Pick<PrismaClient, '$queryRaw' | 'projectStageEvent'>;
@@ -203,19 +205,19 @@ export async function dashboardAsOf(
   const cut = asOf.getTime() < yearEnd.getTime() ? asOf : yearEnd;
   const rows = await prisma.$queryRaw<AsOfRow[]>(Prisma.sql`
     WITH ev AS (
-      SELECT e."projectId", e."toStage",
-             "DatePrecision_periodEnd"(e."occurredOn", e."occurredPrecision") AS eff,
+      SELECT e."projectId", e."toStage", ${EFFECTIVE_DAY} AS eff,
              e."occurredPrecision" <> 'DAY' AS est
         FROM "ProjectStageEvent" e
        WHERE e."occurredOn" <= ${asOf}::date
     ),
-    reach AS (
-      SELECT ev."projectId", s.stage, MIN(ev.eff) AS "firstOn"
+    ${reachCte(PIPELINE, cut)},
+    reached AS (
+      SELECT "projectId", stage, "on" AS "firstOn" FROM reach
+      UNION ALL
+      SELECT ev."projectId", ev."toStage", MIN(ev.eff)
         FROM ev
-        JOIN unnest(enum_range(NULL::"ProjectStage")) AS s(stage)
-          ON s.stage = ev."toStage" OR (ev."toStage" <= 'AT_CAPACITY' AND s.stage <= ev."toStage")
-       WHERE ev.eff <= ${cut}::date
-       GROUP BY ev."projectId", s.stage
+       WHERE ev."toStage" > 'AT_CAPACITY' AND ev.eff <= ${cut}::date
+       GROUP BY ev."projectId", ev."toStage"
     )
     SELECT 'current' AS part, sp.stage::text AS stage, COUNT(*)::int AS n,
            SUM(p."plannedInvestment") AS investment, COUNT(p."plannedInvestment")::int AS known,
@@ -230,7 +232,7 @@ export async function dashboardAsOf(
            (COUNT(*) FILTER (WHERE r."firstOn" >= ${yearStart}::date))::int,
            SUM(p."plannedInvestment") FILTER (WHERE r."firstOn" >= ${yearStart}::date),
            (COUNT(p."plannedInvestment") FILTER (WHERE r."firstOn" >= ${yearStart}::date))::int
-      FROM reach r
+      FROM reached r
       JOIN "Project" p ON p.id = r."projectId"
      GROUP BY r.stage
     UNION ALL

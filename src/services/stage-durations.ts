@@ -8,8 +8,8 @@
  * recorded straight at B or beyond, or one that jumped from before A to B or beyond, has no
  * measurable time for the move and is not counted). The move took the days from reaching A to
  * reaching B: calendar days, and working days of mainland China (Monday to Friday except public
- * holidays, plus the weekend days worked in exchange; WorkingCalendarDay and the SQL function
- * "WorkingDays_between"). Time spent SUSPENDED on the way counts: the promise is to the investor.
+ * holidays, plus the weekend days worked in exchange; WorkingCalendarDay, counted as the SQL
+ * function "WorkingDays_between" defines it, written out in each read). Time spent SUSPENDED on the way counts: the promise is to the investor.
  *
  * Each read is one SQL statement over the log, whatever its size (an approval-breach page adds
  * one batched read of its projects).
@@ -17,6 +17,7 @@
 import { Prisma, type PrismaClient, ProjectStage } from '../generated/prisma/client.ts';
 import { checkAsOf } from './as-of.ts';
 import { ValidationError } from './errors.ts';
+import { reachCte, stageArray } from './log-sql.ts';
 import { districtToday } from './stage-log.ts';
 import { PIPELINE, stageRank } from './stages.ts';
 
@@ -104,33 +105,27 @@ function projectConditions(filter: PipelineFilterValues | null | undefined): Pri
   return Prisma.join(parts, ' AND ');
 }
 
-/**
- * A list of stages as a SQL array, sent as one text parameter: array parameters do not reach
- * PGlite intact through its Prisma adapter. Stage names hold no commas.
- */
-function stageArray(stages: readonly ProjectStage[]): Prisma.Sql {
-  return Prisma.sql`string_to_array(${stages.join(',')}, ',')::"ProjectStage"[]`;
-}
+/** Weekdays from Monday 1900-01-01 up to and including the day `d` (as "WorkingDays_upTo"). */
+const weekdaysUpTo = (d: Prisma.Sql) =>
+  Prisma.sql`(5 * floor((${d} - DATE '1900-01-01' + 1) / 7.0) + LEAST(((${d} - DATE '1900-01-01' + 1) % 7 + 7) % 7, 5))::int`;
 
 /**
- * For each project and pipeline stage in `stages`: the effective day it first reached the stage
- * (`on`), whether that day is an estimate (`est`), and the stage of the event that reached it
- * (`via`). Ties prefer an exact date. A CTE named `reach`.
+ * The working-day calendar's exceptions as a CTE `cal`: each exception day, the running sum of
+ * what the exceptions up to it add to a weekday count (+1 a weekend day worked, −1 a weekday
+ * off), and the next exception day. `calJoin(alias, day)` joins the row in force on `day`.
  */
-function reachCte(stages: readonly ProjectStage[]): Prisma.Sql {
-  return Prisma.sql`reach AS (
-    SELECT DISTINCT ON (e."projectId", s.stage)
-           e."projectId", s.stage,
-           "DatePrecision_periodEnd"(e."occurredOn", e."occurredPrecision") AS "on",
-           e."occurredPrecision" <> 'DAY' AS est, e."toStage" AS via
-      FROM "ProjectStageEvent" e
-      JOIN unnest(${stageArray(stages)}) AS s(stage)
-        ON e."toStage" <= 'AT_CAPACITY' AND s.stage <= e."toStage"
-     ORDER BY e."projectId", s.stage,
-              "DatePrecision_periodEnd"(e."occurredOn", e."occurredPrecision"),
-              e."occurredPrecision" <> 'DAY', e.sequence
+const CAL_CTE = Prisma.sql`cal AS (
+    SELECT day, LEAD(day) OVER (ORDER BY day) AS next,
+           SUM(CASE WHEN working AND EXTRACT(ISODOW FROM day) > 5 THEN 1
+                    WHEN NOT working AND EXTRACT(ISODOW FROM day) <= 5 THEN -1
+                    ELSE 0 END) OVER (ORDER BY day) AS cum
+      FROM "WorkingCalendarDay"
   )`;
-}
+const calJoin = (alias: string, day: Prisma.Sql) =>
+  Prisma.sql`LEFT JOIN cal ${Prisma.raw(alias)} ON ${Prisma.raw(alias)}.day <= ${day} AND (${Prisma.raw(alias)}.next IS NULL OR ${day} < ${Prisma.raw(alias)}.next)`;
+/** Working days d with a < d <= b (a <= b), given the `cal` rows joined on a and on b. */
+const workingDays = (a: Prisma.Sql, b: Prisma.Sql, calA: string, calB: string) =>
+  Prisma.sql`(${weekdaysUpTo(b)} - ${weekdaysUpTo(a)} + (COALESCE(${Prisma.raw(calB)}.cum, 0) - COALESCE(${Prisma.raw(calA)}.cum, 0))::int)`;
 
 interface DurationRow {
   from: ProjectStage;
@@ -158,17 +153,21 @@ export async function stageDurations(
   const stages = [...new Set(pairs.flatMap((p) => [p.from, p.to]))];
   const rows = await prisma.$queryRaw<DurationRow[]>(Prisma.sql`
     WITH ${reachCte(stages)},
+    ${CAL_CTE},
     pairs AS (
       SELECT * FROM unnest(${stageArray(pairs.map((p) => p.from))},
                            ${stageArray(pairs.map((p) => p.to))}) AS t(a, b)
     ),
     moves AS (
       SELECT pairs.a, pairs.b, rb."on" - ra."on" AS days,
-             "WorkingDays_between"(ra."on", rb."on") AS wdays, ra.est OR rb.est AS est
+             ${workingDays(Prisma.sql`ra."on"`, Prisma.sql`rb."on"`, 'ca', 'cb')} AS wdays,
+             ra.est OR rb.est AS est
         FROM pairs
         JOIN reach rb ON rb.stage = pairs.b
         JOIN reach ra ON ra."projectId" = rb."projectId" AND ra.stage = pairs.a AND ra.via < pairs.b
         JOIN "Project" p ON p.id = rb."projectId"
+        ${calJoin('ca', Prisma.sql`ra."on"`)}
+        ${calJoin('cb', Prisma.sql`rb."on"`)}
        WHERE rb."on" BETWEEN ${options.from}::date AND ${options.to}::date
          AND ${projectConditions(options.filter)}
     )
@@ -319,14 +318,17 @@ export async function approvalBreaches(
            ORDER BY r."asOf" DESC, r.id DESC LIMIT 1) f ON true
     ),
     ${reachCte([APPROVAL_FROM, APPROVAL_TO])},
+    ${CAL_CTE},
     cases AS (
       SELECT rl."projectId", rl."on" AS "startedOn", ra."on" AS "approvedOn",
-             "WorkingDays_between"(rl."on", COALESCE(ra."on", ${today}::date)) AS "workingDays",
+             ${workingDays(Prisma.sql`rl."on"`, Prisma.sql`COALESCE(ra."on", ${today}::date)`, 'ca', 'cb')} AS "workingDays",
              COALESCE(ra."on", ${today}::date) - rl."on" AS "calendarDays",
              rl.est OR COALESCE(ra.est, false) AS estimated
         FROM reach rl
         JOIN "Project" p ON p.id = rl."projectId"
         LEFT JOIN reach ra ON ra."projectId" = rl."projectId" AND ra.stage = ${APPROVAL_TO}::"ProjectStage"
+        ${calJoin('ca', Prisma.sql`rl."on"`)}
+        ${calJoin('cb', Prisma.sql`COALESCE(ra."on", ${today}::date)`)}
        WHERE rl.stage = ${APPROVAL_FROM}::"ProjectStage" AND rl.via < ${APPROVAL_TO}::"ProjectStage"
          AND ${projectConditions(options.filter)}
          AND CASE WHEN ra."on" IS NULL

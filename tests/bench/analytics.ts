@@ -84,7 +84,7 @@ export interface AnalyticsResult {
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` };
 
 async function post(url: string, body: string): Promise<{ data?: unknown; errors?: unknown }> {
-  const res = await fetch(url, { method: 'POST', headers, body });
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body });
   return (await res.json()) as { data?: unknown; errors?: unknown };
 }
 
