@@ -74,11 +74,20 @@ export function analyticsReads(year: number): { name: string; body: string }[] {
   ];
 }
 
+interface LoadResult {
+  /** Requests answered in the run (0: none finished within it). */
+  completed: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
 export interface AnalyticsResult {
   read: string;
   statements: number;
-  uncached: { requestsPerSecond: number; p50: number; p99: number; errors: number };
-  cached: { requestsPerSecond: number; p50: number; p99: number; errors: number };
+  uncached: LoadResult;
+  cached: LoadResult;
 }
 
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` };
@@ -107,6 +116,7 @@ async function loadOne(url: string, body: string, seconds: number, connections: 
     ],
   });
   return {
+    completed: r.requests.total,
     requestsPerSecond: Math.round(r.requests.average),
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -158,8 +168,8 @@ export async function runAnalytics(
   const results: AnalyticsResult[] = reads.map((r, i) => ({
     read: r.name,
     statements: statements[i]!,
-    uncached: { requestsPerSecond: 0, p50: 0, p99: 0, errors: 0 },
-    cached: { requestsPerSecond: 0, p50: 0, p99: 0, errors: 0 },
+    uncached: { completed: 0, requestsPerSecond: 0, p50: 0, p99: 0, errors: 0 },
+    cached: { completed: 0, requestsPerSecond: 0, p50: 0, p99: 0, errors: 0 },
   }));
   for (const mode of ['uncached', 'cached'] as const) {
     const hub = await startServer('hub', {
@@ -195,13 +205,17 @@ export async function districtSize(): Promise<{ projects: number; events: number
   }
 }
 
+/** req/s, p50, p99 of a run; dashes when no request finished within it. */
+const cells = (l: LoadResult) =>
+  l.completed ? `${l.requestsPerSecond} | ${l.p50} | ${l.p99}` : `none within the run | — | —`;
+
 const START = '<!-- analytics:start -->';
 const END = '<!-- analytics:end -->';
 
 /** Writes the analytics table into RESULTS.md between its markers (appended the first time). */
 export function writeAnalyticsResults(
   results: AnalyticsResult[],
-  context: { projects: number; events: number; year: number; date: string },
+  context: { projects: number; events: number; year: number; date: string; load: string },
 ): void {
   const file = path.join(benchDir, 'RESULTS.md');
   const lines = [
@@ -212,14 +226,14 @@ export function writeAnalyticsResults(
       `${context.events.toLocaleString('en')} stage events), year ${context.year}, as of ${context.year}-06-30; ` +
       `${bench.http.dashboardConnections} connections, ${bench.http.durationS} s per run after ${bench.http.warmupS} s ` +
       'of warm-up, one run each. "Caches off" computes every request (HUB_CACHE_MS=0); "as it runs" keeps answers ' +
-      'until a change (none during these runs). Statements: per request, caches off, through the counting proxy.',
+      `until a change (none during these runs). Statements: per request, caches off, through the counting proxy. ` +
+      `Load average at the end: ${context.load} (the machine is shared; compare rows within this table).`,
     '',
     '| read | SQL statements | caches off: req/s | p50 ms | p99 ms | as it runs: req/s | p50 ms | p99 ms | errors |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
-        `| ${r.read} | ${r.statements} | ${r.uncached.requestsPerSecond} | ${r.uncached.p50} | ${r.uncached.p99} | ` +
-        `${r.cached.requestsPerSecond} | ${r.cached.p50} | ${r.cached.p99} | ${r.uncached.errors + r.cached.errors} |`,
+        `| ${r.read} | ${r.statements} | ${cells(r.uncached)} | ${cells(r.cached)} | ${r.uncached.errors + r.cached.errors} |`,
     ),
     END,
   ].join('\n');

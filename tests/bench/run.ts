@@ -300,6 +300,10 @@ async function main(): Promise<void> {
       ...(await districtSize()),
       year,
       date: new Date().toISOString().slice(0, 10),
+      load: os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' '),
     });
     log('wrote the analytics table into tests/bench/RESULTS.md');
     if (only === 'analytics') return;
