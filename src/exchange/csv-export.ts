@@ -298,7 +298,7 @@ async function* stageEventRecords(
 }
 
 /** Rows → CSV bytes (UTF-8 with BOM, CRLF), pulling rows only as fast as they are read. */
-function toCsvStream(records: AsyncIterable<string[]>): Readable {
+export function toCsvStream(records: AsyncIterable<string[]>): Readable {
   const output = stringify(CSV_WRITE_OPTIONS);
   const input = Readable.from(records);
   input.on('error', (error) => output.destroy(error));

@@ -6,7 +6,6 @@
  */
 import type { Prisma, PrismaClient, ProjectStage } from '../generated/prisma/client.ts';
 import type { HubPubSub } from '../realtime/event-bus.ts';
-import { logHead } from '../realtime/stage-tail.ts';
 import {
   ConflictError,
   InvalidTransitionError,
@@ -15,7 +14,7 @@ import {
 } from '../services/errors.ts';
 import { publishProjectChanged } from '../services/projects.ts';
 import { publishStageChanged } from '../services/stage-change.ts';
-import { districtToday, lockStageLog } from '../services/stage-log.ts';
+import { districtToday, lockStageLog, logHead } from '../services/stage-log.ts';
 import { CellError } from './csv-format.ts';
 import type { RawRow } from './csv-read.ts';
 

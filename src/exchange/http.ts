@@ -2,6 +2,9 @@
  * Data exchange over HTTP, as a Yoga plugin beside /graphql:
  *   GET /export/projects.csv       projects as CSV (filters as query params)   signed-in viewer
  *   GET /export/stage-events.csv   the stage-event log as CSV (same filters, and `after`)  viewer
+ *   GET /export/stalled-projects.csv    `stalledProjects` as CSV (`minDays` and the same filters)  viewer
+ *   GET /export/approval-breaches.csv   `approvalBreaches` as CSV (`limitWorkingDays`, `from`, `to`,
+ *                                       `includePending`, `park`, `sector`)  viewer
  *   GET /oc4ids                    the OC4IDS project package (open data)      public
  *
  * Who may call is decided in one place, `allowed(viewer, route.access)`, from the viewer the
@@ -14,6 +17,7 @@ import type { Viewer } from '../context.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
 import { DATABASE_RETRY_AFTER_S, isDatabaseUnavailable } from '../masked-errors.ts';
+import { approvalBreachesCsv, stalledProjectsCsv } from './analytics-export.ts';
 import {
   ExportFilterError,
   exportProjectsCsv,
@@ -130,6 +134,20 @@ export function useDataExchange(options: DataExchangeOptions): Plugin {
       async handle(url, R, cut) {
         const filter = await resolveExportFilter(prisma, filterParamsFromSearch(url.searchParams));
         return streamed(R, exportStageEventsCsv(prisma, filter), csvHeaders('stage-events'), cut);
+      },
+    },
+    '/export/stalled-projects.csv': {
+      access: 'viewer',
+      async handle(url, R, cut) {
+        const stream = await stalledProjectsCsv(prisma, url.searchParams);
+        return streamed(R, stream, csvHeaders('stalled-projects'), cut);
+      },
+    },
+    '/export/approval-breaches.csv': {
+      access: 'viewer',
+      async handle(url, R, cut) {
+        const stream = await approvalBreachesCsv(prisma, url.searchParams);
+        return streamed(R, stream, csvHeaders('approval-breaches'), cut);
       },
     },
     '/oc4ids': {

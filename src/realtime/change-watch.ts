@@ -29,13 +29,14 @@ export type ChangeDomain = 'stage' | DataChangedEvent['domain'];
  * `Query.node(id:"…")`), or all of them when it names none.
  */
 export const ROOT_FIELDS_READING: Record<string, readonly ChangeDomain[]> = {
+  approvalBreaches: ['stage', 'project', 'figure', 'calendar'],
   dashboard: ['stage', 'project', 'funding', 'figure', 'target', 'logistics', 'park'],
   facilities: ['park'],
   fundingAwards: ['funding'],
   fundingTotals: ['funding'],
   logisticsChannels: ['logistics'],
   node: [],
-  nodes: ['stage', 'project', 'funding', 'figure', 'target', 'logistics', 'park'],
+  nodes: ['stage', 'project', 'funding', 'figure', 'target', 'logistics', 'park', 'calendar'],
   parks: ['stage', 'project', 'park'],
   projects: ['stage', 'project'],
   reportedFigure: ['figure'],
@@ -43,10 +44,12 @@ export const ROOT_FIELDS_READING: Record<string, readonly ChangeDomain[]> = {
   sectors: ['project'],
   sourceDocuments: [],
   stageChangeTrend: ['stage', 'project'],
+  stageDurations: ['stage', 'project', 'calendar'],
   stageEvents: ['stage', 'project'],
   stalledProjects: ['stage', 'project'],
   target: ['target', 'figure', 'stage'],
   targets: ['target', 'figure', 'stage'],
+  workingCalendarDays: ['calendar'],
 };
 
 /** One change as the listeners hear it. */

@@ -32,7 +32,7 @@ export interface StageChangedEvent {
  * funding award, a reported figure, a target, a logistics observation, a park snapshot.
  */
 export interface DataChangedEvent {
-  domain: 'project' | 'funding' | 'figure' | 'target' | 'logistics' | 'park';
+  domain: 'project' | 'funding' | 'figure' | 'target' | 'logistics' | 'park' | 'calendar';
   /** The year the change counts for, when it belongs to one year (dashboards skip other years). */
   year?: number | null;
   /**

@@ -5,7 +5,6 @@
  * The wall display's movement panel reads these; they are answered from the response cache
  * until the data changes, like every other read.
  */
-import { GraphQLError } from 'graphql';
 import {
   DEFAULT_STALLED_DAYS,
   daysSince,
@@ -20,18 +19,12 @@ import {
   TREND_MAX_BUCKETS,
   type TrendBucket,
 } from '../services/analytics.ts';
-import { ValidationError } from '../services/errors.ts';
+import { rowAsOf } from '../services/as-of.ts';
+import { asBadInput } from './bad-input.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum, StageEventKindEnum } from './enums.ts';
 import { paging } from './paging.ts';
 import { ProjectConnection, ProjectFilter, ProjectRef, toFilterValues } from './project.ts';
-
-/** A service's ValidationError as the GraphQL error of a bad argument; anything else as it is. */
-function asBadInput(error: unknown): unknown {
-  return error instanceof ValidationError
-    ? new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } })
-    : error;
-}
 
 /** The `where` of a `stalledProjects` page and of its count. */
 function stalledWhere(args: {
@@ -50,6 +43,7 @@ export const TrendIntervalEnum = builder.enumType('TrendInterval', {
   values: {
     WEEK: { description: '周 / Calendar weeks, Monday to Sunday.' },
     MONTH: { description: '月 / Calendar months.' },
+    QUARTER: { description: '季 / Calendar quarters (January–March, ...).' },
   } as const,
 });
 
@@ -99,7 +93,7 @@ export const StageChangeTrendRef = builder
   .objectRef<StageChangeTrend>('StageChangeTrend')
   .implement({
     description:
-      '阶段变更趋势 / Stage changes per week or month over a period, by stage reached, counted on the day each happened ' +
+      '阶段变更趋势 / Stage changes per week, month or quarter over a period, by stage reached, counted on the day each happened ' +
       '(`occurredOn`, not when it was recorded).',
     fields: (t) => ({
       interval: t.field({
@@ -140,8 +134,9 @@ builder.prismaObjectFields(ProjectRef, (t) => ({
     nullable: true,
     select: { stageSince: true },
     description:
-      '停留天数 / Whole days from `stageSince` to today in the district: how long the project has not moved.',
-    resolve: (project) => (project.stageSince ? daysSince(project.stageSince) : null),
+      '停留天数 / Whole days from `stageSince` to today in the district (in `projects(asOf:)`, to that day): how long the project has not moved.',
+    resolve: (project) =>
+      project.stageSince ? daysSince(project.stageSince, rowAsOf(project)) : null,
   }),
 }));
 
@@ -149,17 +144,18 @@ builder.queryFields((t) => ({
   stageChangeTrend: t.field({
     type: StageChangeTrendRef,
     description:
-      '阶段变更趋势 / Stage changes per week or month over a period, by stage reached. Without `from`, the last ' +
-      `${TREND_DEFAULT_BUCKETS.WEEK} weeks or ${TREND_DEFAULT_BUCKETS.MONTH} months up to \`to\`; at most ${TREND_MAX_BUCKETS} buckets.`,
+      '阶段变更趋势 / Stage changes per week, month or quarter over a period, by stage reached. Without `from`, the last ' +
+      `${TREND_DEFAULT_BUCKETS.WEEK} weeks, ${TREND_DEFAULT_BUCKETS.MONTH} months or ${TREND_DEFAULT_BUCKETS.QUARTER} quarters up to \`to\`; at most ${TREND_MAX_BUCKETS} buckets.`,
     args: {
       interval: t.arg({
         type: TrendIntervalEnum,
         defaultValue: 'WEEK',
-        description: '统计周期 / Weeks (default) or months.',
+        description: '统计周期 / Weeks (default), months or quarters.',
       }),
       from: t.arg({
         type: 'Date',
-        description: '起 / A day in the first bucket (its week or month is counted whole).',
+        description:
+          '起 / A day in the first bucket (its week, month or quarter is counted whole).',
       }),
       to: t.arg({
         type: 'Date',

@@ -5,6 +5,8 @@
  * `dashboardUpdated` subscription, which serves the same object.
  */
 import { GraphQLError } from 'graphql';
+import type { HubContext } from '../context.ts';
+import { dashboardAsOf } from '../services/as-of.ts';
 import {
   currentYear,
   type DashboardData,
@@ -15,6 +17,7 @@ import {
 } from '../services/dashboard.ts';
 import { YEAR_MAX, YEAR_MIN } from '../services/input-checks.ts';
 import type { ChannelHighlight } from '../services/logistics.ts';
+import { checkedAsOf } from './bad-input.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum } from './enums.ts';
 import { ReportedFigureRef } from './figures.ts';
@@ -188,6 +191,15 @@ export function dashboardYear(year: number | null | undefined): number {
   return y;
 }
 
+/** The year's dashboard (kept per change) as it stood on `asOf`, rebuilt from the log. */
+async function dashboardOn(
+  ctx: Pick<HubContext, 'prisma' | 'dashboards'>,
+  year: number,
+  asOf: Date,
+): Promise<DashboardData> {
+  return dashboardAsOf(ctx.prisma, await ctx.dashboards.get(year), checkedAsOf(asOf));
+}
+
 builder.queryFields((t) => ({
   dashboard: t.field({
     type: DashboardRef,
@@ -198,7 +210,16 @@ builder.queryFields((t) => ({
         description:
           '年度 / The year; default: the current calendar year in the district (Asia/Shanghai).',
       }),
+      asOf: t.arg({
+        type: 'Date',
+        description:
+          '截至日 / Rebuild the funnel, project total, targets, figures and last stage changes as they stood on this ' +
+          "day from the stage-event log (see `asOf` on the answer for the estimates used); funding, logistics and parks stay the year's.",
+      }),
     },
-    resolve: (_parent, args, ctx) => ctx.dashboards.get(dashboardYear(args.year)),
+    resolve: (_parent, args, ctx) =>
+      args.asOf
+        ? dashboardOn(ctx, dashboardYear(args.year), args.asOf)
+        : ctx.dashboards.get(dashboardYear(args.year)),
   }),
 }));

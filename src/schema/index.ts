@@ -15,6 +15,7 @@ import './logistics.ts';
 import './dashboard.ts';
 import './dashboard-live.ts';
 import './analytics.ts';
+import './pipeline.ts';
 
 // Who may do what, for every field of a root type: viewers read and subscribe, editors write
 // (fields that change reported figures and targets ask for admin on top).

@@ -1,9 +1,12 @@
 /** Projects: the pipeline's rows, their filters and ordering, and the project lists of parks and sectors. */
+import { GraphQLError } from 'graphql';
 import type { Prisma, ProjectStage } from '../generated/prisma/client.ts';
+import { asOfProject, projectsAsOfWhere, withPeriodOn } from '../services/as-of.ts';
 import { decodeNodeId, decodeOptionalNodeId } from '../services/errors.ts';
 import { projectWhere } from '../services/project-filter.ts';
 import { createProject, updateProject } from '../services/projects.ts';
 import { milestoneDates, PIPELINE } from '../services/stages.ts';
+import { checkedAsOf } from './bad-input.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum, SortDirectionEnum } from './enums.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
@@ -81,7 +84,8 @@ export const ProjectRef = builder.prismaNode('Project', {
     }),
     stage: t.expose('stage', {
       type: ProjectStageEnum,
-      description: '当前阶段 / Current pipeline stage.',
+      description:
+        '当前阶段 / Current pipeline stage (in `projects(asOf:)`, the stage on that day).',
     }),
     stageBeforeSuspension: t.expose('stageBeforeSuspension', {
       type: ProjectStageEnum,
@@ -297,6 +301,13 @@ function projectOrderBy(
   return by;
 }
 
+/** The `where` of a project list, as it stands or as it stood on `asOf`. */
+function listWhere(filter: FilterArg | null | undefined, asOf: Date | null | undefined) {
+  return asOf
+    ? projectsAsOfWhere(toFilterValues(filter), checkedAsOf(asOf))
+    : projectWhere(toFilterValues(filter));
+}
+
 builder.queryFields((t) => ({
   projects: t.prismaConnection(
     {
@@ -307,15 +318,38 @@ builder.queryFields((t) => ({
       args: {
         filter: t.arg({ type: ProjectFilter, description: '筛选 / Filter.' }),
         orderBy: t.arg({ type: ProjectOrder, description: '排序 / Ordering (default: by id).' }),
+        asOf: t.arg({
+          type: 'Date',
+          description:
+            '截至日 / The projects as they stood on this day, rebuilt from the stage-event log: those that existed then, ' +
+            'each with its `stage`, `stageSince` and `daysAtStage` of that day, `filter.stage` matching the stage then. ' +
+            'A change dated only to a month, quarter or year counts from the last day of that period ' +
+            '(`stageSinceEstimated`). Not with `orderBy: STAGE`.',
+        }),
       },
       totalCount: (_parent, args, ctx) =>
-        ctx.prisma.project.count({ where: projectWhere(toFilterValues(args.filter)) }),
-      resolve: (query, _parent, args, ctx) =>
-        ctx.prisma.project.findMany({
-          ...query,
-          where: projectWhere(toFilterValues(args.filter)),
+        ctx.prisma.project.count({ where: listWhere(args.filter, args.asOf) }),
+      resolve: async (query, _parent, args, ctx) => {
+        if (!args.asOf)
+          return ctx.prisma.project.findMany({
+            ...query,
+            where: projectWhere(toFilterValues(args.filter)),
+            orderBy: projectOrderBy(args.orderBy),
+          });
+        const asOf = checkedAsOf(args.asOf);
+        if (args.orderBy?.field === 'STAGE') {
+          throw new GraphQLError(
+            '`orderBy: STAGE` orders by the current stage: it cannot be combined with `asOf`',
+            { extensions: { code: 'BAD_USER_INPUT' } },
+          );
+        }
+        const rows = await ctx.prisma.project.findMany({
+          ...withPeriodOn(query, asOf),
+          where: projectsAsOfWhere(toFilterValues(args.filter), asOf),
           orderBy: projectOrderBy(args.orderBy),
-        }),
+        });
+        return rows.map((row) => asOfProject(row, asOf));
+      },
     },
     ProjectConnection,
   ),

@@ -27,14 +27,18 @@ import { PIPELINE } from './stages.ts';
 
 type Client = Pick<PrismaClient, 'projectStageEvent'>;
 
-/** The length of a trend's buckets. */
-export type TrendInterval = 'WEEK' | 'MONTH';
+/** The length of a trend's buckets (a quarter: the district's "季落地" counts by quarter). */
+export type TrendInterval = 'WEEK' | 'MONTH' | 'QUARTER';
 
 /** The most buckets one trend may have (two years of weeks, ten of months). */
 export const TREND_MAX_BUCKETS = 120;
 
 /** Buckets of a trend without `from`: about a quarter of weeks, a year of months. */
-export const TREND_DEFAULT_BUCKETS: Record<TrendInterval, number> = { WEEK: 13, MONTH: 12 };
+export const TREND_DEFAULT_BUCKETS: Record<TrendInterval, number> = {
+  WEEK: 13,
+  MONTH: 12,
+  QUARTER: 8,
+};
 
 /**
  * The kinds of event a trend counts by default: moves of a project. INITIAL (a project recorded
@@ -72,7 +76,7 @@ function monthStart(date: Date, months = 0): Date {
 }
 
 /** The first day of the period of `precision` that holds `date`. */
-function periodStart(date: Date, precision: DatePrecision): Date {
+export function periodStart(date: Date, precision: DatePrecision): Date {
   switch (precision) {
     case DatePrecision.DAY:
       return date;
@@ -96,21 +100,25 @@ export function periodEnd(date: Date, precision: DatePrecision): Date {
 
 /** Whether a date of `precision` is less exact than buckets of `interval` (so placed by estimate). */
 function coarserThan(precision: DatePrecision, interval: TrendInterval): boolean {
-  return interval === 'WEEK'
-    ? precision !== DatePrecision.DAY
-    : precision === DatePrecision.QUARTER || precision === DatePrecision.YEAR;
+  if (interval === 'WEEK') return precision !== DatePrecision.DAY;
+  if (interval === 'MONTH')
+    return precision === DatePrecision.QUARTER || precision === DatePrecision.YEAR;
+  return precision === DatePrecision.YEAR;
 }
 
-/** The first day of the bucket holding `date`: its week's Monday, or its month's first day. */
+/** The first day of the bucket holding `date`: its week's Monday, or its month's or quarter's first day. */
 function bucketStart(date: Date, interval: TrendInterval): Date {
   if (interval === 'MONTH') return monthStart(date);
+  if (interval === 'QUARTER') return periodStart(date, DatePrecision.QUARTER);
   const day = toDay(date);
   // 1970-01-01 was a Thursday: Monday-based weekday = (day + 3) mod 7.
   return fromDay(day - ((day + 3) % 7));
 }
 
 function nextBucket(start: Date, interval: TrendInterval): Date {
-  return interval === 'MONTH' ? monthStart(start, 1) : fromDay(toDay(start) + 7);
+  if (interval === 'MONTH') return monthStart(start, 1);
+  if (interval === 'QUARTER') return monthStart(start, 3);
+  return fromDay(toDay(start) + 7);
 }
 
 export interface StageCount {

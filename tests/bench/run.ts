@@ -9,7 +9,8 @@
  * 4. Subscription fan-out on one hub and on two hubs through Redis (tests/bench/fanout.ts).
  * 5. Writes tests/bench/RESULTS.md (between its markers) and the raw figures as JSON.
  *
- * Options: `--only=http` or `--only=fanout` (one part), `--reuse` (keep the generated database).
+ * Options: `--only=http`, `--only=fanout` or `--only=analytics` (one part; the analytics reads
+ * write their own table), `--reuse` (keep the generated database).
  * Settings: tests/bench/config.ts (BENCH_* environment variables). Needs PostgreSQL at
  * BENCH_ADMIN_URL and `redis-server` on the PATH; everything else is loopback.
  */
@@ -19,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { districtSize, runAnalytics, writeAnalyticsResults } from './analytics.ts';
 import { bench, benchDir, databaseUrl, EDITOR_KEY, outDir } from './config.ts';
 import { type FanoutResult, runFanout, startPrivateRedis } from './fanout.ts';
 import { generateDistrict } from './generate.ts';
@@ -288,6 +290,23 @@ async function main(): Promise<void> {
     const district = await generateDistrict({ log });
     report.district = { counts: district.counts, seconds: district.seconds, years: district.years };
     years = district.years;
+  }
+
+  if (!only || only === 'analytics') {
+    const year = years.at(-2) ?? years.at(-1)!;
+    log(`pipeline analytics reads (year ${year})`);
+    const results = await runAnalytics(node, year, log);
+    writeAnalyticsResults(results, {
+      ...(await districtSize()),
+      year,
+      date: new Date().toISOString().slice(0, 10),
+      load: os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' '),
+    });
+    log('wrote the analytics table into tests/bench/RESULTS.md');
+    if (only === 'analytics') return;
   }
 
   if (wants('http')) {
