@@ -168,7 +168,11 @@ async function planAnalyst(pgCursor: string): Promise<{ hub: BenchRequest[]; pg:
       gql(PG_FILTERED_PAGE, {
         first: ANALYST_PAGE,
         after: after === null ? null : pgCursorOf(after),
-        condition: { ...(stage && { stage }), ...(parkId && { parkId }), ...(sectorId && { sectorId }) },
+        condition: {
+          ...(stage && { stage }),
+          ...(parkId && { parkId }),
+          ...(sectorId && { sectorId }),
+        },
       }),
     );
   }
@@ -403,14 +407,14 @@ async function load(
     connections,
     duration: seconds,
     requests: autocannonRequests(op, requests, (_status: number, body: string) => {
-        if (
-          body.startsWith('{"errors"') ||
-          body.includes('],"errors":') ||
-          body.includes('},"errors":')
-        ) {
-          graphqlErrors++;
-          firstError ??= body.slice(0, 300);
-        }
+      if (
+        body.startsWith('{"errors"') ||
+        body.includes('],"errors":') ||
+        body.includes('},"errors":')
+      ) {
+        graphqlErrors++;
+        firstError ??= body.slice(0, 300);
+      }
     }),
   });
   return Object.assign(result, { graphqlErrors, firstError });

@@ -170,7 +170,7 @@ export const DIFFERENCES = [
     'hub and the floor, in the database and in Node.',
   'project page and node: same data; PostGraphile takes the last three events with `last: 3` on the relation and the ' +
     'global id of the park as `id` (its node id field).',
-  'analyst mix: the same filters both ways (the hub\'s `filter: { stage, parkId, sectorId }`, PostGraphile\'s ' +
+  "analyst mix: the same filters both ways (the hub's `filter: { stage, parkId, sectorId }`, PostGraphile's " +
     '`condition` on the same columns), the same cursor positions and the same projects looked up.',
 ];
 

@@ -123,7 +123,8 @@ const OP_TITLES: Record<OperationName, string> = {
   dashboard: 'dashboard(year)',
   projectPage: 'page of 20 projects',
   node: 'node(id)',
-  analyst: 'analyst mix (filtered pages from any cursor of the first ten pages, node lookups over all projects)',
+  analyst:
+    'analyst mix (filtered pages from any cursor of the first ten pages, node lookups over all projects)',
 };
 
 const hasRuns = (report: BenchReport, server: ServerName, op: OperationName) =>
@@ -173,7 +174,9 @@ export function goals(report: BenchReport): Goal[] {
   // off, and every read with caches off, against PostGraphile; the dashboard's PostgreSQL work.
   for (const op of OPERATIONS) {
     const pgl = summarize(report.runs, 'postgraphile', op);
-    for (const variant of (op === 'analyst' ? ['hub', 'hubUncached'] : ['hubUncached']) as ServerName[]) {
+    for (const variant of (op === 'analyst'
+      ? ['hub', 'hubUncached']
+      : ['hubUncached']) as ServerName[]) {
       if (!hasRuns(report, variant, op) || !hasRuns(report, 'postgraphile', op)) continue;
       const v = summarize(report.runs, variant, op);
       out.push({
