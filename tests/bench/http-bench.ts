@@ -129,6 +129,8 @@ async function planAnalyst(pgCursor: string): Promise<{ hub: BenchRequest[]; pg:
   const sectors = [...new Set(projects.flatMap((p) => (p.sectorId === null ? [] : [p.sectorId])))];
   const hub: BenchRequest[] = [];
   const pgl: BenchRequest[] = [];
+  /** The first ten pages' ids of each filter drawn so far. */
+  const listed = new Map<string, number[]>();
   while (hub.length < bench.http.analystRequests) {
     if (random() < 0.5) {
       const n = any(projects).id;
@@ -140,15 +142,20 @@ async function planAnalyst(pgCursor: string): Promise<{ hub: BenchRequest[]; pg:
     const stage = kind === 1 || kind === 4 ? any(stages) : undefined;
     const parkId = kind === 2 ? any(parks) : undefined;
     const sectorId = kind === 3 || kind === 4 ? any(sectors) : undefined;
-    const ids = projects
-      .filter(
-        (p) =>
-          (stage === undefined || p.stage === stage) &&
-          (parkId === undefined || p.parkId === parkId) &&
-          (sectorId === undefined || p.sectorId === sectorId),
-      )
-      .slice(0, ANALYST_DEPTH)
-      .map((p) => p.id);
+    const key = `${stage}/${parkId}/${sectorId}`;
+    let ids = listed.get(key);
+    if (!ids) {
+      ids = projects
+        .filter(
+          (p) =>
+            (stage === undefined || p.stage === stage) &&
+            (parkId === undefined || p.parkId === parkId) &&
+            (sectorId === undefined || p.sectorId === sectorId),
+        )
+        .slice(0, ANALYST_DEPTH)
+        .map((p) => p.id);
+      listed.set(key, ids);
+    }
     if (!ids.length) continue;
     // After any edge of the first ten pages, or from the start.
     const at = Math.floor(random() * ids.length);
