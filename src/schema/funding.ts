@@ -8,7 +8,7 @@ import { type FundingTotal, fundingTotals, recordFundingAward } from '../service
 import { builder } from './builder.ts';
 import { FundingInstrumentEnum, FundingSourceLevelEnum } from './enums.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
-import { paging } from './paging.ts';
+import { pageById, paging } from './paging.ts';
 import { ProjectRef } from './project.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 
@@ -163,11 +163,7 @@ builder.queryFields((t) => ({
       totalCount: (_parent, args, ctx) =>
         ctx.prisma.fundingAward.count({ where: fundingWhere(args.filter) }),
       resolve: (query, _parent, args, ctx) =>
-        ctx.prisma.fundingAward.findMany({
-          ...query,
-          where: fundingWhere(args.filter),
-          orderBy: { id: 'asc' },
-        }),
+        ctx.prisma.fundingAward.findMany(pageById(query, fundingWhere(args.filter))),
     },
     FundingAwardConnection,
   ),

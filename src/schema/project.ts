@@ -7,7 +7,7 @@ import { milestoneDates, PIPELINE } from '../services/stages.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum, SortDirectionEnum } from './enums.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
-import { paging, pagingBy } from './paging.ts';
+import { pageById, paging, pagingBy } from './paging.ts';
 import { ParkRef } from './park.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 import { StageEventConnection } from './stage-events.ts';
@@ -309,12 +309,16 @@ builder.queryFields((t) => ({
       },
       totalCount: (_parent, args, ctx) =>
         ctx.prisma.project.count({ where: projectWhere(toFilterValues(args.filter)) }),
-      resolve: (query, _parent, args, ctx) =>
-        ctx.prisma.project.findMany({
+      resolve: (query, _parent, args, ctx) => {
+        const where = projectWhere(toFilterValues(args.filter));
+        // Ordered by id (the default), a page after a cursor is one statement like the first.
+        if (!args.orderBy) return ctx.prisma.project.findMany(pageById(query, where));
+        return ctx.prisma.project.findMany({
           ...query,
-          where: projectWhere(toFilterValues(args.filter)),
+          where,
           orderBy: projectOrderBy(args.orderBy),
-        }),
+        });
+      },
     },
     ProjectConnection,
   ),
