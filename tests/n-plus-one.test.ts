@@ -19,8 +19,8 @@ const EXTRA_PROJECTS = 100;
 const HISTORY: ProjectStage[] = ['PLANNED', 'NEGOTIATING', 'SIGNED', 'LANDED', 'APPROVED'];
 
 const PAGE = /* GraphQL */ `
-  query Page($first: Int!, $filter: ProjectFilter) {
-    projects(first: $first, filter: $filter) {
+  query Page($first: Int!, $after: String, $filter: ProjectFilter) {
+    projects(first: $first, after: $after, filter: $filter) {
       totalCount
       pageInfo { hasNextPage endCursor }
       edges {
@@ -115,6 +115,24 @@ describeEachEngine('statement counts', (engine) => {
       expect(hundred.statements.length).toBe(ten.statements.length);
       // Projects with their park, stage events and funding awards joined (relationJoins), and the total count.
       expect(hundred.statements.length).toBe(2);
+    });
+
+    it('should send as many statements for a page after a cursor as for the first page', async () => {
+      const first = await statementsFor(PAGE, { first: 10, filter });
+      const after = first.data.projects.pageInfo.endCursor;
+      const second = await statementsFor(PAGE, { first: 10, after, filter });
+      const names = (edges: { node: { name: string } }[]) => edges.map((e) => e.node.name);
+      expect(names(first.data.projects.edges)).toEqual(
+        Array.from({ length: 10 }, (_, i) => `测试项目${i}`),
+      );
+      expect(names(second.data.projects.edges)).toEqual(
+        Array.from({ length: 10 }, (_, i) => `测试项目${i + 10}`),
+      );
+      expect(second.data.projects.edges[0].node.stageHistory.edges).toHaveLength(3);
+      console.info(
+        `[${engine}] projects page: ${first.statements.length} statements for the first, ${second.statements.length} after a cursor`,
+      );
+      expect(second.statements.length).toBe(first.statements.length);
     });
 
     it('should still return the right rows: the last three events, oldest first, and every award', async () => {
