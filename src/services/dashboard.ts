@@ -119,29 +119,32 @@ interface ReachedRow {
 
 /**
  * The funnel: projects now at each stage (groupBy), and projects that reached each stage, in one
- * SQL statement over ProjectStageReach (kept from the log by a trigger). "Reached X" means the
- * project's log has an event into X or a later pipeline stage (`stagesAtOrBeyond`), so skipped
- * stages count as passed; the date is the first such event.
+ * SQL statement over ProjectStageReachYear (ProjectStageReach summed by stage and year, both kept
+ * from the log by triggers). "Reached X" means the project's log has an event into X or a later
+ * pipeline stage (`stagesAtOrBeyond`), so skipped stages count as passed; the date is the first
+ * such event. A sum is null when none of the projects summed has a known planned investment.
  */
 async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelStep[]> {
-  const { start, end } = yearBounds(year);
   const now = await prisma.project.groupBy({
     by: ['stage'],
     _count: { _all: true, plannedInvestment: true },
     _sum: { plannedInvestment: true },
   });
   const reached = await prisma.$queryRaw<ReachedRow[]>(Prisma.sql`
-    SELECT r.stage::text AS stage,
-           COUNT(*)::int AS "reachedCount",
-           SUM(p."plannedInvestment") AS "reachedInvestment",
-           COUNT(p."plannedInvestment")::int AS "reachedKnown",
-           (COUNT(*) FILTER (WHERE r."firstOn" >= ${start}::date))::int AS "inYearCount",
-           SUM(p."plannedInvestment") FILTER (WHERE r."firstOn" >= ${start}::date) AS "inYearInvestment",
-           (COUNT(p."plannedInvestment") FILTER (WHERE r."firstOn" >= ${start}::date))::int AS "inYearKnown"
-      FROM "ProjectStageReach" r
-      JOIN "Project" p ON p.id = r."projectId"
-     WHERE r."firstOn" <= ${end}::date
-     GROUP BY r.stage`);
+    SELECT stage::text AS stage,
+           SUM(count)::int AS "reachedCount",
+           CASE WHEN SUM("plannedInvestmentKnownCount") > 0 THEN SUM("plannedInvestment") END
+             AS "reachedInvestment",
+           SUM("plannedInvestmentKnownCount")::int AS "reachedKnown",
+           COALESCE(SUM(count) FILTER (WHERE year = ${year}), 0)::int AS "inYearCount",
+           CASE WHEN SUM("plannedInvestmentKnownCount") FILTER (WHERE year = ${year}) > 0
+                THEN SUM("plannedInvestment") FILTER (WHERE year = ${year}) END
+             AS "inYearInvestment",
+           COALESCE(SUM("plannedInvestmentKnownCount") FILTER (WHERE year = ${year}), 0)::int
+             AS "inYearKnown"
+      FROM "ProjectStageReachYear"
+     WHERE year <= ${year}
+     GROUP BY stage`);
   return ALL_STAGES.map((stage) => {
     const n = now.find((g) => g.stage === stage);
     const r = reached.find((row) => row.stage === stage);
