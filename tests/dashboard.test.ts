@@ -446,7 +446,7 @@ describeEachEngine('dashboard', (engine) => {
       expect(d2025.logistics[1].latestNationalRank.nationalRank).toBe(2);
     });
 
-    it('should keep the reached tallies equal to the reaches themselves through every kind of write', async () => {
+    it('should keep the tallies equal to the projects and reaches themselves through every kind of write', async () => {
       const prisma = hub.db.prisma;
       const event = (projectId: number, toStage: ProjectStage, on: string) => ({
         projectId,
@@ -500,6 +500,52 @@ describeEachEngine('dashboard', (engine) => {
       });
       await prisma.projectStageReach.deleteMany({ where: { projectId: gone.id } });
       await prisma.project.delete({ where: { id: gone.id } });
+      // Projects moved between parks and stages, several in one statement.
+      const bonded = await prisma.park.findUniqueOrThrow({
+        where: { code: 'comprehensive-bonded-zone' },
+      });
+      await prisma.project.updateMany({
+        where: { code: { in: ['LZ-2025-012', 'LZ-2025-016', 'LZ-2025-017'] } },
+        data: { parkId: bonded.id, stage: 'TENDERED' },
+      });
+      await prisma.project.update({ where: { code: 'LZ-2025-001' }, data: { parkId: null } });
+
+      const now = await dashboard(2026);
+      const byStage = await prisma.project.groupBy({
+        by: ['stage'],
+        _count: { _all: true, plannedInvestment: true },
+        _sum: { plannedInvestment: true },
+      });
+      for (const stage of ALL_STAGES) {
+        const want = byStage.find((g) => g.stage === stage);
+        expect(step(now, stage).current.count, stage).toBe(want?._count._all ?? 0);
+        expectDecimal(
+          step(now, stage).current.plannedInvestment,
+          want?._sum.plannedInvestment?.toString() ?? null,
+        );
+        expect(step(now, stage).current.plannedInvestmentKnownCount, stage).toBe(
+          want?._count.plannedInvestment ?? 0,
+        );
+      }
+      const byPark = await prisma.project.groupBy({
+        by: ['parkId'],
+        _count: { _all: true, plannedInvestment: true },
+        _sum: { plannedInvestment: true },
+      });
+      const parks = await prisma.park.findMany({ orderBy: { id: 'asc' } });
+      expect(now.parks.map((p: any) => p.park.code)).toEqual(parks.map((p) => p.code));
+      for (const [i, park] of parks.entries()) {
+        const want = byPark.find((g) => g.parkId === park.id);
+        expect(now.parks[i].projects.count, park.code).toBe(want?._count._all ?? 0);
+        expectDecimal(
+          now.parks[i].projects.plannedInvestment,
+          want?._sum.plannedInvestment?.toString() ?? null,
+        );
+        expect(now.parks[i].projects.plannedInvestmentKnownCount, park.code).toBe(
+          want?._count.plannedInvestment ?? 0,
+        );
+      }
+      expect(now.parks.find((p: any) => p.park.code === bonded.code).projects.count).toBe(4);
 
       for (const year of [2023, 2024, 2025, 2026]) {
         const expected = await prisma.$queryRaw<

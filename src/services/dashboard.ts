@@ -4,7 +4,9 @@
  * rows and values (Decimal, Date, a BigInt event sequence), so it is served as it is, not sent
  * through JSON: compute it where it is served.
  *
- * Counts and sums run in the database (groupBy, and SQL for the funnel); only the rows a
+ * Counts and sums run in the database: projects by stage, by park and by the year each stage was
+ * first reached are tallies the database keeps with triggers (ProjectStageTally,
+ * ProjectParkTally, ProjectStageReachYear), funding is a groupBy; only the rows a
  * dashboard lists (targets, figures, latest observations and snapshots, last stage changes) are
  * loaded. All reads share one repeatable-read transaction, so the parts agree with each other.
  *
@@ -125,11 +127,7 @@ interface ReachedRow {
  * such event. A sum is null when none of the projects summed has a known planned investment.
  */
 async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelStep[]> {
-  const now = await prisma.project.groupBy({
-    by: ['stage'],
-    _count: { _all: true, plannedInvestment: true },
-    _sum: { plannedInvestment: true },
-  });
+  const now = await prisma.projectStageTally.findMany();
   const reached = await prisma.$queryRaw<ReachedRow[]>(Prisma.sql`
     SELECT stage::text AS stage,
            SUM(count)::int AS "reachedCount",
@@ -150,13 +148,7 @@ async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelSte
     const r = reached.find((row) => row.stage === stage);
     return {
       stage,
-      current: n
-        ? {
-            count: n._count._all,
-            plannedInvestment: n._sum.plannedInvestment,
-            plannedInvestmentKnownCount: n._count.plannedInvestment,
-          }
-        : emptyTally(),
+      current: n ? keptTally(n) : emptyTally(),
       reached: r
         ? {
             count: r.reachedCount,
@@ -173,6 +165,19 @@ async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelSte
         : emptyTally(),
     };
   });
+}
+
+/** A tally kept by the database (ProjectStageTally, ProjectParkTally), whose sum is 0 when none is known. */
+function keptTally(row: {
+  count: number;
+  plannedInvestment: Prisma.Decimal;
+  plannedInvestmentKnownCount: number;
+}): ProjectTally {
+  return {
+    count: row.count,
+    plannedInvestment: row.plannedInvestmentKnownCount > 0 ? row.plannedInvestment : null,
+    plannedInvestmentKnownCount: row.plannedInvestmentKnownCount,
+  };
 }
 
 /** Raw SQL numerics arrive as Decimal on both adapters; normalise anything else. */
@@ -198,12 +203,7 @@ function sumTallies(tallies: ProjectTally[]): ProjectTally {
 async function parkSummaries(prisma: Client, year: number): Promise<ParkSummary[]> {
   const { end } = yearBounds(year);
   const parks = await prisma.park.findMany({ orderBy: { id: 'asc' } });
-  const byPark = await prisma.project.groupBy({
-    by: ['parkId'],
-    where: { parkId: { not: null } },
-    _count: { _all: true, plannedInvestment: true },
-    _sum: { plannedInvestment: true },
-  });
+  const byPark = await prisma.projectParkTally.findMany();
   const latest = await prisma.$queryRaw<{ id: number }[]>(Prisma.sql`
     (SELECT DISTINCT ON ("parkId") id FROM "ParkSnapshot"
       WHERE "parkId" IS NOT NULL AND "asOf" <= ${end}::date
@@ -223,13 +223,7 @@ async function parkSummaries(prisma: Client, year: number): Promise<ParkSummary[
     const g = byPark.find((row) => row.parkId === park.id);
     return {
       park,
-      projects: g
-        ? {
-            count: g._count._all,
-            plannedInvestment: g._sum.plannedInvestment,
-            plannedInvestmentKnownCount: g._count.plannedInvestment,
-          }
-        : emptyTally(),
+      projects: g ? keptTally(g) : emptyTally(),
       latestSnapshot: snapshots.find((s) => s.parkId === park.id) ?? null,
       latestFacilitySnapshots: snapshots.filter((s) => s.facility?.parkId === park.id),
     };
