@@ -15,6 +15,8 @@ import { DatePrecisionEnum } from './scalars.ts';
 export const FundingAwardRef = builder.prismaNode('FundingAward', {
   description: '资金 / Money won: a single award, or a district-wide total as the report gave it.',
   id: { field: 'id' },
+  // Select mode: each query reads only the columns and relations the operation asks for.
+  select: { id: true },
   nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),

@@ -64,6 +64,8 @@ export const ProjectMilestone = builder.objectRef<Milestone>('ProjectMilestone')
 export const ProjectRef = builder.prismaNode('Project', {
   description: "重点项目 / A key project in the district's pipeline.",
   id: { field: 'id' },
+  // Select mode: each query reads only the columns and relations the operation asks for.
+  select: { id: true },
   nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', {
