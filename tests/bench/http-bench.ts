@@ -309,17 +309,27 @@ const ANALYST_CHECKED = 60;
 const checked = (requests: BenchRequest[], op: OperationName) =>
   op === 'analyst' ? requests.slice(0, ANALYST_CHECKED) : requests;
 
+/** What the analyst mix's answers hold, on either server. */
+interface AnalystList {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean };
+  edges: { node: { id: string } }[];
+}
+interface AnalystAnswer {
+  data?: { node?: { id: string } | null; projects?: AnalystList; allProjects?: AnalystList };
+}
+
 /** An analyst answer reduced to what both servers must agree on: total, row ids, next page. */
-function analystShape(answer: any, server: 'hub' | 'postgraphile'): string {
+function analystShape(answer: unknown, server: 'hub' | 'postgraphile'): string {
   const rowId = (id: string) => {
     const decoded = Buffer.from(id, 'base64').toString('utf8');
     return server === 'hub' ? Number(decoded.split(':')[1]) : Number(JSON.parse(decoded)[1]);
   };
-  const data = answer?.data;
+  const data = (answer as AnalystAnswer | null)?.data;
   if (data?.node !== undefined) return `node ${data.node ? rowId(data.node.id) : null}`;
   const list = server === 'hub' ? data?.projects : data?.allProjects;
   if (!list) return 'no answer';
-  return `total ${list.totalCount}, next ${list.pageInfo.hasNextPage}, ids ${list.edges.map((e: any) => rowId(e.node.id)).join(',')}`;
+  return `total ${list.totalCount}, next ${list.pageInfo.hasNextPage}, ids ${list.edges.map((e) => rowId(e.node.id)).join(',')}`;
 }
 
 export interface RunResult {
