@@ -445,5 +445,145 @@ describeEachEngine('dashboard', (engine) => {
       expect(d2025.recentStageChanges[0].project.name).toBe('老客运站');
       expect(d2025.logistics[1].latestNationalRank.nationalRank).toBe(2);
     });
+
+    it('should keep the tallies equal to the projects and reaches themselves through every kind of write', async () => {
+      const prisma = hub.db.prisma;
+      const event = (projectId: number, toStage: ProjectStage, on: string) => ({
+        projectId,
+        kind: StageEventKind.ADVANCE,
+        toStage,
+        occurredOn: new Date(on),
+        actor: 'test',
+      });
+      // Investments set, changed and cleared on projects that have reaches.
+      await prisma.project.update({
+        where: { code: 'LZ-2025-016' },
+        data: { plannedInvestment: '70000000.00' },
+      });
+      await prisma.project.update({
+        where: { code: 'LZ-2025-009' },
+        data: { plannedInvestment: '250000000.50' },
+      });
+      await prisma.project.update({
+        where: { code: 'LZ-2025-017' },
+        data: { plannedInvestment: null },
+      });
+      await prisma.project.updateMany({
+        where: { code: { in: ['LZ-2025-001', 'LZ-2025-012'] } },
+        data: { plannedInvestment: '1000.00' },
+      });
+      // An earlier event recorded later moves a reach to an earlier year; several in one statement.
+      const early = await prisma.project.findUniqueOrThrow({ where: { code: 'LZ-2025-021' } });
+      const other = await prisma.project.findUniqueOrThrow({ where: { code: 'LZ-2025-016' } });
+      await prisma.projectStageEvent.createMany({
+        data: [
+          event(early.id, 'SIGNED', '2023-06-01'),
+          event(other.id, 'LANDED', '2026-05-01'),
+          event(other.id, 'APPROVED', '2026-06-01'),
+        ],
+      });
+      // Reaches written and deleted outside the log (the log itself is append-only), then their project.
+      const gone = await prisma.project.create({
+        data: {
+          code: 'TALLY-GONE',
+          name: '删除的项目',
+          stage: 'SIGNED',
+          plannedInvestment: '5.00',
+        },
+      });
+      await prisma.projectStageReach.createMany({
+        data: (['PLANNED', 'SIGNED'] as const).map((stage) => ({
+          projectId: gone.id,
+          stage,
+          firstOn: new Date('2024-02-02'),
+        })),
+      });
+      await prisma.projectStageReach.deleteMany({ where: { projectId: gone.id } });
+      await prisma.project.delete({ where: { id: gone.id } });
+      // Projects moved between parks and stages, several in one statement.
+      const bonded = await prisma.park.findUniqueOrThrow({
+        where: { code: 'comprehensive-bonded-zone' },
+      });
+      await prisma.project.updateMany({
+        where: { code: { in: ['LZ-2025-012', 'LZ-2025-016', 'LZ-2025-017'] } },
+        data: { parkId: bonded.id, stage: 'TENDERED' },
+      });
+      await prisma.project.update({ where: { code: 'LZ-2025-001' }, data: { parkId: null } });
+
+      const now = await dashboard(2026);
+      const byStage = await prisma.project.groupBy({
+        by: ['stage'],
+        _count: { _all: true, plannedInvestment: true },
+        _sum: { plannedInvestment: true },
+      });
+      for (const stage of ALL_STAGES) {
+        const want = byStage.find((g) => g.stage === stage);
+        expect(step(now, stage).current.count, stage).toBe(want?._count._all ?? 0);
+        expectDecimal(
+          step(now, stage).current.plannedInvestment,
+          want?._sum.plannedInvestment?.toString() ?? null,
+        );
+        expect(step(now, stage).current.plannedInvestmentKnownCount, stage).toBe(
+          want?._count.plannedInvestment ?? 0,
+        );
+      }
+      const byPark = await prisma.project.groupBy({
+        by: ['parkId'],
+        _count: { _all: true, plannedInvestment: true },
+        _sum: { plannedInvestment: true },
+      });
+      const parks = await prisma.park.findMany({ orderBy: { id: 'asc' } });
+      expect(now.parks.map((p: any) => p.park.code)).toEqual(parks.map((p) => p.code));
+      for (const [i, park] of parks.entries()) {
+        const want = byPark.find((g) => g.parkId === park.id);
+        expect(now.parks[i].projects.count, park.code).toBe(want?._count._all ?? 0);
+        expectDecimal(
+          now.parks[i].projects.plannedInvestment,
+          want?._sum.plannedInvestment?.toString() ?? null,
+        );
+        expect(now.parks[i].projects.plannedInvestmentKnownCount, park.code).toBe(
+          want?._count.plannedInvestment ?? 0,
+        );
+      }
+      expect(now.parks.find((p: any) => p.park.code === bonded.code).projects.count).toBe(4);
+
+      for (const year of [2023, 2024, 2025, 2026]) {
+        const expected = await prisma.$queryRaw<
+          {
+            stage: ProjectStage;
+            count: number;
+            investment: string | null;
+            known: number;
+            inYearCount: number;
+            inYearInvestment: string | null;
+            inYearKnown: number;
+          }[]
+        >(Prisma.sql`
+          SELECT r.stage::text AS stage, COUNT(*)::int AS count,
+                 SUM(p."plannedInvestment")::text AS investment,
+                 COUNT(p."plannedInvestment")::int AS known,
+                 (COUNT(*) FILTER (WHERE EXTRACT(YEAR FROM r."firstOn") = ${year}))::int AS "inYearCount",
+                 (SUM(p."plannedInvestment") FILTER (WHERE EXTRACT(YEAR FROM r."firstOn") = ${year}))::text
+                   AS "inYearInvestment",
+                 (COUNT(p."plannedInvestment") FILTER (WHERE EXTRACT(YEAR FROM r."firstOn") = ${year}))::int
+                   AS "inYearKnown"
+            FROM "ProjectStageReach" r JOIN "Project" p ON p.id = r."projectId"
+           WHERE EXTRACT(YEAR FROM r."firstOn") <= ${year}
+           GROUP BY r.stage`);
+        const d = await dashboard(year);
+        for (const stage of ALL_STAGES) {
+          const want = expected.find((row) => row.stage === stage);
+          const { reached, reachedInYear } = step(d, stage);
+          const label = `${year} ${stage}`;
+          expect(reached.count, label).toBe(want?.count ?? 0);
+          expectDecimal(reached.plannedInvestment, want?.investment ?? null);
+          expect(reached.plannedInvestmentKnownCount, label).toBe(want?.known ?? 0);
+          expect(reachedInYear.count, label).toBe(want?.inYearCount ?? 0);
+          expectDecimal(reachedInYear.plannedInvestment, want?.inYearInvestment ?? null);
+          expect(reachedInYear.plannedInvestmentKnownCount, label).toBe(want?.inYearKnown ?? 0);
+        }
+      }
+      expect(step(await dashboard(2023), 'SIGNED').reachedInYear.count).toBeGreaterThan(0);
+    });
   });
 });

@@ -9,13 +9,15 @@ import { YEAR_MAX, YEAR_MIN } from '../services/input-checks.ts';
 import { builder } from './builder.ts';
 import { FundingInstrumentEnum, FundingSourceLevelEnum } from './enums.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
-import { paging } from './paging.ts';
+import { pageById, paging } from './paging.ts';
 import { ProjectRef } from './project.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 
 export const FundingAwardRef = builder.prismaNode('FundingAward', {
   description: '资金 / Money won: a single award, or a district-wide total as the report gave it.',
   id: { field: 'id' },
+  // Select mode: each query reads only the columns and relations the operation asks for.
+  select: { id: true },
   nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),
@@ -164,11 +166,7 @@ builder.queryFields((t) => ({
       totalCount: (_parent, args, ctx) =>
         ctx.prisma.fundingAward.count({ where: fundingWhere(args.filter) }),
       resolve: (query, _parent, args, ctx) =>
-        ctx.prisma.fundingAward.findMany({
-          ...query,
-          where: fundingWhere(args.filter),
-          orderBy: { id: 'asc' },
-        }),
+        ctx.prisma.fundingAward.findMany(pageById(query, fundingWhere(args.filter))),
     },
     FundingAwardConnection,
   ),

@@ -84,3 +84,37 @@ export function pagingBy(key: CursorKey) {
 
 /** Spread into every connection whose cursor is the row's `id`. */
 export const paging = pagingBy('id');
+
+/** What Pothos hands a connection's resolver to page with: Prisma's `cursor`, `skip`, `take`. */
+interface PrismaPage {
+  cursor?: unknown;
+  skip?: number;
+  take?: number;
+}
+
+/**
+ * A page of a list ordered by `id` alone, with the cursor as a condition (`id > cursor` forward,
+ * `id < cursor` backward) instead of Prisma's `cursor`. Prisma answers a query with a `cursor`
+ * by fetching each relation in a query of its own (relationJoins does not apply), so a page after
+ * the first would cost more statements than the first; as a condition, every page is one
+ * statement with its relations joined. The rows are the same: those after (or before) the
+ * cursor's id in the list's order, whether or not the cursor's row still matches the filter.
+ */
+export function pageById<Q extends PrismaPage, W extends object>(
+  query: Q,
+  where: W,
+  direction: 'asc' | 'desc' = 'asc',
+) {
+  const { cursor, ...rest } = query;
+  const orderBy = { id: direction };
+  const id = (cursor as { id?: unknown } | undefined)?.id;
+  if (typeof id !== 'number') return { ...rest, where, orderBy };
+  const ahead = (query.take ?? 1) >= 0 === (direction === 'asc');
+  // Prisma's `skip: 1` stepped over the cursor's own row; the condition already leaves it out.
+  return {
+    ...rest,
+    skip: 0,
+    where: { AND: [where, { id: ahead ? { gt: id } : { lt: id } }] },
+    orderBy,
+  };
+}

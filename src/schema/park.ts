@@ -108,6 +108,8 @@ builder.prismaNode('Facility', {
 export const ParkRef = builder.prismaNode('Park', {
   description: '园区 / A zone or park of 一区三园两通道 (one zone, three parks, two channels).',
   id: { field: 'id' },
+  // Select mode: each query reads only the columns and relations the operation asks for.
+  select: { id: true },
   nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', { description: '代码 / Stable code.' }),

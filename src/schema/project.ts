@@ -10,7 +10,7 @@ import { checkedAsOf } from './bad-input.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum, SortDirectionEnum } from './enums.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
-import { paging } from './paging.ts';
+import { pageById, paging, pagingBy } from './paging.ts';
 import { ParkRef } from './park.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 
@@ -66,6 +66,8 @@ export const ProjectMilestone = builder.objectRef<Milestone>('ProjectMilestone')
 export const ProjectRef = builder.prismaNode('Project', {
   description: "重点项目 / A key project in the district's pipeline.",
   id: { field: 'id' },
+  // Select mode: each query reads only the columns and relations the operation asks for.
+  select: { id: true },
   nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     code: t.exposeString('code', {
@@ -330,12 +332,16 @@ builder.queryFields((t) => ({
       totalCount: (_parent, args, ctx) =>
         ctx.prisma.project.count({ where: listWhere(args.filter, args.asOf) }),
       resolve: async (query, _parent, args, ctx) => {
-        if (!args.asOf)
+        if (!args.asOf) {
+          const where = projectWhere(toFilterValues(args.filter));
+          // Ordered by id (the default), a page after a cursor is one statement like the first.
+          if (!args.orderBy) return ctx.prisma.project.findMany(pageById(query, where));
           return ctx.prisma.project.findMany({
             ...query,
-            where: projectWhere(toFilterValues(args.filter)),
+            where,
             orderBy: projectOrderBy(args.orderBy),
           });
+        }
         const asOf = checkedAsOf(args.asOf);
         if (args.orderBy?.field === 'STAGE') {
           throw new GraphQLError(

@@ -27,6 +27,8 @@ import { DatePrecisionEnum } from './scalars.ts';
 export const StageEventRef = builder.prismaNode('ProjectStageEvent', {
   description: '阶段变更 / One stage change. The district-wide log of these is append-only.',
   id: { field: 'id' },
+  // Select mode: each query reads only the columns and relations the operation asks for.
+  select: { id: true },
   nullable: true, // node(id:) of a missing row is null, not an error
   fields: (t) => ({
     sequence: t.string({

@@ -4,7 +4,9 @@
  * rows and values (Decimal, Date, a BigInt event sequence), so it is served as it is, not sent
  * through JSON: compute it where it is served.
  *
- * Counts and sums run in the database (groupBy, and SQL for the funnel); only the rows a
+ * Counts and sums run in the database: projects by stage, by park and by the year each stage was
+ * first reached are tallies the database keeps with triggers (ProjectStageTally,
+ * ProjectParkTally, ProjectStageReachYear), funding is a groupBy; only the rows a
  * dashboard lists (targets, figures, latest observations and snapshots, last stage changes) are
  * loaded. All reads share one repeatable-read transaction, so the parts agree with each other.
  *
@@ -116,41 +118,34 @@ interface ReachedRow {
 
 /**
  * The funnel: projects now at each stage (groupBy), and projects that reached each stage, in one
- * SQL statement over ProjectStageReach (kept from the log by a trigger). "Reached X" means the
- * project's log has an event into X or a later pipeline stage (`stagesAtOrBeyond`), so skipped
- * stages count as passed; the date is the first such event.
+ * SQL statement over ProjectStageReachYear (ProjectStageReach summed by stage and year, both kept
+ * from the log by triggers). "Reached X" means the project's log has an event into X or a later
+ * pipeline stage (`stagesAtOrBeyond`), so skipped stages count as passed; the date is the first
+ * such event. A sum is null when none of the projects summed has a known planned investment.
  */
 async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelStep[]> {
-  const { start, end } = yearBounds(year);
-  const now = await prisma.project.groupBy({
-    by: ['stage'],
-    _count: { _all: true, plannedInvestment: true },
-    _sum: { plannedInvestment: true },
-  });
+  const now = await prisma.projectStageTally.findMany();
   const reached = await prisma.$queryRaw<ReachedRow[]>(Prisma.sql`
-    SELECT r.stage::text AS stage,
-           COUNT(*)::int AS "reachedCount",
-           SUM(p."plannedInvestment") AS "reachedInvestment",
-           COUNT(p."plannedInvestment")::int AS "reachedKnown",
-           (COUNT(*) FILTER (WHERE r."firstOn" >= ${start}::date))::int AS "inYearCount",
-           SUM(p."plannedInvestment") FILTER (WHERE r."firstOn" >= ${start}::date) AS "inYearInvestment",
-           (COUNT(p."plannedInvestment") FILTER (WHERE r."firstOn" >= ${start}::date))::int AS "inYearKnown"
-      FROM "ProjectStageReach" r
-      JOIN "Project" p ON p.id = r."projectId"
-     WHERE r."firstOn" <= ${end}::date
-     GROUP BY r.stage`);
+    SELECT stage::text AS stage,
+           SUM(count)::int AS "reachedCount",
+           CASE WHEN SUM("plannedInvestmentKnownCount") > 0 THEN SUM("plannedInvestment") END
+             AS "reachedInvestment",
+           SUM("plannedInvestmentKnownCount")::int AS "reachedKnown",
+           COALESCE(SUM(count) FILTER (WHERE year = ${year}), 0)::int AS "inYearCount",
+           CASE WHEN SUM("plannedInvestmentKnownCount") FILTER (WHERE year = ${year}) > 0
+                THEN SUM("plannedInvestment") FILTER (WHERE year = ${year}) END
+             AS "inYearInvestment",
+           COALESCE(SUM("plannedInvestmentKnownCount") FILTER (WHERE year = ${year}), 0)::int
+             AS "inYearKnown"
+      FROM "ProjectStageReachYear"
+     WHERE year <= ${year}
+     GROUP BY stage`);
   return ALL_STAGES.map((stage) => {
     const n = now.find((g) => g.stage === stage);
     const r = reached.find((row) => row.stage === stage);
     return {
       stage,
-      current: n
-        ? {
-            count: n._count._all,
-            plannedInvestment: n._sum.plannedInvestment,
-            plannedInvestmentKnownCount: n._count.plannedInvestment,
-          }
-        : emptyTally(),
+      current: n ? keptTally(n) : emptyTally(),
       reached: r
         ? {
             count: r.reachedCount,
@@ -167,6 +162,19 @@ async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelSte
         : emptyTally(),
     };
   });
+}
+
+/** A tally kept by the database (ProjectStageTally, ProjectParkTally), whose sum is 0 when none is known. */
+function keptTally(row: {
+  count: number;
+  plannedInvestment: Prisma.Decimal;
+  plannedInvestmentKnownCount: number;
+}): ProjectTally {
+  return {
+    count: row.count,
+    plannedInvestment: row.plannedInvestmentKnownCount > 0 ? row.plannedInvestment : null,
+    plannedInvestmentKnownCount: row.plannedInvestmentKnownCount,
+  };
 }
 
 /** Raw SQL numerics arrive as Decimal on both adapters; normalise anything else. */
@@ -192,12 +200,7 @@ function sumTallies(tallies: ProjectTally[]): ProjectTally {
 async function parkSummaries(prisma: Client, year: number): Promise<ParkSummary[]> {
   const { end } = yearBounds(year);
   const parks = await prisma.park.findMany({ orderBy: { id: 'asc' } });
-  const byPark = await prisma.project.groupBy({
-    by: ['parkId'],
-    where: { parkId: { not: null } },
-    _count: { _all: true, plannedInvestment: true },
-    _sum: { plannedInvestment: true },
-  });
+  const byPark = await prisma.projectParkTally.findMany();
   const latest = await prisma.$queryRaw<{ id: number }[]>(Prisma.sql`
     (SELECT DISTINCT ON ("parkId") id FROM "ParkSnapshot"
       WHERE "parkId" IS NOT NULL AND "asOf" <= ${end}::date
@@ -217,13 +220,7 @@ async function parkSummaries(prisma: Client, year: number): Promise<ParkSummary[
     const g = byPark.find((row) => row.parkId === park.id);
     return {
       park,
-      projects: g
-        ? {
-            count: g._count._all,
-            plannedInvestment: g._sum.plannedInvestment,
-            plannedInvestmentKnownCount: g._count.plannedInvestment,
-          }
-        : emptyTally(),
+      projects: g ? keptTally(g) : emptyTally(),
       latestSnapshot: snapshots.find((s) => s.parkId === park.id) ?? null,
       latestFacilitySnapshots: snapshots.filter((s) => s.facility?.parkId === park.id),
     };

@@ -52,6 +52,12 @@ export const bench = {
     warmupS: int('BENCH_WARMUP_S', 4),
     /** Interleaved rounds: hub, PostGraphile, floor, hub, ... per operation and round. */
     rounds: int('BENCH_ROUNDS', 3),
+    /** The reads to load (`dashboard,projectPage,node,analyst`); unset: all of them. */
+    operations: process.env.BENCH_OPERATIONS
+      ? process.env.BENCH_OPERATIONS.split(',').map((s) => s.trim())
+      : null,
+    /** Distinct requests drawn for the analyst mix (each run picks from them at random). */
+    analystRequests: int('BENCH_ANALYST_REQUESTS', 20_000),
   },
   fanout: {
     /** Subscriber counts on one server. */

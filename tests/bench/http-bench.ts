@@ -8,20 +8,24 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
-import { bench, EDITOR_KEY } from './config.ts';
+import pg from 'pg';
+import { bench, databaseUrl, EDITOR_KEY } from './config.ts';
 import { advance, movableProjects } from './fanout.ts';
 import {
   COUNTED_SERVERS,
   HUB_DASHBOARD,
+  HUB_FILTERED_PAGE,
   HUB_NODE,
   HUB_PROJECT_PAGE,
   OPERATIONS,
   type OperationName,
   PG_DASHBOARD,
+  PG_FILTERED_PAGE,
   PG_NODE,
   PG_PROJECT_PAGE,
   SERVERS,
   type ServerName,
+  serversFor,
 } from './operations.ts';
 import { type StatementLog, startCountingProxy } from './pg-proxy.ts';
 import { alive, BackendCpu, cpuSeconds, type RunningServer, startServer } from './servers.ts';
@@ -68,6 +72,119 @@ async function send(
 
 const PAGES = 10;
 const NODES = 50;
+/** Page size of the analyst mix, and how deep its cursors go (pages up to the tenth). */
+const ANALYST_PAGE = 20;
+const ANALYST_DEPTH = PAGES * ANALYST_PAGE;
+
+/** mulberry32: the same analyst requests on every run, and the same draws for every server. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const hubGlobalId = (type: string, n: number) => Buffer.from(`${type}:${n}`).toString('base64');
+const pgGlobalId = (type: string, n: number) =>
+  Buffer.from(JSON.stringify([type, n])).toString('base64');
+
+interface ProjectKeys {
+  id: number;
+  stage: string;
+  parkId: number | null;
+  sectorId: number | null;
+}
+
+/**
+ * The analyst mix, as index-aligned request lists for the hub and PostGraphile: half node
+ * lookups of any of the projects, half filtered pages (no filter, a stage, a park, a sector, or
+ * a stage and a sector) starting after any edge of the first ten pages. Cursors are made as each
+ * server makes them: the hub's from the row id, PostGraphile's from one it returned (`pgCursor`,
+ * whose last element is the row id).
+ */
+async function planAnalyst(pgCursor: string): Promise<{ hub: BenchRequest[]; pg: BenchRequest[] }> {
+  const client = new pg.Client({ connectionString: databaseUrl() });
+  await client.connect();
+  let projects: ProjectKeys[];
+  try {
+    projects = (
+      await client.query<ProjectKeys>(
+        'SELECT id, stage::text AS stage, "parkId", "sectorId" FROM "Project" ORDER BY id',
+      )
+    ).rows;
+  } finally {
+    await client.end();
+  }
+  const pgPrefix = JSON.parse(Buffer.from(pgCursor, 'base64').toString('utf8')) as unknown[];
+  const pgCursorOf = (id: number) =>
+    Buffer.from(JSON.stringify([...pgPrefix.slice(0, -1), id])).toString('base64');
+  const random = prng(18);
+  const any = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const stages = [...new Set(projects.map((p) => p.stage))];
+  const parks = [...new Set(projects.flatMap((p) => (p.parkId === null ? [] : [p.parkId])))];
+  const sectors = [...new Set(projects.flatMap((p) => (p.sectorId === null ? [] : [p.sectorId])))];
+  const hub: BenchRequest[] = [];
+  const pgl: BenchRequest[] = [];
+  /** The first ten pages' ids of each filter drawn so far. */
+  const listed = new Map<string, number[]>();
+  while (hub.length < bench.http.analystRequests) {
+    if (random() < 0.5) {
+      const n = any(projects).id;
+      hub.push(gql(HUB_NODE, { id: hubGlobalId('Project', n) }));
+      pgl.push(gql(PG_NODE, { id: pgGlobalId('Project', n) }));
+      continue;
+    }
+    const kind = Math.floor(random() * 5);
+    const stage = kind === 1 || kind === 4 ? any(stages) : undefined;
+    const parkId = kind === 2 ? any(parks) : undefined;
+    const sectorId = kind === 3 || kind === 4 ? any(sectors) : undefined;
+    const key = `${stage}/${parkId}/${sectorId}`;
+    let ids = listed.get(key);
+    if (!ids) {
+      ids = projects
+        .filter(
+          (p) =>
+            (stage === undefined || p.stage === stage) &&
+            (parkId === undefined || p.parkId === parkId) &&
+            (sectorId === undefined || p.sectorId === sectorId),
+        )
+        .slice(0, ANALYST_DEPTH)
+        .map((p) => p.id);
+      listed.set(key, ids);
+    }
+    if (!ids.length) continue;
+    // After any edge of the first ten pages, or from the start.
+    const at = Math.floor(random() * ids.length);
+    const after = at === 0 ? null : ids[at - 1]!;
+    hub.push(
+      gql(HUB_FILTERED_PAGE, {
+        first: ANALYST_PAGE,
+        after: after === null ? null : Buffer.from(`GPC:N:${after}`).toString('base64'),
+        filter: {
+          ...(stage && { stage: [stage] }),
+          ...(parkId && { parkId: hubGlobalId('Park', parkId) }),
+          ...(sectorId && { sectorId: hubGlobalId('Sector', sectorId) }),
+        },
+      }),
+    );
+    pgl.push(
+      gql(PG_FILTERED_PAGE, {
+        first: ANALYST_PAGE,
+        after: after === null ? null : pgCursorOf(after),
+        condition: {
+          ...(stage && { stage }),
+          ...(parkId && { parkId }),
+          ...(sectorId && { sectorId }),
+        },
+      }),
+    );
+  }
+  return { hub, pg: pgl };
+}
 
 /**
  * The requests: dashboards of each generated year, the first ten pages of 20 projects (the
@@ -92,12 +209,14 @@ export async function planRequests(
     pgCursors.push(p.json.data.allProjects.pageInfo.endCursor);
   }
   const ids = Array.from({ length: NODES }, (_, i) => 1 + i * 199);
-  const hubId = (n: number) => Buffer.from(`Project:${n}`).toString('base64');
-  const pgId = (n: number) => Buffer.from(JSON.stringify(['Project', n])).toString('base64');
+  const hubId = (n: number) => hubGlobalId('Project', n);
+  const pgId = (n: number) => pgGlobalId('Project', n);
+  const analyst = await planAnalyst(pgCursors[1]!);
   const hub: Record<OperationName, BenchRequest[]> = {
     dashboard: years.map((year) => gql(HUB_DASHBOARD, { year })),
     projectPage: hubCursors.map((after) => gql(HUB_PROJECT_PAGE, { first: 20, after })),
     node: ids.map((n) => gql(HUB_NODE, { id: hubId(n) })),
+    analyst: analyst.hub,
   };
   return {
     hub,
@@ -108,6 +227,7 @@ export async function planRequests(
       dashboard: years.map((year) => gql(PG_DASHBOARD, { year })),
       projectPage: pgCursors.map((after) => gql(PG_PROJECT_PAGE, { first: 20, after })),
       node: ids.map((n) => gql(PG_NODE, { id: pgId(n) })),
+      analyst: analyst.pg,
     },
     floor: {
       dashboard: years.map((year) => ({ method: 'GET', path: `/dashboard?year=${year}` })),
@@ -116,6 +236,7 @@ export async function planRequests(
         path: `/projects?first=20${after ? `&after=${encodeURIComponent(after)}` : ''}`,
       })),
       node: ids.map((n) => ({ method: 'GET', path: `/node?id=${encodeURIComponent(hubId(n))}` })),
+      analyst: [],
     },
   };
 }
@@ -143,11 +264,13 @@ export async function verify(
   const bytes = {} as VerifyResult['bytes'];
   let floorEqualsHub = true;
   let uncachedEqualsHub = true;
+  const analystAnswers: Partial<Record<ServerName, unknown[]>> = {};
   for (const s of SERVERS) {
     bytes[s] = {} as Record<OperationName, number>;
     for (const op of OPERATIONS) {
+      if (!serversFor(op).includes(s)) continue;
       const answers = [];
-      for (const r of plan[s][op]) {
+      for (const r of checked(plan[s][op], op)) {
         const a = await send(servers[s].url, r);
         if (a.status !== 200 || a.json?.errors || !a.json?.data)
           problems.push(
@@ -156,9 +279,10 @@ export async function verify(
         answers.push(a);
       }
       bytes[s][op] = answers[0]?.bytes ?? 0;
+      if (op === 'analyst') analystAnswers[s] = answers.map((a) => a.json);
       if (s === 'floor' || s === 'hubUncached') {
         // The hub asked again: it answered each dashboard moments before, so this is usually its cached answer.
-        for (const [i, r] of plan.hub[op].entries()) {
+        for (const [i, r] of checked(plan.hub[op], op).entries()) {
           const hub = await send(servers.hub.url, r);
           if (!isDeepStrictEqual(hub.json, answers[i]?.json)) {
             if (s === 'floor') floorEqualsHub = false;
@@ -169,7 +293,43 @@ export async function verify(
       }
     }
   }
+  // The analyst mix asks both servers the same: the same projects, in the same order.
+  const hubAnalyst = analystAnswers.hub ?? [];
+  for (const [i, answer] of (analystAnswers.postgraphile ?? []).entries()) {
+    if (analystShape(answer, 'postgraphile') !== analystShape(hubAnalyst[i], 'hub'))
+      problems.push(
+        `analyst #${i}: PostGraphile's projects differ from the hub's (${analystShape(answer, 'postgraphile')} / ${analystShape(hubAnalyst[i], 'hub')})`,
+      );
+  }
   return { bytes, floorEqualsHub, uncachedEqualsHub, problems };
+}
+
+/** Requests sent once before loading: all, but a sample of the analyst mix's thousands. */
+const ANALYST_CHECKED = 60;
+const checked = (requests: BenchRequest[], op: OperationName) =>
+  op === 'analyst' ? requests.slice(0, ANALYST_CHECKED) : requests;
+
+/** What the analyst mix's answers hold, on either server. */
+interface AnalystList {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean };
+  edges: { node: { id: string } }[];
+}
+interface AnalystAnswer {
+  data?: { node?: { id: string } | null; projects?: AnalystList; allProjects?: AnalystList };
+}
+
+/** An analyst answer reduced to what both servers must agree on: total, row ids, next page. */
+function analystShape(answer: unknown, server: 'hub' | 'postgraphile'): string {
+  const rowId = (id: string) => {
+    const decoded = Buffer.from(id, 'base64').toString('utf8');
+    return server === 'hub' ? Number(decoded.split(':')[1]) : Number(JSON.parse(decoded)[1]);
+  };
+  const data = (answer as AnalystAnswer | null)?.data;
+  if (data?.node !== undefined) return `node ${data.node ? rowId(data.node.id) : null}`;
+  const list = server === 'hub' ? data?.projects : data?.allProjects;
+  if (!list) return 'no answer';
+  return `total ${list.totalCount}, next ${list.pageInfo.hasNextPage}, ids ${list.edges.map((e) => rowId(e.node.id)).join(',')}`;
 }
 
 export interface RunResult {
@@ -216,30 +376,63 @@ export async function settle(backends: BackendCpu, timeoutMs = 120_000): Promise
   await new Promise((r) => setTimeout(r, 500));
 }
 
-/** Loads `requests` (cycled per connection); counts answers that carry GraphQL errors. */
-async function load(base: string, requests: BenchRequest[], seconds: number, connections: number) {
+/**
+ * What autocannon sends: the requests cycled per connection, or for the analyst mix one request
+ * drawn at random from the list each time (seeded: every server gets the same draws).
+ */
+export function autocannonRequests(
+  op: OperationName,
+  requests: BenchRequest[],
+  onResponse?: (status: number, body: string) => void,
+): autocannon.Request[] {
+  if (op !== 'analyst')
+    return requests.map((r) => ({
+      method: r.method,
+      path: r.path,
+      body: r.body,
+      headers: headersFor(r),
+      onResponse,
+    }));
+  const random = prng(24);
+  const first = requests[0]!;
+  return [
+    {
+      method: first.method,
+      path: first.path,
+      headers: headersFor(first),
+      setupRequest: (req) => ({
+        ...req,
+        body: requests[Math.floor(random() * requests.length)]!.body,
+      }),
+      onResponse,
+    },
+  ];
+}
+
+/** Loads a read's requests; counts answers that carry GraphQL errors. */
+async function load(
+  base: string,
+  op: OperationName,
+  requests: BenchRequest[],
+  seconds: number,
+  connections: number,
+) {
   let graphqlErrors = 0;
   let firstError: string | null = null;
   const result = await autocannon({
     url: base,
     connections,
     duration: seconds,
-    requests: requests.map((r) => ({
-      method: r.method,
-      path: r.path,
-      body: r.body,
-      headers: headersFor(r),
-      onResponse: (_status: number, body: string) => {
-        if (
-          body.startsWith('{"errors"') ||
-          body.includes('],"errors":') ||
-          body.includes('},"errors":')
-        ) {
-          graphqlErrors++;
-          firstError ??= body.slice(0, 300);
-        }
-      },
-    })),
+    requests: autocannonRequests(op, requests, (_status: number, body: string) => {
+      if (
+        body.startsWith('{"errors"') ||
+        body.includes('],"errors":') ||
+        body.includes('},"errors":')
+      ) {
+        graphqlErrors++;
+        firstError ??= body.slice(0, 300);
+      }
+    }),
   });
   return Object.assign(result, { graphqlErrors, firstError });
 }
@@ -314,7 +507,13 @@ export async function measure(
   const cpu0 = cpuSeconds(server.pid);
   const db0 = await backends.sample();
   const writing = writer?.start(server);
-  const r = await load(server.url, requests, durationFor(operation), connectionsFor(operation));
+  const r = await load(
+    server.url,
+    operation,
+    requests,
+    durationFor(operation),
+    connectionsFor(operation),
+  );
   const written = await writing?.stop();
   const cpu1 = cpuSeconds(server.pid);
   const db1 = await backends.sample();
@@ -361,20 +560,20 @@ export async function runLoad(
   const writer = new Writer(await movableProjects(seconds + 60, 0, 'DESC'));
   try {
     for (const op of OPERATIONS) {
-      for (const s of SERVERS) {
+      for (const s of serversFor(op)) {
         log(`  warm-up ${op} on ${s} (${bench.http.warmupS} s)`);
         await settle(backends);
-        await load(servers[s].url, plan[s][op], bench.http.warmupS, connectionsFor(op));
+        await load(servers[s].url, op, plan[s][op], bench.http.warmupS, connectionsFor(op));
       }
     }
     for (let round = 1; round <= bench.http.rounds; round++) {
       for (const op of OPERATIONS) {
-        for (const s of SERVERS) {
+        for (const s of serversFor(op)) {
           let restarted = false;
           if (!alive(servers[s]) && restart) {
             log(`  ${s} is not running any more: starting it again`);
             servers[s] = await restart(s);
-            await load(servers[s].url, plan[s][op], bench.http.warmupS, connectionsFor(op));
+            await load(servers[s].url, op, plan[s][op], bench.http.warmupS, connectionsFor(op));
             restarted = true;
           }
           const r = {
@@ -406,7 +605,8 @@ export async function runLoad(
 
 export interface StatementCount {
   server: ServerName;
-  operation: OperationName | 'projectPage100';
+  /** `projectPage` is the second page (after a cursor); `projectPageFirst` the first. */
+  operation: OperationName | 'projectPage100' | 'projectPageFirst';
   statements: number;
   roundTrips: number;
   texts: string[];
@@ -415,7 +615,8 @@ export interface StatementCount {
 /**
  * Statements per request: each server started again behind a counting proxy; each operation
  * sent three times to warm up, then once counted. The page is also counted with 100 projects:
- * with no N+1 its count does not grow with the page.
+ * with no N+1 its count does not grow with the page; and the first page, which a later page
+ * (after a cursor) must not exceed.
  */
 export async function countStatements(
   node: string,
@@ -449,6 +650,7 @@ export async function countStatements(
           : { ...r, body: r.body!.replace('"first":20', '"first":100') };
       const cases: [StatementCount['operation'], BenchRequest][] = [
         ['dashboard', plan[kind].dashboard.at(-2)!],
+        ['projectPageFirst', plan[kind].projectPage[0]!],
         ['projectPage', plan[kind].projectPage[1]!],
         ['projectPage100', page100(plan[kind].projectPage[1]!)],
         ['node', plan[kind].node[3]!],

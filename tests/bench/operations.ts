@@ -1,11 +1,13 @@
 /**
- * The three reads the benchmark loads, as each server asks for them:
+ * The reads the benchmark loads, as each server asks for them:
  * - the hub: GraphQL operations like the saved ones in schema/operations (10-dashboard,
- *   a page of projects, a project by `node(id:)`);
+ *   a page of projects, a project by `node(id:)`), and the analyst mix (filtered pages from
+ *   any edge's cursor, node lookups over every project: a request seldom repeats);
  * - PostGraphile v5 (amber preset): the closest shapes its generated schema allows (no
  *   aggregates, no range filters: see DIFFERENCES);
  * - the floor: plain GET routes of tests/bench/floor-server.ts, answering the hub's exact JSON.
  */
+import { bench } from './config.ts';
 
 /** The dashboard as 10-dashboard.graphql asks for it. */
 export const HUB_DASHBOARD = /* GraphQL */ `
@@ -46,6 +48,17 @@ export const HUB_PROJECT_PAGE = /* GraphQL */ `
 `;
 
 /** One project by its global id, with the same selection as a page item. */
+/** A filtered page, as an analyst pages through a stage, a park or a sector. */
+export const HUB_FILTERED_PAGE = /* GraphQL */ `
+  query FilteredPage($first: Int!, $after: String, $filter: ProjectFilter) {
+    projects(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ${HUB_PROJECT_FIELDS} } }
+    }
+  }
+`;
+
 export const HUB_NODE = /* GraphQL */ `
   query ProjectNode($id: ID!) {
     node(id: $id) { ... on Project { ${HUB_PROJECT_FIELDS} } }
@@ -131,6 +144,16 @@ export const PG_PROJECT_PAGE = /* GraphQL */ `
   }
 `;
 
+export const PG_FILTERED_PAGE = /* GraphQL */ `
+  query FilteredPage($first: Int!, $after: Cursor, $condition: ProjectCondition) {
+    allProjects(first: $first, after: $after, condition: $condition, orderBy: PRIMARY_KEY_ASC) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ${PG_PROJECT_FIELDS} } }
+    }
+  }
+`;
+
 export const PG_NODE = /* GraphQL */ `
   query ProjectNode($id: ID!) {
     node(id: $id) { ... on Project { ${PG_PROJECT_FIELDS} } }
@@ -147,6 +170,8 @@ export const DIFFERENCES = [
     'hub and the floor, in the database and in Node.',
   'project page and node: same data; PostGraphile takes the last three events with `last: 3` on the relation and the ' +
     'global id of the park as `id` (its node id field).',
+  "analyst mix: the same filters both ways (the hub's `filter: { stage, parkId, sectorId }`, PostGraphile's " +
+    '`condition` on the same columns), the same cursor positions and the same projects looked up.',
 ];
 
 /**
@@ -159,10 +184,23 @@ export const DIFFERENCES = [
  *   code costs per request.
  */
 export type ServerName = 'hub' | 'hubWrites' | 'hubUncached' | 'postgraphile' | 'floor';
-export type OperationName = 'dashboard' | 'projectPage' | 'node';
+export type OperationName = 'dashboard' | 'projectPage' | 'node' | 'analyst';
 
-export const OPERATIONS: OperationName[] = ['dashboard', 'projectPage', 'node'];
+const ALL_OPERATIONS: OperationName[] = ['dashboard', 'projectPage', 'node', 'analyst'];
+/** The reads of this run: all, or those BENCH_OPERATIONS names (a shorter run). */
+export const OPERATIONS: OperationName[] = bench.http.operations
+  ? ALL_OPERATIONS.filter((op) => bench.http.operations?.includes(op))
+  : ALL_OPERATIONS;
 export const SERVERS: ServerName[] = ['hub', 'hubWrites', 'hubUncached', 'postgraphile', 'floor'];
+
+/**
+ * The servers loaded with a read. The analyst mix compares the hub as it runs and computing
+ * every answer with PostGraphile: the floor has no filters, and writes would only add misses
+ * to a mix made of misses.
+ */
+export function serversFor(op: OperationName): ServerName[] {
+  return op === 'analyst' ? ['hub', 'hubUncached', 'postgraphile'] : SERVERS;
+}
 /** Servers whose SQL statements are counted (tests/bench/pg-proxy.ts): the hub's variants run the hub's code. */
 export const COUNTED_SERVERS: ServerName[] = ['hub', 'postgraphile', 'floor'];
 

@@ -21,10 +21,11 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { districtSize, runAnalytics, writeAnalyticsResults } from './analytics.ts';
-import { bench, benchDir, databaseUrl, EDITOR_KEY, outDir } from './config.ts';
+import { bench, benchDir, databaseUrl, outDir } from './config.ts';
 import { type FanoutResult, runFanout, startPrivateRedis } from './fanout.ts';
 import { generateDistrict } from './generate.ts';
 import {
+  autocannonRequests,
   connectionsFor,
   countStatements,
   planRequests,
@@ -141,12 +142,7 @@ async function profileHub(
   const windows: Partial<Record<OperationName, { fromUs: number; toUs: number }>> = {};
   try {
     for (const op of OPERATIONS) {
-      const requests = plan.hub[op].map((r) => ({
-        method: r.method,
-        path: r.path,
-        body: r.body,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` },
-      }));
+      const requests = autocannonRequests(op, plan.hub[op]);
       await autocannon({
         url: hub.url,
         connections: connectionsFor(op),
@@ -239,6 +235,7 @@ async function main(): Promise<void> {
       dashboardDurationS: bench.http.dashboardDurationS,
       warmupS: bench.http.warmupS,
       rounds: bench.http.rounds,
+      operations: OPERATIONS,
       poolSize: bench.poolSize,
       subscribers: bench.fanout.subscribers,
       redisSubscribers: bench.fanout.redisSubscribers,
