@@ -41,7 +41,11 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { Counter, Gauge } from 'prom-client';
 import type { HubContext } from './context.ts';
-import { type ChangeWatch, ROOT_FIELDS_READING } from './services/change-watch.ts';
+import {
+  type ChangeWatch,
+  liveQueryResources,
+  ROOT_FIELDS_READING,
+} from './services/change-watch.ts';
 
 /** Coalescing of a live query's updates when the client asks for none. @default 250 ms */
 export const DEFAULT_THROTTLE_MS = 250;
@@ -245,9 +249,9 @@ export function useHubLiveQueries({ watch, metrics }: LiveQueryOptions): Plugin 
       return;
     }
     if (shared.size)
-      void store.invalidate([
-        ...(change.touched === 'everything' ? allRootFields : change.touched),
-      ]);
+      void store.invalidate(
+        change.touched === 'everything' ? allRootFields : liveQueryResources(change.touched),
+      );
   });
 
   const keyOf = (args: ExecutionArgs, role: string): string => {
