@@ -153,16 +153,25 @@ export const DIFFERENCES = [
  * The HTTP servers under load, all asked the hub's operations but PostGraphile and the floor:
  * - `hub`: as `npm start` runs it. With no write during a run, it answers from its caches
  *   (the dashboard cache and the response cache) nearly every time;
- * - `hubWrites`: the same, with a stage change through the hub every second during its runs, so
- *   that every change drops what it keeps (a busy day in a district is far fewer writes);
+ * - `hubWrites`: the same, with a stage change through the hub every second during its runs;
+ * - `hubBusy`: the same, with ten stage changes a second during its runs, each to a project
+ *   drawn from all over the district (many editors and imports at once): each drops what read
+ *   that project and the answers a stage change can change as a whole (the dashboard);
  * - `hubUncached`: caches off (HUB_CACHE_MS=0), so every request is computed: what the hub's
  *   code costs per request.
  */
-export type ServerName = 'hub' | 'hubWrites' | 'hubUncached' | 'postgraphile' | 'floor';
+export type ServerName = 'hub' | 'hubWrites' | 'hubBusy' | 'hubUncached' | 'postgraphile' | 'floor';
 export type OperationName = 'dashboard' | 'projectPage' | 'node';
 
 export const OPERATIONS: OperationName[] = ['dashboard', 'projectPage', 'node'];
-export const SERVERS: ServerName[] = ['hub', 'hubWrites', 'hubUncached', 'postgraphile', 'floor'];
+export const SERVERS: ServerName[] = [
+  'hub',
+  'hubWrites',
+  'hubBusy',
+  'hubUncached',
+  'postgraphile',
+  'floor',
+];
 /** Servers whose SQL statements are counted (tests/bench/pg-proxy.ts): the hub's variants run the hub's code. */
 export const COUNTED_SERVERS: ServerName[] = ['hub', 'postgraphile', 'floor'];
 
@@ -170,6 +179,7 @@ export const COUNTED_SERVERS: ServerName[] = ['hub', 'postgraphile', 'floor'];
 export const SERVER_LABELS: Record<ServerName, string> = {
   hub: 'hub',
   hubWrites: 'hub, a stage change every second',
+  hubBusy: 'hub, 10 stage changes a second',
   hubUncached: 'hub, caches off',
   postgraphile: 'postgraphile',
   floor: 'floor',
