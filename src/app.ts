@@ -22,7 +22,6 @@ import type { HubContext, Viewer } from './context.ts';
 import type { Database } from './db/index.ts';
 import { useDataExchange } from './exchange/http.ts';
 import { explorerOptions, renderExplorer } from './explorer.ts';
-import { useHubLiveQueries } from './live-queries.ts';
 import type { Logger } from './logger.ts';
 import { createErrorMasker } from './masked-errors.ts';
 import {
@@ -33,7 +32,12 @@ import {
   useMetrics,
   useRequestLogging,
 } from './ops.ts';
-import { createHubPubSub, type HubPubSub } from './pubsub.ts';
+import { ChangeWatch } from './realtime/change-watch.ts';
+import { DashboardCache } from './realtime/dashboard-cache.ts';
+import { createHubPubSub, type HubPubSub } from './realtime/event-bus.ts';
+import { useHubLiveQueries } from './realtime/live-queries.ts';
+import { useSharedSubscriptionResults } from './realtime/shared-subscriptions.ts';
+import { StageLogTail } from './realtime/stage-tail.ts';
 import { useHubResponseCache } from './response-cache.ts';
 import { DEFAULT_QUERY_LIMITS } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
@@ -44,10 +48,6 @@ import {
   securityPlugins,
   tooDeepError,
 } from './security.ts';
-import { ChangeWatch } from './services/change-watch.ts';
-import { DashboardCache } from './services/dashboard-cache.ts';
-import { StageLogTail } from './services/stage-feed.ts';
-import { useSharedSubscriptionResults } from './shared-results.ts';
 import { useWallPage } from './wall.ts';
 
 export interface AppOptions {

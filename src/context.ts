@@ -1,8 +1,8 @@
 /** What every resolver gets: the database, the event bus, and who is asking. */
 import type { PrismaClient } from './generated/prisma/client.ts';
-import type { HubPubSub } from './pubsub.ts';
-import type { DashboardCache } from './services/dashboard-cache.ts';
-import type { StageLogTail } from './services/stage-feed.ts';
+import type { DashboardCache } from './realtime/dashboard-cache.ts';
+import type { HubPubSub } from './realtime/event-bus.ts';
+import type { StageLogTail } from './realtime/stage-tail.ts';
 
 /** The caller: who they are (for audit fields) and what they may do. */
 export interface Viewer {

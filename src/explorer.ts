@@ -8,7 +8,12 @@
  * load, so a saved operation added there shows up without a restart; GraphiQL uses these tabs
  * only while the browser has no tabs of its own saved (clear the site's storage to get them back).
  *
- * Two things GraphiQL does not do by itself, done here:
+ * Three things GraphiQL does not do by itself, done here:
+ * - Chinese on a machine without CJK fonts: the descriptions, the results and the saved
+ *   operations' comments are mostly Chinese, and a kiosk-like desktop draws them as empty boxes.
+ *   The page loads the wall's Noto Sans SC (served by the hub, unicode-range slices, so only the
+ *   characters on screen are fetched) and names it after GraphiQL's own fonts, in its UI and in
+ *   its editors, so it draws only what those fonts lack.
  * - Subscriptions run over SSE, which GraphiQL requests with a GET; the hub's CSRF prevention
  *   refuses a GET without its header, so GraphiQL sends the header on every request. Only a
  *   page of the hub's own origin can add a custom header (anything else needs a CORS preflight),
@@ -23,6 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { CHINESE_FONT_PATH } from './chinese-font.ts';
 
 /** The folder of saved operations. */
 export const operationsDir = fileURLToPath(new URL('../schema/operations/', import.meta.url));
@@ -60,12 +66,26 @@ export function explorerOptions(dir: string = operationsDir): GraphiQLOptions {
   };
 }
 
+/** The wall's Chinese font after GraphiQL's own: its UI's variables, and its (Monaco) editors. */
+const CHINESE_FONT = `<link rel="stylesheet" href="${CHINESE_FONT_PATH}/noto-sans-sc.css" />
+      <style>
+        .graphiql-container, .graphiql-dialog, .graphiql-dialog-overlay, .graphiql-tooltip,
+        [data-radix-popper-content-wrapper] {
+          --font-family: 'Roboto', 'Noto Sans SC', sans-serif;
+          --font-family-mono: 'Fira Code', 'Noto Sans SC', monospace;
+        }
+        .graphiql-container .monaco-editor .view-lines {
+          font-family: 'Fira Code', 'Noto Sans SC', monospace !important;
+        }
+      </style>`;
+
 /**
- * Yoga's bundled GraphiQL page (no CDN: it works on an office network without internet), with a
- * script ahead of GraphiQL's own that gives its editors the active tab's contents (see above).
+ * Yoga's bundled GraphiQL page (no CDN: it works on an office network without internet), with
+ * the Chinese font and a script ahead of GraphiQL's own that gives its editors the active tab's
+ * contents (see above).
  */
 export function renderExplorer(options?: GraphiQLOptions): string {
-  const page = renderGraphiQL(options);
+  const page = renderGraphiQL(options).replace('</head>', () => `${CHINESE_FONT}\n    </head>`);
   const first = options?.defaultTabs?.[0];
   if (!first) return page;
   // JSON in a script: escape `<` so no value can close the tag.

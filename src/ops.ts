@@ -12,7 +12,7 @@ import type { Plugin } from 'graphql-yoga';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
-import type { StreamObserver } from './shared-results.ts';
+import type { StreamObserver } from './realtime/shared-subscriptions.ts';
 
 export interface HubMetrics {
   registry: Registry;

@@ -31,8 +31,8 @@ import {
 } from '@graphql-yoga/plugin-response-cache';
 import type { Plugin } from 'graphql-yoga';
 import type { Counter } from 'prom-client';
-import { isLiveQueryContext } from './live-queries.ts';
-import { answerReads, type ChangeWatch } from './services/change-watch.ts';
+import { answerReads, type ChangeWatch } from './realtime/change-watch.ts';
+import { isLiveQueryContext } from './realtime/live-queries.ts';
 
 export interface HubResponseCacheOptions {
   watch: ChangeWatch;
@@ -245,7 +245,7 @@ export function useHubResponseCache({
           ttl: maxAgeMs,
           // graphql-ws operations have no request: they are not cached (a socket asks once per page view).
           enabled: (request, context) => cacheable(request) && !isLiveQueryContext(context),
-          // A live query's answers are a stream kept current elsewhere (src/live-queries.ts).
+          // A live query's answers are a stream kept current elsewhere (src/realtime/live-queries.ts).
           shouldCacheResult: ({ result }) =>
             !result.errors?.length && !(result as { isLive?: boolean }).isLive,
           session: (request) => roles.get(request) ?? null,

@@ -36,7 +36,7 @@ import type { HubConfig } from './config.ts';
 import type { HubContext } from './context.ts';
 import { operationsDir } from './explorer.ts';
 import { useHiddenSuggestions } from './masked-errors.ts';
-import type { HubPubSub } from './pubsub.ts';
+import type { HubPubSub } from './realtime/event-bus.ts';
 
 /**
  * Deepest nesting a request's JSON values (variables, extensions) may have. The schema's inputs

@@ -5,24 +5,21 @@
  * on /graphql.
  *
  * Wall screens are often small Linux kiosks with no CJK font installed, where every Chinese label
- * would be a box. So the page brings its own: Noto Sans SC (SIL Open Font License) from the
- * `@fontsource/noto-sans-sc` package, in the two weights the page uses, each split by the package
- * into about a hundred unicode-range slices, so a browser downloads only the slices of the
- * characters on the screen. `font-display: swap` draws the text at once in any font there is and
- * swaps the page's font in when it arrives, so the first paint does not wait for it. The font
- * files are served under the package's version with a year's immutable caching.
+ * would be a box. So the page brings its own, Noto Sans SC (./chinese-font.ts), served here under
+ * /wall/fonts/ (GraphiQL's page uses it too).
  *
  * Every file is read (or, for the font slices, found) once, when the plugin is created, so a
  * missing file stops start-up rather than a wall going blank later. Responses carry a strict
  * Content-Security-Policy: scripts, styles, fonts and fetches from this origin only, WebSockets to
  * any host (the page connects back to the hub it was served from).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'graphql-yoga';
+import { CHINESE_FONT_PATH, type ChineseFont, loadChineseFont } from './chinese-font.ts';
 import { operationsDir } from './explorer.ts';
 
 /** Where the page is served. */
@@ -66,56 +63,7 @@ function wallOperations(): string {
   return JSON.stringify(operations);
 }
 
-/** The font weights the page uses (its CSS asks for 600 too, which the browser draws with 700). */
-export const WALL_FONT_WEIGHTS = [400, 700] as const;
-
-/** Where the font's stylesheet and slices are served. */
-export const WALL_FONT_PATH = `${WALL_PATH}/fonts`;
-
-interface WallFont {
-  /** The @font-face rules of every slice of every weight, pointing at the hub's URLs. */
-  css: string;
-  /** Slice file name → its path on disk (only the slices the CSS names are served). */
-  files: Map<string, string>;
-  /** The package's version, in the slices' URLs so they can be cached for good. */
-  version: string;
-}
-
-/**
- * Noto Sans SC from `@fontsource/noto-sans-sc`: its per-weight CSS (one @font-face per
- * unicode-range slice), with the woff2 slices at the hub's URLs and the woff fallbacks dropped
- * (every browser that runs the page reads woff2).
- */
-function loadWallFont(): WallFont {
-  const packageJson = createRequire(import.meta.url).resolve(
-    '@fontsource/noto-sans-sc/package.json',
-  );
-  const dir = path.dirname(packageJson);
-  const version = (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
-  const files = new Map<string, string>();
-  const rules: string[] = [];
-  for (const weight of WALL_FONT_WEIGHTS) {
-    const source = readFileSync(path.join(dir, `${weight}.css`), 'utf8');
-    for (const rule of source.match(/@font-face\s*{[^}]*}/g) ?? []) {
-      const file = /url\(\.\/files\/([\w.-]+\.woff2)\)/.exec(rule)?.[1];
-      if (!file)
-        throw new Error(`@fontsource/noto-sans-sc/${weight}.css: a rule without a woff2 file`);
-      if (!existsSync(path.join(dir, 'files', file)))
-        throw new Error(`@fontsource/noto-sans-sc: ${file} is missing`);
-      files.set(file, path.join(dir, 'files', file));
-      const served = rule
-        .replace(/src:[^;]*;/, `src: url(${WALL_FONT_PATH}/${version}/${file}) format('woff2');`)
-        .replace(/font-display:[^;]*;/, 'font-display: swap;');
-      rules.push(
-        /font-display/.test(served) ? served : served.replace('{', '{\n  font-display: swap;'),
-      );
-    }
-  }
-  if (!files.size) throw new Error('@fontsource/noto-sans-sc: no font slices found');
-  return { css: `${rules.join('\n')}\n`, files, version };
-}
-
-function loadAssets(font: WallFont): Map<string, Asset> {
+function loadAssets(font: ChineseFont): Map<string, Asset> {
   const file = (name: string) => readFileSync(path.join(wallDir, name), 'utf8');
   const html = { body: file('index.html'), type: 'text/html; charset=utf-8' };
   return new Map<string, Asset>([
@@ -132,7 +80,7 @@ function loadAssets(font: WallFont): Map<string, Asset> {
       `${WALL_PATH}/operations.json`,
       { body: wallOperations(), type: 'application/json; charset=utf-8' },
     ],
-    [`${WALL_FONT_PATH}/noto-sans-sc.css`, { body: font.css, type: 'text/css; charset=utf-8' }],
+    [`${CHINESE_FONT_PATH}/noto-sans-sc.css`, { body: font.css, type: 'text/css; charset=utf-8' }],
   ]);
 }
 
@@ -149,9 +97,9 @@ const securityHeaders = {
  * other /wall/* path; every other request goes on to GraphQL.
  */
 export function useWallPage(): Plugin {
-  const font = loadWallFont();
+  const font = loadChineseFont();
   const assets = loadAssets(font);
-  const fontPrefix = `${WALL_FONT_PATH}/${font.version}/`;
+  const fontPrefix = `${CHINESE_FONT_PATH}/${font.version}/`;
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== WALL_PATH && !url.pathname.startsWith(`${WALL_PATH}/`)) return;

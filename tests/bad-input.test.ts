@@ -202,6 +202,32 @@ describeEachEngine('bad input', (engine) => {
     ).toBe(0);
   });
 
+  it('should refuse a filter string longer than 256 characters, and take one of 256', async () => {
+    const long = await hub.gql(PROJECTS, { filter: { nameContains: '项'.repeat(257) } });
+    expect(codeOf(long)).toBe('BAD_USER_INPUT');
+    expect(long.errors![0]!.message).toBe(
+      'Argument `filter.nameContains` of `projects` must be at most 256 characters (it has 257)',
+    );
+    const longest = await hub.gql(PROJECTS, { filter: { nameContains: '项'.repeat(256) } });
+    expect(longest.errors).toBeUndefined();
+    expect(longest.data?.projects.totalCount).toBe(0);
+    // Nested arguments of a read take the same bound.
+    const nested = await hub.gql(
+      'query($m: String) { logisticsChannels { observations(metric: $m) { id } } }',
+      { m: 'x'.repeat(300) },
+    );
+    expect(codeOf(nested)).toBe('BAD_USER_INPUT');
+    // A mutation's own input keeps its own limits: a 300-character description is written.
+    const created = await hub.gql(CREATE, {
+      input: { code: 'N-LONG-TEXT', name: '长描述项目', description: '述'.repeat(300) },
+    });
+    expect(created.errors).toBeUndefined();
+    expect(created.data?.createProject).toEqual({
+      __typename: 'CreateProjectSuccess',
+      project: { code: 'N-LONG-TEXT' },
+    });
+  });
+
   it('should check the arguments of nested fields before the root field reads the database', async () => {
     // plugin-prisma reads `observations` with `logisticsChannels`: the literal must be refused first.
     const nested = await hub.gql(
@@ -495,6 +521,7 @@ describeEachEngine('bad input', (engine) => {
       'after=9223372036854775808',
       'changedTo=2025-02-30',
       'stage=%00',
+      `nameContains=${'a'.repeat(257)}`,
     ]) {
       const res = await at(
         `/export/projects.csv?${query}`.replace('projects.csv?after', 'stage-events.csv?after'),

@@ -17,9 +17,9 @@ import {
   importStageChangesCsv,
 } from '../src/exchange/csv-import.ts';
 import { Prisma, type PrismaClient, type ProjectStage } from '../src/generated/prisma/client.ts';
-import { createMemoryPubSub, type StageChangedEvent } from '../src/pubsub.ts';
+import { createMemoryPubSub, type StageChangedEvent } from '../src/realtime/event-bus.ts';
 import {
-  BatchInputError,
+  type BatchInputError,
   createProject,
   createProjectsInTransaction,
   updateProject,

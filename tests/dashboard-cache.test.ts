@@ -1,5 +1,5 @@
 /**
- * The dashboard cache (src/services/dashboard-cache.ts): a year's dashboard is computed once and
+ * The dashboard cache (src/realtime/dashboard-cache.ts): a year's dashboard is computed once and
  * served until a change is heard. A write through the hub shows in the writer's next read; a
  * write past the hub shows after the cache's maximum age; a second server sharing the bus drops
  * its copy too.

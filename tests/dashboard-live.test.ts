@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
-import { createMemoryPubSub } from '../src/pubsub.ts';
+import { openDashboardFeed } from '../src/realtime/dashboard-feed.ts';
+import { createMemoryPubSub } from '../src/realtime/event-bus.ts';
 import type { DashboardData } from '../src/services/dashboard.ts';
-import { openDashboardFeed } from '../src/services/dashboard-feed.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { advance } from './helpers/operations.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';

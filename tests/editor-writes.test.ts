@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/index.ts';
 import { operationsDir } from '../src/explorer.ts';
 import { Prisma, type PrismaClient } from '../src/generated/prisma/client.ts';
-import type { DataChangedEvent } from '../src/pubsub.ts';
+import type { DataChangedEvent } from '../src/realtime/event-bus.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../src/services/errors.ts';
 import { recordFundingAward } from '../src/services/funding.ts';
 import { recordLogisticsObservation } from '../src/services/logistics.ts';

@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { savedOperationTabs } from '../src/explorer.ts';
-import { browserTestsRun, launchChromium } from './helpers/browser.ts';
+import { browserTestsRun, fontsDrawing, launchChromium } from './helpers/browser.ts';
 import { advance } from './helpers/operations.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 
@@ -127,6 +127,36 @@ describe.skipIf(!haveChromium)('GraphiQL at /graphql', () => {
     await run(page);
     const response = await responseWith(page, '"dashboard"');
     expect(response).toMatch(/"dashboard": \{\s*"year": 2025,/);
+  });
+
+  it('should draw Chinese with the font the hub serves where the machine has none, in the docs and the editors', async () => {
+    // The docs of the root type: its fields' descriptions are Chinese first.
+    await page.getByRole('button', { name: /documentation explorer/i }).click();
+    await page
+      .locator('.graphiql-doc-explorer')
+      .getByText('Query', { exact: true })
+      .first()
+      .click();
+    await page.locator('.graphiql-doc-explorer-field-name', { hasText: /^projects$/ }).waitFor();
+    await page.evaluate(() => document.fonts.ready);
+    const chinese = /[\u4e00-\u9fff]/;
+    const described = (
+      await fontsDrawing(page, '.graphiql-doc-explorer .graphiql-markdown-description')
+    ).filter((d) => chinese.test(d.text));
+    expect(described.length).toBeGreaterThan(3);
+    for (const { text, fonts } of described) {
+      expect(fonts.map((f) => f.familyName).join(', '), text).toMatch(/Noto Sans SC/);
+      // Where the machine has no CJK font, every Chinese glyph is the web font's: nothing is a box.
+      expect(fonts.find((f) => /Noto Sans SC/.test(f.familyName))?.isCustomFont, text).toBe(true);
+    }
+    // The editors (the saved operations' comments and the results) name it after their own font.
+    const editorFont = await page.evaluate(
+      () =>
+        getComputedStyle(document.querySelector('.graphiql-container .monaco-editor .view-lines')!)
+          .fontFamily,
+    );
+    expect(editorFont).toMatch(/Noto Sans SC/);
+    await page.getByRole('button', { name: /documentation explorer/i }).click();
   });
 
   it('should come back to the same tab on a reload, without opening an empty one', async () => {

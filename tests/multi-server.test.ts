@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HubPubSub } from '../src/pubsub.ts';
-import { logHead } from '../src/services/stage-feed.ts';
+import type { HubPubSub } from '../src/realtime/event-bus.ts';
+import { logHead } from '../src/realtime/stage-tail.ts';
 import { openTestDatabase } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { advance, STAGE_CHANGED } from './helpers/operations.ts';

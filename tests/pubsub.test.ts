@@ -4,7 +4,7 @@ import {
   type HubPubSub,
   PubSubLostError,
   type StageChangedEvent,
-} from '../src/pubsub.ts';
+} from '../src/realtime/event-bus.ts';
 import {
   killSubscribeConnection,
   redisNamespace,

@@ -6,9 +6,9 @@
  * project's `node`, a page without A) stays in memory and is served without a statement.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryPubSub, type HubPubSub } from '../src/pubsub.ts';
+import { ChangeWatch } from '../src/realtime/change-watch.ts';
+import { createMemoryPubSub, type HubPubSub } from '../src/realtime/event-bus.ts';
 import { ChangeScopedCache } from '../src/response-cache.ts';
-import { ChangeWatch } from '../src/services/change-watch.ts';
 import { heldBusPair } from './helpers/bus.ts';
 import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
 import { advance } from './helpers/operations.ts';

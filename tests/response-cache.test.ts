@@ -6,9 +6,9 @@
  * while the bus is lost nothing is kept.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryPubSub, type HubPubSub, PubSubLostError } from '../src/pubsub.ts';
+import { ChangeWatch } from '../src/realtime/change-watch.ts';
+import { createMemoryPubSub, type HubPubSub, PubSubLostError } from '../src/realtime/event-bus.ts';
 import { ChangeScopedCache } from '../src/response-cache.ts';
-import { ChangeWatch } from '../src/services/change-watch.ts';
 import { bearer } from './helpers/auth.ts';
 import { heldBusPair } from './helpers/bus.ts';
 import { createTestProjects, type TestProject } from './helpers/fixtures.ts';

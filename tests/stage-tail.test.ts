@@ -1,12 +1,12 @@
 /**
- * The stage-event log's reader (src/services/stage-feed.ts) against a fake log, for what the
+ * The stage-event log's reader (src/realtime/stage-tail.ts) against a fake log, for what the
  * end-to-end subscription tests cannot arrange: a database read that fails, a subscriber that
  * joins while a batch is being read, and the tail stopping when its last subscriber leaves.
  */
 import { describe, expect, it } from 'vitest';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
-import type { HubListener, HubPubSub } from '../src/pubsub.ts';
-import { type FeedItem, StageLogTail } from '../src/services/stage-feed.ts';
+import type { HubListener, HubPubSub } from '../src/realtime/event-bus.ts';
+import { type FeedItem, StageLogTail } from '../src/realtime/stage-tail.ts';
 
 /** The few Prisma conditions the tail uses: AND, a sequence range, an id list. */
 function matches(e: FeedItem, where: any): boolean {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { logHead } from '../src/services/stage-feed.ts';
+import { logHead } from '../src/realtime/stage-tail.ts';
 import { describeEachEngine } from './helpers/db.ts';
 import {
   createTestPark,

@@ -13,13 +13,17 @@
  *   shows the API's figures and follows a stage change live.
  * Screenshots of each size go to WALL_SCREENSHOT_DIR (default: the system's temp folder).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserTestsRun, launchChromium } from './helpers/browser.ts';
+import {
+  browserTestsRun,
+  fontsDrawing,
+  installedCjkFonts,
+  launchChromium,
+} from './helpers/browser.ts';
 import { advance } from './helpers/operations.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 
@@ -47,17 +51,6 @@ const PIPELINE = [
   'AT_CAPACITY',
 ];
 
-/** CJK fonts installed on this machine (none on a bare kiosk). */
-function installedCjkFonts(): string[] {
-  try {
-    return execFileSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
 /** Opens the wall and waits until it shows data, movement included, in the page's font. */
 async function openWall(page: Page, url: string): Promise<void> {
   await page.goto(url);
@@ -66,31 +59,6 @@ async function openWall(page: Page, url: string): Promise<void> {
   });
   await page.waitForSelector('#connection[data-state="connected"]');
   await page.evaluate(() => document.fonts.ready);
-}
-
-/** The platform fonts chromium drew the text of each matching element with (DevTools protocol). */
-async function fontsDrawing(
-  page: Page,
-  selector: string,
-): Promise<
-  { text: string; fonts: { familyName: string; isCustomFont: boolean; glyphCount: number }[] }[]
-> {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    await cdp.send('DOM.enable');
-    await cdp.send('CSS.enable');
-    const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
-    const { nodeIds } = await cdp.send('DOM.querySelectorAll', { nodeId: root.nodeId, selector });
-    const out = [];
-    for (const nodeId of nodeIds) {
-      const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
-      const { outerHTML } = await cdp.send('DOM.getOuterHTML', { nodeId });
-      out.push({ text: outerHTML.replace(/<[^>]+>/g, ''), fonts });
-    }
-    return out;
-  } finally {
-    await cdp.detach();
-  }
 }
 
 /** Visible texts smaller than `min` px: [class, text, size]. */

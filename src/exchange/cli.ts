@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { type HubConfig, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/index.ts';
 import { createLogger } from '../logger.ts';
-import { createHubPubSub } from '../pubsub.ts';
+import { createHubPubSub } from '../realtime/event-bus.ts';
 import {
   ExportFilterError,
   type ExportFilterParams,

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { quoteInput } from '../services/errors.ts';
-import { textProblem } from '../services/input-checks.ts';
+import { filterTextProblem } from '../services/input-checks.ts';
 import { type ProjectFilterValues, projectWhere } from '../services/project-filter.ts';
 import { readSequence } from '../services/stage-log.ts';
 import { milestoneDates, PIPELINE } from '../services/stages.ts';
@@ -114,7 +114,7 @@ export async function resolveExportFilter(
 ): Promise<ResolvedExportFilter> {
   for (const [key, value] of Object.entries(params)) {
     for (const text of [value].flat()) {
-      const reason = typeof text === 'string' ? textProblem(text) : null;
+      const reason = typeof text === 'string' ? filterTextProblem(text) : null;
       if (reason) throw new ExportFilterError(`${key} ${reason}`);
     }
   }

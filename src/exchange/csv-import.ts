@@ -20,7 +20,8 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Prisma, PrismaClient, ProjectStage } from '../generated/prisma/client.ts';
-import type { HubPubSub } from '../pubsub.ts';
+import type { HubPubSub } from '../realtime/event-bus.ts';
+import { logHead } from '../realtime/stage-tail.ts';
 import { textProblem } from '../services/input-checks.ts';
 import {
   BatchInputError,
@@ -36,7 +37,6 @@ import {
   planStageChange,
   publishStageChanged,
 } from '../services/stage-change.ts';
-import { logHead } from '../services/stage-feed.ts';
 import { districtToday, lockStageLog } from '../services/stage-log.ts';
 import { isPipelineStage, PIPELINE } from '../services/stages.ts';
 import {

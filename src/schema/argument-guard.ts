@@ -8,7 +8,8 @@
  * arguments (`parks { projects(after: ...) }`, `logisticsChannels { observations(metric: ...) }`)
  * reach the database while the root field resolves, before the nested field's own resolver runs.
  * Literals and variables alike are read from the document, so the check needs no knowledge of
- * types: every string anywhere in an argument must pass `textProblem`.
+ * types: every string anywhere in an argument must pass `textProblem`, and in queries and
+ * subscriptions (filters, lookups, cursors) `filterTextProblem`, which also bounds its length.
  *
  * What a client gets:
  * - a mutation whose result union has ValidationError gets it for its own input, with a problem
@@ -37,7 +38,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { type FieldProblem, ValidationError } from '../services/errors.ts';
-import { textProblem } from '../services/input-checks.ts';
+import { filterTextProblem, textProblem } from '../services/input-checks.ts';
 
 declare global {
   export namespace PothosSchemaTypes {
@@ -54,6 +55,12 @@ interface BadArgument {
   reason: string;
 }
 
+/** Reports a bad string at its argument path; `problem` is the rule strings must pass. */
+interface Found {
+  (path: string[], reason: string): void;
+  problem: (value: string) => string | null;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
@@ -61,13 +68,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Every string of a variable's value (coerced: Dates and Decimals are objects, not strings). */
-function checkValue(
-  value: unknown,
-  path: string[],
-  found: (path: string[], reason: string) => void,
-): void {
+function checkValue(value: unknown, path: string[], found: Found): void {
   if (typeof value === 'string') {
-    const reason = textProblem(value);
+    const reason = found.problem(value);
     if (reason) found(path, reason);
   } else if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) checkValue(item, [...path, String(i)], found);
@@ -81,11 +84,11 @@ function checkLiteral(
   node: ValueNode,
   variables: Record<string, unknown>,
   path: string[],
-  found: (path: string[], reason: string) => void,
+  found: Found,
 ): void {
   switch (node.kind) {
     case Kind.STRING: {
-      const reason = textProblem(node.value);
+      const reason = found.problem(node.value);
       if (reason) found(path, reason);
       break;
     }
@@ -110,18 +113,19 @@ function checkLiteral(
 function badArguments(
   fields: readonly FieldNode[],
   info: Pick<GraphQLResolveInfo, 'fragments' | 'variableValues'>,
+  problem: (value: string) => string | null,
 ): BadArgument[] {
   const bad: BadArgument[] = [];
   const spread = new Set<string>();
   const visitField = (field: FieldNode, parents: string[]) => {
     const at = [...parents, field.name.value];
     for (const argument of field.arguments ?? []) {
-      checkLiteral(
-        argument.value,
-        info.variableValues,
-        [argument.name.value],
-        (argumentPath, reason) => bad.push({ fields: at, argument: argumentPath, reason }),
+      const found = Object.assign(
+        (argumentPath: string[], reason: string) =>
+          bad.push({ fields: at, argument: argumentPath, reason }),
+        { problem },
       );
+      checkLiteral(argument.value, info.variableValues, [argument.name.value], found);
     }
     if (field.selectionSet) visitSelections(field.selectionSet, at);
   };
@@ -169,8 +173,10 @@ export class ArgumentGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
   ): Resolver<Types> {
     const typedErrors = (fieldConfig.extensions?.pothosErrors as unknown[] | undefined) ?? [];
     const validationError = typedErrors.includes(ValidationError);
+    // A mutation's input has the lengths of its own fields; everything read is a filter.
+    const problem = fieldConfig.kind === 'Mutation' ? textProblem : filterTextProblem;
     return (parent, args, context, info) => {
-      const bad = badArguments(info.fieldNodes, info);
+      const bad = badArguments(info.fieldNodes, info, problem);
       if (bad.length) {
         const own = bad.filter((b) => b.fields.length === 1);
         if (validationError && own.length === bad.length) {

@@ -1,13 +1,18 @@
 /**
- * `dashboardUpdated(year)`: the dashboard of `dashboard(year)`, live (src/services/dashboard-feed.ts).
+ * `dashboardUpdated(year)`: the dashboard of `dashboard(year)`, live (src/realtime/dashboard-feed.ts).
  * Kept beside dashboard.ts, which defines the Dashboard type and the query.
  */
 
+import { openDashboardFeed } from '../realtime/dashboard-feed.ts';
+import {
+  endWithErrorPayload,
+  isLiveError,
+  type LivePayload,
+  liveError,
+} from '../realtime/feed-errors.ts';
 import type { DashboardData } from '../services/dashboard.ts';
-import { openDashboardFeed } from '../services/dashboard-feed.ts';
 import { builder } from './builder.ts';
 import { DashboardRef, dashboardYear } from './dashboard.ts';
-import { endWithErrorPayload, isLiveError, type LivePayload, liveError } from './live.ts';
 
 builder.subscriptionFields((t) => ({
   dashboardUpdated: t.field({

@@ -1,6 +1,6 @@
 /**
  * The dashboard: everything a dashboard or wall display shows for one year, computed by
- * `computeDashboard` (src/services/dashboard.ts) and kept per change by src/services/dashboard-cache.ts.
+ * `computeDashboard` (src/services/dashboard.ts) and kept per change by src/realtime/dashboard-cache.ts.
  * `DashboardRef` is exported for the
  * `dashboardUpdated` subscription, which serves the same object.
  */

@@ -1,5 +1,5 @@
 /** The schema: each domain file registers its types and fields on the builder. */
-import { LiveDirective } from '../live-queries.ts';
+import { LiveDirective } from '../realtime/live-queries.ts';
 import { builder } from './builder.ts';
 import './scalars.ts';
 import './enums.ts';

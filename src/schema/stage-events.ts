@@ -5,15 +5,20 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
-import { PubSubLostError } from '../pubsub.ts';
+import { PubSubLostError } from '../realtime/event-bus.ts';
+import {
+  endWithErrorPayload,
+  isLiveError,
+  type LivePayload,
+  liveError,
+} from '../realtime/feed-errors.ts';
+import { type FeedItem, stageEventWhere } from '../realtime/stage-tail.ts';
 import { decodeNodeId, MAX_SEQUENCE, quoteInput } from '../services/errors.ts';
 import { changeProjectStage, NOTE_MAX_LENGTH } from '../services/stage-change.ts';
-import { type FeedItem, stageEventWhere } from '../services/stage-feed.ts';
 import { readSequence } from '../services/stage-log.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum, StageEventKindEnum } from './enums.ts';
 import { ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from './errors.ts';
-import { endWithErrorPayload, isLiveError, type LivePayload, liveError } from './live.ts';
 import { DEFAULT_PAGE_SIZE, maxPageSize } from './paging.ts';
 // project.ts imports this file too; its bindings are used only inside field callbacks, which
 // run when the schema is built, after both modules have loaded.

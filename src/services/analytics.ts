@@ -20,9 +20,9 @@ import {
   ProjectStage,
   StageEventKind,
 } from '../generated/prisma/client.ts';
+import { stageEventWhere } from '../realtime/stage-tail.ts';
 import { ValidationError } from './errors.ts';
 import { type ProjectFilterValues, projectWhere } from './project-filter.ts';
-import { stageEventWhere } from './stage-feed.ts';
 import { districtToday } from './stage-log.ts';
 import { PIPELINE } from './stages.ts';
 

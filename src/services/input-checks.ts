@@ -14,7 +14,7 @@
  * the CSV import to every cell, the export routes to every filter.
  */
 import { type DatePrecision, Prisma, type PrismaClient } from '../generated/prisma/client.ts';
-import type { HubPubSub } from '../pubsub.ts';
+import type { HubPubSub } from '../realtime/event-bus.ts';
 import { ConflictError, type FieldProblem, ValidationError } from './errors.ts';
 import { districtToday } from './stage-log.ts';
 
@@ -49,6 +49,19 @@ export function textProblem(value: string): string | null {
   if (UNPAIRED_SURROGATE.test(value))
     return 'must not contain an unpaired UTF-16 surrogate (U+D800 to U+DFFF), which is not Unicode text';
   return null;
+}
+
+/**
+ * Filters, lookups and cursors (every argument of a query or subscription): the text rule, and
+ * at most FILTER_MAX_LENGTH characters. A name filter longer than any name can match nothing,
+ * and a long pattern costs the database time on every row it scans.
+ */
+export const FILTER_MAX_LENGTH = 256;
+
+export function filterTextProblem(value: string): string | null {
+  if (value.length > FILTER_MAX_LENGTH)
+    return `must be at most ${FILTER_MAX_LENGTH} characters (it has ${value.length})`;
+  return textProblem(value);
 }
 
 /** What a write needs: the database, the bus to tell after the commit, and "now" (for tests). */

@@ -12,7 +12,7 @@ import {
   type ProjectStageEvent,
   StageEventKind,
 } from '../generated/prisma/client.ts';
-import type { HubPubSub } from '../pubsub.ts';
+import type { HubPubSub } from '../realtime/event-bus.ts';
 import { ConflictError, type FieldProblem, NotFoundError, ValidationError } from './errors.ts';
 import {
   AMOUNT_MAX,

@@ -28,7 +28,7 @@ import {
   ProjectStage as Stage,
   StageEventKind,
 } from '../generated/prisma/client.ts';
-import type { HubPubSub } from '../pubsub.ts';
+import type { HubPubSub } from '../realtime/event-bus.ts';
 import {
   ConflictError,
   type FieldProblem,

@@ -64,7 +64,7 @@ export function hubEnv(port: number, url: string): Record<string, string> {
 /** The environment of a server the benchmark starts; the hub's variants differ from the hub only here (or not at all). */
 function envFor(kind: ServerKind, port: number, url: string): Record<string, string> {
   if (kind === 'hub' || kind === 'hubWrites' || kind === 'hubBusy') return hubEnv(port, url);
-  // 0 computes every dashboard afresh (src/services/dashboard-cache.ts).
+  // 0 computes every dashboard afresh (src/realtime/dashboard-cache.ts).
   if (kind === 'hubUncached') return { ...hubEnv(port, url), HUB_CACHE_MS: '0' };
   return {
     PORT: String(port),

@@ -3,7 +3,7 @@
  * servers on one Redis would (each server hears its own events at once, inside `publish`), but
  * delivers to the other server only when the test releases what is held (a slow network).
  */
-import { createMemoryPubSub, type HubPubSub } from '../../src/pubsub.ts';
+import { createMemoryPubSub, type HubPubSub } from '../../src/realtime/event-bus.ts';
 
 export interface HeldBusPair {
   /** The writer's bus and the other server's bus. */

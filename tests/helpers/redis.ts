@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.ts';
-import { createRedisPubSub, type HubPubSub } from '../../src/pubsub.ts';
+import { createRedisPubSub, type HubPubSub } from '../../src/realtime/event-bus.ts';
 
 export const redisTestUrl = process.env.TEST_REDIS_URL || undefined;
 

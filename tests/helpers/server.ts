@@ -10,7 +10,7 @@ export { withDefaultAuth };
 
 import type { Database } from '../../src/db/index.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
-import type { HubPubSub } from '../../src/pubsub.ts';
+import type { HubPubSub } from '../../src/realtime/event-bus.ts';
 import { seedDistrict } from '../../src/services/seed.ts';
 import { type Engine, openTestDatabase } from './db.ts';
 

@@ -40,12 +40,8 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Counter, Gauge } from 'prom-client';
-import type { HubContext } from './context.ts';
-import {
-  type ChangeWatch,
-  liveQueryResources,
-  ROOT_FIELDS_READING,
-} from './services/change-watch.ts';
+import type { HubContext } from '../context.ts';
+import { type ChangeWatch, liveQueryResources, ROOT_FIELDS_READING } from './change-watch.ts';
 
 /** Coalescing of a live query's updates when the client asks for none. @default 250 ms */
 export const DEFAULT_THROTTLE_MS = 250;

@@ -1,6 +1,6 @@
 /**
  * Shared subscription execution: when a feed hands the same event object to many
- * subscriptions (src/services/stage-feed.ts hands each stage event to every matching
+ * subscriptions (src/realtime/stage-tail.ts hands each stage event to every matching
  * subscriber of the server), the subscriptions that asked the same thing (same document,
  * operation, variables and role) get one execution of it per event, not one each. A wall of
  * 10,000 displays then costs one GraphQL execution and one database read per event, plus one

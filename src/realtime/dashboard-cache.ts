@@ -15,8 +15,8 @@
  * after it.
  */
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { computeDashboard, type DashboardData } from '../services/dashboard.ts';
 import type { ChangeWatch } from './change-watch.ts';
-import { computeDashboard, type DashboardData } from './dashboard.ts';
 
 export interface DashboardCacheOptions {
   prisma: PrismaClient;

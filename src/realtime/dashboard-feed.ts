@@ -11,9 +11,9 @@
  * the database, and a slow poll covers a notification lost in transit.
  */
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import type { HubPubSub, PubSubLostError } from '../pubsub.ts';
+import { computeDashboard, type DashboardData } from '../services/dashboard.ts';
 import { closableFeed } from './closable-feed.ts';
-import { computeDashboard, type DashboardData } from './dashboard.ts';
+import type { HubPubSub, PubSubLostError } from './event-bus.ts';
 
 export interface DashboardFeedOptions {
   prisma: PrismaClient;

@@ -5,7 +5,7 @@
  * its own way. Clients resubscribe (with `after` for stage events).
  */
 import { GraphQLError } from 'graphql';
-import { PubSubLostError } from '../pubsub.ts';
+import { PubSubLostError } from './event-bus.ts';
 
 /** A feed's item, or why the feed ended. */
 export type LivePayload<T> = T | { liveError: unknown };

@@ -17,8 +17,8 @@ import { randomUUID } from 'node:crypto';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Repeater, SlidingBuffer } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
-import type { HubConfig } from './config.ts';
-import type { Logger } from './logger.ts';
+import type { HubConfig } from '../config.ts';
+import type { Logger } from '../logger.ts';
 
 /** Published after a stage change has committed. Subscribers re-read the log by sequence. */
 export interface StageChangedEvent {

@@ -9,9 +9,9 @@
  * 2. on each ring it reads the new events once, `sequence > position` in order, and asks the
  *    database once per distinct filter among its subscribers which of them match;
  * 3. it hands each subscriber the matching events, the same objects to all of them, so the
- *    subscription's execution can be shared too (src/schema/shared-results.ts).
+ *    subscription's execution can be shared too (src/realtime/shared-subscriptions.ts).
  * So a change costs a server a fixed number of statements whatever its number of subscribers.
- * Because the log is commit-ordered (./stage-log.ts), once an event N is visible every event
+ * Because the log is commit-ordered (src/services/stage-log.ts), once an event N is visible every event
  * below N that will ever exist is visible too: reading `sequence > position` can miss nothing
  * and reads nothing twice.
  *
@@ -21,10 +21,10 @@
  */
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { isDatabaseUnavailable } from '../masked-errors.ts';
-import type { HubPubSub, PubSubLostError } from '../pubsub.ts';
+import { ValidationError } from '../services/errors.ts';
+import { type ProjectFilterValues, projectWhere } from '../services/project-filter.ts';
 import { closableFeed } from './closable-feed.ts';
-import { ValidationError } from './errors.ts';
-import { type ProjectFilterValues, projectWhere } from './project-filter.ts';
+import type { HubPubSub, PubSubLostError } from './event-bus.ts';
 /**
  * A ProjectFilter applied to stage events. `stage` matches an event into or out of one of the
  * stages (a wall display of "under construction" hears a project arrive and leave); every other

@@ -4,7 +4,7 @@
  *
  * Every write through the hub publishes on the bus after its commit (`stageChanged`, or
  * `dataChanged` with the year it counts for). The bus hands a server its own events at once,
- * inside `publish` (see src/pubsub.ts), so a client always reads its own write; other servers'
+ * inside `publish` (see src/realtime/event-bus.ts), so a client always reads its own write; other servers'
  * writes arrive through Redis a few milliseconds later. Either way each change is heard once.
  *
  * Each change says what it touched (`touched`): the rows it wrote, as live-query resource
@@ -29,7 +29,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import type { DataChangedEvent, HubPubSub, StageChangedEvent } from '../pubsub.ts';
+import type { DataChangedEvent, HubPubSub, StageChangedEvent } from './event-bus.ts';
 
 /** What a change is about: a stage change, or one of the `dataChanged` domains. */
 export type ChangeDomain = 'stage' | DataChangedEvent['domain'];
