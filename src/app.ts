@@ -36,7 +36,11 @@ import { ChangeWatch } from './realtime/change-watch.ts';
 import { DashboardCache } from './realtime/dashboard-cache.ts';
 import { createHubPubSub, type HubPubSub } from './realtime/event-bus.ts';
 import { useHubLiveQueries } from './realtime/live-queries.ts';
-import { useSharedSubscriptionResults } from './realtime/shared-subscriptions.ts';
+import {
+  sendSharedPayloads,
+  sharedPayload,
+  useSharedSubscriptionResults,
+} from './realtime/shared-subscriptions.ts';
 import { StageLogTail } from './realtime/stage-tail.ts';
 import { useHubResponseCache } from './response-cache.ts';
 import { DEFAULT_QUERY_LIMITS } from './schema/builder.ts';
@@ -304,9 +308,10 @@ export function buildApp({
       else done(false, 429, tooManyStreams, { 'retry-after': '5' });
     },
   });
-  wsServer.on('connection', (socket, req) =>
-    socket.once('close', heldStream(clientAddressOf(req))),
-  );
+  wsServer.on('connection', (socket, req) => {
+    socket.once('close', heldStream(clientAddressOf(req)));
+    sendSharedPayloads(socket);
+  });
   /**
    * What an operation that failed before or outside execution sends: an error for that operation
    * only (graphql-ws would close the whole socket with 4500 for a thrown error), masked as on HTTP.
@@ -372,8 +377,11 @@ export function buildApp({
         }
       },
       // graphql-ws is not HTTP: errors go without their HTTP status and headers.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors?.length ? { ...result, errors: result.errors.map(withoutHttp) } : undefined,
+      // A result of data only is serialised once for every socket that gets it (realtime/shared-subscriptions.ts).
+      onNext: (ctx, _id, _payload, _args, result) =>
+        result.errors?.length
+          ? { ...result, errors: result.errors.map(withoutHttp) }
+          : sharedPayload(ctx.extra.socket, result),
       onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttp),
       // Every refusal here (too many operations, limits, parse and validation errors, a context
       // that cannot be built) is an error for this operation; the socket and its others go on.
