@@ -168,7 +168,7 @@ const waiting = new WeakMap<WebSocket, string[]>();
  * queued for the socket's send; undefined for any other result (errors, extensions, live-query
  * revisions), which graphql-ws serialises as usual.
  */
-export function sharedPayload(socket: WebSocket, result: ExecutionResult): object | undefined {
+export function sharedPayload(socket: WebSocket, result: { data?: unknown }): object | undefined {
   const data = result.data;
   if (data == null || typeof data !== 'object' || Object.keys(result).length !== 1)
     return undefined;
