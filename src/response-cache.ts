@@ -191,8 +191,7 @@ export class ChangeScopedCache implements Cache {
     return this.changes.some(
       (change) =>
         change.generation > generation &&
-        (change.touched === null ||
-          [...read].some((identifier) => change.touched!.has(identifier))),
+        (change.touched === null || [...change.touched].some((touched) => read.has(touched))),
     );
   }
 
