@@ -157,7 +157,10 @@ export class ChangeScopedCache implements Cache {
       this.claims.delete(base);
       current.end();
     }
-    const all = [...entities];
+    const all: { typename: string; id?: string | number }[] = [
+      ...entities,
+      ...rowsShown(result.data),
+    ];
     const read = new Set(
       all.map(({ typename, id }) => (id == null ? typename : `${typename}:${id}`)),
     );
@@ -201,6 +204,20 @@ export class ChangeScopedCache implements Cache {
   }
 }
 
+/** The rows an answer shows: each object's global `id`, as `Type:<global id>`. */
+function rowsShown(data: unknown, rows: { typename: string }[] = []): { typename: string }[] {
+  if (Array.isArray(data)) for (const item of data) rowsShown(item, rows);
+  else if (typeof data === 'object' && data !== null) {
+    const id = (data as { id?: unknown }).id;
+    if (typeof id === 'string') {
+      const typename = Buffer.from(id, 'base64').toString('utf8').split(':', 1)[0];
+      if (typename) rows.push({ typename: `${typename}:${id}` });
+    }
+    for (const value of Object.values(data)) if (typeof value === 'object') rowsShown(value, rows);
+  }
+  return rows;
+}
+
 const generationOf = (key: string) => Number(key.slice(0, key.indexOf(':')));
 /** The role segment of a key or ETag (`generation:role:hash`). */
 const roleOf = (key: string) => key.split(':', 2)[1];
@@ -242,6 +259,10 @@ export function useHubResponseCache({
         useResponseCache({
           cache,
           ttl: maxAgeMs,
+          // The rows an answer shows are found by the ids it selected (see `rowsShown`): the
+          // plugin need not add `id` to every selection, which would count against the caller's
+          // complexity limit; an answer showing a row without its id is dropped by every change.
+          idFields: [],
           // graphql-ws operations have no request: they are not cached (a socket asks once per page view).
           enabled: (request, context) => cacheable(request) && !isLiveQueryContext(context),
           // A live query's answers are a stream kept current elsewhere (src/realtime/live-queries.ts).
@@ -264,7 +285,10 @@ export function useHubResponseCache({
     onExecute({ args }) {
       const key = keys.get(args.contextValue as object);
       if (key !== undefined)
-        cache.read(key, answerReads(args.document, args.operationName, args.variableValues));
+        cache.read(
+          key,
+          answerReads(args.schema, args.document, args.operationName, args.variableValues),
+        );
     },
     onResponse({ request }) {
       cache.release(request);

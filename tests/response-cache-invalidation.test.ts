@@ -18,17 +18,17 @@ import { startTestHub, type TestHub } from './helpers/server.ts';
 
 const PAGE = /* GraphQL */ `
   query Page($first: Int!) {
-    projects(first: $first) { totalCount edges { node { code stage } } }
+    projects(first: $first) { totalCount edges { node { id code stage } } }
   }`;
 
 const AT_STAGE = /* GraphQL */ `
   query AtStage($stage: ProjectStage!) {
-    projects(filter: { stage: [$stage] }) { totalCount edges { node { code } } }
+    projects(filter: { stage: [$stage] }) { totalCount edges { node { id code } } }
   }`;
 
 const NODE = /* GraphQL */ `
   query Node($id: ID!) {
-    node(id: $id) { ... on Project { code stage fundingAwards { code amount } } }
+    node(id: $id) { ... on Project { id code stage fundingAwards { id code amount } } }
   }`;
 
 const DASHBOARD = /* GraphQL */ `
@@ -101,7 +101,7 @@ function writesDropOnlyWhatTheyTouch(servers: Servers): void {
     await servers.heard();
 
     const edges = ((await read(PAGE, { first: withA })).projects as { edges: Json[] }).edges;
-    expect(edges.at(-1)).toEqual({ node: { code: a.code, stage: 'SIGNED' } });
+    expect(edges.at(-1)).toEqual({ node: { id: a.globalId, code: a.code, stage: 'SIGNED' } });
     expect((await read(NODE, { id: a.globalId })).node).toMatchObject({ stage: 'SIGNED' });
     // A list A moved into, and the dashboard's counts.
     const signedNow = (await read(AT_STAGE, { stage: 'SIGNED' })).projects as Json;
@@ -113,6 +113,17 @@ function writesDropOnlyWhatTheyTouch(servers: Servers): void {
     // What did not read A is still in memory.
     await expectKept(NODE, { id: b.globalId }, nodeB);
     await expectKept(PAGE, { first: withoutA }, pageWithoutA);
+  });
+
+  it('should drop on any change an answer that shows rows without their ids', async () => {
+    const [b, , a] = servers.projects() as [TestProject, TestProject, TestProject];
+    const nameOfB = /* GraphQL */ `query NameOfB($id: ID!) { node(id: $id) { ... on Project { name } } }`;
+    const before = await read(nameOfB, { id: b.globalId });
+    await expectKept(nameOfB, { id: b.globalId }, before);
+    await advance(servers.writer(), a.globalId, 'LANDED');
+    await servers.heard();
+    const { statements } = await servers.log().measure(() => read(nameOfB, { id: b.globalId }));
+    expect(statements.length).toBeGreaterThan(0);
   });
 
   it('should drop the totals and the node a funding award of A changes, and keep the pages', async () => {

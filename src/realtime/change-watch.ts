@@ -24,10 +24,15 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import {
   type DocumentNode,
   type FieldNode,
+  type GraphQLSchema,
   getOperationAST,
+  isObjectType,
   Kind,
   type SelectionSetNode,
+  TypeInfo,
   type ValueNode,
+  visit,
+  visitWithTypeInfo,
 } from 'graphql';
 import type { DataChangedEvent, HubPubSub, StageChangedEvent } from './event-bus.ts';
 
@@ -84,9 +89,15 @@ export interface HubChange {
 
 export type ChangeListener = (change: HubChange) => void;
 
+/**
+ * What an answer reads when it shows a row without its `id`: such a row cannot be followed, so
+ * every change touches it.
+ */
+export const ROWS_WITHOUT_ID = 'Query(rows without id)';
+
 /** The rows a committed write names, and the root fields reading its domain. */
 export function touchedBy(domain: ChangeDomain, nodes: readonly string[] | undefined): string[] {
-  const touched: string[] = [];
+  const touched: string[] = [ROWS_WITHOUT_ID];
   for (const [field, domains] of Object.entries(ROOT_FIELDS_READING)) {
     if (domains.includes(domain)) touched.push(`Query.${field}`);
     else if (domains.includes(`${domain} when filtered`)) touched.push(`Query.${field}(filtered)`);
@@ -102,10 +113,12 @@ const PAGE_ARGUMENTS = new Set(['first', 'last', 'after', 'before']);
 /**
  * The root fields an operation selects, as the identifiers changes touch: `Query.<field>` for
  * each, `Query.<field>(filtered)` when it is given any argument but a page's, and
- * `Query.<field>(id:"<id>")` for a field asked by `id`. With the rows an answer shows
- * (`Type:<id>`, collected from the answer itself), they are everything a change can make stale.
+ * `Query.<field>(id:"<id>")` for a field asked by `id`, and ROWS_WITHOUT_ID when it selects a
+ * row (a Node) without its `id`. With the rows an answer shows (`Type:<global id>`, collected from
+ * the `id`s in the answer itself), they are everything a change can make stale.
  */
 export function answerReads(
+  schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,
   variables: Readonly<Record<string, unknown>> | null | undefined,
@@ -113,22 +126,23 @@ export function answerReads(
   const operation = getOperationAST(document, operationName);
   if (!operation) return [];
   const reads = new Set<string>();
+  if (showsRowsWithoutId(schema, document)) reads.add(ROWS_WITHOUT_ID);
   const argumentValue = (value: ValueNode): unknown =>
     value.kind === Kind.VARIABLE
       ? variables?.[value.name.value]
       : 'value' in value
         ? value.value
         : value.kind;
-  const visit = (selectionSet: SelectionSetNode, seen: Set<string>) => {
+  const visitRoot = (selectionSet: SelectionSetNode, seen: Set<string>) => {
     for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet, seen);
+      if (selection.kind === Kind.INLINE_FRAGMENT) visitRoot(selection.selectionSet, seen);
       else if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const name = selection.name.value;
         const fragment = document.definitions.find(
           (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name,
         );
         if (fragment && 'selectionSet' in fragment && !seen.has(name))
-          visit(fragment.selectionSet, new Set([...seen, name]));
+          visitRoot(fragment.selectionSet, new Set([...seen, name]));
       } else addField(selection);
     }
   };
@@ -142,8 +156,35 @@ export function answerReads(
       else if (!PAGE_ARGUMENTS.has(argument.name.value)) reads.add(`Query.${name}(filtered)`);
     }
   };
-  visit(operation.selectionSet, new Set());
+  visitRoot(operation.selectionSet, new Set());
   return [...reads];
+}
+
+const withoutId = new WeakMap<DocumentNode, boolean>();
+/** Whether a document selects fields of a Node type without its `id` (unaliased) beside them. */
+function showsRowsWithoutId(schema: GraphQLSchema, document: DocumentNode): boolean {
+  let found = withoutId.get(document);
+  if (found !== undefined) return found;
+  found = false;
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      SelectionSet(node) {
+        const type = typeInfo.getParentType();
+        if (
+          isObjectType(type) &&
+          type.getInterfaces().some((i) => i.name === 'Node') &&
+          !node.selections.some(
+            (s) => s.kind === Kind.FIELD && s.name.value === 'id' && s.alias === undefined,
+          )
+        )
+          found = true;
+      },
+    }),
+  );
+  withoutId.set(document, found);
+  return found;
 }
 
 /**
