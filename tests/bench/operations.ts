@@ -30,11 +30,14 @@ export const HUB_DASHBOARD = /* GraphQL */ `
 const HUB_PROJECT_FIELDS = /* GraphQL */ `
   id code name nameEn stage stageChangedAt plannedInvestment
   park { id name }
-  stageHistory(last: 3) { edges { node { sequence kind fromStage toStage occurredOn } } }
-  fundingAwards { code sourceLevel amount year }
+  stageHistory(last: 3) { edges { node { id sequence kind fromStage toStage occurredOn } } }
+  fundingAwards { id code sourceLevel amount year }
 `;
 
-/** A page of 20 projects with park, last three stage events and funding awards. */
+/**
+ * A page of 20 projects with park, last three stage events and funding awards, each row with its
+ * id, as a client selects them to have the hub's response cache follow each row it shows.
+ */
 export const HUB_PROJECT_PAGE = /* GraphQL */ `
   query ProjectPage($first: Int!, $after: String) {
     projects(first: $first, after: $after) {
@@ -117,8 +120,8 @@ export const PG_DASHBOARD = /* GraphQL */ `
 const PG_PROJECT_FIELDS = /* GraphQL */ `
   id code name nameEn stage stageChangedAt plannedInvestment
   parkByParkId { id name }
-  projectStageEventsByProjectId(orderBy: SEQUENCE_ASC, last: 3) { edges { node { sequence kind fromStage toStage occurredOn } } }
-  fundingAwardsByProjectId(orderBy: PRIMARY_KEY_ASC) { nodes { code sourceLevel amount year } }
+  projectStageEventsByProjectId(orderBy: SEQUENCE_ASC, last: 3) { edges { node { id sequence kind fromStage toStage occurredOn } } }
+  fundingAwardsByProjectId(orderBy: PRIMARY_KEY_ASC) { nodes { id code sourceLevel amount year } }
 `;
 
 export const PG_PROJECT_PAGE = /* GraphQL */ `
