@@ -1,16 +1,19 @@
 /**
- * Answers to queries over HTTP, kept until the data changes: Yoga's response-cache plugin
- * (`@graphql-yoga/plugin-response-cache`), with one rule for what a change drops: everything.
+ * Answers to queries over HTTP, kept until the data they read changes: Yoga's response-cache
+ * plugin (`@graphql-yoga/plugin-response-cache`), dropping answers by what a change touched.
  *
- * A district's data changes a few times an hour, while dashboards, wall displays and project
- * pages ask the same queries over and over. An answer is kept under its operation, variables and
+ * Dashboards, wall displays and project pages ask the same queries over and over, while editors
+ * and imports write several times a second. An answer is kept under its operation, variables and
  * the caller's role, and served from memory before parsing and execution:
- * - any change the server hears of (ChangeWatch: its own writes before they answer, other
- *   servers' through the bus) drops every kept answer. One write can move a stage count, a
- *   park's tally, the log and a dashboard at once; telling which answers it leaves alone is not
- *   worth the risk of a wrong one;
- * - each key carries the change count it was computed under, so an answer whose reads began
- *   before a change and end after it is never served;
+ * - a change the server hears of (ChangeWatch: its own writes before they answer, other servers'
+ *   through the bus) drops the answers that read what it touched, in the identifiers live
+ *   queries use: the rows it wrote (`Project:<global id>`), which the plugin finds in every
+ *   answer that shows them, and the root fields whose answers it can change as a whole
+ *   (`Query.dashboard`, `Query.projects(filtered)`: counts, totals, lists whose membership it
+ *   can move; see ROOT_FIELDS_READING), which the hub records for each answer. A stage change
+ *   to one project drops the dashboard, that project's answers and the filtered lists, and
+ *   leaves a page of other projects or another project's `node` where they are;
+ * - an answer whose reads began before a change that touched what it read is never kept;
  * - an answer lives at most `maxAgeMs` (a write made past the hub, by SQL, shows within that time);
  * - nothing is kept while the bus is lost, or for operations over graphql-ws;
  * - answers with errors, mutations, subscriptions and introspection are never kept.
@@ -28,7 +31,7 @@ import {
 } from '@graphql-yoga/plugin-response-cache';
 import type { Plugin } from 'graphql-yoga';
 import type { Counter } from 'prom-client';
-import type { ChangeWatch } from './realtime/change-watch.ts';
+import { answerReads, type ChangeWatch } from './realtime/change-watch.ts';
 import { isLiveQueryContext } from './realtime/live-queries.ts';
 
 export interface HubResponseCacheOptions {
@@ -43,17 +46,34 @@ export interface HubResponseCacheOptions {
   maxEntries?: number;
 }
 
+/** How many recent changes are remembered to check answers computed across them. */
+const CHANGES_REMEMBERED = 1_024;
+
 /**
- * The store the plugin writes to, emptied on every change; a late answer from before a change
- * is refused. It also lets identical requests that miss together share one execution: the
- * first to miss a key claims it, the others wait for its answer (`claim`), and the claim ends
+ * The store the plugin writes to. A change drops the answers that read what it touched: the
+ * plugin records the rows each answer shows (`Type:<global id>`, its entities), and the hub adds
+ * the root fields its operation selected (`answerReads`), so a change's `touched` identifiers
+ * are the store's entity ids; a change that touched `everything` empties it. A late answer whose
+ * reads began before a change that touched what it read is refused.
+ *
+ * It also lets identical requests that miss at the same moment share one execution: the first
+ * to miss claims the request's key, the others wait for its answer (`claim`), and the claim ends
  * when the answer is kept or the claimant's response goes out (`release`).
+ *
+ * A key (and ETag) is `generation:role:hash`: the generation the answer was computed under, so
+ * an answer computed again after a change has a new ETag.
  */
 export class ChangeScopedCache implements Cache {
   private store: Cache & { get(key: string): ReturnType<Cache['get']> };
+  /** `role:hash` → the key of its kept answer (the answer may have been dropped since). */
+  private readonly current = new Map<string, string>();
+  /** What the answer being computed under a key read (its root fields), until it is kept. */
+  private readonly reads = new Map<string, readonly string[]>();
+  /** The changes heard lately, by generation, with what they touched. */
+  private readonly changes: { generation: number; touched: ReadonlySet<string> | null }[] = [];
   private readonly claims = new Map<
     string,
-    { owner: Request; done: Promise<void>; end: () => void }
+    { owner: Request; key: string; done: Promise<void>; end: () => void }
   >();
   private readonly claimed = new WeakMap<Request, string>();
 
@@ -63,8 +83,18 @@ export class ChangeScopedCache implements Cache {
     private readonly lookups?: Counter<'result'>,
   ) {
     this.store = createInMemoryCache({ max: maxEntries });
-    watch.onChange(() => {
-      this.store = createInMemoryCache({ max: this.maxEntries });
+    watch.onChange(({ touched }) => {
+      this.changes.push({
+        generation: watch.generation,
+        touched: touched === 'everything' ? null : new Set(touched),
+      });
+      if (this.changes.length > CHANGES_REMEMBERED) this.changes.shift();
+      if (touched === 'everything') {
+        this.store = createInMemoryCache({ max: this.maxEntries });
+        this.current.clear();
+      } else {
+        void this.store.invalidate(touched.map((typename) => ({ typename })));
+      }
     });
   }
 
@@ -73,31 +103,42 @@ export class ChangeScopedCache implements Cache {
     return `${this.watch.generation}:${role}:${hash}`;
   }
 
-  /** The key for a request, once no identical request is being answered. */
+  /**
+   * The key for a request: its kept answer's, or a new one once no identical request is being
+   * answered.
+   */
   async claim(request: Request, role: string, hash: string): Promise<string> {
+    const base = `${role}:${hash}`;
     for (;;) {
-      const k = this.keyFor(role, hash);
-      const current = this.claims.get(k);
-      if (!current) {
-        if (!(await this.store.get(k))) {
-          this.claims.set(k, { owner: request, ...settle() });
-          this.claimed.set(request, k);
-        }
-        return k;
+      const kept = this.current.get(base);
+      if (kept !== undefined && (await this.store.get(kept))) return kept;
+      const pending = this.claims.get(base);
+      if (!pending) {
+        const key = this.keyFor(role, hash);
+        this.claims.set(base, { owner: request, key, ...settle() });
+        this.claimed.set(request, base);
+        return key;
       }
-      // Answered by the request that claimed it: look again (its answer, or a new generation).
-      await current.done;
+      // Answered by the request that claimed it: look again (its answer, or a claim of one's own).
+      await pending.done;
     }
+  }
+
+  /** Records what the answer computed under `key` read besides the rows it shows. */
+  read(key: string, identifiers: readonly string[]): void {
+    if (this.claims.get(key.slice(key.indexOf(':') + 1))?.key === key)
+      this.reads.set(key, identifiers);
   }
 
   /** Ends the claim of a request whose response is going out, kept or not. */
   release(request: Request): void {
-    const k = this.claimed.get(request);
-    if (k === undefined) return;
+    const base = this.claimed.get(request);
+    if (base === undefined) return;
     this.claimed.delete(request);
-    const current = this.claims.get(k);
+    const current = this.claims.get(base);
     if (current?.owner === request) {
-      this.claims.delete(k);
+      this.claims.delete(base);
+      this.reads.delete(current.key);
       current.end();
     }
   }
@@ -110,21 +151,71 @@ export class ChangeScopedCache implements Cache {
   }
 
   set(...[key, result, entities, ttl]: Parameters<Cache['set']>) {
-    // Computed under an older generation: it may hold data from before a change.
-    if (generationOf(key) !== this.watch.generation) return;
-    this.lookups?.inc({ result: 'computed' });
-    const kept = this.store.set(key, result, entities, ttl);
-    const current = this.claims.get(key);
-    if (current) {
-      this.claims.delete(key);
+    const base = key.slice(key.indexOf(':') + 1);
+    const current = this.claims.get(base);
+    if (current?.key === key) {
+      this.claims.delete(base);
       current.end();
     }
-    return kept;
+    const all: { typename: string; id?: string | number }[] = [
+      ...entities,
+      ...rowsShown(result.data),
+    ];
+    const read = new Set(
+      all.map(({ typename, id }) => (id == null ? typename : `${typename}:${id}`)),
+    );
+    for (const identifier of this.reads.get(key) ?? []) {
+      read.add(identifier);
+      all.push({ typename: identifier });
+    }
+    this.reads.delete(key);
+    if (this.changedSince(generationOf(key), read)) return;
+    this.lookups?.inc({ result: 'computed' });
+    this.current.set(base, key);
+    if (this.current.size > 2 * this.maxEntries) this.forgetDropped();
+    return this.store.set(key, result, all, ttl);
   }
 
-  invalidate(entities: Parameters<Cache['invalidate']>[0]) {
-    return this.store.invalidate(entities);
+  /**
+   * What the plugin drops after a mutation, by the rows its answer shows: nothing more. The
+   * write's change was heard before it answered and dropped what it touched, on every server;
+   * the plugin's guess would also drop by type name every answer with an empty field of a type
+   * the mutation's answer left empty.
+   */
+  invalidate(): void {
+    return;
   }
+
+  /** Whether a change heard after `generation` touched anything of `read` (or is not known). */
+  private changedSince(generation: number, read: ReadonlySet<string>): boolean {
+    if (generation === this.watch.generation) return false;
+    const first = this.changes[0];
+    if (!first || first.generation > generation + 1) return true;
+    return this.changes.some(
+      (change) =>
+        change.generation > generation &&
+        (change.touched === null || [...change.touched].some((touched) => read.has(touched))),
+    );
+  }
+
+  /** Forgets the keys of answers no longer kept. */
+  private forgetDropped(): void {
+    for (const [base, key] of this.current) if (!this.store.get(key)) this.current.delete(base);
+  }
+}
+
+/** The rows an answer shows: each object's global `id`, as `Type:<global id>`. */
+function rowsShown(data: unknown, rows: { typename: string }[] = []): { typename: string }[] {
+  if (Array.isArray(data)) for (const item of data) rowsShown(item, rows);
+  else if (typeof data === 'object' && data !== null) {
+    const id = (data as { id?: unknown }).id;
+    if (typeof id === 'string') {
+      const typename = Buffer.from(id, 'base64').toString('utf8').split(':', 1)[0];
+      if (typename) rows.push({ typename: `${typename}:${id}` });
+    }
+    for (const value of Object.values(data)) if (typeof value === 'object') rowsShown(value, rows);
+  }
+  return rows;
 }
 
 const generationOf = (key: string) => Number(key.slice(0, key.indexOf(':')));
@@ -147,6 +238,8 @@ export function useHubResponseCache({
   maxEntries,
 }: HubResponseCacheOptions): Plugin {
   const cache = new ChangeScopedCache(watch, maxEntries, lookups);
+  /** Each operation's key, by its context, so its execution can say what it reads. */
+  const keys = new WeakMap<object, string>();
   /** Each HTTP request's role, found in onRequest below, before the plugin reads If-None-Match. */
   const roles = new WeakMap<Request, string>();
   /** A request may be answered from memory: its role is known and any ETag it sends is its role's. */
@@ -166,8 +259,9 @@ export function useHubResponseCache({
         useResponseCache({
           cache,
           ttl: maxAgeMs,
-          // Entities are not tracked (a change drops everything), so the plugin need not add `id` to
-          // every selection: an added field would also count against the caller's complexity limit.
+          // The rows an answer shows are found by the ids it selected (see `rowsShown`): the
+          // plugin need not add `id` to every selection, which would count against the caller's
+          // complexity limit; an answer showing a row without its id is dropped by every change.
           idFields: [],
           // graphql-ws operations have no request: they are not cached (a socket asks once per page view).
           enabled: (request, context) => cacheable(request) && !isLiveQueryContext(context),
@@ -179,12 +273,22 @@ export function useHubResponseCache({
           buildResponseCacheKey: async (params) => {
             const hash = await defaultBuildResponseCacheKey(params);
             const role = String(params.sessionId);
-            return cacheable(params.request)
-              ? cache.claim(params.request, role, hash)
+            const key = cacheable(params.request)
+              ? await cache.claim(params.request, role, hash)
               : cache.keyFor(role, hash);
+            keys.set(params.context as object, key);
+            return key;
           },
         }) as Plugin,
       );
+    },
+    onExecute({ args }) {
+      const key = keys.get(args.contextValue as object);
+      if (key !== undefined)
+        cache.read(
+          key,
+          answerReads(args.schema, args.document, args.operationName, args.variableValues),
+        );
     },
     onResponse({ request }) {
       cache.release(request);

@@ -43,7 +43,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { Counter, Gauge } from 'prom-client';
 import type { HubContext, Viewer } from '../context.ts';
-import { type ChangeWatch, ROOT_FIELDS_READING } from './change-watch.ts';
+import { type ChangeWatch, liveQueryResources, ROOT_FIELDS_READING } from './change-watch.ts';
 import { HoldingFeed } from './feed.ts';
 
 /** Coalescing of a live query's updates when the client asks for none. @default 250 ms */
@@ -184,9 +184,9 @@ export function useHubLiveQueries({ watch, contextOf, metrics }: LiveQueryOption
       return;
     }
     if (shared.size)
-      void store.invalidate([
-        ...(change.touched === 'everything' ? allRootFields : change.touched),
-      ]);
+      void store.invalidate(
+        change.touched === 'everything' ? allRootFields : liveQueryResources(change.touched),
+      );
   });
 
   const keyOf = (args: ExecutionArgs, role: string): string => {

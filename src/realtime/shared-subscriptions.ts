@@ -15,6 +15,11 @@
  * subscriber with the first one's data. The subscription field's `subscribe` still runs with
  * each subscriber's own context (its arguments, its checks, its place in the feed).
  *
+ * The result is also serialised once per event and key, not once per socket: graphql-ws writes
+ * each `next` message with JSON.stringify, so for a shared result it is handed a small stand-in
+ * payload (`sharedPayload`), and the socket's send puts the result's text, serialised once, in
+ * its place (`sendSharedPayloads`). The message on the wire is the one graphql-ws would write.
+ *
  * Each subscriber's stream is this one layer over the source stream, so it is also where the
  * streams are observed (`observe`: open streams and results delivered, for metrics): another
  * plugin observing results would wrap every stream in a further async iterator, one more step
@@ -28,6 +33,7 @@ import {
   execute,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { WebSocket } from 'ws';
 import { HoldingFeed } from './feed.ts';
 
 export interface SharedResultsOptions<Scope extends string> {
@@ -128,4 +134,51 @@ export function useSharedSubscriptionResults<Scope extends string>(
       setSubscribeFn(sharedSubscribe as Parameters<typeof setSubscribeFn>[0]);
     },
   };
+}
+
+/** The JSON text of each shared result's payload (`{"data":…}`), by its `data` object. */
+const payloadTexts = new WeakMap<object, string>();
+/** What graphql-ws serialises in place of a shared payload. */
+const STAND_IN = Object.freeze({ '\u0000shared': 0 });
+/** How a `next` message with the stand-in ends. */
+const STAND_IN_END = `"payload":${JSON.stringify(STAND_IN)}}`;
+/** Payload texts waiting for their socket's send, in the order graphql-ws sends them. */
+const waiting = new WeakMap<WebSocket, string[]>();
+
+/**
+ * The payload graphql-ws should serialise for `result` on `socket` (its `onNext` hook): for a
+ * result of data only, a stand-in, with the result's text (serialised once for every socket)
+ * queued for the socket's send; undefined for any other result (errors, extensions, live-query
+ * revisions), which graphql-ws serialises as usual.
+ */
+export function sharedPayload(socket: WebSocket, result: { data?: unknown }): object | undefined {
+  const data = result.data;
+  if (data == null || typeof data !== 'object' || Object.keys(result).length !== 1)
+    return undefined;
+  let text = payloadTexts.get(data);
+  if (text === undefined) {
+    text = JSON.stringify({ data });
+    payloadTexts.set(data, text);
+  }
+  const queue = waiting.get(socket);
+  if (queue) queue.push(text);
+  else waiting.set(socket, [text]);
+  return STAND_IN;
+}
+
+/**
+ * Makes `socket` send a message that carries the stand-in with its queued payload text instead.
+ * graphql-ws sends each message right after its `onNext` (in the same order); a socket that is
+ * no longer open is sent nothing more.
+ */
+export function sendSharedPayloads(socket: WebSocket): void {
+  const send = socket.send.bind(socket);
+  socket.send = ((data: unknown, ...rest: unknown[]) => {
+    if (typeof data === 'string' && data.endsWith(STAND_IN_END)) {
+      const text = waiting.get(socket)?.shift();
+      if (text !== undefined)
+        data = `${data.slice(0, data.length - STAND_IN_END.length)}"payload":${text}}`;
+    }
+    return (send as (...args: unknown[]) => void)(data, ...rest);
+  }) as WebSocket['send'];
 }

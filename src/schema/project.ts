@@ -10,7 +10,7 @@ import { checkedAsOf } from './bad-input.ts';
 import { builder } from './builder.ts';
 import { ProjectStageEnum, SortDirectionEnum } from './enums.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
-import { pageById, paging, pagingBy } from './paging.ts';
+import { pageById, paging } from './paging.ts';
 import { ParkRef } from './park.ts';
 import { DatePrecisionEnum } from './scalars.ts';
 

@@ -17,6 +17,7 @@ import type { HubConfig } from '../config.ts';
 import type { Viewer } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import type { createErrorMasker } from '../masked-errors.ts';
+import { sendSharedPayloads, sharedPayload } from '../realtime/shared-subscriptions.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepError } from '../security.ts';
 import type { OpenStreams } from './streams.ts';
 import type { HubYoga } from './yoga.ts';
@@ -67,9 +68,10 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
       else done(false, 429, streams.refusal, { 'retry-after': '5' });
     },
   });
-  wsServer.on('connection', (socket, req) =>
-    socket.once('close', streams.hold(clientAddressOf(req))),
-  );
+  wsServer.on('connection', (socket, req) => {
+    socket.once('close', streams.hold(clientAddressOf(req)));
+    sendSharedPayloads(socket);
+  });
 
   /**
    * What an operation that failed before or outside execution sends: an error for that operation
@@ -136,8 +138,11 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
         }
       },
       // graphql-ws is not HTTP: errors go without their HTTP status and headers.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors?.length ? { ...result, errors: result.errors.map(withoutHttp) } : undefined,
+      // A result of data only is serialised once for every socket that gets it (realtime/shared-subscriptions.ts).
+      onNext: (ctx, _id, _payload, _args, result) =>
+        result.errors?.length
+          ? { ...result, errors: result.errors.map(withoutHttp) }
+          : sharedPayload(ctx.extra.socket, result),
       onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttp),
       onSubscribe: async (ctx, _id, params) => {
         try {

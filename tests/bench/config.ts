@@ -14,9 +14,11 @@ function int(name: string, fallback: number): number {
   return n;
 }
 
+/** A comma-separated list of positive integers; `none`: no runs. */
 function list(name: string, fallback: number[]): number[] {
   const raw = process.env[name];
   if (!raw) return fallback;
+  if (raw === 'none') return [];
   return raw.split(',').map((s) => {
     const n = Number(s.trim());
     if (!Number.isInteger(n) || n <= 0)

@@ -200,13 +200,14 @@ export async function advance(
 export async function movableProjects(
   count: number,
   offset: number,
-  order: 'ASC' | 'DESC' = 'ASC',
+  /** `SPREAD`: in an order unrelated to id, so the projects lie all over the district. */
+  order: 'ASC' | 'DESC' | 'SPREAD' = 'ASC',
 ): Promise<{ id: number; to: string }[]> {
   const client = new pg.Client({ connectionString: databaseUrl() });
   await client.connect();
   try {
     const { rows } = await client.query<{ id: number; stage: string }>(
-      `SELECT id, stage::text AS stage FROM "Project" WHERE stage::text = ANY($1) ORDER BY id ${order} LIMIT $2 OFFSET $3`,
+      `SELECT id, stage::text AS stage FROM "Project" WHERE stage::text = ANY($1) ORDER BY ${order === 'SPREAD' ? 'md5(id::text)' : `id ${order}`} LIMIT $2 OFFSET $3`,
       [PIPELINE.slice(0, -1), count, offset],
     );
     if (rows.length < count)

@@ -212,6 +212,7 @@ function projectJson(p: Row, events: Row[], awards: Row[]): Row {
         .filter((e) => e.projectId === p.id)
         .map((e) => ({
           node: {
+            id: globalId('ProjectStageEvent', e.id),
             sequence: e.sequence,
             kind: e.kind,
             fromStage: e.fromStage,
@@ -223,6 +224,7 @@ function projectJson(p: Row, events: Row[], awards: Row[]): Row {
     fundingAwards: awards
       .filter((a) => a.projectId === p.id)
       .map((a) => ({
+        id: globalId('FundingAward', a.id),
         code: a.code,
         sourceLevel: a.sourceLevel,
         amount: decimal(a.amount),
@@ -239,11 +241,11 @@ function projectStatements(where: string, limit: number): string[] {
             p."parkId", k.name AS "parkName"
        FROM "Project" p LEFT JOIN "Park" k ON k.id = p."parkId"
       WHERE p.id IN (${ids}) ORDER BY p.id`,
-    `SELECT e."projectId", e.sequence, e.kind::text AS kind, e."fromStage"::text AS "fromStage", e."toStage"::text AS "toStage", e."occurredOn"
+    `SELECT e."projectId", e.id, e.sequence, e.kind::text AS kind, e."fromStage"::text AS "fromStage", e."toStage"::text AS "toStage", e."occurredOn"
        FROM (${ids}) p CROSS JOIN LATERAL (
          SELECT * FROM "ProjectStageEvent" WHERE "projectId" = p.id ORDER BY sequence DESC LIMIT 3) e
       ORDER BY e."projectId", e.sequence`,
-    `SELECT "projectId", code, "sourceLevel"::text AS "sourceLevel", amount::text AS amount, year
+    `SELECT "projectId", id, code, "sourceLevel"::text AS "sourceLevel", amount::text AS amount, year
        FROM "FundingAward" WHERE "projectId" IN (${ids}) ORDER BY id`,
   ];
 }

@@ -222,6 +222,7 @@ export async function planRequests(
     hub,
     // The same server code with writes or its caches off: the same requests, so the rows compare like for like.
     hubWrites: hub,
+    hubBusy: hub,
     hubUncached: hub,
     postgraphile: {
       dashboard: years.map((year) => gql(PG_DASHBOARD, { year })),
@@ -352,7 +353,7 @@ export interface RunResult {
   restarted?: boolean;
   /** The hub's variants: share of the requests answered from the response cache (its /metrics). */
   fromMemory?: number;
-  /** `hubWrites`: stage changes committed during the run, and those that failed. */
+  /** `hubWrites`, `hubBusy`: stage changes committed during the run, and those that failed. */
   writes?: number;
   writeErrors?: number;
 }
@@ -456,16 +457,17 @@ async function answers(server: RunningServer): Promise<{ hits: number; executed:
 
 /**
  * Stage changes through a hub, one every `intervalMs` until stopped, each moving the next of
- * `moves` one stage on (the projects with the highest ids; the fan-out runs take the lowest).
+ * `moves` one stage on (projects spread over the table).
  */
 export class Writer {
   private next = 0;
-  constructor(private readonly moves: { id: number; to: string }[]) {}
+  constructor(
+    private readonly moves: { id: number; to: string }[],
+    private readonly intervalMs = 1_000,
+  ) {}
 
-  start(
-    server: RunningServer,
-    intervalMs = 1_000,
-  ): { stop(): Promise<{ writes: number; writeErrors: number }> } {
+  start(server: RunningServer): { stop(): Promise<{ writes: number; writeErrors: number }> } {
+    const intervalMs = this.intervalMs;
     let writes = 0;
     let writeErrors = 0;
     const pending: Promise<void>[] = [];
@@ -555,9 +557,14 @@ export async function runLoad(
 ): Promise<RunResult[]> {
   const backends = new BackendCpu();
   const results: RunResult[] = [];
-  // Enough projects for a change every second of every measured run of `hubWrites`.
+  // Enough projects for every measured run of `hubWrites` (one change a second) and `hubBusy`
+  // (ten a second), each project moved once, all drawn from over the whole table.
   const seconds = bench.http.rounds * OPERATIONS.reduce((sum, op) => sum + durationFor(op), 0);
-  const writer = new Writer(await movableProjects(seconds + 60, 0, 'DESC'));
+  const moves = await movableProjects(11 * (seconds + 60), 0, 'SPREAD');
+  const writers: Partial<Record<ServerName, Writer>> = {
+    hubWrites: new Writer(moves.slice(0, seconds + 60), 1_000),
+    hubBusy: new Writer(moves.slice(seconds + 60), 100),
+  };
   try {
     for (const op of OPERATIONS) {
       for (const s of serversFor(op)) {
@@ -577,15 +584,7 @@ export async function runLoad(
             restarted = true;
           }
           const r = {
-            ...(await measure(
-              servers[s],
-              s,
-              op,
-              plan[s][op],
-              round,
-              backends,
-              s === 'hubWrites' ? writer : undefined,
-            )),
+            ...(await measure(servers[s], s, op, plan[s][op], round, backends, writers[s])),
             restarted,
           };
           results.push(r);

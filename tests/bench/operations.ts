@@ -32,11 +32,14 @@ export const HUB_DASHBOARD = /* GraphQL */ `
 const HUB_PROJECT_FIELDS = /* GraphQL */ `
   id code name nameEn stage stageChangedAt plannedInvestment
   park { id name }
-  stageHistory(last: 3) { edges { node { sequence kind fromStage toStage occurredOn } } }
-  fundingAwards { code sourceLevel amount year }
+  stageHistory(last: 3) { edges { node { id sequence kind fromStage toStage occurredOn } } }
+  fundingAwards { id code sourceLevel amount year }
 `;
 
-/** A page of 20 projects with park, last three stage events and funding awards. */
+/**
+ * A page of 20 projects with park, last three stage events and funding awards, each row with its
+ * id, as a client selects them to have the hub's response cache follow each row it shows.
+ */
 export const HUB_PROJECT_PAGE = /* GraphQL */ `
   query ProjectPage($first: Int!, $after: String) {
     projects(first: $first, after: $after) {
@@ -130,8 +133,8 @@ export const PG_DASHBOARD = /* GraphQL */ `
 const PG_PROJECT_FIELDS = /* GraphQL */ `
   id code name nameEn stage stageChangedAt plannedInvestment
   parkByParkId { id name }
-  projectStageEventsByProjectId(orderBy: SEQUENCE_ASC, last: 3) { edges { node { sequence kind fromStage toStage occurredOn } } }
-  fundingAwardsByProjectId(orderBy: PRIMARY_KEY_ASC) { nodes { code sourceLevel amount year } }
+  projectStageEventsByProjectId(orderBy: SEQUENCE_ASC, last: 3) { edges { node { id sequence kind fromStage toStage occurredOn } } }
+  fundingAwardsByProjectId(orderBy: PRIMARY_KEY_ASC) { nodes { id code sourceLevel amount year } }
 `;
 
 export const PG_PROJECT_PAGE = /* GraphQL */ `
@@ -178,12 +181,14 @@ export const DIFFERENCES = [
  * The HTTP servers under load, all asked the hub's operations but PostGraphile and the floor:
  * - `hub`: as `npm start` runs it. With no write during a run, it answers from its caches
  *   (the dashboard cache and the response cache) nearly every time;
- * - `hubWrites`: the same, with a stage change through the hub every second during its runs, so
- *   that every change drops what it keeps (a busy day in a district is far fewer writes);
+ * - `hubWrites`: the same, with a stage change through the hub every second during its runs;
+ * - `hubBusy`: the same, with ten stage changes a second during its runs, each to a project
+ *   drawn from all over the district (many editors and imports at once): each drops what read
+ *   that project and the answers a stage change can change as a whole (the dashboard);
  * - `hubUncached`: caches off (HUB_CACHE_MS=0), so every request is computed: what the hub's
  *   code costs per request.
  */
-export type ServerName = 'hub' | 'hubWrites' | 'hubUncached' | 'postgraphile' | 'floor';
+export type ServerName = 'hub' | 'hubWrites' | 'hubBusy' | 'hubUncached' | 'postgraphile' | 'floor';
 export type OperationName = 'dashboard' | 'projectPage' | 'node' | 'analyst';
 
 const ALL_OPERATIONS: OperationName[] = ['dashboard', 'projectPage', 'node', 'analyst'];
@@ -191,7 +196,14 @@ const ALL_OPERATIONS: OperationName[] = ['dashboard', 'projectPage', 'node', 'an
 export const OPERATIONS: OperationName[] = bench.http.operations
   ? ALL_OPERATIONS.filter((op) => bench.http.operations?.includes(op))
   : ALL_OPERATIONS;
-export const SERVERS: ServerName[] = ['hub', 'hubWrites', 'hubUncached', 'postgraphile', 'floor'];
+export const SERVERS: ServerName[] = [
+  'hub',
+  'hubWrites',
+  'hubBusy',
+  'hubUncached',
+  'postgraphile',
+  'floor',
+];
 
 /**
  * The servers loaded with a read. The analyst mix compares the hub as it runs and computing
@@ -208,6 +220,7 @@ export const COUNTED_SERVERS: ServerName[] = ['hub', 'postgraphile', 'floor'];
 export const SERVER_LABELS: Record<ServerName, string> = {
   hub: 'hub',
   hubWrites: 'hub, a stage change every second',
+  hubBusy: 'hub, 10 stage changes a second',
   hubUncached: 'hub, caches off',
   postgraphile: 'postgraphile',
   floor: 'floor',

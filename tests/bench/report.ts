@@ -94,7 +94,7 @@ export interface Summary {
   restarts: number;
   /** The hub's variants: median share of requests answered from the response cache. */
   fromMemory?: number;
-  /** `hubWrites`: stage changes committed during the runs, and failed. */
+  /** `hubWrites`, `hubBusy`: stage changes committed during the runs, and failed. */
   writes: number;
   writeErrors: number;
 }
@@ -167,6 +167,15 @@ export function goals(report: BenchReport): Goal[] {
         goal: `${OP_TITLES[op]} throughput ≥ half the floor's, ${SERVER_LABELS[variant].replace('hub, ', '')}`,
         reached: v.rps >= floor.rps / 2,
         figure: `${SERVER_LABELS[variant]} ${f1(v.rps)} req/s vs floor ${f1(floor.rps)} req/s (×${f2(v.rps / floor.rps)}; needs ≥ 0.50)`,
+      });
+    }
+    // Writes drop only what they change: with ten changes a second, most answers still come from memory.
+    if (report.runs.some((r) => r.server === 'hubBusy')) {
+      const busy = summarize(report.runs, 'hubBusy', op);
+      out.push({
+        goal: `${OP_TITLES[op]}, 10 stage changes a second: answered from memory ≥ 90% and throughput ≥ 3× PostGraphile's`,
+        reached: (busy.fromMemory ?? 0) >= 0.9 && busy.rps >= 3 * pgl.rps,
+        figure: `${SERVER_LABELS.hubBusy} ${f1(busy.rps)} req/s vs PostGraphile ${f1(pgl.rps)} req/s (×${f2(busy.rps / pgl.rps)}; needs ≥ 3), ${((busy.fromMemory ?? 0) * 100).toFixed(1)}% from memory (needs ≥ 90%); ${f0(busy.writes)} changes committed, ${f0(busy.writeErrors)} failed`,
       });
     }
   }
@@ -283,9 +292,14 @@ function httpTable(report: BenchReport): string[] {
       ? ` A stage change every second: hub / PostGraphile **×${f2(writes.rps / pgl.rps)}** req/s, hub / floor **×${f2(writes.rps / floor.rps)}** req/s ` +
         `(${f0(writes.writes)} changes committed during its runs, ${f0(writes.writeErrors)} failed).`
       : '';
+    const busy = summarize(report.runs, 'hubBusy', op);
+    const busyLine = report.runs.some((r) => r.server === 'hubBusy')
+      ? ` Ten stage changes a second: hub / PostGraphile **×${f2(busy.rps / pgl.rps)}** req/s, ${((busy.fromMemory ?? 0) * 100).toFixed(1)}% from memory ` +
+        `(${f0(busy.writes)} changes committed during its runs, ${f0(busy.writeErrors)} failed).`
+      : '';
     lines.push(
       '',
-      `hub / PostGraphile: **×${f2(hub.rps / pgl.rps)}** req/s, hub / floor: **×${f2(hub.rps / floor.rps)}** req/s; server CPU per request hub / PostGraphile ×${f2(hub.serverCpuMs / pgl.serverCpuMs)}, hub / floor ×${f2(hub.serverCpuMs / floor.serverCpuMs)}.${written}${cacheOff}`,
+      `hub / PostGraphile: **×${f2(hub.rps / pgl.rps)}** req/s, hub / floor: **×${f2(hub.rps / floor.rps)}** req/s; server CPU per request hub / PostGraphile ×${f2(hub.serverCpuMs / pgl.serverCpuMs)}, hub / floor ×${f2(hub.serverCpuMs / floor.serverCpuMs)}.${written}${busyLine}${cacheOff}`,
       '',
     );
   }
@@ -372,8 +386,8 @@ export function renderResults(report: BenchReport): string {
     lines.push(
       `autocannon, ${report.settings.connections} connections and ${report.settings.durationS} s per run (the dashboard: ${report.settings.dashboardConnections} connections, ${report.settings.dashboardDurationS} s), after a ${report.settings.warmupS} s warm-up per server and operation, ` +
         `${report.settings.rounds} interleaved rounds (${SERVERS.map((s) => SERVER_LABELS[s]).join(', ')} for each operation and round); medians over the rounds. ` +
-        'The hub keeps computed dashboards and query answers in memory until it hears of a write, at most HUB_CACHE_MS (10 s). Three rows show the hub: as it runs by default, where no write happens during the run, so nearly every answer comes from memory; ' +
-        'with a stage change through the hub every second during its runs, each of which drops everything kept; and with its caches off (HUB_CACHE_MS=0), every request computed. ' +
+        'The hub keeps computed dashboards and query answers in memory until it hears of a write that touches what they read, at most HUB_CACHE_MS (10 s). Four rows show the hub: as it runs by default, where no write happens during the run, so nearly every answer comes from memory; ' +
+        'with a stage change through the hub every second during its runs; with ten a second, each to a project drawn from the whole district (each drops the answers that read that project and those a stage change can change as a whole: every dashboard); and with its caches off (HUB_CACHE_MS=0), every request computed. ' +
         `"Answered from memory" is the share of queries the response cache served, of those it served and those executed (both counted by the server in /metrics). Before each run the harness waits until no statement is running on the database, so no server's queued work runs into another's measurement. Each run cycles through ` +
         'the dashboards of the five generated years, the first ten pages, or fifty projects spread over the table; the analyst mix draws each request at random (the same seeded draws for every server) from ' +
         'thousands: half `node(id)` of any project, half a page of 20 with a random filter (none, a stage, a park, a sector, or a stage and a sector) after any edge of its first ten pages, so that a request seldom repeats. Every server had a pool of ' +

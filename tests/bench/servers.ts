@@ -39,6 +39,7 @@ export type ServerKind = ServerName | 'fanoutFloor';
 const SCRIPTS: Record<ServerKind, string> = {
   hub: 'tests/bench/hub-server.ts',
   hubWrites: 'tests/bench/hub-server.ts',
+  hubBusy: 'tests/bench/hub-server.ts',
   hubUncached: 'tests/bench/hub-server.ts',
   postgraphile: 'tests/bench/postgraphile-server.ts',
   floor: 'tests/bench/floor-server.ts',
@@ -62,7 +63,7 @@ export function hubEnv(port: number, url: string): Record<string, string> {
 
 /** The environment of a server the benchmark starts; the hub's variants differ from the hub only here (or not at all). */
 function envFor(kind: ServerKind, port: number, url: string): Record<string, string> {
-  if (kind === 'hub' || kind === 'hubWrites') return hubEnv(port, url);
+  if (kind === 'hub' || kind === 'hubWrites' || kind === 'hubBusy') return hubEnv(port, url);
   // 0 computes every dashboard afresh (src/realtime/dashboard-cache.ts).
   if (kind === 'hubUncached') return { ...hubEnv(port, url), HUB_CACHE_MS: '0' };
   return {
