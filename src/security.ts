@@ -37,6 +37,7 @@ import type { HubContext } from './context.ts';
 import { operationsDir } from './explorer.ts';
 import { useHiddenSuggestions } from './masked-errors.ts';
 import type { HubPubSub } from './realtime/event-bus.ts';
+import { AGGREGATE_READ } from './schema/builder.ts';
 
 /**
  * Deepest nesting a request's JSON values (variables, extensions) may have. The schema's inputs
@@ -268,7 +269,8 @@ function rootFieldCounts(
 }
 
 /**
- * Writes and the dashboard, rate-limited per credential, or per client address when anonymous
+ * Writes and the reads that aggregate the district (fields marked AGGREGATE_READ: the dashboard,
+ * the pipeline analytics), rate-limited per credential, or per client address when anonymous
  * (the context's `clientAddress`: the socket's peer, or X-Forwarded-For from a trusted proxy).
  * Each selection of a limited field counts (five aliased mutations are five calls), and counts
  * are consumed atomically (rate-limiter-flexible), so parallel requests and servers cannot
@@ -277,9 +279,10 @@ function rootFieldCounts(
 function useRateLimits(config: HubConfig, redis: HubPubSub['redis']): Plugin {
   const { writesPerWindow, windowSeconds } = config.limits;
   const writes = createLimiter(writesPerWindow, windowSeconds, redis, 'writes');
-  const dashboards = createLimiter(writesPerWindow * 5, windowSeconds, redis, 'dashboard');
+  const aggregates = createLimiter(writesPerWindow * 5, windowSeconds, redis, 'dashboard');
   return {
     async onExecute({ args, setResultAndStopExecution }) {
+      const queryFields = args.schema.getQueryType()?.getFields() ?? {};
       const { viewer, clientAddress } = args.contextValue as unknown as HubContext;
       const operation = getOperationAST(args.document, args.operationName);
       if (!operation || operation.operation === 'subscription') return;
@@ -288,8 +291,8 @@ function useRateLimits(config: HubConfig, redis: HubPubSub['redis']): Plugin {
         const limiter =
           operation.operation === 'mutation'
             ? writes
-            : field === 'dashboard'
-              ? dashboards
+            : queryFields[field]?.extensions.rateLimit === AGGREGATE_READ.rateLimit
+              ? aggregates
               : undefined;
         if (!limiter) continue;
         try {

@@ -345,6 +345,30 @@ describe('rate limits', () => {
     expect(parallel.filter((r) => codeOf(r) === 'RATE_LIMITED').length).toBe(2);
   });
 
+  it('should limit the analytics reads like the dashboard, each field its own budget, and leave plain lists alone', async () => {
+    const hub = await hubWith({ HUB_RATE_LIMIT_WRITES: '1', HUB_CACHE_MS: '0' });
+    const viewer = { authorization: bearer('viewer') };
+    // 1 write per window allows 5 calls of each aggregate read.
+    const reads = {
+      stageChangeTrend: 'stageChangeTrend(interval: MONTH, to: "2025-12-31") { estimatedCount }',
+      stalledProjects: 'stalledProjects(minDays: 30, first: 1) { totalCount }',
+      stageDurations: 'stageDurations(from: "2025-01-01", to: "2025-12-31") { count }',
+      approvalBreaches: 'approvalBreaches(first: 1) { totalCount }',
+    };
+    for (const [field, selection] of Object.entries(reads)) {
+      const many = (n: number) =>
+        `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${selection}`).join(' ')} }`;
+      const six = await hub.gql(many(6), undefined, viewer);
+      expect(codeOf(six), field).toBe('RATE_LIMITED');
+      expect(six.errors![0]!.message, field).toContain(`calls of \`${field}\``);
+      const five = await hub.gql(many(5), undefined, viewer);
+      expect(five.errors, field).toBeUndefined();
+    }
+    // A list of projects is not an aggregate: no budget.
+    const pages = `{ ${Array.from({ length: 8 }, (_, i) => `p${i}: projects(first: 1) { totalCount }`).join(' ')} }`;
+    expect((await hub.gql(pages, undefined, viewer)).errors).toBeUndefined();
+  });
+
   it('should refuse a rate-limited mutation over graphql-ws as an error of that operation, keeping the socket', async () => {
     const hub = await hubWith({ HUB_RATE_LIMIT_WRITES: '1' });
     const [project] = await createTestProjects(hub.db.prisma, 1);

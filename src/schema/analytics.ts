@@ -21,7 +21,7 @@ import {
 } from '../services/analytics.ts';
 import { rowAsOf } from '../services/as-of.ts';
 import { asBadInput } from './bad-input.ts';
-import { builder } from './builder.ts';
+import { AGGREGATE_READ, builder } from './builder.ts';
 import { ProjectStageEnum, StageEventKindEnum } from './enums.ts';
 import { paging } from './paging.ts';
 import { ProjectConnection, ProjectFilter, ProjectRef, toFilterValues } from './project.ts';
@@ -143,6 +143,7 @@ builder.prismaObjectFields(ProjectRef, (t) => ({
 builder.queryFields((t) => ({
   stageChangeTrend: t.field({
     type: StageChangeTrendRef,
+    extensions: AGGREGATE_READ,
     description:
       '阶段变更趋势 / Stage changes per week, month or quarter over a period, by stage reached. Without `from`, the last ' +
       `${TREND_DEFAULT_BUCKETS.WEEK} weeks, ${TREND_DEFAULT_BUCKETS.MONTH} months or ${TREND_DEFAULT_BUCKETS.QUARTER} quarters up to \`to\`; at most ${TREND_MAX_BUCKETS} buckets.`,
@@ -188,6 +189,7 @@ builder.queryFields((t) => ({
   stalledProjects: t.prismaConnection(
     {
       type: 'Project',
+      extensions: AGGREGATE_READ,
       cursor: 'id',
       ...paging,
       description:

@@ -17,6 +17,13 @@ import './argument-guard.ts';
 /** Depth, breadth and cost limits of one operation; configurable (HUB_MAX_DEPTH, HUB_MAX_COMPLEXITY). */
 export const DEFAULT_QUERY_LIMITS = { depth: 12, breadth: 300, complexity: 5_000 };
 
+/**
+ * Marks a root field that aggregates the whole district (the dashboard, the pipeline analytics):
+ * its calls share the larger of the rate limit's two budgets (src/security.ts), as writes share
+ * the smaller one.
+ */
+export const AGGREGATE_READ = { rateLimit: 'aggregate' } as const;
+
 export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Context: HubContext;

@@ -18,7 +18,7 @@ import {
 import { YEAR_MAX, YEAR_MIN } from '../services/input-checks.ts';
 import type { ChannelHighlight } from '../services/logistics.ts';
 import { checkedAsOf } from './bad-input.ts';
-import { builder } from './builder.ts';
+import { AGGREGATE_READ, builder } from './builder.ts';
 import { ProjectStageEnum } from './enums.ts';
 import { ReportedFigureRef } from './figures.ts';
 import { FundingTotalRef } from './funding.ts';
@@ -203,6 +203,7 @@ async function dashboardOn(
 builder.queryFields((t) => ({
   dashboard: t.field({
     type: DashboardRef,
+    extensions: AGGREGATE_READ,
     description:
       '看板 / Everything a dashboard or wall display shows, for one year (default: the current one).',
     args: {

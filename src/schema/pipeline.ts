@@ -31,7 +31,7 @@ import {
   workingCalendarDays,
 } from '../services/working-calendar.ts';
 import { readChecked } from './bad-input.ts';
-import { builder } from './builder.ts';
+import { AGGREGATE_READ, builder } from './builder.ts';
 import { DashboardRef } from './dashboard.ts';
 import { ProjectStageEnum } from './enums.ts';
 import { ValidationError } from './errors.ts';
@@ -280,6 +280,7 @@ const SetWorkingCalendarDaysSuccess = builder
 builder.queryFields((t) => ({
   stageDurations: t.field({
     type: [StageDurationRef],
+    extensions: AGGREGATE_READ,
     description:
       '阶段用时 / For pairs of pipeline stages, the projects that made the move in a period (by the day they reached ' +
       'the second stage) and how long it took, median and 90th percentile, in calendar and working days. A stage counts ' +
@@ -306,6 +307,7 @@ builder.queryFields((t) => ({
   }),
   approvalBreaches: t.field({
     type: ApprovalBreachesRef,
+    extensions: AGGREGATE_READ,
     description:
       `审批超时 / Projects whose approval (${APPROVAL_FROM} to ${APPROVAL_TO}, in working days) took longer than the ` +
       "district's limit, or that have waited longer than it (not SUSPENDED or CANCELLED), oldest start first.",
