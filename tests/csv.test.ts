@@ -19,7 +19,7 @@ import {
 import { Prisma, type PrismaClient, type ProjectStage } from '../src/generated/prisma/client.ts';
 import { createMemoryPubSub, type StageChangedEvent } from '../src/pubsub.ts';
 import {
-  BatchInputError,
+  type BatchInputError,
   createProject,
   createProjectsInTransaction,
   updateProject,
@@ -145,7 +145,12 @@ function recordingPubSub() {
     onEvent: (e) => void stageChanged.push(e),
     onLost: () => undefined,
   });
-  bus.listen('dataChanged', { onEvent: () => void (dataChanged += 1), onLost: () => undefined });
+  bus.listen('dataChanged', {
+    onEvent: () => {
+      dataChanged += 1;
+    },
+    onLost: () => undefined,
+  });
   return {
     bus,
     stageChanged,

@@ -87,7 +87,7 @@ describe('dashboard feed', () => {
 
 describe('dashboardUpdated', () => {
   let hub: TestHub;
-  const leftovers: TestSubscription<any>[] = [];
+  const leftovers: Pick<TestSubscription, 'dispose'>[] = [];
   const DASHBOARD = /* GraphQL */ `
     subscription Dashboard($year: Int) {
       dashboardUpdated(year: $year) { year projects { count } stageFunnel { stage current { count } } }

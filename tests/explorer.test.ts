@@ -144,10 +144,10 @@ describe.skipIf(!haveChromium)('GraphiQL at /graphql', () => {
     await run(page);
     // `after: "0"` replays the log first: the seed's events arrive.
     await responseWith(page, '"projectStageChanged"');
-    const projects = await hub.gql(
+    const projects = await hub.gql<{ projects: { edges: { node: { id: string } }[] } }>(
       `{ projects(filter: { nameContains: "昊明预制菜" }, first: 1) { edges { node { id } } } }`,
     );
-    const sequence = await advance(hub, projects.data!.projects.edges[0].node.id, 'TENDERED');
+    const sequence = await advance(hub, projects.data!.projects.edges[0]!.node.id, 'TENDERED');
     const live = await responseWith(page, `"sequence": "${sequence}"`);
     expect(live).toContain('"toStage": "TENDERED"');
     const stream = requests.find((r) => r.accept.includes('text/event-stream'));

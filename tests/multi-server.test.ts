@@ -3,7 +3,7 @@ import type { HubPubSub } from '../src/pubsub.ts';
 import { logHead } from '../src/services/stage-feed.ts';
 import { openTestDatabase } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
-import { advance, STAGE_CHANGED } from './helpers/operations.ts';
+import { advance, STAGE_CHANGED, type StageEventData } from './helpers/operations.ts';
 import {
   killSubscribeConnection,
   redisNamespace,
@@ -26,7 +26,7 @@ const reason = redisSkipReason(true);
     let busB: HubPubSub;
     let a: TestHub;
     let b: TestHub;
-    const leftovers: TestSubscription<any>[] = [];
+    const leftovers: TestSubscription<StageEventData>[] = [];
 
     beforeAll(async () => {
       db = await openTestDatabase('postgres');
@@ -55,10 +55,10 @@ const reason = redisSkipReason(true);
       const before = hub.app.stageTail.size;
       const sub =
         transport === 'ws'
-          ? await subscribeWs(hub.url, STAGE_CHANGED, variables, {
+          ? await subscribeWs<StageEventData>(hub.url, STAGE_CHANGED, variables, {
               label: `ws on ${hub === a ? 'A' : 'B'}`,
             })
-          : await subscribeSse(hub.url, STAGE_CHANGED, variables, {
+          : await subscribeSse<StageEventData>(hub.url, STAGE_CHANGED, variables, {
               label: `sse on ${hub === a ? 'A' : 'B'}`,
             });
       leftovers.push(sub);

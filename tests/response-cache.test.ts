@@ -12,7 +12,7 @@ import { ChangeWatch } from '../src/services/change-watch.ts';
 import { bearer } from './helpers/auth.ts';
 import { heldBusPair } from './helpers/bus.ts';
 import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
-import { ADVANCE, advance } from './helpers/operations.ts';
+import { ADVANCE, type AdvanceData, advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
@@ -85,9 +85,11 @@ describe('response cache', () => {
     expect(again.statements).toEqual([]);
     expect(again.result).toEqual(first.result);
     // Other variables are another answer.
-    const other3 = await log.measure(() => hub.gql(PAGE, { first: 2 }));
+    const other3 = await log.measure(() =>
+      hub.gql<{ projects: { edges: unknown[] } }>(PAGE, { first: 2 }),
+    );
     expect(other3.statements.length).toBeGreaterThan(0);
-    expect((other3.result.data!.projects.edges as unknown[]).length).toBe(2);
+    expect(other3.result.data!.projects.edges.length).toBe(2);
     const metrics = await (await fetch(hub.url.replace('/graphql', '/metrics'))).text();
     expect(metrics).toMatch(/hub_response_cache_total\{result="hit"\} [1-9]/);
   });
@@ -189,9 +191,9 @@ describe('response cache', () => {
   it('should run every mutation, even one sent twice alike', async () => {
     const p = projects[1]!;
     const input = { input: { projectId: p.globalId, toStage: 'NEGOTIATING' } };
-    const first = await hub.gql(ADVANCE, input);
+    const first = await hub.gql<AdvanceData>(ADVANCE, input);
     expect(first.data!.advanceProjectStage.__typename).toBe('AdvanceProjectStageSuccess');
-    const second = await hub.gql(ADVANCE, input);
+    const second = await hub.gql<AdvanceData>(ADVANCE, input);
     // Executed again: the project is already there, so this time it is a typed error.
     expect(second.data!.advanceProjectStage.__typename).not.toBe('AdvanceProjectStageSuccess');
     expect(second.data!.advanceProjectStage.message).toBeTruthy();

@@ -18,7 +18,7 @@ import { schema } from '../src/schema/index.ts';
 import { bearer, testKeys } from './helpers/auth.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { advance, STAGE_CHANGED } from './helpers/operations.ts';
-import { startTestHub, type TestHub } from './helpers/server.ts';
+import { type GraphQLResponse, startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
 import { waitUntil } from './helpers/subscription.ts';
 import { subscribeWs, wsUrl } from './helpers/ws-client.ts';
@@ -35,6 +35,10 @@ async function hubWith(env: Record<string, string> = {}): Promise<TestHub> {
 }
 
 const READ = '{ projects(first: 1) { totalCount } }';
+
+interface CreateData {
+  createProject: { __typename: string } | null;
+}
 const SUBSCRIBE = 'subscription { projectStageChanged { sequence } }';
 
 /** Every mutation field with the saved example operation (schema/operations) that calls it. */
@@ -154,7 +158,11 @@ describe('role matrix (anonymous access off)', () => {
   ];
 
   it.each(callers)('%s: read over HTTP', async (who, authorization) => {
-    const res = await hub.gql(READ, {}, { authorization: authorization ?? '' });
+    const res = await hub.gql<{ projects: { totalCount: number } }>(
+      READ,
+      {},
+      { authorization: authorization ?? '' },
+    );
     if (who === 'anonymous') expect(codeOf(res)).toBe('UNAUTHENTICATED');
     else expect(res.data?.projects.totalCount).toBeGreaterThan(0);
   });
@@ -332,10 +340,10 @@ describe('limits against abuse', () => {
   it('should rate-limit writes per credential and write nothing once refused', async () => {
     const advance =
       'mutation($input: CreateProjectInput!) { createProject(input: $input) { __typename } }';
-    const results = [];
+    const results: GraphQLResponse<CreateData>[] = [];
     for (let i = 0; i < 4; i++) {
       results.push(
-        await hub.gql(
+        await hub.gql<CreateData>(
           advance,
           { input: { code: `RL-${i}`, name: `限速测试${i}`, stage: 'PLANNED' } },
           { authorization: bearer('editor') },
@@ -350,7 +358,7 @@ describe('limits against abuse', () => {
     expect(codeOf(results[3]!)).toBe('RATE_LIMITED');
     expect(await hub.db.prisma.project.count({ where: { code: { startsWith: 'RL-' } } })).toBe(3);
     // Another credential has its own budget.
-    const other = await hub.gql(
+    const other = await hub.gql<CreateData>(
       advance,
       { input: { code: 'RL-9', name: '限速测试9', stage: 'PLANNED' } },
       { authorization: bearer('admin') },
@@ -424,7 +432,11 @@ describe('operator switches', () => {
   it('should serve introspection and GraphiQL by default and neither when switched off', async () => {
     const open = await hubWith();
     expect(
-      (await open.gql('{ __schema { queryType { name } } }')).data?.__schema.queryType.name,
+      (
+        await open.gql<{ __schema: { queryType: { name: string } } }>(
+          '{ __schema { queryType { name } } }',
+        )
+      ).data?.__schema.queryType.name,
     ).toBe('Query');
     expect(await (await fetch(open.url, { headers: { accept: 'text/html' } })).text()).toMatch(
       /graphiql/i,

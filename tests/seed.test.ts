@@ -16,7 +16,7 @@ import {
   type Park,
   ParkKind,
   type ParkSnapshot,
-  Prisma,
+  type Prisma,
   type PrismaClient,
   type Project,
   ProjectStage,

@@ -29,7 +29,7 @@ function expectIncreasing(sequences: string[]): void {
 
 describeEachEngine('projectStageChanged', (engine) => {
   let hub: TestHub;
-  const leftovers: TestSubscription<any>[] = [];
+  const leftovers: Pick<TestSubscription, 'dispose'>[] = [];
   let counter = 0;
   /** Fresh projects for one test, so tests do not see each other's events. */
   const projects = (n: number, opts: Parameters<typeof createTestProjects>[2] = {}) =>
@@ -89,7 +89,7 @@ describeEachEngine('projectStageChanged', (engine) => {
 
   it('should deliver the INITIAL event of a project created by createProject', async () => {
     const sub = await sse();
-    const res = await hub.gql(
+    const res = await hub.gql<{ createProject: { __typename: string } }>(
       `mutation { createProject(input: { code: "LIVE-NEW", name: "直播新项目" }) { __typename } }`,
     );
     expect(res.data?.createProject.__typename).toBe('CreateProjectSuccess');
