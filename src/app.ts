@@ -76,6 +76,8 @@ export interface AppOptions {
    * safety net for a message lost in transit). @default 10_000 // 10 s
    */
   feedPollMs?: number;
+  /** The clock the caches' maximum age is measured by (tests move it). @default Date.now */
+  now?: () => number;
 }
 
 /** An error as graphql-ws sends it: without `extensions.http`, which only HTTP responses use. */
@@ -129,13 +131,19 @@ export function buildApp({
   keepAliveMs = 12_000,
   shutdownGraceMs = 5_000,
   feedPollMs,
+  now,
 }: AppOptions): App {
   const metrics = createMetrics();
   const bus = givenPubSub ?? createHubPubSub(config, logger);
   // The changes this server hears of: what its caches drop what they keep on.
   const watch = new ChangeWatch(bus);
   // Each year's dashboard, computed once per change (see the module).
-  const dashboards = new DashboardCache({ prisma: db.prisma, watch, maxAgeMs: config.cacheMs });
+  const dashboards = new DashboardCache({
+    prisma: db.prisma,
+    watch,
+    maxAgeMs: config.cacheMs,
+    now,
+  });
   const pubsub = observePublished(bus, metrics);
   // One reader of the stage-event log for all of this server's stage subscriptions.
   const stageTail = new StageLogTail({
@@ -220,6 +228,7 @@ export function buildApp({
                   () => null,
                 ),
               lookups: metrics.responseCache,
+              now,
             }),
           ]
         : []),

@@ -41,6 +41,8 @@ export interface HubResponseCacheOptions {
   lookups?: Counter<'result'>;
   /** How many answers to keep at most (least recently used go first). @default 1000 */
   maxEntries?: number;
+  /** The clock `maxAgeMs` is measured by. @default Date.now */
+  now?: () => number;
 }
 
 /**
@@ -56,11 +58,14 @@ export class ChangeScopedCache implements Cache {
     { owner: Request; done: Promise<void>; end: () => void }
   >();
   private readonly claimed = new WeakMap<Request, string>();
+  /** When each kept answer expires, by `now` (the store's own expiry follows the wall clock). */
+  private readonly expiries = new WeakMap<object, number>();
 
   constructor(
     private readonly watch: ChangeWatch,
     private readonly maxEntries = 1_000,
     private readonly lookups?: Counter<'result'>,
+    private readonly now: () => number = Date.now,
   ) {
     this.store = createInMemoryCache({ max: maxEntries });
     watch.onChange(() => {
@@ -104,7 +109,8 @@ export class ChangeScopedCache implements Cache {
 
   get(key: string) {
     // A miss is looked up twice (before parsing, then before executing): count only hits here.
-    const hit = this.store.get(key);
+    const kept = this.store.get(key);
+    const hit = kept && (this.expiries.get(kept) ?? Infinity) > this.now() ? kept : undefined;
     if (hit) this.lookups?.inc({ result: 'hit' });
     return hit;
   }
@@ -113,6 +119,7 @@ export class ChangeScopedCache implements Cache {
     // Computed under an older generation: it may hold data from before a change.
     if (generationOf(key) !== this.watch.generation) return;
     this.lookups?.inc({ result: 'computed' });
+    if (ttl !== undefined && Number.isFinite(ttl)) this.expiries.set(result, this.now() + ttl);
     const kept = this.store.set(key, result, entities, ttl);
     const current = this.claims.get(key);
     if (current) {
@@ -145,8 +152,9 @@ export function useHubResponseCache({
   roleOf: roleOfRequest,
   lookups,
   maxEntries,
+  now,
 }: HubResponseCacheOptions): Plugin {
-  const cache = new ChangeScopedCache(watch, maxEntries, lookups);
+  const cache = new ChangeScopedCache(watch, maxEntries, lookups, now);
   /** Each HTTP request's role, found in onRequest below, before the plugin reads If-None-Match. */
   const roles = new WeakMap<Request, string>();
   /** A request may be answered from memory: its role is known and any ETag it sends is its role's. */

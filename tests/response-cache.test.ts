@@ -11,13 +11,16 @@ import { ChangeScopedCache } from '../src/response-cache.ts';
 import { ChangeWatch } from '../src/services/change-watch.ts';
 import { bearer } from './helpers/auth.ts';
 import { heldBusPair } from './helpers/bus.ts';
+import { testClock } from './helpers/clock.ts';
 import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
 import { ADVANCE, type AdvanceData, advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
-const MAX_AGE_MS = 1_500;
+/** Long enough never to pass by itself during the suite: tests move `clock` past it. */
+const MAX_AGE_MS = 60_000;
+const clock = testClock();
 
 const PROJECT = /* GraphQL */ `
   query P($id: ID!) {
@@ -58,7 +61,12 @@ describe('response cache', () => {
   beforeAll(async () => {
     ({ db, log } = await openLoggedDatabase('pglite'));
     projects = await createTestProjects(db.prisma, 3, { prefix: 'RC' });
-    hub = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: String(MAX_AGE_MS) } });
+    hub = await startTestHub({
+      db,
+      pubsub: bus,
+      env: { HUB_CACHE_MS: String(MAX_AGE_MS) },
+      app: { now: clock.now },
+    });
     // A second server on the same database and bus, keeping answers for up to ten minutes.
     other = await startTestHub({ db, pubsub: otherBus, env: { HUB_CACHE_MS: '600000' } });
     lostBusHub = await startTestHub({ db, pubsub: lostBus, env: { HUB_CACHE_MS: '600000' } });
@@ -114,7 +122,7 @@ describe('response cache', () => {
     expect((await read(hub, p.globalId)).name).toBe(`测试项目 ${p.code}`);
     await db.prisma.project.update({ where: { id: p.id }, data: { name: 'renamed by SQL' } });
     expect((await read(hub, p.globalId)).name).toBe(`测试项目 ${p.code}`);
-    await new Promise((resolve) => setTimeout(resolve, MAX_AGE_MS + 100));
+    clock.advance(MAX_AGE_MS + 1);
     expect((await read(hub, p.globalId)).name).toBe('renamed by SQL');
   });
 

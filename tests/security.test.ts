@@ -74,14 +74,19 @@ function codeOf(res: { errors?: { extensions?: Record<string, unknown> }[] }): u
   return res.errors?.[0]?.extensions?.code;
 }
 
-/** Opens a graphql-ws connection with these params and runs one subscription until the first event or an error. */
-function wsSubscribe(
-  url: string,
+/**
+ * Opens a graphql-ws connection with these params and runs one subscription until the first
+ * event, an error, or the hub's stage feed holding it (subscribed, waiting for events).
+ */
+async function wsSubscribe(
+  hub: TestHub,
   connectionParams: Record<string, unknown>,
 ): Promise<{ closeCode?: number; errorCode?: unknown; subscribed: boolean }> {
+  // The previous caller's subscriptions end asynchronously: start from a stage feed without them.
+  await waitUntil(() => hub.app.stageTail.size === 0, 'earlier subscriptions on this hub to end');
   return new Promise((resolve) => {
     const client = createClient({
-      url: wsUrl(url),
+      url: wsUrl(hub.url),
       webSocketImpl: WebSocket,
       connectionParams,
       retryAttempts: 0,
@@ -118,7 +123,12 @@ function wsSubscribe(
       },
     );
     // A subscription that got through and is waiting for events counts as allowed.
-    client.on('connected', () => setTimeout(() => done({ subscribed: true }), 3_000));
+    client.on('connected', () =>
+      waitUntil(
+        () => settled || hub.app.stageTail.size > 0,
+        'the subscription to be refused or to join the stage feed',
+      ).then(() => done({ subscribed: true })),
+    );
   });
 }
 
@@ -168,7 +178,7 @@ describe('role matrix (anonymous access off)', () => {
   });
 
   it.each(callers)('%s: subscribe over graphql-ws and SSE', async (who, authorization) => {
-    const ws = await wsSubscribe(hub.url, authorization ? { authorization } : {});
+    const ws = await wsSubscribe(hub, authorization ? { authorization } : {});
     const sse = await sseStatus(hub.url, authorization);
     if (who === 'anonymous') {
       expect(ws.subscribed).toBe(false);
@@ -265,7 +275,7 @@ describe('credentials', () => {
 
   it('should refuse a graphql-ws connection with a wrong token (4403) and close a socket when its token expires (4401)', async () => {
     expect(
-      (await wsSubscribe(hub.url, { authorization: 'Bearer wrong-wrong-wrong-wrong' })).closeCode,
+      (await wsSubscribe(hub, { authorization: 'Bearer wrong-wrong-wrong-wrong' })).closeCode,
     ).toBe(4403);
     const shortLived = await sign('viewer', Math.floor(Date.now() / 1000) + 2);
     const closed = await new Promise<number>((resolve) => {

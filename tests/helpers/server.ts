@@ -41,8 +41,8 @@ export interface TestHubOptions {
   env?: Record<string, string>;
   /** Where the hub logs (default: nowhere). */
   logger?: Logger;
-  /** More app options: keep-alive, feed poll interval, shutdown grace. */
-  app?: Pick<AppOptions, 'keepAliveMs' | 'feedPollMs' | 'shutdownGraceMs'>;
+  /** More app options: keep-alive, feed poll interval, shutdown grace, the caches' clock. */
+  app?: Pick<AppOptions, 'keepAliveMs' | 'feedPollMs' | 'shutdownGraceMs' | 'now'>;
   /** Port to listen on, e.g. a stopped hub's to restart it in place. @default 0 // any free port */
   port?: number;
 }
