@@ -22,8 +22,9 @@ import { setTarget } from '../src/services/targets.ts';
 import { bearer } from './helpers/auth.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
 import { databaseSnapshot } from './helpers/fixtures.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 import { type GraphQLResponse, startTestHub, type TestHub } from './helpers/server.ts';
-import { type TestSubscription, waitUntil } from './helpers/subscription.ts';
+import { waitUntil } from './helpers/subscription.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
@@ -63,7 +64,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
   let hub: TestHub;
   /** `dataChanged` events this hub published, in order. */
   const heard: DataChangedEvent[] = [];
-  const leftovers: Pick<TestSubscription, 'dispose'>[] = [];
+  const leftovers = useLeftovers();
   let ids: {
     project: string;
     park: string;
@@ -107,7 +108,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
     };
   });
   afterEach(async () => {
-    await Promise.all(leftovers.splice(0).map((s) => s.dispose()));
+    await leftovers.flush();
   });
   afterAll(async () => {
     await hub?.close();

@@ -18,7 +18,7 @@ async function activeTab(page: Page): Promise<{ title: string | null; variables:
     title: document.querySelector('.graphiql-tab-active .graphiql-tab-button')?.textContent ?? null,
     variables: (
       (document.querySelector('.graphiql-editor-tool .view-lines') as HTMLElement | null)
-        ?.innerText ?? ''
+        ?.textContent ?? ''
     ).replace(/\u00a0/g, ' '),
   }));
 }
@@ -29,7 +29,7 @@ function variablesShow(page: Page, text: string) {
     (t) =>
       (
         document.querySelector('.graphiql-editor-tool .view-lines') as HTMLElement | null
-      )?.innerText.includes(t),
+      )?.textContent.includes(t),
     text,
   );
 }
@@ -42,7 +42,7 @@ function shownResponse(): string {
   const panel = [...document.querySelectorAll<HTMLElement>('.graphiql-response')].find(
     (e) => e.getClientRects().length > 0,
   );
-  return (panel?.innerText ?? '').replace(/\u00a0/g, ' ');
+  return (panel?.textContent ?? '').replace(/\u00a0/g, ' ');
 }
 
 /** The response panel's text once it shows `wanted`. */

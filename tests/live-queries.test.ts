@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyLiveQueryJSONPatch } from '@n1ru4l/graphql-live-query-patch-json-patch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { operationsDir } from '../src/explorer.ts';
 import type { HubPubSub } from '../src/pubsub.ts';
 import { schema } from '../src/schema/index.ts';
@@ -15,6 +15,7 @@ import { ROOT_FIELDS_READING, touchedBy } from '../src/services/change-watch.ts'
 import { bearer } from './helpers/auth.ts';
 import { openTestDatabase } from './helpers/db.ts';
 import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 import { advance } from './helpers/operations.ts';
 import {
   killSubscribeConnection,
@@ -27,10 +28,7 @@ import { subscribeSse } from './helpers/sse-client.ts';
 import { type TestSubscription, waitUntil } from './helpers/subscription.ts';
 import { openRawWs, subscribeWs, type WsErrors } from './helpers/ws-client.ts';
 
-const leftovers: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of leftovers.reverse()) await f();
-});
+const leftovers = useLeftovers();
 
 function keep<T extends Pick<TestSubscription, 'dispose'>>(subscription: T): T {
   leftovers.push(() => subscription.dispose());

@@ -3,6 +3,7 @@ import type { HubPubSub } from '../src/pubsub.ts';
 import { logHead } from '../src/services/stage-feed.ts';
 import { openTestDatabase } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 import { advance, STAGE_CHANGED, type StageEventData } from './helpers/operations.ts';
 import {
   killSubscribeConnection,
@@ -12,7 +13,7 @@ import {
 } from './helpers/redis.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
-import { type TestSubscription, waitUntil } from './helpers/subscription.ts';
+import { waitUntil } from './helpers/subscription.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 const reason = redisSkipReason(true);
@@ -26,7 +27,7 @@ const reason = redisSkipReason(true);
     let busB: HubPubSub;
     let a: TestHub;
     let b: TestHub;
-    const leftovers: TestSubscription<StageEventData>[] = [];
+    const leftovers = useLeftovers();
 
     beforeAll(async () => {
       db = await openTestDatabase('postgres');
@@ -40,7 +41,7 @@ const reason = redisSkipReason(true);
       b = await startTestHub({ db, pubsub: busB, app });
     });
     afterAll(async () => {
-      await Promise.all(leftovers.map((s) => s.dispose()));
+      await leftovers.flush();
       await a?.close();
       await b?.close();
       await Promise.all([busA?.close(), busB?.close()]);

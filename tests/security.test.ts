@@ -10,23 +10,21 @@ import { type OperationDefinitionNode, parse } from 'graphql';
 import { auditServer } from 'graphql-http';
 import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { operationsDir } from '../src/explorer.ts';
 import { createLogger } from '../src/logger.ts';
 import { schema } from '../src/schema/index.ts';
 import { bearer, testKeys } from './helpers/auth.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 import { advance, STAGE_CHANGED } from './helpers/operations.ts';
 import { type GraphQLResponse, startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
 import { waitUntil } from './helpers/subscription.ts';
 import { subscribeWs, wsUrl } from './helpers/ws-client.ts';
 
-const leftovers: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const f of leftovers.reverse()) await f();
-});
+const leftovers = useLeftovers();
 
 async function hubWith(env: Record<string, string> = {}): Promise<TestHub> {
   const hub = await startTestHub({ env });

@@ -7,11 +7,12 @@
  * graphql-ws failing that operation only, and a cap on operations per socket; a database outage
  * answered 503 DATABASE_UNAVAILABLE with Retry-After.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/index.ts';
 import { bearer } from './helpers/auth.ts';
 import { createPostgresDatabase, postgresTestUrl } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 import {
   ADVANCE,
   type AdvanceData,
@@ -30,10 +31,7 @@ import { waitUntil } from './helpers/subscription.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 import { openRawWs, subscribeWs, type WsErrors, type WsMessage } from './helpers/ws-client.ts';
 
-const leftovers: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of leftovers.reverse()) await f();
-});
+const leftovers = useLeftovers();
 
 async function hubWith(
   env: Record<string, string> = {},

@@ -332,7 +332,7 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
       await page.textContent('#logistics [data-metric="assembly_centre"] .fact-value'),
     ).toMatch(/^the 3rd assembly centre in China/);
     const visible = await page.evaluate(
-      () => (document.querySelector('#wall') as HTMLElement).innerText,
+      () => (document.querySelector('#wall') as HTMLElement).textContent,
     );
     expect(visible).not.toContain('开通运行');
     await page.context().close();
