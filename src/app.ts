@@ -58,6 +58,8 @@ export interface AppOptions {
    * safety net for a message lost in transit). @default 10_000 // 10 s
    */
   feedPollMs?: number;
+  /** The clock the caches' maximum age is measured by (tests move it). @default Date.now */
+  now?: () => number;
 }
 
 export interface App {
@@ -80,6 +82,7 @@ export function buildApp({
   keepAliveMs = 12_000,
   shutdownGraceMs = 5_000,
   feedPollMs,
+  now,
 }: AppOptions): App {
   const metrics = createMetrics();
   const realtime = startRealtime({
@@ -89,6 +92,7 @@ export function buildApp({
     pubsub: givenPubSub,
     onStagePublished: () => metrics.eventsPublished.inc(),
     feedPollMs,
+    now,
   });
   const { pubsub, stageTail } = realtime;
   const serverParts: ServerContext = {
@@ -115,6 +119,7 @@ export function buildApp({
     viewers: createViewers(authenticator),
     clientAddressOf,
     maskError,
+    now,
   });
   const streams = new OpenStreams(config.limits.maxStreamsPerClient);
   const server = createHttpServer(yoga, streams, clientAddressOf);

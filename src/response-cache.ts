@@ -44,6 +44,8 @@ export interface HubResponseCacheOptions {
   lookups?: Counter<'result'>;
   /** How many answers to keep at most (least recently used go first). @default 1000 */
   maxEntries?: number;
+  /** The clock `maxAgeMs` is measured by (tests move it). @default Date.now */
+  now?: () => number;
 }
 
 /** How many recent changes are remembered to check answers computed across them. */
@@ -65,6 +67,8 @@ const CHANGES_REMEMBERED = 1_024;
  */
 export class ChangeScopedCache implements Cache {
   private store: Cache & { get(key: string): ReturnType<Cache['get']> };
+  /** When each kept answer expires, by `now` (the store's own expiry follows the wall clock). */
+  private readonly expiries = new WeakMap<object, number>();
   /** `role:hash` → the key of its kept answer (the answer may have been dropped since). */
   private readonly current = new Map<string, string>();
   /** What the answer being computed under a key read (its root fields), until it is kept. */
@@ -81,6 +85,7 @@ export class ChangeScopedCache implements Cache {
     private readonly watch: ChangeWatch,
     private readonly maxEntries = 1_000,
     private readonly lookups?: Counter<'result'>,
+    private readonly now: () => number = Date.now,
   ) {
     this.store = createInMemoryCache({ max: maxEntries });
     watch.onChange(({ touched }) => {
@@ -111,7 +116,7 @@ export class ChangeScopedCache implements Cache {
     const base = `${role}:${hash}`;
     for (;;) {
       const kept = this.current.get(base);
-      if (kept !== undefined && (await this.store.get(kept))) return kept;
+      if (kept !== undefined && (await this.kept(kept))) return kept;
       const pending = this.claims.get(base);
       if (!pending) {
         const key = this.keyFor(role, hash);
@@ -145,9 +150,18 @@ export class ChangeScopedCache implements Cache {
 
   get(key: string) {
     // A miss is looked up twice (before parsing, then before executing): count only hits here.
-    const hit = this.store.get(key);
+    const hit = this.kept(key);
     if (hit) this.lookups?.inc({ result: 'hit' });
     return hit;
+  }
+
+  /** The answer kept under `key`, unless its maximum age has passed by `now`. */
+  private kept(key: string) {
+    const answer = this.store.get(key);
+    if (answer === undefined || answer === null) return undefined;
+    return (this.expiries.get(answer) ?? Number.POSITIVE_INFINITY) > this.now()
+      ? answer
+      : undefined;
   }
 
   set(...[key, result, entities, ttl]: Parameters<Cache['set']>) {
@@ -173,6 +187,7 @@ export class ChangeScopedCache implements Cache {
     this.lookups?.inc({ result: 'computed' });
     this.current.set(base, key);
     if (this.current.size > 2 * this.maxEntries) this.forgetDropped();
+    if (ttl !== undefined && Number.isFinite(ttl)) this.expiries.set(result, this.now() + ttl);
     return this.store.set(key, result, all, ttl);
   }
 
@@ -200,7 +215,7 @@ export class ChangeScopedCache implements Cache {
 
   /** Forgets the keys of answers no longer kept. */
   private forgetDropped(): void {
-    for (const [base, key] of this.current) if (!this.store.get(key)) this.current.delete(base);
+    for (const [base, key] of this.current) if (!this.kept(key)) this.current.delete(base);
   }
 }
 
@@ -236,8 +251,9 @@ export function useHubResponseCache({
   roleOf: roleOfRequest,
   lookups,
   maxEntries,
+  now,
 }: HubResponseCacheOptions): Plugin {
-  const cache = new ChangeScopedCache(watch, maxEntries, lookups);
+  const cache = new ChangeScopedCache(watch, maxEntries, lookups, now);
   /** Each operation's key, by its context, so its execution can say what it reads. */
   const keys = new WeakMap<object, string>();
   /** Each HTTP request's role, found in onRequest below, before the plugin reads If-None-Match. */

@@ -167,21 +167,46 @@ interface Bucket {
   byStage: { stage: string; count: number }[];
 }
 
+interface Trend {
+  interval: string;
+  from: string;
+  to: string;
+  kinds: string[];
+  total: number;
+  estimatedCount: number;
+  buckets: Bucket[];
+}
+
+interface StalledNode {
+  code: string;
+  stage: string;
+  stageSince: string;
+  daysAtStage: number;
+  park: { code: string };
+  stageHistory: { edges: { node: { occurredOn: string; occurredPrecision: string } }[] };
+}
+
+interface StalledPage {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  edges: { node: StalledNode }[];
+}
+
 describeEachEngine('pipeline analytics', (engine) => {
   let hub: TestHub & { log: QueryLog };
   const parks: Record<'A' | 'B', string> = { A: '', B: '' };
   const projects = new Map<string, string>();
 
-  async function run(query: string, variables: Record<string, unknown>) {
-    const res = await hub.gql(query, variables);
+  async function run<T>(query: string, variables: Record<string, unknown>) {
+    const res = await hub.gql<T>(query, variables);
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     return res.data!;
   }
   const trend = async (variables: Record<string, unknown>) =>
-    (await run(TREND, variables)).stageChangeTrend;
+    (await run<{ stageChangeTrend: Trend }>(TREND, variables)).stageChangeTrend;
   const stalled = async (variables: Record<string, unknown>) =>
-    (await run(STALLED, variables)).stalledProjects;
-  const codes = (page: any) => page.edges.map((e: any) => e.node.code);
+    (await run<{ stalledProjects: StalledPage }>(STALLED, variables)).stalledProjects;
+  const codes = (page: StalledPage) => page.edges.map((e) => e.node.code);
 
   beforeAll(async () => {
     const { db, log } = await openLoggedDatabase(engine);
@@ -246,7 +271,7 @@ describeEachEngine('pipeline analytics', (engine) => {
         to: '2025-03-31',
         kinds: ['ADVANCE', 'SUSPEND', 'RESUME', 'CANCEL'],
       });
-      const buckets = t.buckets as Bucket[];
+      const buckets = t.buckets;
       expect(buckets.map((b) => [b.start, b.end])).toEqual([
         ['2025-03-03', '2025-03-09'],
         ['2025-03-10', '2025-03-16'],
@@ -286,9 +311,7 @@ describeEachEngine('pipeline analytics', (engine) => {
 
     it('should count by month, a month-precise date exactly and a quarter as an estimate', async () => {
       const t = await trend({ interval: 'MONTH', from: '2025-01-15', to: '2025-03-31' });
-      expect(
-        (t.buckets as Bucket[]).map((b) => [b.start, b.end, b.count, b.estimatedCount]),
-      ).toEqual([
+      expect(t.buckets.map((b) => [b.start, b.end, b.count, b.estimatedCount])).toEqual([
         ['2025-01-01', '2025-01-31', 0, 0],
         ['2025-02-01', '2025-02-28', 1, 0], // T-6 negotiating "in February"
         ['2025-03-01', '2025-03-31', 9, 1], // the eight weekly moves and T-6 on 03-02; T-5's quarter estimated
@@ -298,7 +321,7 @@ describeEachEngine('pipeline analytics', (engine) => {
     it('should count the kinds asked for: the initial records and corrections', async () => {
       const t = await trend({ ...weeks, kinds: ['INITIAL', 'CORRECTION'] });
       expect(t.kinds).toEqual(['INITIAL', 'CORRECTION']);
-      expect((t.buckets as Bucket[]).map((b) => b.byStage)).toEqual([
+      expect(t.buckets.map((b) => b.byStage)).toEqual([
         [
           { stage: 'PLANNED', count: 1 },
           { stage: 'NEGOTIATING', count: 1 },
@@ -312,10 +335,10 @@ describeEachEngine('pipeline analytics', (engine) => {
 
     it('should apply the filter as the live feed does: a park, and a stage as moves into or out of it', async () => {
       const inB = await trend({ ...weeks, filter: { parkId: parks.B } });
-      expect((inB.buckets as Bucket[]).map((b) => b.count)).toEqual([0, 1, 1, 1, 0]);
+      expect(inB.buckets.map((b) => b.count)).toEqual([0, 1, 1, 1, 0]);
       const signed = await trend({ ...weeks, filter: { stage: ['SIGNED'] } });
       // Into SIGNED: T-1 03-04, T-3 03-10 and 03-27; out of it: T-1 03-12, T-3 03-20, T-2 "March".
-      expect((signed.buckets as Bucket[]).map((b) => b.count)).toEqual([1, 2, 1, 1, 1]);
+      expect(signed.buckets.map((b) => b.count)).toEqual([1, 2, 1, 1, 1]);
     });
 
     it('should default to the thirteen weeks up to today', async () => {
@@ -352,7 +375,7 @@ describeEachEngine('pipeline analytics', (engine) => {
       expect(codes(page)).toEqual(['T-6', 'T-1', 'T-3', 'T-2', 'T-5', 'S-1', 'S-7', 'S-2']);
       expect(codes(page)).toEqual(expectedStalled(30));
       expect(page.totalCount).toBe(expectedStalled(30).length);
-      const byCode = new Map(page.edges.map((e: any) => [e.node.code, e.node]));
+      const byCode = new Map(page.edges.map((e) => [e.node.code, e.node]));
       expect(byCode.get('S-1')).toMatchObject({
         stageSince: ago(200),
         daysAtStage: 200,
@@ -368,7 +391,7 @@ describeEachEngine('pipeline analytics', (engine) => {
         stageSince: iso(monthEndAgo(4)),
         daysAtStage: S7_DAYS,
       });
-      expect((byCode.get('S-7') as any).stageHistory.edges[0].node).toEqual({
+      expect(byCode.get('S-7')!.stageHistory.edges[0]!.node).toEqual({
         occurredOn: iso(monthAgo(4)),
         occurredPrecision: 'MONTH',
       });
@@ -378,15 +401,13 @@ describeEachEngine('pipeline analytics', (engine) => {
       const all = await stalled({ minDays: 0, first: 100 });
       const shown = codes(all);
       for (const code of ['S-3', 'S-4', 'S-5', 'T-4']) expect(shown).not.toContain(code);
-      const byCode = new Map(all.edges.map((e: any) => [e.node.code, e.node]));
+      const byCode = new Map(all.edges.map((e) => [e.node.code, e.node]));
       expect(byCode.get('S-6')).toMatchObject({ stage: 'SIGNED', daysAtStage: 10 });
       expect(byCode.get('S-8')).toMatchObject({ daysAtStage: 5 });
       expect(shown.slice(-2)).toEqual(['S-6', 'S-8']);
       // Asked for by stage, suspended projects are listed with how long they have been suspended.
       const suspended = await stalled({ minDays: 0, filter: { stage: ['SUSPENDED'] } });
-      expect(suspended.edges.map((e: any) => [e.node.code, e.node.daysAtStage])).toEqual([
-        ['S-3', 250],
-      ]);
+      expect(suspended.edges.map((e) => [e.node.code, e.node.daysAtStage])).toEqual([['S-3', 250]]);
     });
 
     it('should page oldest first and filter like projects', async () => {
@@ -400,7 +421,7 @@ describeEachEngine('pipeline analytics', (engine) => {
       expect(inB.totalCount).toBe(4);
       expect(
         (await stalled({ minDays: 150, filter: { parkId: parks.B } })).edges.map(
-          (e: any) => e.node.code,
+          (e) => e.node.code,
         ),
       ).toEqual(['T-3']);
     });
@@ -423,14 +444,14 @@ describeEachEngine('pipeline analytics', (engine) => {
       expect(codes(after)).not.toContain('S-2');
       expect(after.totalCount).toBe(before.totalCount - 1);
       const zero = await stalled({ minDays: 0, filter: { nameContains: 'S-2' } });
-      expect(zero.edges[0].node).toMatchObject({
+      expect(zero.edges[0]!.node).toMatchObject({
         code: 'S-2',
         stage: 'APPROVED',
         stageSince: iso(today),
         daysAtStage: 0,
       });
       const t = await trend({});
-      expect(t.buckets.at(-1).byStage).toContainEqual({ stage: 'APPROVED', count: 1 });
+      expect(t.buckets.at(-1)!.byStage).toContainEqual({ stage: 'APPROVED', count: 1 });
     });
   });
 

@@ -66,9 +66,8 @@ async function send(
       const chunk = await Promise.race([reader.read(), quiet]);
       if (chunk === 'quiet' || chunk.done) break;
       buffer += chunk.value;
-      let cut: number;
       let complete = false;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
         const block = buffer.slice(0, cut);
         buffer = buffer.slice(cut + 2);
         const event = /^event: *(.*)$/m.exec(block)?.[1];
@@ -129,11 +128,18 @@ function codeOf(res: Pick<GraphQLResponse, 'errors'>): unknown {
 
 const PROJECTS =
   'query P($filter: ProjectFilter, $after: String) { projects(filter: $filter, after: $after) { totalCount edges { node { code } } } }';
+interface ProjectsData {
+  projects: { totalCount: number; edges: { node: { code: string } }[] };
+}
 const CREATE = `mutation C($input: CreateProjectInput!) {
   createProject(input: $input) { __typename ... on ValidationError { problems { path message } } ... on CreateProjectSuccess { project { code } } }
 }`;
 const STAGE_CHANGED =
   'subscription S($filter: ProjectFilter, $after: String) { projectStageChanged(filter: $filter, after: $after) { sequence project { code } } }';
+
+interface StageChangedData {
+  projectStageChanged: { sequence: string; project: { code: string } };
+}
 
 /** Projects whose names hold LIKE's wildcards and escape, and one a wildcard would match by mistake. */
 const WILDCARD_PROJECTS = [
@@ -198,7 +204,8 @@ describeEachEngine('bad input', (engine) => {
     ).toBe('BAD_USER_INPUT');
     // A paired surrogate (an emoji) is text like any other.
     expect(
-      (await hub.gql(PROJECTS, { filter: { nameContains: '😀' } })).data?.projects.totalCount,
+      (await hub.gql<ProjectsData>(PROJECTS, { filter: { nameContains: '😀' } })).data?.projects
+        .totalCount,
     ).toBe(0);
   });
 
@@ -208,7 +215,9 @@ describeEachEngine('bad input', (engine) => {
     expect(long.errors![0]!.message).toBe(
       'Argument `filter.nameContains` of `projects` must be at most 256 characters (it has 257)',
     );
-    const longest = await hub.gql(PROJECTS, { filter: { nameContains: '项'.repeat(256) } });
+    const longest = await hub.gql<ProjectsData>(PROJECTS, {
+      filter: { nameContains: '项'.repeat(256) },
+    });
     expect(longest.errors).toBeUndefined();
     expect(longest.data?.projects.totalCount).toBe(0);
     // Nested arguments of a read take the same bound.
@@ -350,7 +359,9 @@ describeEachEngine('bad input', (engine) => {
   });
 
   it('should refuse forged cursors and log positions beyond the database range', async () => {
-    const first = await hub.gql('{ projects(first: 1) { pageInfo { endCursor } } }');
+    const first = await hub.gql<{ projects: { pageInfo: { endCursor: string } } }>(
+      '{ projects(first: 1) { pageInfo { endCursor } } }',
+    );
     expect(
       (await hub.gql(PROJECTS, { after: first.data?.projects.pageInfo.endCursor })).errors,
     ).toBeUndefined();
@@ -390,8 +401,8 @@ describeEachEngine('bad input', (engine) => {
   });
 
   it('should take the first and last calendar dates as filter bounds', async () => {
-    const all = (await hub.gql(PROJECTS)).data?.projects.totalCount;
-    const bounded = await hub.gql(PROJECTS, {
+    const all = (await hub.gql<ProjectsData>(PROJECTS)).data?.projects.totalCount;
+    const bounded = await hub.gql<ProjectsData>(PROJECTS, {
       filter: { changedFrom: '0100-01-01', changedTo: '9999-12-31' },
     });
     expect(bounded.data?.projects.totalCount).toBe(all);
@@ -402,13 +413,11 @@ describeEachEngine('bad input', (engine) => {
       select: { code: true, name: true, nameEn: true },
     });
     const codes = async (text: string) => {
-      const res = await hub.gql(
+      const res = await hub.gql<ProjectsData>(
         'query($f: ProjectFilter) { projects(filter: $f, first: 100) { totalCount edges { node { code } } } }',
         { f: { nameContains: text } },
       );
-      return (res.data?.projects.edges as { node: { code: string } }[])
-        .map((e) => e.node.code)
-        .sort();
+      return res.data!.projects.edges.map((e) => e.node.code).sort();
     };
     expect(await codes('%')).toEqual(['W-PCT']);
     expect(await codes('A_B')).toEqual(['W-UND']);
@@ -427,7 +436,7 @@ describeEachEngine('bad input', (engine) => {
             .filter((p) => matchesLiterally(p, text))
             .map((p) => p.code)
             .sort();
-          const res = await hub.gql(
+          const res = await hub.gql<ProjectsData>(
             'query($f: ProjectFilter) { projects(filter: $f) { totalCount } }',
             { f: { nameContains: text } },
           );
@@ -438,7 +447,7 @@ describeEachEngine('bad input', (engine) => {
     );
 
     // SSE: a replay filtered by "%" holds only the project named with it, then goes on live.
-    const sse = await subscribeSse(hub.url, STAGE_CHANGED, {
+    const sse = await subscribeSse<StageChangedData>(hub.url, STAGE_CHANGED, {
       filter: { nameContains: '%' },
       after: '0',
     });
@@ -504,7 +513,9 @@ describeEachEngine('bad input', (engine) => {
           { next: (r) => resolve(r), error: reject, complete: () => undefined },
         );
       });
-      expect((other as GraphQLResponse).data?.parks.length).toBeGreaterThan(0);
+      expect((other as GraphQLResponse<{ parks: unknown[] }>).data?.parks.length).toBeGreaterThan(
+        0,
+      );
     } finally {
       await ws.dispose();
     }

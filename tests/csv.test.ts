@@ -145,7 +145,12 @@ function recordingPubSub() {
     onEvent: (e) => void stageChanged.push(e),
     onLost: () => undefined,
   });
-  bus.listen('dataChanged', { onEvent: () => void (dataChanged += 1), onLost: () => undefined });
+  bus.listen('dataChanged', {
+    onEvent: () => {
+      dataChanged += 1;
+    },
+    onLost: () => undefined,
+  });
   return {
     bus,
     stageChanged,

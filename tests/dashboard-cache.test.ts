@@ -9,12 +9,15 @@ import { StageEventKind } from '../src/generated/prisma/client.ts';
 import { currentYear } from '../src/services/dashboard.ts';
 import { seedDistrict } from '../src/services/seed.ts';
 import { heldBusPair } from './helpers/bus.ts';
+import { testClock } from './helpers/clock.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 
-const MAX_AGE_MS = 1_500;
+/** Long enough never to pass by itself during the suite: tests move `clock` past it. */
+const MAX_AGE_MS = 60_000;
+const clock = testClock();
 
 const DASHBOARD = /* GraphQL */ `
   query D($year: Int) {
@@ -42,7 +45,12 @@ describe('dashboard cache', () => {
   beforeAll(async () => {
     ({ db, log } = await openLoggedDatabase('pglite'));
     await seedDistrict(db.prisma);
-    hub = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: String(MAX_AGE_MS) } });
+    hub = await startTestHub({
+      db,
+      pubsub: bus,
+      env: { HUB_CACHE_MS: String(MAX_AGE_MS) },
+      app: { now: clock.now },
+    });
     // A second server on the same database and bus, keeping dashboards for up to ten minutes.
     other = await startTestHub({ db, pubsub: otherBus, env: { HUB_CACHE_MS: '600000' } });
   });
@@ -112,7 +120,7 @@ describe('dashboard cache', () => {
       },
     });
     expect((await read(hub)).projects.count).toBe(before.projects.count);
-    await new Promise((resolve) => setTimeout(resolve, MAX_AGE_MS + 100));
+    clock.advance(MAX_AGE_MS + 1);
     expect((await read(hub)).projects.count).toBe(before.projects.count + 1);
   });
 });

@@ -4,10 +4,11 @@ import { openDashboardFeed } from '../src/realtime/dashboard-feed.ts';
 import { createMemoryPubSub } from '../src/realtime/event-bus.ts';
 import type { DashboardData } from '../src/services/dashboard.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 import { advance } from './helpers/operations.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
-import { type TestSubscription, waitUntil } from './helpers/subscription.ts';
+import { waitUntil } from './helpers/subscription.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 /** A stand-in dashboard whose content is a counter the test controls. */
@@ -87,7 +88,7 @@ describe('dashboard feed', () => {
 
 describe('dashboardUpdated', () => {
   let hub: TestHub;
-  const leftovers: TestSubscription<any>[] = [];
+  const leftovers = useLeftovers();
   const DASHBOARD = /* GraphQL */ `
     subscription Dashboard($year: Int) {
       dashboardUpdated(year: $year) { year projects { count } stageFunnel { stage current { count } } }
@@ -106,7 +107,7 @@ describe('dashboardUpdated', () => {
     hub = await startTestHub({ seed: false });
   });
   afterEach(async () => {
-    await Promise.all(leftovers.splice(0).map((s) => s.dispose()));
+    await leftovers.flush();
   });
   afterAll(async () => {
     await hub?.close();

@@ -110,6 +110,69 @@ const DASHBOARD = /* GraphQL */ `
   }
 `;
 
+/** A count with its planned investment, as the dashboard gives it (decimals as strings). */
+interface Tally {
+  count: number;
+  plannedInvestment: string | null;
+  plannedInvestmentKnownCount: number;
+}
+
+/** The answer to DASHBOARD. */
+interface DashboardData {
+  year: number;
+  generatedAt: string;
+  projects: Tally;
+  stageFunnel: { stage: ProjectStage; current: Tally; reached: Tally; reachedInYear: Tally }[];
+  targets: {
+    target: { code: string };
+    actual: { code: string } | null;
+    unit: string;
+    targetValue: string;
+    actualValue: string | null;
+    computedRate: string | null;
+    reportedRate: string | null;
+    rateMismatch: boolean;
+  }[];
+  funding: {
+    year: number;
+    sourceLevel: string;
+    amount: string;
+    reportedAmount: string | null;
+    mayOverlap: boolean;
+    overlapNote: string | null;
+  }[];
+  logistics: {
+    channel: { code: string };
+    latestObservations: { metric: string; textValue: string | null; periodEnd: string | null }[];
+    latestNationalRank: { metric: string; nationalRank: number; periodEnd: string | null } | null;
+  }[];
+  parks: {
+    park: { code: string; name: string };
+    projects: Tally;
+    latestSnapshot: {
+      asOf: string;
+      enterprisesRegistered: number | null;
+      enterprisesSigned: number | null;
+    } | null;
+    latestFacilitySnapshots: {
+      facility: { code: string };
+      status: string;
+      floorAreaM2: string | null;
+      statusNote: string | null;
+    }[];
+  }[];
+  recentStageChanges: {
+    sequence: string;
+    fromStage: ProjectStage | null;
+    toStage: ProjectStage;
+    occurredOn: string;
+    project: { name: string };
+  }[];
+  figures: { code: string; value: string }[];
+}
+type Target = DashboardData['targets'][number];
+type Channel = DashboardData['logistics'][number];
+
 describe('targetProgress', () => {
   const target = (value: string, reportedRate: string | null, unit = 'projects') => ({
     value: D(value),
@@ -167,13 +230,17 @@ describe('currentYear', () => {
 describeEachEngine('dashboard', (engine) => {
   let hub: TestHub;
 
-  async function dashboard(year?: number): Promise<any> {
-    const res = await hub.gql(DASHBOARD, year === undefined ? {} : { year });
+  async function dashboard(year?: number): Promise<DashboardData> {
+    const res = await hub.gql<{ dashboard: DashboardData }>(
+      DASHBOARD,
+      year === undefined ? {} : { year },
+    );
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     return res.data!.dashboard;
   }
 
-  const step = (d: any, stage: ProjectStage) => d.stageFunnel.find((s: any) => s.stage === stage);
+  const step = (d: DashboardData, stage: ProjectStage) =>
+    d.stageFunnel.find((s) => s.stage === stage)!;
 
   beforeAll(async () => {
     // Computed on every request: these tests write to the database directly, past the bus.
@@ -199,7 +266,7 @@ describeEachEngine('dashboard', (engine) => {
     it('should count the projects now at each stage, every stage in pipeline order', async () => {
       const d = await dashboard(2025);
       expect(d.year).toBe(2025);
-      expect(d.stageFunnel.map((s: any) => s.stage)).toEqual(ALL_STAGES);
+      expect(d.stageFunnel.map((s) => s.stage)).toEqual(ALL_STAGES);
       for (const stage of ALL_STAGES) expect(step(d, stage).current.count, stage).toBe(NOW[stage]);
       expect(d.projects.count).toBe(31);
     });
@@ -215,7 +282,7 @@ describeEachEngine('dashboard', (engine) => {
 
     it('should sum the known planned investments and say how many are known', async () => {
       const d = await dashboard(2025);
-      const tally = (s: any) => [
+      const tally = (s: Tally) => [
         s.count,
         s.plannedInvestment === null ? null : D(s.plannedInvestment).toString(),
         s.plannedInvestmentKnownCount,
@@ -235,14 +302,19 @@ describeEachEngine('dashboard', (engine) => {
 
     it('should show target progress with the computed and the reported rate', async () => {
       const d = await dashboard(2025);
-      expect(d.targets.map((t: any) => t.target.code)).toEqual([
+      expect(d.targets.map((t) => t.target.code)).toEqual([
         'lz-2025-target-completions',
         'lz-2025-target-key-projects-started',
         'lz-2025-target-registration-projects',
         'lz-2025-target-registration-investment',
       ]);
-      const [completions, started, registered, investment] = d.targets;
-      expect(completions.actual.code).toBe('lz-2025-projects-in-operation');
+      const [completions, started, registered, investment] = d.targets as [
+        Target,
+        Target,
+        Target,
+        Target,
+      ];
+      expect(completions.actual?.code).toBe('lz-2025-projects-in-operation');
       expectDecimal(completions.targetValue, '60');
       expectDecimal(completions.actualValue, '26');
       expectDecimal(completions.computedRate, '43.3');
@@ -260,28 +332,28 @@ describeEachEngine('dashboard', (engine) => {
 
     it('should show funding by source as reported, the overlap flagged', async () => {
       const d = await dashboard(2025);
-      const funding = Object.fromEntries(d.funding.map((f: any) => [f.sourceLevel, f]));
+      const funding = Object.fromEntries(d.funding.map((f) => [f.sourceLevel, f]));
       expect(Object.keys(funding)).toEqual(['CENTRAL', 'PROVINCIAL_AND_ABOVE', 'POLICY_BANK']);
-      expectDecimal(funding.CENTRAL.amount, '250000000');
-      expectDecimal(funding.PROVINCIAL_AND_ABOVE.amount, '460000000');
-      expectDecimal(funding.POLICY_BANK.amount, '980000000');
+      expectDecimal(funding.CENTRAL!.amount, '250000000');
+      expectDecimal(funding.PROVINCIAL_AND_ABOVE!.amount, '460000000');
+      expectDecimal(funding.POLICY_BANK!.amount, '980000000');
       expect([
-        funding.CENTRAL.mayOverlap,
-        funding.PROVINCIAL_AND_ABOVE.mayOverlap,
-        funding.POLICY_BANK.mayOverlap,
+        funding.CENTRAL!.mayOverlap,
+        funding.PROVINCIAL_AND_ABOVE!.mayOverlap,
+        funding.POLICY_BANK!.mayOverlap,
       ]).toEqual([true, true, false]);
     });
 
     it("should show each channel's latest observations and national rank", async () => {
       const d = await dashboard(2025);
-      const [train, tir] = d.logistics;
+      const [train, tir] = d.logistics as [Channel, Channel];
       expect(train.channel.code).toBe('china-russia-freight-train');
       expect(train.latestObservations).toEqual([
         { metric: 'service_status', textValue: '开通运行', periodEnd: '2025-08-01' },
       ]);
       expect(train.latestNationalRank).toBeNull();
       expect(tir.channel.code).toBe('tir-road-transport');
-      expect(tir.latestObservations.map((o: any) => o.metric)).toEqual([
+      expect(tir.latestObservations.map((o) => o.metric)).toEqual([
         'assembly_centre',
         'dispatches',
       ]);
@@ -294,31 +366,31 @@ describeEachEngine('dashboard', (engine) => {
 
     it("should summarise each park: projects, latest snapshot, facilities' latest snapshots", async () => {
       const d = await dashboard(2025);
-      const parks = Object.fromEntries(d.parks.map((p: any) => [p.park.code, p]));
+      const parks = Object.fromEntries(d.parks.map((p) => [p.park.code, p]));
       expect(Object.keys(parks)).toEqual([
         'comprehensive-bonded-zone',
         'china-russia-park',
         'environmental-park-b',
         'surface-finishing-park',
       ]);
-      const bonded = parks['comprehensive-bonded-zone'];
+      const bonded = parks['comprehensive-bonded-zone']!;
       expect(bonded.projects.count).toBe(2);
       expectDecimal(bonded.projects.plannedInvestment, '300000000');
       expect(bonded.latestSnapshot).toBeNull();
-      expect(bonded.latestFacilitySnapshots.map((s: any) => s.facility.code)).toEqual([
+      expect(bonded.latestFacilitySnapshots.map((s) => s.facility.code)).toEqual([
         'comprehensive-bonded-zone-phase-1',
         'comprehensive-bonded-zone-phase-2',
       ]);
-      expectDecimal(bonded.latestFacilitySnapshots[0].floorAreaM2, '280000');
-      expect(bonded.latestFacilitySnapshots[0].status).toBe('COMPLETED');
-      expect(parks['china-russia-park'].latestSnapshot.enterprisesRegistered).toBe(72);
-      expect(parks['china-russia-park'].projects).toEqual({
+      expectDecimal(bonded.latestFacilitySnapshots[0]!.floorAreaM2, '280000');
+      expect(bonded.latestFacilitySnapshots[0]!.status).toBe('COMPLETED');
+      expect(parks['china-russia-park']!.latestSnapshot?.enterprisesRegistered).toBe(72);
+      expect(parks['china-russia-park']!.projects).toEqual({
         count: 0,
         plannedInvestment: null,
         plannedInvestmentKnownCount: 0,
       });
-      expect(parks['surface-finishing-park'].latestSnapshot.enterprisesSigned).toBe(15);
-      expect(parks['environmental-park-b'].latestFacilitySnapshots[0].statusNote).toMatch(
+      expect(parks['surface-finishing-park']!.latestSnapshot?.enterprisesSigned).toBe(15);
+      expect(parks['environmental-park-b']!.latestFacilitySnapshots[0]!.statusNote).toMatch(
         /雨水系统改造一期完工/,
       );
     });
@@ -326,14 +398,11 @@ describeEachEngine('dashboard', (engine) => {
     it("should list the last stage changes, newest first, and the year's figures", async () => {
       const d = await dashboard(2025);
       expect(d.recentStageChanges).toHaveLength(RECENT_STAGE_CHANGES);
-      const sequences = d.recentStageChanges.map((e: any) => Number(e.sequence));
+      const sequences = d.recentStageChanges.map((e) => Number(e.sequence));
       expect(sequences).toEqual([...sequences].sort((a, b) => b - a));
-      expect(d.recentStageChanges[0].project.name).toBe('老客运站');
+      expect(d.recentStageChanges[0]!.project.name).toBe('老客运站');
       expect(d.figures).toHaveLength(23);
-      expectDecimal(
-        d.figures.find((f: any) => f.code === 'lz-2025-approvals-completed').value,
-        '176',
-      );
+      expectDecimal(d.figures.find((f) => f.code === 'lz-2025-approvals-completed')!.value, '176');
     });
 
     it('should serve the same plain object the service computes, for the subscription to reuse', async () => {
@@ -361,18 +430,16 @@ describeEachEngine('dashboard', (engine) => {
       expect(d.recentStageChanges).toEqual([]);
       expect(
         d.logistics.every(
-          (l: any) => l.latestObservations.length === 0 && l.latestNationalRank === null,
+          (l) => l.latestObservations.length === 0 && l.latestNationalRank === null,
         ),
       ).toBe(true);
       expect(
-        d.parks.every(
-          (p: any) => p.latestSnapshot === null && p.latestFacilitySnapshots.length === 0,
-        ),
+        d.parks.every((p) => p.latestSnapshot === null && p.latestFacilitySnapshots.length === 0),
       ).toBe(true);
       // Nothing had been reached by the end of 2024; "now" is now, whatever the year.
-      expect(
-        d.stageFunnel.every((s: any) => s.reached.count === 0 && s.reachedInYear.count === 0),
-      ).toBe(true);
+      expect(d.stageFunnel.every((s) => s.reached.count === 0 && s.reachedInYear.count === 0)).toBe(
+        true,
+      );
       expect(step(d, 'PLANNED').current.count).toBe(12);
     });
 
@@ -427,12 +494,12 @@ describeEachEngine('dashboard', (engine) => {
       expect(
         d2026.recentStageChanges
           .slice(0, 2)
-          .map((e: any) => [e.project.name, e.fromStage, e.toStage, e.occurredOn]),
+          .map((e) => [e.project.name, e.fromStage, e.toStage, e.occurredOn]),
       ).toEqual([
         ['天彤电力工程', 'PLANNED', 'UNDER_CONSTRUCTION', '2026-04-01'],
         ['崖州湾国家实验室区域中心', 'PLANNED', 'NEGOTIATING', '2026-03-01'],
       ]);
-      expect(d2026.logistics[1].latestNationalRank).toEqual({
+      expect(d2026.logistics[1]!.latestNationalRank).toEqual({
         metric: 'dispatches',
         nationalRank: 1,
         periodEnd: '2026-06-30',
@@ -442,8 +509,8 @@ describeEachEngine('dashboard', (engine) => {
       const d2025 = await dashboard(2025);
       for (const stage of ALL_STAGES)
         expect(step(d2025, stage).reached.count, stage).toBe(REACHED[stage]);
-      expect(d2025.recentStageChanges[0].project.name).toBe('老客运站');
-      expect(d2025.logistics[1].latestNationalRank.nationalRank).toBe(2);
+      expect(d2025.recentStageChanges[0]!.project.name).toBe('老客运站');
+      expect(d2025.logistics[1]!.latestNationalRank?.nationalRank).toBe(2);
     });
 
     it('should keep the tallies equal to the projects and reaches themselves through every kind of write', async () => {
@@ -533,19 +600,19 @@ describeEachEngine('dashboard', (engine) => {
         _sum: { plannedInvestment: true },
       });
       const parks = await prisma.park.findMany({ orderBy: { id: 'asc' } });
-      expect(now.parks.map((p: any) => p.park.code)).toEqual(parks.map((p) => p.code));
+      expect(now.parks.map((p) => p.park.code)).toEqual(parks.map((p) => p.code));
       for (const [i, park] of parks.entries()) {
         const want = byPark.find((g) => g.parkId === park.id);
-        expect(now.parks[i].projects.count, park.code).toBe(want?._count._all ?? 0);
+        expect(now.parks[i]!.projects.count, park.code).toBe(want?._count._all ?? 0);
         expectDecimal(
-          now.parks[i].projects.plannedInvestment,
+          now.parks[i]!.projects.plannedInvestment,
           want?._sum.plannedInvestment?.toString() ?? null,
         );
-        expect(now.parks[i].projects.plannedInvestmentKnownCount, park.code).toBe(
+        expect(now.parks[i]!.projects.plannedInvestmentKnownCount, park.code).toBe(
           want?._count.plannedInvestment ?? 0,
         );
       }
-      expect(now.parks.find((p: any) => p.park.code === bonded.code).projects.count).toBe(4);
+      expect(now.parks.find((p) => p.park.code === bonded.code)!.projects.count).toBe(4);
 
       for (const year of [2023, 2024, 2025, 2026]) {
         const expected = await prisma.$queryRaw<

@@ -22,8 +22,9 @@ import { setTarget } from '../src/services/targets.ts';
 import { bearer } from './helpers/auth.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
 import { databaseSnapshot } from './helpers/fixtures.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 import { type GraphQLResponse, startTestHub, type TestHub } from './helpers/server.ts';
-import { type TestSubscription, waitUntil } from './helpers/subscription.ts';
+import { waitUntil } from './helpers/subscription.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
@@ -43,6 +44,19 @@ async function writableRows(prisma: PrismaClient) {
   return { ...base, fundingAwards, observations, snapshots, figures, targets };
 }
 
+/** A mutation's typed error, as the tests select it. */
+interface TypedError {
+  __typename: string;
+  message?: string;
+  problems?: { path: string[]; message: string }[];
+}
+
+/** The part of a recorded row that every test checks beyond its fields: who recorded it. */
+interface Recorded {
+  id: string;
+  recordedBy: string;
+}
+
 /** An invalid input, the typed error expected, and the input field it names (ValidationError). */
 type Rejection = [input: Record<string, unknown>, typename: string, field?: string];
 
@@ -50,7 +64,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
   let hub: TestHub;
   /** `dataChanged` events this hub published, in order. */
   const heard: DataChangedEvent[] = [];
-  const leftovers: TestSubscription<any>[] = [];
+  const leftovers = useLeftovers();
   let ids: {
     project: string;
     park: string;
@@ -94,16 +108,19 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
     };
   });
   afterEach(async () => {
-    await Promise.all(leftovers.splice(0).map((s) => s.dispose()));
+    await leftovers.flush();
   });
   afterAll(async () => {
     await hub?.close();
   });
 
-  /** The mutation's result object, asserting the response carries no GraphQL errors. */
-  function resultOf(res: GraphQLResponse, field: string, context: unknown): Record<string, any> {
+  /**
+   * The mutation's result object, asserting the response carries no GraphQL errors. `R` is what
+   * the test selected: by default a typed error's fields; a success's payload when named.
+   */
+  function resultOf<R = TypedError>(res: GraphQLResponse, field: string, context: unknown): R {
     expect(res.errors, JSON.stringify(context)).toBeUndefined();
-    return res.data![field];
+    return res.data![field] as R;
   }
 
   /**
@@ -124,7 +141,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       expect(result.message, JSON.stringify(input)).toEqual(expect.any(String));
       if (problemField) {
         expect(
-          result.problems.map((p: { path: string[] }) => p.path.join('.')),
+          result.problems?.map((p) => p.path.join('.')),
           JSON.stringify(input),
         ).toContain(`input.${problemField}`);
       }
@@ -165,7 +182,11 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
           note: '',
         },
       });
-      const result = resultOf(res, 'recordFundingAward', valid);
+      const result = resultOf<{ award: Recorded & { code: string } }>(
+        res,
+        'recordFundingAward',
+        valid,
+      );
       expect(result).toMatchObject({
         __typename: 'RecordFundingAwardSuccess',
         award: {
@@ -188,7 +209,11 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         { domain: 'funding', year: 2025, nodes: [award.id, ids.project] },
       ]);
 
-      const read = await hub.gql(
+      const read = await hub.gql<{
+        node: unknown;
+        fundingAwards: { edges: { node: { id: string } }[] };
+        fundingTotals: { sourceLevel: string }[];
+      }>(
         /* GraphQL */ `
         query ReadAward($id: ID!) {
           node(id: $id) { ... on FundingAward { code amount } }
@@ -199,9 +224,9 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       );
       expect(read.errors).toBeUndefined();
       expect(read.data!.node).toEqual({ code: award.code, amount: '12345678.90' });
-      expect(read.data!.fundingAwards.edges.map((e: any) => e.node.id)).toContain(award.id);
+      expect(read.data!.fundingAwards.edges.map((e) => e.node.id)).toContain(award.id);
       // A single award joins its level's breakdown; the total the report gave stays the amount shown.
-      expect(read.data!.fundingTotals.find((t: any) => t.sourceLevel === 'CENTRAL')).toEqual({
+      expect(read.data!.fundingTotals.find((t) => t.sourceLevel === 'CENTRAL')).toEqual({
         sourceLevel: 'CENTRAL',
         amount: '250000000.00',
         reportedAmount: '250000000.00',
@@ -214,7 +239,9 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       const res = await hub.gql(RECORD, {
         input: { ...valid, code: '  lz-2025-award-given  ', sourceLevel: 'DISTRICT' },
       });
-      expect(resultOf(res, 'recordFundingAward', valid).award.code).toBe('lz-2025-award-given');
+      expect(
+        resultOf<{ award: { code: string } }>(res, 'recordFundingAward', valid).award.code,
+      ).toBe('lz-2025-award-given');
     });
 
     it('should reject invalid awards with typed errors, writing and publishing nothing', async () => {
@@ -238,7 +265,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       const res = await hub.gql(RECORD, {
         input: { ...valid, amount: '0', year: 1800, awardedOn: '2999-01-01' },
       });
-      const paths = resultOf(res, 'recordFundingAward', 'several').problems.map((p: any) =>
+      const paths = resultOf(res, 'recordFundingAward', 'several').problems!.map((p) =>
         p.path.at(-1),
       );
       expect(paths).toEqual(['amount', 'year', 'awardedOn']);
@@ -289,7 +316,11 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         { input: { ...valid, sourceLevel: 'MUNICIPAL', amount: '3000000.00' } },
         { authorization: bearer('editor') },
       );
-      const result = resultOf(res, 'recordFundingAward', 'municipal');
+      const result = resultOf<{ award: { recordedBy: string } }>(
+        res,
+        'recordFundingAward',
+        'municipal',
+      );
       expect(result.award.recordedBy).toMatch(/^key:editor:/);
       await waitUntil(
         () => municipal(sub.recorder.data().at(-1)!) !== undefined,
@@ -330,7 +361,11 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       const res = await hub.gql(RECORD, {
         input: { ...valid(), nationalRank: 2, note: '  前三季度  ' },
       });
-      const { observation } = resultOf(res, 'recordLogisticsObservation', valid());
+      const { observation } = resultOf<{ observation: Recorded }>(
+        res,
+        'recordLogisticsObservation',
+        valid(),
+      );
       expect(observation).toMatchObject({
         metric: 'dispatches',
         value: '420.00',
@@ -352,12 +387,14 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         },
       ]);
 
-      const read = await hub.gql(/* GraphQL */ `
+      const read = await hub.gql<{
+        logisticsChannels: { id: string; observations: unknown[]; latestNationalRank: unknown }[];
+      }>(/* GraphQL */ `
         query ReadObservations {
           logisticsChannels { id observations(metric: "dispatches") { id value } latestNationalRank { id nationalRank } }
         }`);
       expect(read.errors).toBeUndefined();
-      const tir = read.data!.logisticsChannels.find((c: any) => c.id === ids.tir);
+      const tir = read.data!.logisticsChannels.find((c) => c.id === ids.tir)!;
       expect(tir.observations.at(-1)).toEqual({ id: observation.id, value: '420.00' });
       expect(tir.latestNationalRank).toEqual({ id: observation.id, nationalRank: 2 });
     });
@@ -372,7 +409,9 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
           periodPrecision: 'MONTH',
         },
       });
-      expect(resultOf(res, 'recordLogisticsObservation', 'text').observation).toMatchObject({
+      expect(
+        resultOf<{ observation: Recorded }>(res, 'recordLogisticsObservation', 'text').observation,
+      ).toMatchObject({
         value: null,
         textValue: '常态化运行',
         periodStart: null,
@@ -439,7 +478,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
           enterprisesRegistered: 80,
         },
       });
-      const { snapshot } = resultOf(res, 'recordParkSnapshot', 'park');
+      const { snapshot } = resultOf<{ snapshot: Recorded }>(res, 'recordParkSnapshot', 'park');
       expect(snapshot).toMatchObject({
         asOf: '2025-09-01',
         asOfPrecision: 'MONTH',
@@ -452,10 +491,10 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       expect(heard.slice(heardBefore)).toMatchObject([
         { domain: 'park', year: null, nodes: expect.arrayContaining([expect.stringMatching(/./)]) },
       ]);
-      const read = await hub.gql(
+      const read = await hub.gql<{ parks: { id: string; latestSnapshot: unknown }[] }>(
         /* GraphQL */ `query ReadParks { parks { id latestSnapshot { id enterprisesRegistered } } }`,
       );
-      expect(read.data!.parks.find((p: any) => p.id === ids.park).latestSnapshot).toEqual({
+      expect(read.data!.parks.find((p) => p.id === ids.park)!.latestSnapshot).toEqual({
         id: snapshot.id,
         enterprisesRegistered: 80,
       });
@@ -471,7 +510,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
           floorAreaM2: '52000.50',
         },
       });
-      const { snapshot } = resultOf(res, 'recordParkSnapshot', 'facility');
+      const { snapshot } = resultOf<{ snapshot: Recorded }>(res, 'recordParkSnapshot', 'facility');
       expect(snapshot).toMatchObject({
         status: 'IN_OPERATION',
         statusNote: '投入使用',
@@ -479,10 +518,10 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         park: null,
         facility: { id: ids.facility },
       });
-      const read = await hub.gql(
+      const read = await hub.gql<{ facilities: { id: string; latestSnapshot: unknown }[] }>(
         /* GraphQL */ `query ReadFacilities { facilities { id latestSnapshot { id status } } }`,
       );
-      expect(read.data!.facilities.find((f: any) => f.id === ids.facility).latestSnapshot).toEqual({
+      expect(read.data!.facilities.find((f) => f.id === ids.facility)!.latestSnapshot).toEqual({
         id: snapshot.id,
         status: 'IN_OPERATION',
       });
@@ -543,7 +582,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
       const res = await hub.gql(RECORD, {
         input: { ...valid, qualifier: 'AT_LEAST', projectId: ids.project },
       });
-      const { figure } = resultOf(res, 'recordReportedFigure', valid);
+      const { figure } = resultOf<{ figure: Recorded }>(res, 'recordReportedFigure', valid);
       expect(figure).toMatchObject({
         code: valid.code,
         value: '190.00',
@@ -627,7 +666,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
 
     it('should create a target, link its actual by code, then update it by code and keep what is omitted', async () => {
       const heardBefore = heard.length;
-      const created = resultOf(
+      const created = resultOf<{ target: { id: string } }>(
         await hub.gql(SET, {
           input: { ...fresh, actualFigureCode: 'lz-2025-approvals-completed', reportedRate: '88' },
         }),
@@ -688,7 +727,7 @@ describeEachEngine('editor writes over GraphQL', (engine) => {
         created: false,
         target: { actual: { code: 'lz-2025-projects-in-operation' }, value: '60.00' },
       });
-      const unlinked = resultOf(
+      const unlinked = resultOf<{ target: unknown }>(
         await hub.gql(SET, { input: { code, actualFigureCode: null } }),
         'setTarget',
         'unlink',

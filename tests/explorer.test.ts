@@ -18,7 +18,7 @@ async function activeTab(page: Page): Promise<{ title: string | null; variables:
     title: document.querySelector('.graphiql-tab-active .graphiql-tab-button')?.textContent ?? null,
     variables: (
       (document.querySelector('.graphiql-editor-tool .view-lines') as HTMLElement | null)
-        ?.innerText ?? ''
+        ?.textContent ?? ''
     ).replace(/\u00a0/g, ' '),
   }));
 }
@@ -29,7 +29,7 @@ function variablesShow(page: Page, text: string) {
     (t) =>
       (
         document.querySelector('.graphiql-editor-tool .view-lines') as HTMLElement | null
-      )?.innerText.includes(t),
+      )?.textContent.includes(t),
     text,
   );
 }
@@ -42,7 +42,7 @@ function shownResponse(): string {
   const panel = [...document.querySelectorAll<HTMLElement>('.graphiql-response')].find(
     (e) => e.getClientRects().length > 0,
   );
-  return (panel?.innerText ?? '').replace(/\u00a0/g, ' ');
+  return (panel?.textContent ?? '').replace(/\u00a0/g, ' ');
 }
 
 /** The response panel's text once it shows `wanted`. */
@@ -174,10 +174,10 @@ describe.skipIf(!haveChromium)('GraphiQL at /graphql', () => {
     await run(page);
     // `after: "0"` replays the log first: the seed's events arrive.
     await responseWith(page, '"projectStageChanged"');
-    const projects = await hub.gql(
+    const projects = await hub.gql<{ projects: { edges: { node: { id: string } }[] } }>(
       `{ projects(filter: { nameContains: "昊明预制菜" }, first: 1) { edges { node { id } } } }`,
     );
-    const sequence = await advance(hub, projects.data!.projects.edges[0].node.id, 'TENDERED');
+    const sequence = await advance(hub, projects.data!.projects.edges[0]!.node.id, 'TENDERED');
     const live = await responseWith(page, `"sequence": "${sequence}"`);
     expect(live).toContain('"toStage": "TENDERED"');
     const stream = requests.find((r) => r.accept.includes('text/event-stream'));

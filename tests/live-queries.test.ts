@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyLiveQueryJSONPatch } from '@n1ru4l/graphql-live-query-patch-json-patch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { operationsDir } from '../src/explorer.ts';
 import { ROOT_FIELDS_READING, touchedBy } from '../src/realtime/change-watch.ts';
 import type { HubPubSub } from '../src/realtime/event-bus.ts';
@@ -15,6 +15,7 @@ import { schema } from '../src/schema/index.ts';
 import { bearer } from './helpers/auth.ts';
 import { openTestDatabase } from './helpers/db.ts';
 import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 import { advance } from './helpers/operations.ts';
 import {
   killSubscribeConnection,
@@ -22,20 +23,19 @@ import {
   redisSkipReason,
   testRedisBus,
 } from './helpers/redis.ts';
-import { startTestHub, type TestHub } from './helpers/server.ts';
+import { type GraphQLResponse, startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
 import { type TestSubscription, waitUntil } from './helpers/subscription.ts';
-import { openRawWs, subscribeWs } from './helpers/ws-client.ts';
+import { openRawWs, subscribeWs, type WsErrors } from './helpers/ws-client.ts';
 
-const leftovers: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of leftovers.reverse()) await f();
-});
+const leftovers = useLeftovers();
 
-function keep<T extends TestSubscription<any>>(subscription: T): T {
+function keep<T extends Pick<TestSubscription, 'dispose'>>(subscription: T): T {
   leftovers.push(() => subscription.dispose());
   return subscription;
 }
+
+type NodeStage = GraphQLResponse<{ node: { stage: string } }>;
 
 /** The projects of the test's prefix that are SIGNED, kept current. */
 const SIGNED_LIST = /* GraphQL */ `
@@ -107,7 +107,7 @@ describe('live queries on one server', () => {
     // Both clients asked the same thing with the same role: one live query.
     expect(before.open).toBe(1);
 
-    const award = await hub.gql(RECORD_AWARD, {
+    const award = await hub.gql<{ recordFundingAward: { __typename: string } }>(RECORD_AWARD, {
       input: {
         sourceLevel: 'MUNICIPAL',
         instrument: 'SUBSIDY',
@@ -150,11 +150,12 @@ describe('live queries on one server', () => {
       prefix: 'LQ200',
       stage: 'NEGOTIATING',
     });
-    const query =
-      'query @live { node(id: "' + project!.globalId + '") { id ... on Project { stage } } }';
+    const query = `query @live { node(id: "${project!.globalId}") { id ... on Project { stage } } }`;
     // Four sockets of 50 operations, the most one socket may hold by default.
     const sockets = await Promise.all([0, 1, 2, 3].map(() => openRawWs(hub.url)));
-    leftovers.push(async () => sockets.forEach((s) => s.close()));
+    leftovers.push(async () => {
+      for (const s of sockets) s.close();
+    });
     const clients = Array.from({ length: 200 }, (_, i) => ({
       socket: sockets[i % 4]!,
       id: `c${i}`,
@@ -162,13 +163,17 @@ describe('live queries on one server', () => {
     const before = await liveMetrics(hub);
     for (const { socket, id } of clients) socket.subscribe(id, query);
     for (const { socket, id } of clients)
-      expect((await socket.next((m) => m.id === id)).payload.data.node.stage).toBe('NEGOTIATING');
+      expect((await socket.next<NodeStage>((m) => m.id === id)).payload.data?.node.stage).toBe(
+        'NEGOTIATING',
+      );
     const opened = await liveMetrics(hub);
     expect(opened.open).toBe(before.open + 1);
     expect(opened.executions).toBe(before.executions + 1);
     await advance(hub, project!.globalId, 'SIGNED');
     for (const { socket, id } of clients)
-      expect((await socket.next((m) => m.id === id)).payload.data.node.stage).toBe('SIGNED');
+      expect((await socket.next<NodeStage>((m) => m.id === id)).payload.data?.node.stage).toBe(
+        'SIGNED',
+      );
     expect((await liveMetrics(hub)).executions).toBe(before.executions + 2);
     for (const socket of sockets) socket.close();
     await waitUntil(
@@ -220,7 +225,7 @@ describe('live queries on one server', () => {
     });
     const query =
       'query @live(throttle: 4000) { projects(first: 10, filter: { nameContains: "LQT", stage: [SIGNED] }) { totalCount } }';
-    const live = keep(await subscribeWs(hub.url, query));
+    const live = keep(await subscribeWs<{ projects: { totalCount: number } }>(hub.url, query));
     await live.recorder.waitForResults(1);
     for (const p of made) await advance(hub, p.globalId, 'SIGNED');
     const [, second] = await live.recorder.waitForResults(2);
@@ -253,9 +258,9 @@ describe('live queries on one server', () => {
       'aliases',
       'query @live { a: parks { id } b: parks { id } c: parks { id } }',
     );
-    expect((await signedIn.next((m) => m.id === 'aliases')).payload[0].extensions.code).toBe(
-      'TOO_MANY_ALIASES',
-    );
+    expect(
+      (await signedIn.next<WsErrors>((m) => m.id === 'aliases')).payload[0]?.extensions?.code,
+    ).toBe('TOO_MANY_ALIASES');
     signedIn.subscribe(
       'cost',
       'query @live { projects(first: 100) { edges { node { id name stage park { id name } } } } }',
@@ -278,9 +283,11 @@ describe('live queries in trusted-documents mode', () => {
       readFileSync(path.join(operationsDir, '55-live-project-list.graphql'), 'utf8'),
       { filter: {} },
     );
-    const saved = await ws.next((m) => m.id === 'saved');
+    const saved = await ws.next<GraphQLResponse<{ projects: { totalCount: number } }>>(
+      (m) => m.id === 'saved',
+    );
     expect(saved.type, JSON.stringify(saved.payload)).toBe('next');
-    expect(saved.payload.data.projects.totalCount).toBeGreaterThan(0);
+    expect(saved.payload.data?.projects.totalCount).toBeGreaterThan(0);
     ws.subscribe('other', 'query @live { parks { id } }');
     expect(JSON.stringify((await ws.next((m) => m.id === 'other')).payload)).toMatch(
       /PERSISTED_QUERY_ONLY/,
@@ -347,7 +354,7 @@ const reason = redisSkipReason(true);
         if (first!.errors) return false;
         return first!.data?.projects.totalCount === 1;
       }, 'a current answer after the bus is back');
-      expect(again!.recorder.results[0]!.data?.projects.edges[0]!.node.code).toBe('LQR-002');
+      expect(again!.recorder.results[0]!.data!.projects.edges[0]!.node.code).toBe('LQR-002');
     });
   },
 );

@@ -3,7 +3,7 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/index.ts';
 import { applyMigrations, migrationsDir, readMigrations } from '../src/db/migrate.ts';
 import {
@@ -12,12 +12,10 @@ import {
   openTestDatabase,
   postgresTestUrl,
 } from './helpers/db.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 
 const run = promisify(execFile);
-const leftovers: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const f of leftovers.reverse()) await f();
-});
+const leftovers = useLeftovers();
 
 describeEachEngine('migrations', (engine) => {
   it("should create every table from an empty database and record each migration with Prisma's checksum", async () => {

@@ -3,7 +3,8 @@ import type { HubPubSub } from '../src/realtime/event-bus.ts';
 import { logHead } from '../src/services/stage-log.ts';
 import { openTestDatabase } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
-import { advance, STAGE_CHANGED } from './helpers/operations.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
+import { advance, STAGE_CHANGED, type StageEventData } from './helpers/operations.ts';
 import {
   killSubscribeConnection,
   redisNamespace,
@@ -12,7 +13,7 @@ import {
 } from './helpers/redis.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
-import { type TestSubscription, waitUntil } from './helpers/subscription.ts';
+import { waitUntil } from './helpers/subscription.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 const reason = redisSkipReason(true);
@@ -26,7 +27,7 @@ const reason = redisSkipReason(true);
     let busB: HubPubSub;
     let a: TestHub;
     let b: TestHub;
-    const leftovers: TestSubscription<any>[] = [];
+    const leftovers = useLeftovers();
 
     beforeAll(async () => {
       db = await openTestDatabase('postgres');
@@ -40,7 +41,7 @@ const reason = redisSkipReason(true);
       b = await startTestHub({ db, pubsub: busB, app });
     });
     afterAll(async () => {
-      await Promise.all(leftovers.map((s) => s.dispose()));
+      await leftovers.flush();
       await a?.close();
       await b?.close();
       await Promise.all([busA?.close(), busB?.close()]);
@@ -55,10 +56,10 @@ const reason = redisSkipReason(true);
       const before = hub.app.stageTail.size;
       const sub =
         transport === 'ws'
-          ? await subscribeWs(hub.url, STAGE_CHANGED, variables, {
+          ? await subscribeWs<StageEventData>(hub.url, STAGE_CHANGED, variables, {
               label: `ws on ${hub === a ? 'A' : 'B'}`,
             })
-          : await subscribeSse(hub.url, STAGE_CHANGED, variables, {
+          : await subscribeSse<StageEventData>(hub.url, STAGE_CHANGED, variables, {
               label: `sse on ${hub === a ? 'A' : 'B'}`,
             });
       leftovers.push(sub);

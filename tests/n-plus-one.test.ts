@@ -36,17 +36,42 @@ const PAGE = /* GraphQL */ `
   }
 `;
 
+/** What the tests read of PAGE's answer. */
+interface PageData {
+  projects: {
+    edges: {
+      node: {
+        park: unknown;
+        stageHistory: {
+          totalCount: number;
+          edges: { node: { sequence: string; toStage: string; occurredOn: string } }[];
+        };
+        fundingAwards: { sourceLevel: string }[];
+      };
+    }[];
+  };
+}
+
+/** A page's cursor and its projects' names. */
+interface PageInfoData {
+  projects: { pageInfo: { endCursor: string }; edges: { node: { name: string } }[] };
+}
+
+interface DashboardCount {
+  dashboard: { projects: { count: number } };
+}
+
 describeEachEngine('statement counts', (engine) => {
   let hub: TestHub & { log: QueryLog };
 
   /** Runs a query and returns the statements it sent, failing on any GraphQL error. */
-  async function statementsFor(
+  async function statementsFor<T = unknown>(
     query: string,
     variables?: Record<string, unknown>,
-  ): Promise<{ data: any; statements: string[] }> {
-    const { result, statements } = await hub.log.measure(() => hub.gql(query, variables));
+  ): Promise<{ data: T; statements: string[] }> {
+    const { result, statements } = await hub.log.measure(() => hub.gql<T>(query, variables));
     expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-    return { data: result.data, statements };
+    return { data: result.data!, statements };
   }
 
   beforeAll(async () => {
@@ -105,8 +130,8 @@ describeEachEngine('statement counts', (engine) => {
     const filter = { nameContains: '测试项目' };
 
     it('should send the same statements for 10 and for 100 projects', async () => {
-      const ten = await statementsFor(PAGE, { first: 10, filter });
-      const hundred = await statementsFor(PAGE, { first: 100, filter });
+      const ten = await statementsFor<PageData>(PAGE, { first: 10, filter });
+      const hundred = await statementsFor<PageData>(PAGE, { first: 100, filter });
       expect(ten.data.projects.edges).toHaveLength(10);
       expect(hundred.data.projects.edges).toHaveLength(100);
       console.info(
@@ -118,9 +143,13 @@ describeEachEngine('statement counts', (engine) => {
     });
 
     it('should send as many statements for a page after a cursor as for the first page', async () => {
-      const first = await statementsFor(PAGE, { first: 10, filter });
+      const first = await statementsFor<PageData & PageInfoData>(PAGE, { first: 10, filter });
       const after = first.data.projects.pageInfo.endCursor;
-      const second = await statementsFor(PAGE, { first: 10, after, filter });
+      const second = await statementsFor<PageData & PageInfoData>(PAGE, {
+        first: 10,
+        after,
+        filter,
+      });
       const names = (edges: { node: { name: string } }[]) => edges.map((e) => e.node.name);
       expect(names(first.data.projects.edges)).toEqual(
         Array.from({ length: 10 }, (_, i) => `测试项目${i}`),
@@ -128,7 +157,7 @@ describeEachEngine('statement counts', (engine) => {
       expect(names(second.data.projects.edges)).toEqual(
         Array.from({ length: 10 }, (_, i) => `测试项目${i + 10}`),
       );
-      expect(second.data.projects.edges[0].node.stageHistory.edges).toHaveLength(3);
+      expect(second.data.projects.edges[0]!.node.stageHistory.edges).toHaveLength(3);
       console.info(
         `[${engine}] projects page: ${first.statements.length} statements for the first, ${second.statements.length} after a cursor`,
       );
@@ -136,22 +165,19 @@ describeEachEngine('statement counts', (engine) => {
     });
 
     it('should still return the right rows: the last three events, oldest first, and every award', async () => {
-      const { data } = await statementsFor(PAGE, { first: 100, filter });
+      const { data } = await statementsFor<PageData>(PAGE, { first: 100, filter });
       for (const { node } of data.projects.edges) {
         expect(node.park).not.toBeNull();
         expect(node.stageHistory.totalCount).toBe(HISTORY.length);
-        expect(node.stageHistory.edges.map((e: any) => e.node.toStage)).toEqual(HISTORY.slice(-3));
-        expect(node.stageHistory.edges.map((e: any) => e.node.occurredOn)).toEqual([
+        expect(node.stageHistory.edges.map((e) => e.node.toStage)).toEqual(HISTORY.slice(-3));
+        expect(node.stageHistory.edges.map((e) => e.node.occurredOn)).toEqual([
           '2025-03-01',
           '2025-04-01',
           '2025-05-01',
         ]);
-        expect(node.fundingAwards.map((a: any) => a.sourceLevel)).toEqual([
-          'DISTRICT',
-          'MUNICIPAL',
-        ]);
+        expect(node.fundingAwards.map((a) => a.sourceLevel)).toEqual(['DISTRICT', 'MUNICIPAL']);
       }
-      const sequences = data.projects.edges[0].node.stageHistory.edges.map((e: any) =>
+      const sequences = data.projects.edges[0]!.node.stageHistory.edges.map((e) =>
         BigInt(e.node.sequence),
       );
       expect(sequences).toEqual([...sequences].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -164,12 +190,12 @@ describeEachEngine('statement counts', (engine) => {
         name park { name } stageHistory(last: 3) { edges { node { toStage } } } fundingAwards { amount }
       } } } } }`;
       const few = await statementsFor(query(2));
-      const many = await statementsFor(query(100));
+      const many = await statementsFor<{ parks: { projects: { edges: unknown[] } }[] }>(query(100));
       console.info(
         `[${engine}] parks → projects: ${few.statements.length} statements for 2 per park, ${many.statements.length} for 100`,
       );
       expect(many.statements.length).toBe(few.statements.length);
-      expect(many.data.parks[0].projects.edges).toHaveLength(25);
+      expect(many.data.parks[0]!.projects.edges).toHaveLength(25);
     });
   });
 
@@ -214,7 +240,7 @@ describeEachEngine('statement counts', (engine) => {
     } }`;
 
     it('should compute the dashboard with aggregates in the database, in a constant number of statements', async () => {
-      const before = await statementsFor(DASHBOARD);
+      const before = await statementsFor<DashboardCount>(DASHBOARD);
       // More rows everywhere: another 100 events, awards and projects.
       const prisma = hub.db.prisma;
       const created = await prisma.project.createManyAndReturn({
@@ -234,7 +260,7 @@ describeEachEngine('statement counts', (engine) => {
           actor: 'test',
         })),
       });
-      const after = await statementsFor(DASHBOARD);
+      const after = await statementsFor<DashboardCount>(DASHBOARD);
       console.info(
         `[${engine}] dashboard: ${before.statements.length} statements, ${after.statements.length} with 100 more projects`,
       );
@@ -244,7 +270,10 @@ describeEachEngine('statement counts', (engine) => {
       // year each stage was reached come from the tallies the database keeps, funding and the
       // reached years are summed by grouped SQL.
       for (const tally of ['ProjectStageTally', 'ProjectParkTally', 'ProjectStageReachYear'])
-        expect(after.statements.some((s) => s.includes(`"${tally}"`)), tally).toBe(true);
+        expect(
+          after.statements.some((s) => s.includes(`"${tally}"`)),
+          tally,
+        ).toBe(true);
       const grouped = after.statements.filter((s) => /GROUP BY/i.test(s));
       expect(grouped.length).toBeGreaterThanOrEqual(2);
     });

@@ -143,6 +143,103 @@ const SET_CALENDAR = /* GraphQL */ `
     }
   }`;
 
+/** The answers' shapes, as the queries above select them. */
+interface AsOfNode {
+  code: string;
+  stage: ProjectStage;
+  stageSince: string | null;
+  daysAtStage: number | null;
+  stageSinceEstimated: boolean;
+  park: { code: string } | null;
+}
+
+interface AsOfPage {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  edges: { node: AsOfNode }[];
+}
+
+interface FunnelStep {
+  stage: ProjectStage;
+  current: { count: number; plannedInvestment: string | null };
+  reached: { count: number };
+  reachedInYear: { count: number };
+}
+
+interface DashboardAsOf {
+  year: number;
+  asOf: {
+    asOf: string;
+    eventsCounted: number;
+    estimatedCount: number;
+    uncertainCount: number;
+  } | null;
+  projects: {
+    count: number;
+    plannedInvestment: string | null;
+    plannedInvestmentKnownCount: number;
+  };
+  stageFunnel: FunnelStep[];
+  targets: { target: { code: string }; actualValue: string | null; computedRate: string | null }[];
+  figures: { code: string }[];
+  recentStageChanges: { project: { code: string }; toStage: ProjectStage; occurredOn: string }[];
+}
+
+interface StageDuration {
+  from: ProjectStage;
+  to: ProjectStage;
+  count: number;
+  estimatedCount: number;
+  medianDays: number | null;
+  p90Days: number | null;
+  medianWorkingDays: number | null;
+  p90WorkingDays: number | null;
+}
+
+interface Breach {
+  project: { code: string; park: { code: string } | null };
+  startedOn: string;
+  approvedOn: string | null;
+  workingDays: number;
+  calendarDays: number;
+  overBy: number;
+  estimated: boolean;
+}
+
+interface Breaches {
+  limitWorkingDays: number;
+  limitSource: 'DEFAULT' | 'ARGUMENT' | 'REPORTED_FIGURE';
+  totalCount: number;
+  items: Breach[];
+}
+
+interface CalendarDay {
+  day: string;
+  working: boolean;
+  name: string;
+  official: boolean;
+}
+
+interface SetCalendar {
+  setWorkingCalendarDays:
+    | { __typename: 'SetWorkingCalendarDaysSuccess'; days: CalendarDay[] }
+    | { __typename: 'ValidationError'; message: string };
+}
+
+interface Trend {
+  from: string;
+  to: string;
+  total: number;
+  estimatedCount: number;
+  buckets: {
+    start: string;
+    end: string;
+    count: number;
+    estimatedCount: number;
+    byStage: { stage: ProjectStage; count: number }[];
+  }[];
+}
+
 const SIGNED_LANDED = [{ from: 'SIGNED', to: 'LANDED' }];
 const LANDED_APPROVED = [{ from: 'LANDED', to: 'APPROVED' }];
 const YEAR_2025 = { from: '2025-01-01', to: '2025-12-31' };
@@ -151,19 +248,20 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
   let hub: TestHub & { log: QueryLog };
   const parks: Record<'A' | 'B', string> = { A: '', B: '' };
 
-  async function run(query: string, variables: Record<string, unknown>) {
-    const res = await hub.gql(query, variables);
+  async function run<T>(query: string, variables: Record<string, unknown>) {
+    const res = await hub.gql<T>(query, variables);
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     return res.data!;
   }
   const listAsOf = async (variables: Record<string, unknown>) =>
-    (await run(PROJECTS_AS_OF, variables)).projects;
+    (await run<{ projects: AsOfPage }>(PROJECTS_AS_OF, variables)).projects;
   const durations = async (variables: Record<string, unknown>) =>
-    (await run(DURATIONS, { ...YEAR_2025, ...variables })).stageDurations;
+    (await run<{ stageDurations: StageDuration[] }>(DURATIONS, { ...YEAR_2025, ...variables }))
+      .stageDurations;
   const breaches = async (variables: Record<string, unknown>) =>
-    (await run(BREACHES, variables)).approvalBreaches;
-  const nodes = (page: any) =>
-    page.edges.map((e: any) => [e.node.code, e.node.stage, e.node.stageSince, e.node.daysAtStage]);
+    (await run<{ approvalBreaches: Breaches }>(BREACHES, variables)).approvalBreaches;
+  const nodes = (page: AsOfPage) =>
+    page.edges.map((e) => [e.node.code, e.node.stage, e.node.stageSince, e.node.daysAtStage]);
 
   beforeAll(async () => {
     const { db, log } = await openLoggedDatabase(engine);
@@ -251,7 +349,7 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
         ['P6', 'SUSPENDED', '2025-02-01', 47],
       ]);
       expect(page.totalCount).toBe(5);
-      expect(page.edges.every((e: any) => e.node.stageSinceEstimated === false)).toBe(true);
+      expect(page.edges.every((e) => e.node.stageSinceEstimated === false)).toBe(true);
     });
 
     it('should count a month-precise change from the last day of its month, and say it is an estimate', async () => {
@@ -261,7 +359,7 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
         ['P2', 'LANDED', '2025-03-31', 0],
         ['P4', 'LANDED', '2025-03-05', 26],
       ]);
-      expect(page.edges.map((e: any) => e.node.stageSinceEstimated)).toEqual([false, true, false]);
+      expect(page.edges.map((e) => e.node.stageSinceEstimated)).toEqual([false, true, false]);
       expect(page.totalCount).toBe(3);
     });
 
@@ -272,16 +370,16 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
         ['P4', 'LANDED', '2025-03-05', 56],
       ]);
       const suspended = await listAsOf({ asOf: '2025-03-20', filter: { stage: ['SUSPENDED'] } });
-      expect(nodes(suspended).map((n: any[]) => n[0])).toEqual(['P3', 'P6']);
+      expect(nodes(suspended).map((n) => n[0])).toEqual(['P3', 'P6']);
       // Paged: the cursor works on the as-of list too.
       const first = await listAsOf({ asOf: '2025-03-20', first: 2 });
-      expect(nodes(first).map((n: any[]) => n[0])).toEqual(['P1', 'P2']);
+      expect(nodes(first).map((n) => n[0])).toEqual(['P1', 'P2']);
       const next = await listAsOf({
         asOf: '2025-03-20',
         first: 2,
         after: first.pageInfo.endCursor,
       });
-      expect(nodes(next).map((n: any[]) => n[0])).toEqual(['P3', 'P4']);
+      expect(nodes(next).map((n) => n[0])).toEqual(['P3', 'P4']);
     });
 
     it('should list nothing before the first event, and the stages of today for a day in the future', async () => {
@@ -291,8 +389,8 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
       const future = new Date(districtToday().getTime() + 400 * DAY).toISOString().slice(0, 10);
       const later = await listAsOf({ asOf: future });
       const now = await listAsOf({});
-      expect(later.edges.map((e: any) => [e.node.code, e.node.stage, e.node.stageSince])).toEqual(
-        now.edges.map((e: any) => [e.node.code, e.node.stage, e.node.stageSince]),
+      expect(later.edges.map((e) => [e.node.code, e.node.stage, e.node.stageSince])).toEqual(
+        now.edges.map((e) => [e.node.code, e.node.stage, e.node.stageSince]),
       );
       expect(later.totalCount).toBe(6);
     });
@@ -316,10 +414,13 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
   });
 
   describe('dashboard(asOf:)', () => {
-    const stepOf = (d: any, stage: string) => d.stageFunnel.find((s: any) => s.stage === stage);
+    const stepOf = (d: DashboardAsOf, stage: string) =>
+      d.stageFunnel.find((s) => s.stage === stage)!;
 
     it('should rebuild the funnel, the total and the basis of a day, leaving out a change not certainly made', async () => {
-      const d = (await run(DASHBOARD_AS_OF, { year: 2025, asOf: '2025-03-20' })).dashboard;
+      const d = (
+        await run<{ dashboard: DashboardAsOf }>(DASHBOARD_AS_OF, { year: 2025, asOf: '2025-03-20' })
+      ).dashboard;
       expect(d.asOf).toEqual({
         asOf: '2025-03-20',
         eventsCounted: 10, // P1 3, P2 1, P3 3, P4 1, P6 2
@@ -336,9 +437,7 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
       expect(stepOf(d, 'LANDED').current).toEqual({ count: 2, plannedInvestment: '120.00' });
       expect(stepOf(d, 'SUSPENDED').current.count).toBe(2);
       // Reached by then: every project reached SIGNED (P4, P6 through LANDED); LANDED: P1, P3, P4, P6.
-      expect(
-        d.stageFunnel.map((s: any) => [s.stage, s.reached.count, s.reachedInYear.count]),
-      ).toEqual([
+      expect(d.stageFunnel.map((s) => [s.stage, s.reached.count, s.reachedInYear.count])).toEqual([
         ['PLANNED', 5, 5],
         ['NEGOTIATING', 5, 5],
         ['SIGNED', 5, 5],
@@ -359,7 +458,7 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
         { target: { code: 'an-2025-target-landed' }, actualValue: null, computedRate: null },
       ]);
       expect(d.figures).toEqual([]);
-      expect(d.recentStageChanges.map((e: any) => [e.project.code, e.toStage])).toEqual([
+      expect(d.recentStageChanges.map((e) => [e.project.code, e.toStage])).toEqual([
         ['P6', 'SUSPENDED'],
         ['P6', 'LANDED'],
         ['P4', 'LANDED'],
@@ -374,7 +473,9 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
     });
 
     it('should count the month-precise landing and the March figure from 31 March, as estimates', async () => {
-      const d = (await run(DASHBOARD_AS_OF, { year: 2025, asOf: '2025-03-31' })).dashboard;
+      const d = (
+        await run<{ dashboard: DashboardAsOf }>(DASHBOARD_AS_OF, { year: 2025, asOf: '2025-03-31' })
+      ).dashboard;
       expect(d.asOf).toEqual({
         asOf: '2025-03-31',
         eventsCounted: 11,
@@ -393,14 +494,18 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
 
     it("should count reachedInYear within the year and reached up to the year's end", async () => {
       // Year 2024 as of mid-2025: nothing happened in 2024.
-      const d = (await run(DASHBOARD_AS_OF, { year: 2024, asOf: '2025-06-30' })).dashboard;
-      expect(d.stageFunnel.every((s: any) => s.reached.count === 0)).toBe(true);
+      const d = (
+        await run<{ dashboard: DashboardAsOf }>(DASHBOARD_AS_OF, { year: 2024, asOf: '2025-06-30' })
+      ).dashboard;
+      expect(d.stageFunnel.every((s) => s.reached.count === 0)).toBe(true);
       // The stage on 30 June 2025 is still the "current" part: P1, P2, P3 APPROVED.
       expect(stepOf(d, 'APPROVED').current.count).toBe(3);
     });
 
     it('should give zeros before the first event, today’s stages in the future, and no basis without asOf', async () => {
-      const empty = (await run(DASHBOARD_AS_OF, { year: 2024, asOf: '2024-06-30' })).dashboard;
+      const empty = (
+        await run<{ dashboard: DashboardAsOf }>(DASHBOARD_AS_OF, { year: 2024, asOf: '2024-06-30' })
+      ).dashboard;
       expect(empty.projects.count).toBe(0);
       expect(empty.asOf).toEqual({
         asOf: '2024-06-30',
@@ -410,13 +515,16 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
       });
       expect(empty.recentStageChanges).toEqual([]);
       const future = new Date(districtToday().getTime() + 400 * DAY).toISOString().slice(0, 10);
-      const later = (await run(DASHBOARD_AS_OF, { year: 2025, asOf: future })).dashboard;
-      const now = (await run(DASHBOARD_AS_OF, { year: 2025 })).dashboard;
+      const later = (
+        await run<{ dashboard: DashboardAsOf }>(DASHBOARD_AS_OF, { year: 2025, asOf: future })
+      ).dashboard;
+      const now = (await run<{ dashboard: DashboardAsOf }>(DASHBOARD_AS_OF, { year: 2025 }))
+        .dashboard;
       expect(now.asOf).toBeNull();
-      expect(later.stageFunnel.map((s: any) => s.current)).toEqual(
-        now.stageFunnel.map((s: any) => s.current),
+      expect(later.stageFunnel.map((s) => s.current)).toEqual(
+        now.stageFunnel.map((s) => s.current),
       );
-      expect(later.asOf.eventsCounted).toBe(18);
+      expect(later.asOf?.eventsCounted).toBe(18);
     });
 
     it('should refuse an asOf outside 2000–2100 with a clear error', async () => {
@@ -497,7 +605,7 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
         medianWorkingDays: null,
         p90WorkingDays: null,
       });
-      expect(all.every((d: any) => d.count === 0)).toBe(true);
+      expect(all.every((d) => d.count === 0)).toBe(true);
     });
 
     it('should refuse a period that ends before it starts, out-of-range days and pairs out of order', async () => {
@@ -544,18 +652,18 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
     it('should take a limit, a period of approval, a park and pages', async () => {
       const tighter = await breaches({ pending: false, limit: 30 });
       expect(tighter.limitSource).toBe('ARGUMENT');
-      expect(tighter.items.map((i: any) => [i.project.code, i.overBy, i.estimated])).toEqual([
+      expect(tighter.items.map((i) => [i.project.code, i.overBy, i.estimated])).toEqual([
         ['P3', 51, false],
         ['P4', 50, false],
         ['P2', 3, true],
       ]);
       const june = await breaches({ pending: false, from: '2025-06-01', to: '2025-06-30' });
-      expect(june.items.map((i: any) => i.project.code)).toEqual(['P3']);
+      expect(june.items.map((i) => i.project.code)).toEqual(['P3']);
       const inA = await breaches({ pending: false, limit: 30, filter: { parkId: parks.A } });
-      expect(inA.items.map((i: any) => i.project.code)).toEqual(['P2']);
+      expect(inA.items.map((i) => i.project.code)).toEqual(['P2']);
       const page = await breaches({ pending: false, limit: 30, first: 1, offset: 1 });
       expect(page.totalCount).toBe(3);
-      expect(page.items.map((i: any) => i.project.code)).toEqual(['P4']);
+      expect(page.items.map((i) => i.project.code)).toEqual(['P4']);
       const beyond = await breaches({ pending: false, limit: 30, first: 5, offset: 10 });
       expect(beyond).toMatchObject({ totalCount: 3, items: [] });
     });
@@ -572,10 +680,10 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
         [expect.any(Number), null, 40, 60, 5],
       ]);
       const viaApi = await breaches({});
-      const waiting = viaApi.items.find((i: any) => i.project.code === 'P5');
-      expect(waiting.approvedOn).toBeNull();
-      expect(waiting.calendarDays).toBe((districtToday().getTime() - Date.UTC(2025, 8, 15)) / DAY);
-      expect(viaApi.items.map((i: any) => i.project.code)).not.toContain('P6');
+      const waiting = viaApi.items.find((i) => i.project.code === 'P5');
+      expect(waiting?.approvedOn).toBeNull();
+      expect(waiting?.calendarDays).toBe((districtToday().getTime() - Date.UTC(2025, 8, 15)) / DAY);
+      expect(viaApi.items.map((i) => i.project.code)).not.toContain('P6');
     });
 
     it('should use the limit the district reported', async () => {
@@ -594,7 +702,7 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
       // Written past the hub: other variables than any kept answer.
       const b = await breaches({ pending: false, first: 10 });
       expect(b).toMatchObject({ limitWorkingDays: 80, limitSource: 'REPORTED_FIGURE' });
-      expect(b.items.map((i: any) => [i.project.code, i.overBy])).toEqual([['P3', 1]]);
+      expect(b.items.map((i) => [i.project.code, i.overBy])).toEqual([['P3', 1]]);
       await hub.db.prisma.reportedFigure.delete({ where: { code: 'an-2025-approval-time-limit' } });
     });
 
@@ -609,11 +717,11 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
 
   describe('the working-day calendar', () => {
     it('should ship the 2025 holidays and adjusted working days, and 2027 as provisional', async () => {
-      const { workingCalendarDays: days } = await run(
+      const { workingCalendarDays: days } = await run<{ workingCalendarDays: CalendarDay[] }>(
         '{ workingCalendarDays(year: 2025) { day working name official } }',
         {},
       );
-      const byDay = new Map(days.map((d: any) => [d.day, d]));
+      const byDay = new Map(days.map((d) => [d.day, d] as const));
       expect(byDay.get('2025-01-26')).toEqual({
         day: '2025-01-26',
         working: true,
@@ -621,30 +729,33 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
         official: true,
       });
       expect(byDay.get('2025-10-08')).toMatchObject({ working: false, official: true });
-      expect(days.filter((d: any) => !d.working)).toHaveLength(28);
-      expect(days.filter((d: any) => d.working)).toHaveLength(5);
-      const provisional = await run('{ workingCalendarDays(year: 2027) { official } }', {});
-      expect(provisional.workingCalendarDays.every((d: any) => !d.official)).toBe(true);
+      expect(days.filter((d) => !d.working)).toHaveLength(28);
+      expect(days.filter((d) => d.working)).toHaveLength(5);
+      const provisional = await run<{ workingCalendarDays: { official: boolean }[] }>(
+        '{ workingCalendarDays(year: 2027) { official } }',
+        {},
+      );
+      expect(provisional.workingCalendarDays.every((d) => !d.official)).toBe(true);
     });
 
     it("should count with an admin's new day at once, and refuse a bad one", async () => {
       const before = await durations({ pairs: LANDED_APPROVED, filter: { parkId: parks.A } });
-      expect(before[0].medianWorkingDays).toBe(31);
+      expect(before[0]?.medianWorkingDays).toBe(31);
       // A local holiday on Tuesday 4 March 2025: P1's approval (from 3 March) loses a working day.
-      const set = await run(SET_CALENDAR, {
+      const set = await run<SetCalendar>(SET_CALENDAR, {
         input: { days: [{ day: '2025-03-04', working: false, name: '测试假日', official: false }] },
       });
       expect(set.setWorkingCalendarDays.__typename).toBe('SetWorkingCalendarDaysSuccess');
       const after = await durations({ pairs: LANDED_APPROVED, filter: { parkId: parks.A } });
       expect(after[0]).toMatchObject({ medianWorkingDays: 30.5, p90WorkingDays: 32.5 });
       // Put back as an ordinary working day (a weekday "working" exception changes nothing).
-      await run(SET_CALENDAR, {
+      await run<SetCalendar>(SET_CALENDAR, {
         input: { days: [{ day: '2025-03-04', working: true, name: '测试恢复' }] },
       });
       const restored = await durations({ pairs: LANDED_APPROVED, filter: { parkId: parks.A } });
-      expect(restored[0].medianWorkingDays).toBe(31);
+      expect(restored[0]?.medianWorkingDays).toBe(31);
 
-      const bad = await run(SET_CALENDAR, {
+      const bad = await run<SetCalendar>(SET_CALENDAR, {
         input: {
           days: [
             { day: '2025-03-05', working: false, name: ' ' },
@@ -667,7 +778,7 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
 
   describe('stageChangeTrend by quarter', () => {
     it('should count the moves of each quarter by stage reached, a month-precise one in its quarter', async () => {
-      const { stageChangeTrend: t } = await run(
+      const { stageChangeTrend: t } = await run<{ stageChangeTrend: Trend }>(
         '{ stageChangeTrend(interval: QUARTER, from: "2025-02-15", to: "2025-12-31") { from to total estimatedCount buckets { start end count estimatedCount byStage { stage count } } } }',
         {},
       );
@@ -677,7 +788,7 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
         total: 12,
         estimatedCount: 0,
       });
-      expect(t.buckets.map((b: any) => [b.start, b.end, b.count, b.byStage])).toEqual([
+      expect(t.buckets.map((b) => [b.start, b.end, b.count, b.byStage])).toEqual([
         // P1 signed, P1, P2 ("March"), P3 landed; P3, P6 suspended.
         [
           '2025-01-01',

@@ -159,6 +159,53 @@ const REPORTED_FIGURES: Record<
   },
 };
 
+/** Rows of the report read back, as the queries below select them (decimals as strings). */
+interface TargetRead {
+  code: string;
+  value: string;
+  dueBy: string | null;
+  actual: { code: string } | null;
+  progress: {
+    actualValue: string | null;
+    computedRate: string | null;
+    reportedRate: string | null;
+    targetValue: string;
+    rateMismatch: boolean;
+    target: { code: string };
+  };
+}
+
+interface AwardPage {
+  totalCount: number;
+  edges: { node: { code: string; amount: string } }[];
+}
+
+interface ParkRead {
+  code: string;
+  latestSnapshot: { enterprisesRegistered: number | null; enterprisesSigned: number | null } | null;
+  facilities: {
+    latestSnapshot: {
+      status: string;
+      statusNote: string | null;
+      floorAreaM2: string | null;
+    } | null;
+  }[];
+  projects: { totalCount: number; edges: { node: { code: string } }[] };
+}
+
+interface FacilityRead {
+  code: string;
+  latestSnapshot: { statusNote: string | null } | null;
+}
+
+interface ChannelRead {
+  observations: { metric: string; textValue: string | null }[];
+  latestNationalRank: unknown;
+  dispatches: unknown[];
+  old: unknown[];
+  recent: unknown[];
+}
+
 describeEachEngine('query API', (engine) => {
   let hub: TestHub;
   /** Global ids by code, filled in beforeAll. */
@@ -166,7 +213,7 @@ describeEachEngine('query API', (engine) => {
   const sectorIds: Record<string, string> = {};
   const projectIds: Record<string, string> = {};
 
-  async function ok<T = Record<string, any>>(
+  async function ok<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<T> {
@@ -270,7 +317,7 @@ describeEachEngine('query API', (engine) => {
 
     it('should reject a park id of another type', async () => {
       const res = await hub.gql(PROJECTS, {
-        filter: { parkId: sectorIds['agriculture'] },
+        filter: { parkId: sectorIds.agriculture },
         first: 5,
       });
       expect(res.errors?.length).toBeGreaterThan(0);
@@ -590,7 +637,12 @@ describeEachEngine('query API', (engine) => {
     });
 
     it('should return a project node with its relations', async () => {
-      const data = await ok(
+      const data = await ok<{
+        node: {
+          plannedInvestment: string | null;
+          milestones: { stage: string; reached: boolean; reachedOn: string | null }[];
+        };
+      }>(
         `query($id: ID!) { node(id: $id) { ... on Project {
         name nameEn stage park { name } sector { name leading }
         plannedInvestment
@@ -624,11 +676,7 @@ describeEachEngine('query API', (engine) => {
         sources: [{ code: 'liaozhong-autumn-campaign-2025' }],
       });
       expectDecimal(data.node.plannedInvestment, '100000000');
-      const milestones = data.node.milestones as {
-        stage: string;
-        reached: boolean;
-        reachedOn: string | null;
-      }[];
+      const milestones = data.node.milestones;
       expect(milestones.filter((m) => m.reached).map((m) => m.stage)).toEqual([
         'PLANNED',
         'NEGOTIATING',
@@ -647,13 +695,25 @@ describeEachEngine('query API', (engine) => {
 
   describe('the report read back', () => {
     it('should serve every reported figure with its unit, qualifier and as-of date', async () => {
-      const data = await ok<{ reportedFigures: any[] }>(`{ reportedFigures(year: 2025) {
+      const data = await ok<{
+        reportedFigures: {
+          code: string;
+          value: string | null;
+          textValue: string | null;
+          unit: string;
+          qualifier: string;
+          asOf: string;
+          asOfPrecision: string;
+          approximate: boolean;
+          source: { code: string };
+        }[];
+      }>(`{ reportedFigures(year: 2025) {
         code value textValue unit qualifier asOf asOfPrecision approximate year category label labelEn source { code }
       } }`);
       const byCode = Object.fromEntries(data.reportedFigures.map((f) => [f.code, f]));
       expect(Object.keys(byCode).sort()).toEqual(Object.keys(REPORTED_FIGURES).sort());
       for (const [code, want] of Object.entries(REPORTED_FIGURES)) {
-        const got = byCode[code];
+        const got = byCode[code]!;
         expectDecimal(got.value, want.value);
         expect(got.unit, code).toBe(want.unit);
         expect(got.qualifier, code).toBe(want.qualifier ?? 'EXACT');
@@ -667,17 +727,19 @@ describeEachEngine('query API', (engine) => {
     });
 
     it('should filter reported figures by year and category', async () => {
-      const approval = await ok(
+      const approval = await ok<{ reportedFigures: { code: string; value: string }[] }>(
         `{ reportedFigures(year: 2025, category: "approval") { code value } }`,
       );
       expect(approval.reportedFigures).toHaveLength(1);
-      expectDecimal(approval.reportedFigures[0].value, '176');
-      const construction = await ok(`{ reportedFigures(category: "construction") { code value } }`);
-      expect(construction.reportedFigures.map((f: { code: string }) => f.code)).toEqual([
+      expectDecimal(approval.reportedFigures[0]!.value, '176');
+      const construction = await ok<{ reportedFigures: { code: string }[] }>(
+        `{ reportedFigures(category: "construction") { code value } }`,
+      );
+      expect(construction.reportedFigures.map((f) => f.code)).toEqual([
         'lz-2025-key-projects-started',
       ]);
       expect((await ok(`{ reportedFigures(year: 2024) { code } }`)).reportedFigures).toEqual([]);
-      const one = await ok(
+      const one = await ok<{ reportedFigure: { value: string; project: { name: string } } }>(
         `{ reportedFigure(code: "lz-2025-yijia-output-increase") { value project { name } } }`,
       );
       expect(one.reportedFigure.project.name).toBe('益嘉农产品');
@@ -685,7 +747,7 @@ describeEachEngine('query API', (engine) => {
     });
 
     it('should serve targets with the computed and the reported completion rate', async () => {
-      const data = await ok<{ targets: any[] }>(`{ targets(year: 2025) {
+      const data = await ok<{ targets: TargetRead[] }>(`{ targets(year: 2025) {
         code value unit dueBy reportedRate
         actual { code value }
         progress { targetValue actualValue unit computedRate reportedRate rateMismatch target { code } actual { code } }
@@ -698,10 +760,10 @@ describeEachEngine('query API', (engine) => {
         'lz-2025-target-registration-investment',
       ]);
       // 26 / 60 = 43.33…% → 43.3, as the report says: no mismatch.
-      const completions = byCode['lz-2025-target-completions'];
+      const completions = byCode['lz-2025-target-completions']!;
       expectDecimal(completions.value, '60');
       expect(completions.dueBy).toBe('2025-12-31');
-      expect(completions.actual.code).toBe('lz-2025-projects-in-operation');
+      expect(completions.actual!.code).toBe('lz-2025-projects-in-operation');
       expectDecimal(completions.progress.targetValue, '60');
       expectDecimal(completions.progress.actualValue, '26');
       expectDecimal(completions.progress.computedRate, '43.3');
@@ -709,54 +771,66 @@ describeEachEngine('query API', (engine) => {
       expect(completions.progress.rateMismatch).toBe(false);
       expect(completions.progress.target.code).toBe('lz-2025-target-completions');
       // 105 / 150 = 70.0%; the report gives no rate.
-      const started = byCode['lz-2025-target-key-projects-started'].progress;
+      const started = byCode['lz-2025-target-key-projects-started']!.progress;
       expectDecimal(started.actualValue, '105');
       expectDecimal(started.computedRate, '70.0');
       expect(started.reportedRate).toBeNull();
       expect(started.rateMismatch).toBe(false);
       // 41 projects / 52.3亿 by year end: no actual linked, so no rate.
-      expectDecimal(byCode['lz-2025-target-registration-projects'].value, '41');
-      expectDecimal(byCode['lz-2025-target-registration-investment'].value, '5230000000');
+      expectDecimal(byCode['lz-2025-target-registration-projects']!.value, '41');
+      expectDecimal(byCode['lz-2025-target-registration-investment']!.value, '5230000000');
       for (const code of [
         'lz-2025-target-registration-projects',
         'lz-2025-target-registration-investment',
       ]) {
-        expect(byCode[code].progress).toMatchObject({
+        expect(byCode[code]!.progress).toMatchObject({
           actualValue: null,
           computedRate: null,
           rateMismatch: false,
           actual: null,
         });
       }
-      const one = await ok(
+      const one = await ok<{ target: { progress: { computedRate: string } } }>(
         `{ target(code: "lz-2025-target-completions") { progress { computedRate } } }`,
       );
       expectDecimal(one.target.progress.computedRate, '43.3');
     });
 
     it('should show funding totals as reported, never adding overlapping levels', async () => {
-      const data = await ok<{ fundingTotals: any[] }>(`{ fundingTotals(year: 2025) {
+      const data = await ok<{
+        fundingTotals: {
+          sourceLevel: string;
+          amount: string;
+          reportedAmount: string | null;
+          awardedAmount: string | null;
+          awardCount: number;
+          mayOverlap: boolean;
+          overlapNote: string | null;
+        }[];
+      }>(`{ fundingTotals(year: 2025) {
         year sourceLevel amount reportedAmount awardedAmount awardCount mayOverlap overlapNote
       } }`);
       const byLevel = Object.fromEntries(data.fundingTotals.map((t) => [t.sourceLevel, t]));
       expect(Object.keys(byLevel)).toEqual(['CENTRAL', 'PROVINCIAL_AND_ABOVE', 'POLICY_BANK']);
       // 2.5亿 central as reported; the test's single 5000万 award is part of it, not added to it.
-      expectDecimal(byLevel.CENTRAL.amount, '250000000');
-      expectDecimal(byLevel.CENTRAL.reportedAmount, '250000000');
-      expectDecimal(byLevel.CENTRAL.awardedAmount, '50000000');
-      expect(byLevel.CENTRAL.awardCount).toBe(2);
-      expectDecimal(byLevel.PROVINCIAL_AND_ABOVE.amount, '460000000');
-      expect(byLevel.PROVINCIAL_AND_ABOVE.awardedAmount).toBeNull();
-      expectDecimal(byLevel.POLICY_BANK.amount, '980000000');
+      expectDecimal(byLevel.CENTRAL!.amount, '250000000');
+      expectDecimal(byLevel.CENTRAL!.reportedAmount, '250000000');
+      expectDecimal(byLevel.CENTRAL!.awardedAmount, '50000000');
+      expect(byLevel.CENTRAL!.awardCount).toBe(2);
+      expectDecimal(byLevel.PROVINCIAL_AND_ABOVE!.amount, '460000000');
+      expect(byLevel.PROVINCIAL_AND_ABOVE!.awardedAmount).toBeNull();
+      expectDecimal(byLevel.POLICY_BANK!.amount, '980000000');
       // The 4.6亿 may include the 2.5亿: both flagged, with the note; policy-bank money is not.
       for (const level of ['CENTRAL', 'PROVINCIAL_AND_ABOVE']) {
-        expect(byLevel[level].mayOverlap).toBe(true);
-        expect(byLevel[level].overlapNote).toMatch(/不可相加|never be added/);
+        expect(byLevel[level]!.mayOverlap).toBe(true);
+        expect(byLevel[level]!.overlapNote).toMatch(/不可相加|never be added/);
       }
-      expect(byLevel.POLICY_BANK.mayOverlap).toBe(false);
+      expect(byLevel.POLICY_BANK!.mayOverlap).toBe(false);
       // No grand total exists to add them up.
-      const type = await ok(`{ __type(name: "FundingTotal") { fields { name } } }`);
-      expect(type.__type.fields.map((f: { name: string }) => f.name)).not.toContain('grandTotal');
+      const type = await ok<{ __type: { fields: { name: string }[] } }>(
+        `{ __type(name: "FundingTotal") { fields { name } } }`,
+      );
+      expect(type.__type.fields.map((f) => f.name)).not.toContain('grandTotal');
       expect((await ok(`{ fundingTotals(year: 2024) { amount } }`)).fundingTotals).toEqual([]);
       expect((await ok(`{ fundingTotals { year } }`)).fundingTotals).toHaveLength(3);
     });
@@ -766,8 +840,8 @@ describeEachEngine('query API', (engine) => {
         totalCount edges { node { code amount reportedTotal overlapNote asOf asOfPrecision project { code } } }
       } }`;
       const codes = async (filter: Record<string, unknown>) =>
-        (await ok(q, { filter })).fundingAwards.edges.map(
-          (e: { node: { code: string } }) => e.node.code,
+        (await ok<{ fundingAwards: AwardPage }>(q, { filter })).fundingAwards.edges.map(
+          (e) => e.node.code,
         );
       expect(await codes({})).toEqual([
         'lz-2025-central-project-funds',
@@ -786,19 +860,22 @@ describeEachEngine('query API', (engine) => {
       expect(await codes({ year: 2025, reportedTotal: true })).toHaveLength(3);
       expect(await codes({ year: 2024 })).toEqual([]);
       expect(await codes({ projectId: projectIds['LZ-2025-001'] })).toEqual(['test-central-award']);
-      const central = (await ok(q, { filter: { sourceLevel: ['CENTRAL'], reportedTotal: true } }))
-        .fundingAwards;
+      const central = (
+        await ok<{ fundingAwards: AwardPage }>(q, {
+          filter: { sourceLevel: ['CENTRAL'], reportedTotal: true },
+        })
+      ).fundingAwards;
       expect(central.totalCount).toBe(1);
-      expect(central.edges[0].node).toMatchObject({
+      expect(central.edges[0]!.node).toMatchObject({
         asOf: '2025-08-01',
         asOfPrecision: 'MONTH',
         reportedTotal: true,
       });
-      expectDecimal(central.edges[0].node.amount, '250000000');
+      expectDecimal(central.edges[0]!.node.amount, '250000000');
     });
 
     it('should serve parks with facilities and latest and historical snapshots', async () => {
-      const data = await ok<{ parks: any[]; facilities: any[] }>(`{
+      const data = await ok<{ parks: ParkRead[]; facilities: FacilityRead[] }>(`{
         parks {
           code name kind
           latestSnapshot { asOf enterprisesRegistered enterprisesSigned }
@@ -820,23 +897,23 @@ describeEachEngine('query API', (engine) => {
         kind: 'BONDED_ZONE',
         latestSnapshot: null,
       });
-      const phase1 = parks['comprehensive-bonded-zone'].facilities[0];
+      const phase1 = parks['comprehensive-bonded-zone']!.facilities[0]!;
       expect(phase1).toMatchObject({
         code: 'comprehensive-bonded-zone-phase-1',
         phase: 1,
         latestSnapshot: { status: 'COMPLETED' },
       });
-      expectDecimal(phase1.latestSnapshot.floorAreaM2, '280000'); // 28万㎡
-      expect(parks['comprehensive-bonded-zone'].facilities[1].latestSnapshot.statusNote).toMatch(
+      expectDecimal(phase1.latestSnapshot!.floorAreaM2, '280000'); // 28万㎡
+      expect(parks['comprehensive-bonded-zone']!.facilities[1]!.latestSnapshot!.statusNote).toMatch(
         /完成合围/,
       );
-      expect(parks['china-russia-park'].latestSnapshot.enterprisesRegistered).toBe(72);
-      expect(parks['surface-finishing-park'].latestSnapshot.enterprisesSigned).toBe(15);
-      expect(parks['environmental-park-b'].facilities[0].latestSnapshot).toMatchObject({
+      expect(parks['china-russia-park']!.latestSnapshot!.enterprisesRegistered).toBe(72);
+      expect(parks['surface-finishing-park']!.latestSnapshot!.enterprisesSigned).toBe(15);
+      expect(parks['environmental-park-b']!.facilities[0]!.latestSnapshot).toMatchObject({
         status: 'COMPLETED',
       });
-      expect(parks['comprehensive-bonded-zone'].projects.totalCount).toBe(2);
-      expect(parks['china-russia-park'].projects.edges.map((e: any) => e.node.code)).toEqual([
+      expect(parks['comprehensive-bonded-zone']!.projects.totalCount).toBe(2);
+      expect(parks['china-russia-park']!.projects.edges.map((e) => e.node.code)).toEqual([
         'LZ-2025-003',
       ]);
 
@@ -854,7 +931,7 @@ describeEachEngine('query API', (engine) => {
         },
       });
       expect(
-        facilities['development-zone-industrial-wastewater-plant'].latestSnapshot.statusNote,
+        facilities['development-zone-industrial-wastewater-plant']!.latestSnapshot!.statusNote,
       ).toMatch(/进场施工/);
     });
 
@@ -864,21 +941,23 @@ describeEachEngine('query API', (engine) => {
       await prisma.parkSnapshot.create({
         data: { parkId: park.id, asOf: new Date('2025-06-30'), enterprisesRegistered: 50 },
       });
-      const data = await ok(
+      const data = await ok<{
+        node: {
+          latestSnapshot: { enterprisesRegistered: number | null };
+          snapshots: { asOf: string }[];
+        };
+      }>(
         `query($id: ID!) { node(id: $id) { ... on Park { latestSnapshot { enterprisesRegistered } snapshots { asOf } } } }`,
         {
           id: parkIds['china-russia-park'],
         },
       );
       expect(data.node.latestSnapshot.enterprisesRegistered).toBe(72);
-      expect(data.node.snapshots.map((s: { asOf: string }) => s.asOf)).toEqual([
-        '2025-06-30',
-        '2025-08-01',
-      ]);
+      expect(data.node.snapshots.map((s) => s.asOf)).toEqual(['2025-06-30', '2025-08-01']);
     });
 
     it('should serve logistics channels with their time series and latest national rank', async () => {
-      const data = await ok<{ logisticsChannels: any[] }>(`{ logisticsChannels {
+      const data = await ok<{ logisticsChannels: ChannelRead[] }>(`{ logisticsChannels {
         code name kind
         observations { metric textValue periodStart periodEnd periodPrecision nationalRank }
         dispatches: observations(metric: "dispatches") { nationalRank }
@@ -886,7 +965,7 @@ describeEachEngine('query API', (engine) => {
         recent: observations(periodFrom: "2025-08-01", periodTo: "2025-08-31") { metric }
         latestNationalRank { metric nationalRank periodEnd unit }
       } }`);
-      const [train, tir] = data.logisticsChannels;
+      const [train, tir] = data.logisticsChannels as [ChannelRead, ChannelRead];
       expect(train).toMatchObject({
         code: 'china-russia-freight-train',
         name: '中俄国际班列',
@@ -914,14 +993,16 @@ describeEachEngine('query API', (engine) => {
       expect(tir.dispatches).toEqual([{ nationalRank: 2 }]);
       expect(tir.old).toEqual([]);
       expect(tir.recent).toHaveLength(2);
-      expect(tir.observations.find((o: any) => o.metric === 'assembly_centre').textValue).toMatch(
+      expect(tir.observations.find((o) => o.metric === 'assembly_centre')!.textValue).toMatch(
         /全国第三个/,
       );
     });
 
     it('should serve the four leading industries', async () => {
-      const data = await ok(`{ sectors { name leading } }`);
-      expect(data.sectors.filter((s: any) => s.leading).map((s: any) => s.name)).toEqual([
+      const data = await ok<{ sectors: { name: string; leading: boolean }[] }>(
+        `{ sectors { name leading } }`,
+      );
+      expect(data.sectors.filter((s) => s.leading).map((s) => s.name)).toEqual([
         '农产品精深加工',
         '节能环保',
         '先进装备制造及配套',

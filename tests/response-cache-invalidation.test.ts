@@ -134,15 +134,17 @@ function writesDropOnlyWhatTheyTouch(servers: Servers): void {
     const page = await read(PAGE, { first: withoutA });
     await expectKept(TOTALS, { year: 2025 }, totals);
 
-    const recorded = await servers.writer().gql(RECORD_AWARD, {
-      input: {
-        projectId: a.globalId,
-        sourceLevel: 'DISTRICT',
-        amount: '12.5',
-        year: 2025,
-        awardedOn: '2025-03-01',
-      },
-    });
+    const recorded = await servers
+      .writer()
+      .gql<{ recordFundingAward: { __typename: string } }>(RECORD_AWARD, {
+        input: {
+          projectId: a.globalId,
+          sourceLevel: 'DISTRICT',
+          amount: '12.5',
+          year: 2025,
+          awardedOn: '2025-03-01',
+        },
+      });
     expect(recorded.data?.recordFundingAward.__typename).toBe('RecordFundingAwardSuccess');
     await servers.heard();
 

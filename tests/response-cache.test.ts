@@ -11,13 +11,16 @@ import { createMemoryPubSub, type HubPubSub, PubSubLostError } from '../src/real
 import { ChangeScopedCache } from '../src/response-cache.ts';
 import { bearer } from './helpers/auth.ts';
 import { heldBusPair } from './helpers/bus.ts';
+import { testClock } from './helpers/clock.ts';
 import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
-import { ADVANCE, advance } from './helpers/operations.ts';
+import { ADVANCE, type AdvanceData, advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
-const MAX_AGE_MS = 1_500;
+/** Long enough never to pass by itself during the suite: tests move `clock` past it. */
+const MAX_AGE_MS = 60_000;
+const clock = testClock();
 
 const PROJECT = /* GraphQL */ `
   query P($id: ID!) {
@@ -58,7 +61,12 @@ describe('response cache', () => {
   beforeAll(async () => {
     ({ db, log } = await openLoggedDatabase('pglite'));
     projects = await createTestProjects(db.prisma, 3, { prefix: 'RC' });
-    hub = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: String(MAX_AGE_MS) } });
+    hub = await startTestHub({
+      db,
+      pubsub: bus,
+      env: { HUB_CACHE_MS: String(MAX_AGE_MS) },
+      app: { now: clock.now },
+    });
     // A second server on the same database and bus, keeping answers for up to ten minutes.
     other = await startTestHub({ db, pubsub: otherBus, env: { HUB_CACHE_MS: '600000' } });
     lostBusHub = await startTestHub({ db, pubsub: lostBus, env: { HUB_CACHE_MS: '600000' } });
@@ -85,9 +93,11 @@ describe('response cache', () => {
     expect(again.statements).toEqual([]);
     expect(again.result).toEqual(first.result);
     // Other variables are another answer.
-    const other3 = await log.measure(() => hub.gql(PAGE, { first: 2 }));
+    const other3 = await log.measure(() =>
+      hub.gql<{ projects: { edges: unknown[] } }>(PAGE, { first: 2 }),
+    );
     expect(other3.statements.length).toBeGreaterThan(0);
-    expect((other3.result.data!.projects.edges as unknown[]).length).toBe(2);
+    expect(other3.result.data!.projects.edges.length).toBe(2);
     const metrics = await (await fetch(hub.url.replace('/graphql', '/metrics'))).text();
     expect(metrics).toMatch(/hub_response_cache_total\{result="hit"\} [1-9]/);
   });
@@ -112,7 +122,7 @@ describe('response cache', () => {
     expect((await read(hub, p.globalId)).name).toBe(`测试项目 ${p.code}`);
     await db.prisma.project.update({ where: { id: p.id }, data: { name: 'renamed by SQL' } });
     expect((await read(hub, p.globalId)).name).toBe(`测试项目 ${p.code}`);
-    await new Promise((resolve) => setTimeout(resolve, MAX_AGE_MS + 100));
+    clock.advance(MAX_AGE_MS + 1);
     expect((await read(hub, p.globalId)).name).toBe('renamed by SQL');
   });
 
@@ -189,9 +199,9 @@ describe('response cache', () => {
   it('should run every mutation, even one sent twice alike', async () => {
     const p = projects[1]!;
     const input = { input: { projectId: p.globalId, toStage: 'NEGOTIATING' } };
-    const first = await hub.gql(ADVANCE, input);
+    const first = await hub.gql<AdvanceData>(ADVANCE, input);
     expect(first.data!.advanceProjectStage.__typename).toBe('AdvanceProjectStageSuccess');
-    const second = await hub.gql(ADVANCE, input);
+    const second = await hub.gql<AdvanceData>(ADVANCE, input);
     // Executed again: the project is already there, so this time it is a typed error.
     expect(second.data!.advanceProjectStage.__typename).not.toBe('AdvanceProjectStageSuccess');
     expect(second.data!.advanceProjectStage.message).toBeTruthy();

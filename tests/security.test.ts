@@ -10,23 +10,21 @@ import { type OperationDefinitionNode, parse } from 'graphql';
 import { auditServer } from 'graphql-http';
 import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { operationsDir } from '../src/explorer.ts';
 import { createLogger } from '../src/logger.ts';
 import { schema } from '../src/schema/index.ts';
 import { bearer, testKeys } from './helpers/auth.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 import { advance, STAGE_CHANGED } from './helpers/operations.ts';
-import { startTestHub, type TestHub } from './helpers/server.ts';
+import { type GraphQLResponse, startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
 import { waitUntil } from './helpers/subscription.ts';
 import { subscribeWs, wsUrl } from './helpers/ws-client.ts';
 
-const leftovers: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const f of leftovers.reverse()) await f();
-});
+const leftovers = useLeftovers();
 
 async function hubWith(env: Record<string, string> = {}): Promise<TestHub> {
   const hub = await startTestHub({ env });
@@ -35,6 +33,10 @@ async function hubWith(env: Record<string, string> = {}): Promise<TestHub> {
 }
 
 const READ = '{ projects(first: 1) { totalCount } }';
+
+interface CreateData {
+  createProject: { __typename: string } | null;
+}
 const SUBSCRIBE = 'subscription { projectStageChanged { sequence } }';
 
 /** Every mutation field with the saved example operation (schema/operations) that calls it. */
@@ -70,14 +72,19 @@ function codeOf(res: { errors?: { extensions?: Record<string, unknown> }[] }): u
   return res.errors?.[0]?.extensions?.code;
 }
 
-/** Opens a graphql-ws connection with these params and runs one subscription until the first event or an error. */
-function wsSubscribe(
-  url: string,
+/**
+ * Opens a graphql-ws connection with these params and runs one subscription until the first
+ * event, an error, or the hub's stage feed holding it (subscribed, waiting for events).
+ */
+async function wsSubscribe(
+  hub: TestHub,
   connectionParams: Record<string, unknown>,
 ): Promise<{ closeCode?: number; errorCode?: unknown; subscribed: boolean }> {
+  // The previous caller's subscriptions end asynchronously: start from a stage feed without them.
+  await waitUntil(() => hub.app.stageTail.size === 0, 'earlier subscriptions on this hub to end');
   return new Promise((resolve) => {
     const client = createClient({
-      url: wsUrl(url),
+      url: wsUrl(hub.url),
       webSocketImpl: WebSocket,
       connectionParams,
       retryAttempts: 0,
@@ -114,7 +121,12 @@ function wsSubscribe(
       },
     );
     // A subscription that got through and is waiting for events counts as allowed.
-    client.on('connected', () => setTimeout(() => done({ subscribed: true }), 3_000));
+    client.on('connected', () =>
+      waitUntil(
+        () => settled || hub.app.stageTail.size > 0,
+        'the subscription to be refused or to join the stage feed',
+      ).then(() => done({ subscribed: true })),
+    );
   });
 }
 
@@ -154,13 +166,17 @@ describe('role matrix (anonymous access off)', () => {
   ];
 
   it.each(callers)('%s: read over HTTP', async (who, authorization) => {
-    const res = await hub.gql(READ, {}, { authorization: authorization ?? '' });
+    const res = await hub.gql<{ projects: { totalCount: number } }>(
+      READ,
+      {},
+      { authorization: authorization ?? '' },
+    );
     if (who === 'anonymous') expect(codeOf(res)).toBe('UNAUTHENTICATED');
     else expect(res.data?.projects.totalCount).toBeGreaterThan(0);
   });
 
   it.each(callers)('%s: subscribe over graphql-ws and SSE', async (who, authorization) => {
-    const ws = await wsSubscribe(hub.url, authorization ? { authorization } : {});
+    const ws = await wsSubscribe(hub, authorization ? { authorization } : {});
     const sse = await sseStatus(hub.url, authorization);
     if (who === 'anonymous') {
       expect(ws.subscribed).toBe(false);
@@ -257,7 +273,7 @@ describe('credentials', () => {
 
   it('should refuse a graphql-ws connection with a wrong token (4403) and close a socket when its token expires (4401)', async () => {
     expect(
-      (await wsSubscribe(hub.url, { authorization: 'Bearer wrong-wrong-wrong-wrong' })).closeCode,
+      (await wsSubscribe(hub, { authorization: 'Bearer wrong-wrong-wrong-wrong' })).closeCode,
     ).toBe(4403);
     const shortLived = await sign('viewer', Math.floor(Date.now() / 1000) + 2);
     const closed = await new Promise<number>((resolve) => {
@@ -332,10 +348,10 @@ describe('limits against abuse', () => {
   it('should rate-limit writes per credential and write nothing once refused', async () => {
     const advance =
       'mutation($input: CreateProjectInput!) { createProject(input: $input) { __typename } }';
-    const results = [];
+    const results: GraphQLResponse<CreateData>[] = [];
     for (let i = 0; i < 4; i++) {
       results.push(
-        await hub.gql(
+        await hub.gql<CreateData>(
           advance,
           { input: { code: `RL-${i}`, name: `限速测试${i}`, stage: 'PLANNED' } },
           { authorization: bearer('editor') },
@@ -350,7 +366,7 @@ describe('limits against abuse', () => {
     expect(codeOf(results[3]!)).toBe('RATE_LIMITED');
     expect(await hub.db.prisma.project.count({ where: { code: { startsWith: 'RL-' } } })).toBe(3);
     // Another credential has its own budget.
-    const other = await hub.gql(
+    const other = await hub.gql<CreateData>(
       advance,
       { input: { code: 'RL-9', name: '限速测试9', stage: 'PLANNED' } },
       { authorization: bearer('admin') },
@@ -424,7 +440,11 @@ describe('operator switches', () => {
   it('should serve introspection and GraphiQL by default and neither when switched off', async () => {
     const open = await hubWith();
     expect(
-      (await open.gql('{ __schema { queryType { name } } }')).data?.__schema.queryType.name,
+      (
+        await open.gql<{ __schema: { queryType: { name: string } } }>(
+          '{ __schema { queryType { name } } }',
+        )
+      ).data?.__schema.queryType.name,
     ).toBe('Query');
     expect(await (await fetch(open.url, { headers: { accept: 'text/html' } })).text()).toMatch(
       /graphiql/i,

@@ -16,7 +16,7 @@ import {
   type Park,
   ParkKind,
   type ParkSnapshot,
-  Prisma,
+  type Prisma,
   type PrismaClient,
   type Project,
   ProjectStage,
@@ -39,6 +39,7 @@ import {
   type Part,
 } from './fixtures/expected-facts.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 
 type Decimal = Prisma.Decimal;
 
@@ -540,7 +541,7 @@ const expectedCounts = (data: SeedData): SeedResult => ({
 describeEachEngine('seedDistrict', (engine) => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let first: SeedResult;
-  const leftovers: { close(): Promise<void> }[] = [];
+  const leftovers = useLeftovers();
 
   /** A fresh database, closed after the suite. */
   const fresh = async () => {
@@ -552,10 +553,6 @@ describeEachEngine('seedDistrict', (engine) => {
   beforeAll(async () => {
     db = await fresh();
     first = await seedDistrict(db.prisma);
-  });
-
-  afterAll(async () => {
-    await Promise.all(leftovers.map((d) => d.close()));
   });
 
   it('should create every row of the report on an empty database', () => {

@@ -24,6 +24,16 @@ import {
 } from './helpers/fixtures.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 
+/** A mutation's union result as these tests select it: a success's event or an error's fields. */
+interface Outcome {
+  __typename: string;
+  message?: string;
+  problems?: { path: string[]; message?: string }[];
+  event?: { sequence: string };
+  /** NotFoundError: the id not found. */
+  id?: string;
+}
+
 const ALL_STAGES = Object.values(ProjectStage);
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
@@ -207,7 +217,7 @@ describeEachEngine('changeProjectStage', (engine) => {
     const deps = { prisma: db.prisma, pubsub };
     const attempts: [
       Parameters<typeof changeProjectStage>[1],
-      new (...a: any[]) => Error,
+      new (...args: never[]) => Error,
       string?,
     ][] = [
       [{ projectId: p!.id, toStage: 'LANDED' }, InvalidTransitionError],
@@ -359,7 +369,7 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
 
   it('should return AdvanceProjectStageSuccess with the project and the event', async () => {
     const [p] = await createTestProjects(hub.db.prisma, 1, { prefix: 'GQL' });
-    const res = await hub.gql(ADVANCE, {
+    const res = await hub.gql<{ advanceProjectStage: Outcome }>(ADVANCE, {
       input: { projectId: p!.globalId, toStage: 'LANDED', occurredOn: '2025-06-30', note: '落地' },
     });
     expect(res.errors).toBeUndefined();
@@ -381,13 +391,13 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
         project: { id: p!.globalId },
       },
     });
-    expect(res.data!.advanceProjectStage.event.sequence).toMatch(/^\d+$/);
+    expect(res.data!.advanceProjectStage.event?.sequence).toMatch(/^\d+$/);
   });
 
   it('should return typed errors for invalid transitions and inputs and leave the database unchanged', async () => {
     const [p] = await createTestProjects(hub.db.prisma, 1, { prefix: 'GQLBAD', stage: 'SIGNED' });
     const before = await databaseSnapshot(hub.db.prisma);
-    const cases: [Record<string, unknown>, string, (r: any) => void][] = [
+    const cases: [Record<string, unknown>, string, (r: Outcome) => void][] = [
       [
         { projectId: p!.globalId, toStage: 'SIGNED' },
         'InvalidTransitionError',
@@ -396,12 +406,12 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
       [
         { projectId: p!.globalId, toStage: 'PLANNED' },
         'ValidationError',
-        (r) => expect(r.problems[0].path).toEqual(['input', 'note']),
+        (r) => expect(r.problems?.[0]?.path).toEqual(['input', 'note']),
       ],
       [
         { projectId: p!.globalId, toStage: 'LANDED', occurredOn: '2999-12-31' },
         'ValidationError',
-        (r) => expect(r.problems[0].path).toEqual(['input', 'occurredOn']),
+        (r) => expect(r.problems?.[0]?.path).toEqual(['input', 'occurredOn']),
       ],
       [
         { projectId: p!.globalId, toStage: 'LANDED', expectedStage: 'PLANNED' },
@@ -425,7 +435,7 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
       ],
     ];
     for (const [input, typename, check] of cases) {
-      const res = await hub.gql(ADVANCE, { input });
+      const res = await hub.gql<{ advanceProjectStage: Outcome }>(ADVANCE, { input });
       expect(res.errors, JSON.stringify(input)).toBeUndefined();
       expect(res.data!.advanceProjectStage.__typename, JSON.stringify(input)).toBe(typename);
       expect(res.data!.advanceProjectStage.message).toEqual(expect.any(String));
@@ -515,11 +525,11 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
       [{ code: 'OK-001', name: '重复项目' }, 'ConflictError'],
     ];
     for (const [input, typename, field] of cases) {
-      const res = await hub.gql(CREATE, { input });
+      const res = await hub.gql<{ createProject: Outcome }>(CREATE, { input });
       expect(res.errors, JSON.stringify(input)).toBeUndefined();
       expect(res.data!.createProject.__typename, JSON.stringify(input)).toBe(typename);
       if (field)
-        expect(res.data!.createProject.problems.map((p: any) => p.path.at(-1))).toContain(field);
+        expect(res.data!.createProject.problems?.map((p) => p.path.at(-1))).toContain(field);
     }
     expect(await databaseSnapshot(hub.db.prisma)).toEqual(before);
   });
@@ -568,7 +578,7 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
       [{ id: park.globalId, name: 'x' }, 'NotFoundError'],
     ];
     for (const [input, typename] of cases) {
-      const res = await hub.gql(UPDATE, { input });
+      const res = await hub.gql<{ updateProject: Outcome }>(UPDATE, { input });
       expect(res.errors, JSON.stringify(input)).toBeUndefined();
       expect(res.data!.updateProject.__typename, JSON.stringify(input)).toBe(typename);
     }

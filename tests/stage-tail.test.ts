@@ -9,8 +9,16 @@ import type { HubListener, HubPubSub } from '../src/realtime/event-bus.ts';
 import { type FeedItem, StageLogTail } from '../src/realtime/stage-tail.ts';
 
 /** The few Prisma conditions the tail uses: AND, a sequence range, an id list. */
-function matches(e: FeedItem, where: any): boolean {
-  if (where.AND) return where.AND.every((w: any) => matches(e, w));
+interface Where {
+  AND?: Where[];
+  sequence?: { gt: bigint; lte?: bigint };
+  id?: { in: FeedItem['id'][] };
+  /** Stands for a filter the database refuses. */
+  refused?: boolean;
+}
+
+function matches(e: FeedItem, where: Where): boolean {
+  if (where.AND) return where.AND.every((w) => matches(e, w));
   if (
     where.sequence &&
     !(
@@ -44,7 +52,7 @@ function fakeLog() {
         const last = events.at(-1);
         return last ? { sequence: last.sequence } : null;
       },
-      async findMany(args: { where: any; take?: number }) {
+      async findMany(args: { where: Where; take?: number }) {
         state.reads += 1;
         // The gate holds back the tail's matching queries (which events match a filter).
         if (state.gate && args.where.AND?.[0]?.id) await state.gate;
@@ -55,7 +63,7 @@ function fakeLog() {
           });
         }
         // A filter the database refuses (as PostgreSQL refuses text it cannot store).
-        if (args.where.AND?.some((w: any) => w.refused))
+        if (args.where.AND?.some((w) => w.refused))
           throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
             code: '22021',
           });
@@ -78,8 +86,9 @@ function fakeBus() {
   return {
     bus,
     listeners,
-    ring: (sequence: number) =>
-      listeners.forEach((l) => l.onEvent({ sequence: String(sequence) } as never)),
+    ring: (sequence: number) => {
+      for (const l of listeners) l.onEvent({ sequence: String(sequence) } as never);
+    },
   };
 }
 

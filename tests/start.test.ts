@@ -73,6 +73,9 @@ function stop(child: ChildProcess): Promise<number | null> {
 }
 
 const readmeQuery = '{ projects(first: 50) { totalCount edges { node { name stage } } } }';
+interface ReadmeData {
+  projects: { totalCount: number; edges: { node: { name: string; stage: string } }[] };
+}
 
 async function query(url: string, q: string) {
   const res = await fetch(url, {
@@ -81,7 +84,7 @@ async function query(url: string, q: string) {
     body: JSON.stringify({ query: q }),
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as { data: any; errors?: unknown[] };
+  return (await res.json()) as { data: ReadmeData; errors?: unknown[] };
 }
 
 describe('npm start on a fresh data folder', () => {
@@ -90,7 +93,7 @@ describe('npm start on a fresh data folder', () => {
     const result = await query(first.url, readmeQuery);
     expect(result.errors).toBeUndefined();
     expect(result.data.projects.totalCount).toBe(seedProjects.length);
-    const served = new Map(result.data.projects.edges.map((e: any) => [e.node.name, e.node.stage]));
+    const served = new Map(result.data.projects.edges.map((e) => [e.node.name, e.node.stage]));
     for (const p of seedProjects) expect(served.get(p.name)).toBe(p.stage);
 
     // GraphiQL for analysts in a browser.

@@ -8,6 +8,7 @@ import {
   sequencesAfter,
   type TestProject,
 } from './helpers/fixtures.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
 import { advance, STAGE_CHANGED, type StageEventData } from './helpers/operations.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
@@ -29,7 +30,7 @@ function expectIncreasing(sequences: string[]): void {
 
 describeEachEngine('projectStageChanged', (engine) => {
   let hub: TestHub;
-  const leftovers: TestSubscription<any>[] = [];
+  const leftovers = useLeftovers();
   let counter = 0;
   /** Fresh projects for one test, so tests do not see each other's events. */
   const projects = (n: number, opts: Parameters<typeof createTestProjects>[2] = {}) =>
@@ -40,7 +41,7 @@ describeEachEngine('projectStageChanged', (engine) => {
     hub = await startTestHub({ engine, seed: false });
   });
   afterEach(async () => {
-    await Promise.all(leftovers.splice(0).map((s) => s.dispose()));
+    await leftovers.flush();
     await waitUntil(() => listeners() === 0, 'every feed to close');
   });
   afterAll(async () => {
@@ -89,7 +90,7 @@ describeEachEngine('projectStageChanged', (engine) => {
 
   it('should deliver the INITIAL event of a project created by createProject', async () => {
     const sub = await sse();
-    const res = await hub.gql(
+    const res = await hub.gql<{ createProject: { __typename: string } }>(
       `mutation { createProject(input: { code: "LIVE-NEW", name: "直播新项目" }) { __typename } }`,
     );
     expect(res.data?.createProject.__typename).toBe('CreateProjectSuccess');

@@ -7,23 +7,31 @@
  * graphql-ws failing that operation only, and a cap on operations per socket; a database outage
  * answered 503 DATABASE_UNAVAILABLE with Retry-After.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/index.ts';
 import { bearer } from './helpers/auth.ts';
 import { createPostgresDatabase, postgresTestUrl } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
-import { ADVANCE, STAGE_CHANGED } from './helpers/operations.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
+import {
+  ADVANCE,
+  type AdvanceData,
+  STAGE_CHANGED,
+  type StageEventData,
+} from './helpers/operations.ts';
 import { redisNamespace, redisSkipReason, testRedisBus } from './helpers/redis.ts';
-import { startTestHub, type TestHub, type TestHubOptions } from './helpers/server.ts';
+import {
+  type GraphQLResponse,
+  startTestHub,
+  type TestHub,
+  type TestHubOptions,
+} from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
 import { waitUntil } from './helpers/subscription.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
-import { openRawWs, subscribeWs, type WsMessage } from './helpers/ws-client.ts';
+import { openRawWs, subscribeWs, type WsErrors, type WsMessage } from './helpers/ws-client.ts';
 
-const leftovers: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const f of leftovers.reverse()) await f();
-});
+const leftovers = useLeftovers();
 
 async function hubWith(
   env: Record<string, string> = {},
@@ -35,6 +43,9 @@ async function hubWith(
 }
 
 const READ = '{ projects(first: 1) { totalCount } }';
+interface ReadData {
+  projects: { totalCount: number };
+}
 const json = { 'content-type': 'application/json', accept: 'application/graphql-response+json' };
 const codeOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) =>
   body.errors?.[0]?.extensions?.code;
@@ -126,9 +137,9 @@ describe('request size', () => {
     ws.sendRaw(
       `{"id":"deep","type":"subscribe","payload":{"query":${q},"variables":{"s":${nested(10_000)}}}}`,
     );
-    const refused = await ws.next(isFor('deep'));
+    const refused = await ws.next<WsErrors>(isFor('deep'));
     expect(refused.type).toBe('error');
-    expect(refused.payload[0].extensions.code).toBe('BAD_REQUEST');
+    expect(refused.payload[0]?.extensions?.code).toBe('BAD_REQUEST');
     ws.subscribe('after', READ);
     expect((await ws.next(isFor('after'))).type).toBe('next');
     expect(ws.closeCode).toBeUndefined();
@@ -153,7 +164,9 @@ describe('documents nested too deep', () => {
     }
     const ws = await openRawWs(hub.url);
     ws.subscribe('deep', `${'{a'.repeat(3_000)}${'}'.repeat(3_000)}`);
-    expect((await ws.next(isFor('deep'))).payload[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+    expect((await ws.next<WsErrors>(isFor('deep'))).payload[0]?.extensions?.code).toBe(
+      'QUERY_TOO_COMPLEX',
+    );
     ws.close();
   });
 });
@@ -179,7 +192,7 @@ describe('graphql-ws connections', () => {
     expect(refused.status).toBe(429);
     expect(codeOf(await refused.json())).toBe('TOO_MANY_STREAMS');
     // Plain requests are not streams.
-    expect((await hub.gql(READ)).data?.projects.totalCount).toBeGreaterThan(0);
+    expect((await hub.gql<ReadData>(READ)).data?.projects.totalCount).toBeGreaterThan(0);
     first.close();
     await first.closed;
     await waitUntil(async () => {
@@ -303,7 +316,9 @@ describe('rate limits', () => {
       `Too many requests: at most 5 calls of \`dashboard\` per 60 s; try again in ${retryAfter} s`,
     );
     // A signed-in caller has a budget of its own.
-    const signedIn = await direct.gql(DASHBOARD, undefined, { authorization: bearer('viewer') });
+    const signedIn = await direct.gql<{ dashboard: { year: number } }>(DASHBOARD, undefined, {
+      authorization: bearer('viewer'),
+    });
     expect(signedIn.data?.dashboard.year).toBe(2025);
 
     // Behind a trusted proxy (the tests connect from loopback), each forwarded address counts alone.
@@ -374,9 +389,10 @@ describe('rate limits', () => {
     const [project] = await createTestProjects(hub.db.prisma, 1);
     const ws = await openRawWs(hub.url, { authorization: bearer('editor') });
     ws.subscribe('w1', ADVANCE, { input: { projectId: project!.globalId, toStage: 'SIGNED' } });
-    expect((await ws.next(isFor('w1'))).payload.data.advanceProjectStage.__typename).toBe(
-      'AdvanceProjectStageSuccess',
-    );
+    expect(
+      (await ws.next<GraphQLResponse<AdvanceData>>(isFor('w1'))).payload.data?.advanceProjectStage
+        .__typename,
+    ).toBe('AdvanceProjectStageSuccess');
     ws.subscribe('w2', ADVANCE, { input: { projectId: project!.globalId, toStage: 'LANDED' } });
     const second = await ws.next(isFor('w2'));
     expect(JSON.stringify(second.payload)).toMatch(/RATE_LIMITED/);
@@ -464,22 +480,22 @@ describe('limits over graphql-ws', () => {
     expect(overHttp.status).toBe(400);
     expect(codeOf(await overHttp.json())).toBe('TOO_MANY_ALIASES');
     ws.subscribe('aliases', `{ ${aliases} }`);
-    const a = await ws.next(isFor('aliases'));
+    const a = await ws.next<WsErrors>(isFor('aliases'));
     expect(a.type).toBe('error');
-    expect(a.payload[0].extensions.code).toBe('TOO_MANY_ALIASES');
+    expect(a.payload[0]?.extensions?.code).toBe('TOO_MANY_ALIASES');
     ws.subscribe('tokens', `{ ${Array.from({ length: 6_000 }, () => '__typename').join(' ')} }`);
-    const t = await ws.next(isFor('tokens'));
+    const t = await ws.next<WsErrors>(isFor('tokens'));
     expect(t.type).toBe('error');
-    expect(t.payload[0].extensions.code).toBe('TOO_MANY_TOKENS');
+    expect(t.payload[0]?.extensions?.code).toBe('TOO_MANY_TOKENS');
     ws.subscribe('syntax', '{ projects {');
     expect((await ws.next(isFor('syntax'))).type).toBe('error');
     // The subscription opened first still delivers.
-    const change = await hub.gql(ADVANCE, {
+    const change = await hub.gql<AdvanceData>(ADVANCE, {
       input: { projectId: project!.globalId, toStage: 'SIGNED' },
     });
     expect(change.data?.advanceProjectStage.__typename).toBe('AdvanceProjectStageSuccess');
-    const event = await ws.next(isFor('live'));
-    expect(event.payload.data.projectStageChanged.toStage).toBe('SIGNED');
+    const event = await ws.next<GraphQLResponse<StageEventData>>(isFor('live'));
+    expect(event.payload.data?.projectStageChanged.toStage).toBe('SIGNED');
     expect(ws.closeCode).toBeUndefined();
     ws.close();
   });
@@ -490,20 +506,20 @@ describe('limits over graphql-ws', () => {
     ws.subscribe('s1', STAGE_CHANGED);
     ws.subscribe('s2', STAGE_CHANGED);
     ws.subscribe('s3', STAGE_CHANGED);
-    const third = await ws.next(isFor('s3'));
+    const third = await ws.next<WsErrors>(isFor('s3'));
     expect(third.type).toBe('error');
-    expect(third.payload[0].extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
+    expect(third.payload[0]?.extensions?.code).toBe('TOO_MANY_SUBSCRIPTIONS');
     ws.sendRaw(JSON.stringify({ id: 's1', type: 'complete' }));
     // Once s1 is gone, a new operation fits (retried: the server handles `complete` asynchronously).
-    let accepted: WsMessage | undefined;
+    let accepted: WsMessage<GraphQLResponse<ReadData>> | undefined;
     for (let attempt = 0; !accepted; attempt++) {
       ws.subscribe(`r${attempt}`, READ);
-      const answer = await ws.next(isFor(`r${attempt}`));
-      if (answer.type === 'next') accepted = answer;
-      else expect(answer.payload[0].extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
+      const answer = await ws.next<GraphQLResponse<ReadData> | WsErrors>(isFor(`r${attempt}`));
+      if (answer.type === 'next') accepted = answer as WsMessage<GraphQLResponse<ReadData>>;
+      else expect((answer.payload as WsErrors)[0]?.extensions?.code).toBe('TOO_MANY_SUBSCRIPTIONS');
       expect(attempt).toBeLessThan(50);
     }
-    expect(accepted.payload.data.projects.totalCount).toBeGreaterThan(0);
+    expect(accepted.payload.data?.projects.totalCount).toBeGreaterThan(0);
     expect(ws.closeCode).toBeUndefined();
     ws.close();
   });
@@ -523,7 +539,7 @@ describe.skipIf(!postgresTestUrl)('a database outage', () => {
     const hub = await hubWith({ HUB_CACHE_MS: '0' }, { db, seed: false });
     const [project] = await createTestProjects(db.prisma, 1);
     const ws = await openRawWs(hub.url);
-    expect((await hub.gql(READ)).data?.projects.totalCount).toBe(1);
+    expect((await hub.gql<ReadData>(READ)).data?.projects.totalCount).toBe(1);
 
     proxy.cut();
     const res = await fetch(hub.url, {
@@ -590,11 +606,13 @@ describe.skipIf(!postgresTestUrl)('a database outage', () => {
 
     proxy.restore();
     await waitUntil(
-      async () => (await hub.gql(READ)).data?.projects.totalCount === 1,
+      async () => (await hub.gql<ReadData>(READ)).data?.projects.totalCount === 1,
       'the hub to answer again',
     );
     ws.subscribe('q2', READ);
-    expect((await ws.next(isFor('q2'))).payload.data.projects.totalCount).toBe(1);
+    expect(
+      (await ws.next<GraphQLResponse<ReadData>>(isFor('q2'))).payload.data?.projects.totalCount,
+    ).toBe(1);
     ws.close();
     expect(await db.prisma.projectStageEvent.count({ where: { projectId: project!.id } })).toBe(1);
   });

@@ -51,6 +51,15 @@ const PIPELINE = [
   'AT_CAPACITY',
 ];
 
+/** The movement figures the wall draws, as the API gives them. */
+interface Movement {
+  stageChangeTrend: { total: number; buckets: { start: string; count: number }[] };
+  stalledProjects: {
+    totalCount: number;
+    edges: { node: { id: string; daysAtStage: number } }[];
+  };
+}
+
 /** Opens the wall and waits until it shows data, movement included, in the page's font. */
 async function openWall(page: Page, url: string): Promise<void> {
   await page.goto(url);
@@ -291,7 +300,7 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
       await page.textContent('#logistics [data-metric="assembly_centre"] .fact-value'),
     ).toMatch(/^the 3rd assembly centre in China/);
     const visible = await page.evaluate(
-      () => (document.querySelector('#wall') as HTMLElement).innerText,
+      () => (document.querySelector('#wall') as HTMLElement).textContent,
     );
     expect(visible).not.toContain('开通运行');
     await page.context().close();
@@ -306,13 +315,15 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
         time: r.querySelector('.change-time')!.textContent,
       })),
     );
-    const log = await hub.gql(
-      `{ stageEvents(last: 12) { edges { node { sequence occurredOn occurredPrecision } } } }`,
-    );
-    const events = new Map(log.data!.stageEvents.edges.map((e: any) => [e.node.sequence, e.node]));
+    const log = await hub.gql<{
+      stageEvents: {
+        edges: { node: { sequence: string; occurredOn: string; occurredPrecision: string } }[];
+      };
+    }>(`{ stageEvents(last: 12) { edges { node { sequence occurredOn occurredPrecision } } } }`);
+    const events = new Map(log.data!.stageEvents.edges.map((e) => [e.node.sequence, e.node]));
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
-      const event = events.get(row.sequence) as { occurredOn: string; occurredPrecision: string };
+      const event = events.get(row.sequence)!;
       const [y, m] = event.occurredOn.split('-').map(Number);
       // The seed's changes happened in 2025: never shown as a time of day (the hub's first start).
       expect(row.time).toBe(
@@ -320,10 +331,12 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
       );
     }
     // A change made now: the time it was recorded.
-    const project = await hub.gql(
+    const project = await hub.gql<{
+      projects: { edges: { node: { id: string; stage: (typeof PIPELINE)[number] } }[] };
+    }>(
       `{ projects(filter: { nameContains: "鲨鱼饲料" }, first: 1) { edges { node { id stage } } } }`,
     );
-    const node = project.data!.projects.edges[0].node;
+    const node = project.data!.projects.edges[0]!.node;
     const sequence = await advance(hub, node.id, PIPELINE[PIPELINE.indexOf(node.stage) + 1]!);
     const row = await page.waitForSelector(`#ticker .change[data-sequence="${sequence}"]`, {
       timeout: 5_000,
@@ -349,8 +362,10 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
     expect(await shown('logistics-empty')).toBeNull(); // observations up to 2030 exist
 
     // A park without projects: no all-zero funnel, but a sentence; the same for movement and the ticker.
-    const parks = await hub.gql(`{ parks { id projects(first: 0) { totalCount } } }`);
-    const empty = parks.data!.parks.find((p: any) => p.projects.totalCount === 0);
+    const parks = await hub.gql<{ parks: { id: string; projects: { totalCount: number } }[] }>(
+      `{ parks { id projects(first: 0) { totalCount } } }`,
+    );
+    const empty = parks.data!.parks.find((p) => p.projects.totalCount === 0)!;
     expect(empty).toBeDefined();
     for (const [query, texts] of [
       [
@@ -385,7 +400,7 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
     const page = await screen(1920, 1080);
     await openWall(page, `${base}/wall`);
     const MOVEMENT = `{ stageChangeTrend { total buckets { start count } } stalledProjects(minDays: 30, first: 8) { totalCount edges { node { id daysAtStage } } } }`;
-    const api = async () => (await hub.gql(MOVEMENT)).data!;
+    const api = async () => (await hub.gql<Movement>(MOVEMENT)).data!;
     const onPage = () =>
       page.evaluate(() => ({
         total: Number(document.querySelector('.movement-panel')!.getAttribute('data-total')),
@@ -406,20 +421,19 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
     let shown = await onPage();
     expect(shown.total).toBe(before.stageChangeTrend.total);
     if (before.stageChangeTrend.total)
-      expect(shown.bars).toEqual(
-        before.stageChangeTrend.buckets.map((b: any) => [b.start, b.count]),
-      );
+      expect(shown.bars).toEqual(before.stageChangeTrend.buckets.map((b) => [b.start, b.count]));
     expect(shown.stalled).toEqual(
-      before.stalledProjects.edges.map((e: any) => [e.node.id, e.node.daysAtStage]),
+      before.stalledProjects.edges.map((e) => [e.node.id, e.node.daysAtStage]),
     );
     expect(shown.stalledShown).toBeGreaterThanOrEqual(3);
 
     // The project that has stood still longest moves on.
-    const [first] = before.stalledProjects.edges;
+    const first = before.stalledProjects.edges[0]!;
     const stage = (
-      await hub.gql(`query ($id: ID!) { node(id: $id) { ... on Project { stage } } }`, {
-        id: first.node.id,
-      })
+      await hub.gql<{ node: { stage: (typeof PIPELINE)[number] } }>(
+        `query ($id: ID!) { node(id: $id) { ... on Project { stage } } }`,
+        { id: first.node.id },
+      )
     ).data!.node.stage;
     await advance(hub, first.node.id, PIPELINE[PIPELINE.indexOf(stage) + 1]!);
     await page.waitForFunction(
@@ -436,10 +450,10 @@ describe.skipIf(!haveChromium)('the wall on any screen', () => {
     const after = await api();
     shown = await onPage();
     expect(after.stageChangeTrend.total).toBe(before.stageChangeTrend.total + 1);
-    expect(shown.bars).toEqual(after.stageChangeTrend.buckets.map((b: any) => [b.start, b.count]));
-    expect(shown.bars.at(-1)![1]).toBe(before.stageChangeTrend.buckets.at(-1).count + 1);
+    expect(shown.bars).toEqual(after.stageChangeTrend.buckets.map((b) => [b.start, b.count]));
+    expect(shown.bars.at(-1)![1]).toBe(before.stageChangeTrend.buckets.at(-1)!.count + 1);
     expect(shown.stalled).toEqual(
-      after.stalledProjects.edges.map((e: any) => [e.node.id, e.node.daysAtStage]),
+      after.stalledProjects.edges.map((e) => [e.node.id, e.node.daysAtStage]),
     );
     expect(await page.textContent('#stalled-total')).toBe(
       `30天以上未动 ${after.stalledProjects.totalCount} 个`,

@@ -67,28 +67,28 @@ async function dashboard(hub: TestHub, year: number): Promise<Dashboard> {
 }
 
 async function projectId(hub: TestHub, name: string): Promise<string> {
-  const res = await hub.gql(
+  const res = await hub.gql<{ projects: { edges: { node: { id: string } }[] } }>(
     `query ($name: String!) { projects(filter: { nameContains: $name }, first: 1) { edges { node { id } } } }`,
     { name },
     asEditor,
   );
   const id = res.data?.projects.edges[0]?.node.id;
   if (!id) throw new Error(`no project named ${name}: ${JSON.stringify(res)}`);
-  return id as string;
+  return id;
 }
 
 /** Changes a stage through the API; returns the new event. */
 async function advance(hub: TestHub, id: string, toStage: string) {
-  const res = await hub.gql(ADVANCE, { input: { projectId: id, toStage } }, asEditor);
+  const res = await hub.gql<{
+    advanceProjectStage: {
+      __typename: string;
+      event?: { sequence: string; fromStage: string; toStage: string; project: { name: string } };
+    };
+  }>(ADVANCE, { input: { projectId: id, toStage } }, asEditor);
   const result = res.data?.advanceProjectStage;
-  if (result?.__typename !== 'AdvanceProjectStageSuccess')
+  if (result?.__typename !== 'AdvanceProjectStageSuccess' || !result.event)
     throw new Error(`advance to ${toStage}: ${JSON.stringify(res)}`);
-  return result.event as {
-    sequence: string;
-    fromStage: string;
-    toStage: string;
-    project: { name: string };
-  };
+  return result.event;
 }
 
 /** The funnel as the page shows it: data-* attributes, and the numbers a person reads. */
@@ -233,7 +233,7 @@ describe.skipIf(!haveChromium)('the wall display at /wall', () => {
 
   it('should show names from the database as text, never as markup', async () => {
     const name = '<img src=x id=injected onerror="document.title=1">新项目';
-    const res = await hub.gql(
+    const res = await hub.gql<{ createProject: { __typename: string } }>(
       `mutation ($input: CreateProjectInput!) { createProject(input: $input) { __typename } }`,
       { input: { code: 'WALL-XSS-1', name, stage: 'SIGNED' } },
       asEditor,
@@ -299,10 +299,14 @@ describe.skipIf(!haveChromium)('the wall display at /wall', () => {
 
   it('should show English labels with ?lang=en and one park with ?park=', async () => {
     const server = servers.at(-1)!;
-    const parks = await server.gql(`{ parks { id name } }`, {}, asEditor);
-    const park = parks.data!.parks[1] as { id: string; name: string };
+    const parks = await server.gql<{ parks: { id: string; name: string }[] }>(
+      `{ parks { id name } }`,
+      {},
+      asEditor,
+    );
+    const park = parks.data!.parks[1]!;
     const id = await projectId(server, '昊明预制菜');
-    const moved = await server.gql(
+    const moved = await server.gql<{ updateProject: { __typename: string } }>(
       `mutation ($input: UpdateProjectInput!) { updateProject(input: $input) { __typename } }`,
       { input: { id, parkId: park.id } },
       asEditor,
@@ -319,12 +323,12 @@ describe.skipIf(!haveChromium)('the wall display at /wall', () => {
     // The park's funnel: each count is the API's filtered project total.
     const count = async (filter: Record<string, unknown>) =>
       (
-        await server.gql(
+        await server.gql<{ projects: { totalCount: number } }>(
           `query ($f: ProjectFilter) { projects(filter: $f) { totalCount } }`,
           { f: filter },
           asEditor,
         )
-      ).data!.projects.totalCount as number;
+      ).data!.projects.totalCount;
     const registered = await count({ parkId: park.id, stage: ['REGISTERED'] });
     expect(registered).toBeGreaterThan(0);
     await waitForFunnelCount(en, 'REGISTERED', registered);

@@ -26,6 +26,8 @@ export interface DashboardCacheOptions {
   maxAgeMs?: number;
   /** How to compute a dashboard. @default computeDashboard */
   compute?: (prisma: PrismaClient, year: number) => Promise<DashboardData>;
+  /** The clock `maxAgeMs` is measured by. @default Date.now */
+  now?: () => number;
 }
 
 interface Entry {
@@ -38,6 +40,7 @@ export class DashboardCache {
   private readonly watch: ChangeWatch;
   private readonly maxAgeMs: number;
   private readonly compute: (prisma: PrismaClient, year: number) => Promise<DashboardData>;
+  private readonly now: () => number;
   private readonly entries = new Map<number, Entry>();
   private readonly unwatch: () => void;
 
@@ -46,6 +49,7 @@ export class DashboardCache {
     this.watch = options.watch;
     this.maxAgeMs = options.maxAgeMs ?? 10_000;
     this.compute = options.compute ?? computeDashboard;
+    this.now = options.now ?? Date.now;
     this.unwatch = this.watch.onChange(({ year }) => {
       if (year === null) this.entries.clear();
       else this.entries.delete(year);
@@ -55,7 +59,7 @@ export class DashboardCache {
   /** The dashboard of `year`: kept, being computed, or computed now. */
   get(year: number): Promise<DashboardData> {
     if (this.maxAgeMs <= 0 || !this.watch.watching()) return this.compute(this.prisma, year);
-    const now = Date.now();
+    const now = this.now();
     const kept = this.entries.get(year);
     if (kept && kept.expires > now) return kept.value;
     const entry: Entry = { value: this.compute(this.prisma, year), expires: now + this.maxAgeMs };

@@ -22,6 +22,8 @@ export interface RealtimeOptions {
   onStagePublished?: () => void;
   /** How often the stage-event log is re-read without a notification. @default 10_000 // 10 s */
   feedPollMs?: number;
+  /** The clock the dashboard cache's maximum age is measured by. @default Date.now */
+  now?: () => number;
 }
 
 export interface Realtime {
@@ -41,7 +43,12 @@ export function startRealtime(options: RealtimeOptions): Realtime {
   const { config, db, logger } = options;
   const bus = options.pubsub ?? createHubPubSub(config, logger);
   const watch = new ChangeWatch(bus);
-  const dashboards = new DashboardCache({ prisma: db.prisma, watch, maxAgeMs: config.cacheMs });
+  const dashboards = new DashboardCache({
+    prisma: db.prisma,
+    watch,
+    maxAgeMs: config.cacheMs,
+    now: options.now,
+  });
   const onStagePublished = options.onStagePublished;
   const pubsub: HubPubSub = onStagePublished
     ? {

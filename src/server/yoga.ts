@@ -47,6 +47,8 @@ export interface HubYogaOptions {
   viewers: Viewers;
   clientAddressOf: (req: IncomingMessage) => string;
   maskError: ReturnType<typeof createErrorMasker>;
+  /** The clock the response cache's maximum age is measured by. @default Date.now */
+  now?: () => number;
 }
 
 export function createHubYoga(options: HubYogaOptions): HubYoga {
@@ -93,6 +95,7 @@ export function createHubYoga(options: HubYogaOptions): HubYoga {
             useHubResponseCache({
               watch,
               maxAgeMs: config.cacheMs,
+              now: options.now,
               roleOf: (request) =>
                 viewers.viewerOf(request).then(
                   (v) => v.role,

@@ -89,7 +89,16 @@ function reply(report: ClientReport): void {
  * a dashboard (`dashboardUpdated`, `dashboard @live`) shows, so an update is timed from the
  * mutation whose change it first shows.
  */
-function sequenceOf(data: any): string | undefined {
+interface ResultData {
+  projectStageChanged?: { sequence?: string };
+  dashboardUpdated?: DashboardShown;
+  dashboard?: DashboardShown;
+}
+interface DashboardShown {
+  recentStageChanges?: { sequence?: string }[];
+}
+
+function sequenceOf(data: ResultData | null | undefined): string | undefined {
   return (
     data?.projectStageChanged?.sequence ??
     (data?.dashboardUpdated ?? data?.dashboard)?.recentStageChanges?.[0]?.sequence
@@ -99,7 +108,10 @@ function sequenceOf(data: any): string | undefined {
 /** Records one `next` result of a subscriber. */
 function record(sub: Subscriber, sequence: string | undefined, raw: unknown): void {
   const t = nowMs();
-  if (!sequence) return noteError(raw);
+  if (!sequence) {
+    noteError(raw);
+    return;
+  }
   if (sub.got.has(sequence)) duplicates++;
   else sub.got.set(sequence, t);
   const n = BigInt(sequence);
@@ -135,7 +147,10 @@ function openRaw(
       ),
     );
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string; payload?: any };
+      const message = JSON.parse(String(data)) as {
+        type: string;
+        payload?: { data?: ResultData };
+      };
       switch (message.type) {
         case 'next':
           record(sub, sequenceOf(message.payload?.data), message.payload);

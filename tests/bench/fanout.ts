@@ -184,13 +184,16 @@ export async function advance(
       },
     }),
   });
-  const body = (await res.json()) as any;
+  const body = (await res.json()) as {
+    data?: { advanceProjectStage?: { __typename: string; event?: { sequence: string } } };
+    errors?: { message: string }[];
+  };
   const result = body?.data?.advanceProjectStage;
-  if (result?.__typename !== 'AdvanceProjectStageSuccess')
+  if (result?.__typename !== 'AdvanceProjectStageSuccess' || !result.event)
     throw new Error(
       `advanceProjectStage failed: ${JSON.stringify(body?.errors?.[0]?.message ?? body).slice(0, 300)}`,
     );
-  return result.event.sequence as string;
+  return result.event.sequence;
 }
 
 /**

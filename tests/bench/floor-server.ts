@@ -60,7 +60,8 @@ function decodeId(value: string | null, prefix: string): number {
   return intParam(text.slice(prefix.length), 'id', 1, 2 ** 31 - 1);
 }
 
-type Row = Record<string, any>;
+/** A row as pg returns it. */
+type Row = pg.QueryResultRow;
 
 /** Runs the statements in one REPEATABLE READ transaction, one round trip; returns their rows. */
 async function readConsistently(pool: pg.Pool, statements: string[]): Promise<Row[][]> {

@@ -51,21 +51,32 @@ const headersFor = (r: BenchRequest): Record<string, string> =>
     ? { 'content-type': 'application/json', authorization: `Bearer ${EDITOR_KEY}` }
     : { authorization: `Bearer ${EDITOR_KEY}` };
 
+interface PageAnswer {
+  pageInfo: { endCursor: string | null };
+}
+
+/** A GraphQL answer as the benchmark reads it; `text` holds a body that was not JSON. */
+interface Answer {
+  data?: { projects?: PageAnswer; allProjects?: PageAnswer };
+  errors?: unknown[];
+  text?: string;
+}
+
 async function send(
   base: string,
   r: BenchRequest,
-): Promise<{ status: number; json: any; bytes: number }> {
+): Promise<{ status: number; json: Answer; bytes: number }> {
   const res = await fetch(base + r.path, {
     method: r.method,
     headers: headersFor(r),
     body: r.body,
   });
   const text = await res.text();
-  let json: any = null;
+  let json: Answer;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text) as Answer;
   } catch {
-    json = text;
+    json = { text };
   }
   return { status: res.status, json, bytes: Buffer.byteLength(text) };
 }
@@ -201,12 +212,12 @@ export async function planRequests(
       servers.hub.url,
       gql(HUB_PROJECT_PAGE, { first: 20, after: hubCursors[i - 1] }),
     );
-    hubCursors.push(h.json.data.projects.pageInfo.endCursor);
+    hubCursors.push(h.json.data!.projects!.pageInfo.endCursor);
     const p = await send(
       servers.postgraphile.url,
       gql(PG_PROJECT_PAGE, { first: 20, after: pgCursors[i - 1] }),
     );
-    pgCursors.push(p.json.data.allProjects.pageInfo.endCursor);
+    pgCursors.push(p.json.data!.allProjects!.pageInfo.endCursor);
   }
   const ids = Array.from({ length: NODES }, (_, i) => 1 + i * 199);
   const hubId = (n: number) => hubGlobalId('Project', n);

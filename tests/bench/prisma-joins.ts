@@ -119,9 +119,15 @@ viaProxy.host = `127.0.0.1:${proxy.port}`;
 const pool = new pg.Pool({ connectionString: viaProxy.toString(), max: 10 });
 const hub = new HubClient({ adapter: new PrismaPg(pool) });
 const joins = new JoinsClient({ adapter: new PrismaPg(pool) });
+/** The joins client's findUnique: the hub's, plus the relationJoins preview's load strategy. */
+const findWithJoins = joins.project.findUnique as unknown as (args: {
+  where: { id: number };
+  select: typeof select;
+  relationLoadStrategy: 'join';
+}) => Promise<unknown>;
 try {
   const a = await hub.project.findUnique({ where: { id: 77 }, select });
-  const b = await (joins.project.findUnique as any)({
+  const b = await findWithJoins({
     where: { id: 77 },
     select,
     relationLoadStrategy: 'join',
@@ -140,8 +146,7 @@ try {
   );
   await measure(
     'relationJoins client, relationLoadStrategy join',
-    (id) =>
-      (joins.project.findUnique as any)({ where: { id }, select, relationLoadStrategy: 'join' }),
+    (id) => findWithJoins({ where: { id }, select, relationLoadStrategy: 'join' }),
     proxy,
   );
   await measure('one hand-written statement through pg', (id) => pool.query(RAW, [id]), proxy);

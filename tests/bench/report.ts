@@ -248,13 +248,12 @@ export function goals(report: BenchReport): Goal[] {
     out.push({
       goal: 'no N+1 in subscription fan-out (statements per event independent of subscribers)',
       reached: counts.length > 1 && last.perChange <= first.perChange,
-      figure:
-        counts
-          .map(
-            (c) =>
-              `${f1(c.perChange)} statements per stage change with ${f0(c.subscribers)} subscribers`,
-          )
-          .join(', ') + `; ${counts.map((c) => f1(c.idlePerMinute)).join(' and ')} per idle minute`,
+      figure: `${counts
+        .map(
+          (c) =>
+            `${f1(c.perChange)} statements per stage change with ${f0(c.subscribers)} subscribers`,
+        )
+        .join(', ')}; ${counts.map((c) => f1(c.idlePerMinute)).join(' and ')} per idle minute`,
     });
   }
   return out;
@@ -366,9 +365,9 @@ export function renderResults(report: BenchReport): string {
       '',
     );
     lines.push(
-      Object.entries(report.district.counts)
+      `${Object.entries(report.district.counts)
         .map(([k, v]) => `${k} ${f0(v)}`)
-        .join(', ') + '.',
+        .join(', ')}.`,
       '',
     );
   }

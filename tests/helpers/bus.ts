@@ -24,6 +24,8 @@ export function heldBusPair(): HeldBusPair {
   });
   return {
     buses: [side(local[0], local[1]), side(local[1], local[0])],
-    release: () => held.splice(0).forEach((deliver) => deliver()),
+    release: () => {
+      for (const deliver of held.splice(0)) deliver();
+    },
   };
 }

@@ -34,6 +34,11 @@ export interface StageEventData {
   };
 }
 
+export interface AdvanceData {
+  /** A union: `event` on success, `message` on an error. */
+  advanceProjectStage: { __typename: string; message?: string; event?: { sequence: string } };
+}
+
 /** Changes a stage through GraphQL and returns the new event's sequence. */
 export async function advance(
   hub: TestHub,
@@ -41,9 +46,9 @@ export async function advance(
   toStage: string,
   note?: string,
 ): Promise<string> {
-  const res = await hub.gql(ADVANCE, { input: { projectId, toStage, note } });
+  const res = await hub.gql<AdvanceData>(ADVANCE, { input: { projectId, toStage, note } });
   const result = res.data?.advanceProjectStage;
-  if (result?.__typename !== 'AdvanceProjectStageSuccess')
+  if (result?.__typename !== 'AdvanceProjectStageSuccess' || !result.event)
     throw new Error(`advance ${toStage} failed: ${JSON.stringify(res)}`);
-  return result.event.sequence as string;
+  return result.event.sequence;
 }

@@ -14,7 +14,7 @@ import type { HubPubSub } from '../../src/realtime/event-bus.ts';
 import { seedDistrict } from '../../src/services/seed.ts';
 import { type Engine, openTestDatabase } from './db.ts';
 
-export interface GraphQLResponse<T = Record<string, any>> {
+export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T;
   errors?: { message: string; extensions?: Record<string, unknown>; path?: (string | number)[] }[];
 }
@@ -24,7 +24,7 @@ export interface TestHub {
   db: Database & { url?: string };
   url: string;
   /** POST a GraphQL operation over HTTP. */
-  gql<T = Record<string, any>>(
+  gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
@@ -41,8 +41,8 @@ export interface TestHubOptions {
   env?: Record<string, string>;
   /** Where the hub logs (default: nowhere). */
   logger?: Logger;
-  /** More app options: keep-alive, feed poll interval, shutdown grace. */
-  app?: Pick<AppOptions, 'keepAliveMs' | 'feedPollMs' | 'shutdownGraceMs'>;
+  /** More app options: keep-alive, feed poll interval, shutdown grace, the caches' clock. */
+  app?: Pick<AppOptions, 'keepAliveMs' | 'feedPollMs' | 'shutdownGraceMs' | 'now'>;
   /** Port to listen on, e.g. a stopped hub's to restart it in place. @default 0 // any free port */
   port?: number;
 }
@@ -69,7 +69,11 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
     app,
     db,
     url,
-    async gql(query, variables, headers) {
+    async gql<T>(
+      query: string,
+      variables?: Record<string, unknown>,
+      headers?: Record<string, string>,
+    ): Promise<GraphQLResponse<T>> {
       const res = await fetch(url, {
         method: 'POST',
         headers: withDefaultAuth({
@@ -79,7 +83,7 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
         }),
         body: JSON.stringify({ query, variables }),
       });
-      return (await res.json()) as GraphQLResponse<any>;
+      return (await res.json()) as GraphQLResponse<T>;
     },
     async close() {
       await app.stop();

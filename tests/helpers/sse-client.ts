@@ -11,7 +11,7 @@ export interface SseSubscription<T> extends TestSubscription<T> {
 }
 
 /** Subscribes over SSE; resolves once the response headers (and the first ping) have arrived. */
-export async function subscribeSse<T = Record<string, any>>(
+export async function subscribeSse<T = Record<string, unknown>>(
   httpUrl: string,
   query: string,
   variables: Record<string, unknown> = {},
@@ -51,8 +51,7 @@ export async function subscribeSse<T = Record<string, any>>(
         const { value, done } = await reader.read();
         if (done) break;
         buffer += value;
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
           const block = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
           let event = 'message';

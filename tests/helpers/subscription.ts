@@ -29,7 +29,7 @@ export type SubscriptionEnd =
 /** A generous wait: long enough for a loaded CI machine, short enough to fail a hung test. */
 export const GENEROUS_WAIT_MS = 30_000;
 
-export class SubscriptionRecorder<T = Record<string, any>> {
+export class SubscriptionRecorder<T = Record<string, unknown>> {
   /** Every result (`next` payload) in arrival order. */
   readonly results: GraphQLResponse<T>[] = [];
   private waiters: { count: number; done: Deferred<void> }[] = [];
@@ -113,7 +113,7 @@ function describeEnd(how: SubscriptionEnd): string {
   return JSON.stringify(e);
 }
 
-export interface TestSubscription<T = Record<string, any>> {
+export interface TestSubscription<T = Record<string, unknown>> {
   recorder: SubscriptionRecorder<T>;
   /** Ends the subscription from the client side (unsubscribe and disconnect). */
   dispose(): Promise<void>;

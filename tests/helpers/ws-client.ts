@@ -20,7 +20,7 @@ export interface WsSubscribeOptions {
 }
 
 /** Subscribes over graphql-ws; resolves once the server has acknowledged the connection. */
-export async function subscribeWs<T = Record<string, any>>(
+export async function subscribeWs<T = Record<string, unknown>>(
   httpUrl: string,
   query: string,
   variables: Record<string, unknown> = {},
@@ -65,11 +65,17 @@ export async function subscribeWs<T = Record<string, any>>(
   };
 }
 
-/** A graphql-ws message as the server sends it. */
-export interface WsMessage {
+/** The errors of an `error` message, or of a refused connection. */
+export type WsErrors = { message: string; extensions?: { code?: string } }[];
+
+/**
+ * A graphql-ws message as the server sends it. `P` is what the test expects in its payload: a
+ * `GraphQLResponse<T>` for `next`, `WsErrors` for `error` (unchecked: read `type` when unsure).
+ */
+export interface WsMessage<P = unknown> {
   type: string;
   id?: string;
-  payload?: any;
+  payload: P;
 }
 
 /**
@@ -82,7 +88,7 @@ export interface RawWs {
   /** Sends any frame as is (text). */
   sendRaw(data: string): void;
   /** Resolves with the next message (in arrival order) matching `match`. */
-  next(match: (m: WsMessage) => boolean): Promise<WsMessage>;
+  next<P = unknown>(match: (m: WsMessage) => boolean): Promise<WsMessage<P>>;
   /** Stops reading from the socket (the server's replies wait in its buffers), and starts again. */
   pauseReading(): void;
   resumeReading(): void;
@@ -124,11 +130,11 @@ export async function openRawWs(
     subscribe: (id, query, variables = {}) =>
       socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } })),
     sendRaw: (data) => socket.send(data),
-    next(match) {
+    next<P>(match: (m: WsMessage) => boolean) {
       const i = received.findIndex(match);
-      if (i >= 0) return Promise.resolve(received.splice(i, 1)[0]!);
-      return new Promise((resolve, reject) => {
-        waiters.push({ match, resolve });
+      if (i >= 0) return Promise.resolve(received.splice(i, 1)[0]! as WsMessage<P>);
+      return new Promise<WsMessage<P>>((resolve, reject) => {
+        waiters.push({ match, resolve: (m) => resolve(m as WsMessage<P>) });
         void closed.then((code) =>
           reject(new Error(`socket closed (${code}) while waiting for a message`)),
         );
