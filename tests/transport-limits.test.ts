@@ -373,11 +373,11 @@ describe('rate limits', () => {
     for (const [field, selection] of Object.entries(reads)) {
       const many = (n: number) =>
         `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${selection}`).join(' ')} }`;
-      const six = await hub.gql(many(6), undefined, viewer);
-      expect(codeOf(six), field).toBe('RATE_LIMITED');
-      expect(six.errors![0]!.message, field).toContain(`calls of \`${field}\``);
       const five = await hub.gql(many(5), undefined, viewer);
       expect(five.errors, field).toBeUndefined();
+      const sixth = await hub.gql(many(1), undefined, viewer);
+      expect(codeOf(sixth), field).toBe('RATE_LIMITED');
+      expect(sixth.errors![0]!.message, field).toContain(`calls of \`${field}\``);
     }
     // A list of projects is not an aggregate: no budget.
     const pages = `{ ${Array.from({ length: 8 }, (_, i) => `p${i}: projects(first: 1) { totalCount }`).join(' ')} }`;
