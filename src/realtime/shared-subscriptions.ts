@@ -25,6 +25,8 @@
  * plugin observing results would wrap every stream in a further async iterator, one more step
  * per delivery for 10,000 subscribers.
  */
+
+import { mapAsyncIterator } from '@graphql-tools/utils';
 import {
   createSourceEventStream,
   type DocumentNode,
@@ -34,7 +36,6 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
-import { HoldingFeed } from './feed.ts';
 
 export interface SharedResultsOptions<Scope extends string> {
   /** What of the context a result may depend on, as a string (e.g. the viewer's role). */
@@ -66,20 +67,26 @@ function mapObserved<T, U>(
   map: (item: T) => U | Promise<U>,
   observer: StreamObserver,
 ): AsyncIterableIterator<U> {
-  const iterator = source[Symbol.asyncIterator]();
-  return new HoldingFeed<U>(
-    async (push) => {
-      for (let item = await iterator.next(); !item.done; item = await iterator.next()) {
-        const value = await map(item.value);
-        observer.next();
-        await push(value);
-      }
+  let open = true;
+  const end = () => {
+    if (open) observer.end();
+    open = false;
+  };
+  // graphql-tools' mapper (Yoga's own): one step per item on the path of every delivery, where a
+  // Repeater's push-and-wait took several.
+  return mapAsyncIterator(
+    source[Symbol.asyncIterator](),
+    async (item: T) => {
+      const value = await map(item);
+      observer.next();
+      return value;
     },
-    () => {
-      observer.end();
-      void iterator.return?.();
+    (error: unknown) => {
+      end();
+      throw error;
     },
-  );
+    end,
+  ) as AsyncIterableIterator<U>;
 }
 
 export function useSharedSubscriptionResults<Scope extends string>(
