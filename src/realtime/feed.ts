@@ -10,10 +10,10 @@
  *   stage-log tail, a client's place in a shared live query, the feed it maps). A Repeater runs
  *   its executor only from the first `next()`, so a feed returned before it is read would never
  *   let go; this one does.
- * - `Bell`: how a loop waits for work (a change heard, an event handed over) without storing a
- *   promise's resolver: it iterates a Repeater of rings.
+ * - `Bell`: how a loop waits for work (a change heard, an event handed over): the one place that
+ *   keeps a waiter's resolver, because it is on the path of every delivery.
  */
-import { DroppingBuffer, Repeater, type RepeaterBuffer } from '@graphql-yoga/subscription';
+import { Repeater, type RepeaterBuffer } from '@graphql-yoga/subscription';
 
 type Executor<T> = ConstructorParameters<typeof Repeater<T>>[0];
 
@@ -53,32 +53,43 @@ export class HoldingFeed<T> extends Repeater<T> {
 /**
  * Wake-up calls for a loop that waits for work: `ring()` while it works and its next `wait()`
  * returns at once (rings coalesce into one); with `pollMs` it is also rung that often; `close()`
- * ends every wait. A ring before the first `wait()` is not kept: a loop checks for work before
- * it waits.
+ * ends every wait. A loop checks for work after each wake-up, so a ring that finds no waiter is
+ * kept as one pending wake-up.
+ *
+ * It is on the path of every delivery (each subscriber's feed waits on one), so it is the one
+ * place that keeps a waiter's resolver: a Repeater's push and next cost several promises per ring.
  */
 export class Bell {
-  private readonly rings: Repeater<void>;
-  private ringer: (() => void) | null = null;
+  private readonly waiters: ((open: boolean) => void)[] = [];
+  private rung = false;
+  private closed = false;
+  private readonly timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(pollMs?: number) {
-    this.rings = new Repeater<void>(async (push, stop) => {
-      this.ringer = () => void push();
-      const timer = pollMs === undefined ? undefined : setInterval(this.ringer, pollMs);
-      await stop;
-      clearInterval(timer);
-    }, new DroppingBuffer(1));
+    this.timer = pollMs === undefined ? undefined : setInterval(() => this.ring(), pollMs);
   }
 
   ring(): void {
-    this.ringer?.();
+    if (this.closed) return;
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(true);
+    else this.rung = true;
   }
 
   /** Resolves at the next ring (at once if rung since the last wait): true, or false once closed. */
-  async wait(): Promise<boolean> {
-    return !(await this.rings.next()).done;
+  wait(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (this.rung) {
+      this.rung = false;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   close(): void {
-    void this.rings.return();
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const waiter of this.waiters.splice(0)) waiter(false);
   }
 }
