@@ -1,6 +1,8 @@
 /**
- * How the realtime code writes an async iterator: always as a Repeater (@repeaterjs/repeater,
- * what Yoga's own pubsub, the live-query store and its patch generator return). Its executor
+ * How the realtime code writes a feed that produces values: as a Repeater (@repeaterjs/repeater,
+ * what Yoga's own pubsub, the live-query store and its patch generator return); a feed that only
+ * maps another uses graphql-tools' `mapAsyncIterator` (a Repeater's push-and-wait on every
+ * delivery costs several promises, measured in tests/bench/RESULTS.md). A Repeater's executor
  * pushes values (an unbuffered `push` resolves once the reader has taken the value, so a feed
  * reads ahead by one value at most), ends the feed by returning or throwing, and takes down what
  * it set up after `await stop` or in a `finally`.
