@@ -7,23 +7,13 @@
  * errors; a stage change shows at once although answers are cached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DatePrecision,
-  type ProjectStage,
-  StageEventKind,
-} from '../src/generated/prisma/client.ts';
+import { StageEventKind } from '../src/generated/prisma/client.ts';
 import { districtToday } from '../src/services/stage-log.ts';
 import { describeEachEngine } from './helpers/db.ts';
 import { advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
-
-type Step = [
-  kind: StageEventKind,
-  toStage: ProjectStage,
-  occurredOn: string,
-  precision?: DatePrecision,
-];
+import { createProjectWithHistory, type Step } from './helpers/stage-history.ts';
 
 const DAY = 86_400_000;
 const today = districtToday();
@@ -235,23 +225,12 @@ describeEachEngine('pipeline analytics', (engine) => {
       ),
     );
     for (const [code, { park, steps }] of Object.entries({ ...TREND_LOG, ...STALL_LOG })) {
-      const last = steps.at(-1)!;
-      const project = await prisma.project.create({
-        data: { code, name: `项目${code}`, stage: last[1], parkId: parkIds[park] },
-      });
-      projects.set(code, Buffer.from(`Project:${project.id}`).toString('base64'));
-      // One statement per project's history: the trigger keeps the latest event by sequence.
-      await prisma.projectStageEvent.createMany({
-        data: steps.map(([kind, toStage, on, precision], i) => ({
-          projectId: project.id,
-          kind,
-          fromStage: i ? steps[i - 1]![1] : null,
-          toStage,
-          occurredOn: new Date(on),
-          occurredPrecision: precision ?? 'DAY',
-          actor: 'test',
-        })),
-      });
+      const id = await createProjectWithHistory(
+        prisma,
+        { code, name: `项目${code}`, parkId: parkIds[park]! },
+        steps,
+      );
+      projects.set(code, Buffer.from(`Project:${id}`).toString('base64'));
     }
     hub.log.reset();
   });

@@ -13,23 +13,13 @@
  */
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DatePrecision,
-  type ProjectStage,
-  StageEventKind,
-} from '../src/generated/prisma/client.ts';
+import { type ProjectStage, StageEventKind } from '../src/generated/prisma/client.ts';
 import { approvalBreaches } from '../src/services/stage-durations.ts';
 import { districtToday } from '../src/services/stage-log.ts';
 import { describeEachEngine } from './helpers/db.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub, withDefaultAuth } from './helpers/server.ts';
-
-type Step = [
-  kind: StageEventKind,
-  toStage: ProjectStage,
-  occurredOn: string,
-  precision?: DatePrecision,
-];
+import { createProjectWithHistory, type Step } from './helpers/stage-history.ts';
 
 const { INITIAL, ADVANCE, SUSPEND, RESUME } = StageEventKind;
 const DAY = 86_400_000;
@@ -284,26 +274,11 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
       parks[code] = Buffer.from(`Park:${park.id}`).toString('base64');
     }
     for (const [code, { park, investment, steps }] of Object.entries(LOG)) {
-      const project = await prisma.project.create({
-        data: {
-          code,
-          name: `分析项目${code}`,
-          stage: steps.at(-1)![1],
-          parkId: parkIds[park],
-          plannedInvestment: investment,
-        },
-      });
-      await prisma.projectStageEvent.createMany({
-        data: steps.map(([kind, toStage, on, precision], i) => ({
-          projectId: project.id,
-          kind,
-          fromStage: i ? steps[i - 1]![1] : null,
-          toStage,
-          occurredOn: new Date(on),
-          occurredPrecision: precision ?? 'DAY',
-          actor: 'test',
-        })),
-      });
+      await createProjectWithHistory(
+        prisma,
+        { code, name: `分析项目${code}`, parkId: parkIds[park]!, plannedInvestment: investment },
+        steps,
+      );
     }
     // A figure known "in March 2025" (from 31 March) measuring a 2025 target.
     const figure = await prisma.reportedFigure.create({
