@@ -94,6 +94,28 @@ export interface DashboardData {
   figures: ReportedFigure[];
 }
 
+/**
+ * The part of a dashboard that stage changes move: the funnel, the project total and the last
+ * stage changes. Read by `readPipeline`, again after each stage change.
+ */
+export type PipelinePart = Pick<
+  DashboardData,
+  'projects' | 'stageFunnel' | 'recentStageChanges'
+> & {
+  readAt: Date;
+};
+
+/**
+ * The part of a dashboard that only other writes move: targets, funding, logistics, parks and
+ * figures. Read by `readYearPart`; a stage change leaves it as it is.
+ */
+export type YearPart = Pick<
+  DashboardData,
+  'targets' | 'funding' | 'logistics' | 'parks' | 'figures'
+> & {
+  readAt: Date;
+};
+
 const ALL_STAGES = Object.values(ProjectStage);
 
 const emptyTally = (): ProjectTally => ({
@@ -106,51 +128,82 @@ function yearBounds(year: number): { start: Date; end: Date } {
   return { start: new Date(Date.UTC(year, 0, 1)), end: new Date(Date.UTC(year, 11, 31)) };
 }
 
-interface ReachedRow {
-  stage: ProjectStage;
-  reachedCount: number;
-  reachedInvestment: Prisma.Decimal | null;
-  reachedKnown: number;
+interface PipelineRow {
+  /** `current` (ProjectStageTally), `reached` (ProjectStageReachYear summed) or `recent` (an event id). */
+  part: 'current' | 'reached' | 'recent';
+  stage: ProjectStage | null;
+  count: number;
+  investment: Prisma.Decimal | null;
+  known: number;
   inYearCount: number;
   inYearInvestment: Prisma.Decimal | null;
   inYearKnown: number;
+  eventId: number | null;
 }
 
 /**
- * The funnel: projects now at each stage (groupBy), and projects that reached each stage, in one
- * SQL statement over ProjectStageReachYear (ProjectStageReach summed by stage and year, both kept
- * from the log by triggers). "Reached X" means the project's log has an event into X or a later
- * pipeline stage (`stagesAtOrBeyond`), so skipped stages count as passed; the date is the first
- * such event. A sum is null when none of the projects summed has a known planned investment.
+ * What stage changes move, read in one SQL statement (so one snapshot, and no transaction): the
+ * projects now at each stage (ProjectStageTally), the projects that had reached each stage by the
+ * year's end and during the year (ProjectStageReachYear, ProjectStageReach summed by stage and
+ * year; both kept from the log by triggers), and the ids of the last stage changes. "Reached X"
+ * means the project's log has an event into X or a later pipeline stage (`stagesAtOrBeyond`), so
+ * skipped stages count as passed; the date is the first such event. A sum is null when none of
+ * the projects summed has a known planned investment.
+ *
+ * The last changes are then loaded by id with their projects: the log is append-only, so the
+ * events are those of the snapshot; their projects are those of the moment after (a project
+ * edit is a change of its own, which drops what was read before it).
  */
-async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelStep[]> {
-  const now = await prisma.projectStageTally.findMany();
-  const reached = await prisma.$queryRaw<ReachedRow[]>(Prisma.sql`
-    SELECT stage::text AS stage,
-           SUM(count)::int AS "reachedCount",
-           CASE WHEN SUM("plannedInvestmentKnownCount") > 0 THEN SUM("plannedInvestment") END
-             AS "reachedInvestment",
-           SUM("plannedInvestmentKnownCount")::int AS "reachedKnown",
-           COALESCE(SUM(count) FILTER (WHERE year = ${year}), 0)::int AS "inYearCount",
+export async function readPipeline(prisma: Client, year: number): Promise<PipelinePart> {
+  const { end } = yearBounds(year);
+  const rows = await prisma.$queryRaw<PipelineRow[]>(Prisma.sql`
+    SELECT 'current' AS part, stage::text AS stage, count, "plannedInvestment" AS investment,
+           "plannedInvestmentKnownCount" AS known, 0 AS "inYearCount",
+           NULL::numeric AS "inYearInvestment", 0 AS "inYearKnown", NULL::int AS "eventId"
+      FROM "ProjectStageTally"
+    UNION ALL
+    SELECT 'reached', stage::text, SUM(count)::int,
+           CASE WHEN SUM("plannedInvestmentKnownCount") > 0 THEN SUM("plannedInvestment") END,
+           SUM("plannedInvestmentKnownCount")::int,
+           COALESCE(SUM(count) FILTER (WHERE year = ${year}), 0)::int,
            CASE WHEN SUM("plannedInvestmentKnownCount") FILTER (WHERE year = ${year}) > 0
-                THEN SUM("plannedInvestment") FILTER (WHERE year = ${year}) END
-             AS "inYearInvestment",
-           COALESCE(SUM("plannedInvestmentKnownCount") FILTER (WHERE year = ${year}), 0)::int
-             AS "inYearKnown"
+                THEN SUM("plannedInvestment") FILTER (WHERE year = ${year}) END,
+           COALESCE(SUM("plannedInvestmentKnownCount") FILTER (WHERE year = ${year}), 0)::int,
+           NULL
       FROM "ProjectStageReachYear"
      WHERE year <= ${year}
-     GROUP BY stage`);
-  return ALL_STAGES.map((stage) => {
-    const n = now.find((g) => g.stage === stage);
-    const r = reached.find((row) => row.stage === stage);
+     GROUP BY stage
+    UNION ALL
+    (SELECT 'recent', NULL, 0, NULL, 0, 0, NULL, 0, id
+       FROM "ProjectStageEvent"
+      WHERE "occurredOn" <= ${end}::date
+      ORDER BY sequence DESC
+      LIMIT ${RECENT_STAGE_CHANGES})`);
+  const recentIds = rows.filter((r) => r.part === 'recent').map((r) => r.eventId!);
+  const recent = recentIds.length
+    ? await prisma.projectStageEvent.findMany({
+        where: { id: { in: recentIds } },
+        include: { project: true },
+        orderBy: { sequence: 'desc' },
+      })
+    : [];
+  const stageFunnel = ALL_STAGES.map((stage): StageFunnelStep => {
+    const n = rows.find((row) => row.part === 'current' && row.stage === stage);
+    const r = rows.find((row) => row.part === 'reached' && row.stage === stage);
     return {
       stage,
-      current: n ? keptTally(n) : emptyTally(),
+      current: n
+        ? keptTally({
+            count: n.count,
+            plannedInvestment: decimalOrNull(n.investment) ?? new Prisma.Decimal(0),
+            plannedInvestmentKnownCount: n.known,
+          })
+        : emptyTally(),
       reached: r
         ? {
-            count: r.reachedCount,
-            plannedInvestment: decimalOrNull(r.reachedInvestment),
-            plannedInvestmentKnownCount: r.reachedKnown,
+            count: r.count,
+            plannedInvestment: decimalOrNull(r.investment),
+            plannedInvestmentKnownCount: r.known,
           }
         : emptyTally(),
       reachedInYear: r
@@ -162,6 +215,12 @@ async function stageFunnel(prisma: Client, year: number): Promise<StageFunnelSte
         : emptyTally(),
     };
   });
+  return {
+    readAt: new Date(),
+    projects: sumTallies(stageFunnel.map((step) => step.current)),
+    stageFunnel,
+    recentStageChanges: recent,
+  };
 }
 
 /** A tally kept by the database (ProjectStageTally, ProjectParkTally), whose sum is 0 when none is known. */
@@ -227,9 +286,18 @@ async function parkSummaries(prisma: Client, year: number): Promise<ParkSummary[
   });
 }
 
-async function readDashboard(prisma: Client, year: number): Promise<DashboardData> {
+/**
+ * What only writes other than stage changes move (targets, funding, logistics, parks with their
+ * project counts and snapshots, figures), read in one repeatable-read transaction (or in the
+ * caller's transaction when given one).
+ */
+export async function readYearPart(prisma: Client, year: number): Promise<YearPart> {
+  if ('$transaction' in prisma) {
+    return prisma.$transaction((tx) => readYearPart(tx, year), {
+      isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
+    });
+  }
   const { end } = yearBounds(year);
-  const funnel = await stageFunnel(prisma, year);
   const targets = await prisma.target.findMany({
     where: { year },
     include: { actual: true },
@@ -238,42 +306,57 @@ async function readDashboard(prisma: Client, year: number): Promise<DashboardDat
   const funding = await fundingTotals(prisma, { year });
   const logistics = await channelHighlights(prisma, { until: end });
   const parks = await parkSummaries(prisma, year);
-  const recentStageChanges = await prisma.projectStageEvent.findMany({
-    where: { occurredOn: { lte: end } },
-    include: { project: true },
-    orderBy: { sequence: 'desc' },
-    take: RECENT_STAGE_CHANGES,
-  });
   const figures = await prisma.reportedFigure.findMany({ where: { year }, orderBy: { id: 'asc' } });
   return {
-    year,
-    generatedAt: new Date(),
-    projects: sumTallies(funnel.map((step) => step.current)),
-    stageFunnel: funnel,
+    readAt: new Date(),
     targets: targets.map(progressOf),
     funding,
     logistics,
     parks,
-    recentStageChanges,
     figures,
   };
 }
 
+/** The dashboard of `year` made of its two parts (which must be current together). */
+export function assembleDashboard(
+  year: number,
+  pipeline: PipelinePart,
+  rest: YearPart,
+): DashboardData {
+  const { readAt: pipelineReadAt, ...moving } = pipeline;
+  const { readAt: restReadAt, ...still } = rest;
+  return {
+    year,
+    generatedAt: new Date(Math.max(pipelineReadAt.getTime(), restReadAt.getTime())),
+    ...moving,
+    ...still,
+  };
+}
+
 /**
- * Reads the dashboard of `year` in one repeatable-read transaction (or in the caller's
- * transaction when given one).
+ * Reads the dashboard of `year`: its two parts in one repeatable-read transaction (or in the
+ * caller's transaction when given one).
  */
 export async function computeDashboard(
   prisma: Client,
   year: number = currentYear(),
 ): Promise<DashboardData> {
-  if (!Number.isInteger(year) || year < YEAR_MIN || year > YEAR_MAX) {
-    throw new RangeError(`year must be an integer from ${YEAR_MIN} to ${YEAR_MAX}, got ${year}`);
-  }
+  checkYear(year);
   if ('$transaction' in prisma) {
-    return prisma.$transaction((tx) => readDashboard(tx, year), {
+    return prisma.$transaction((tx) => computeDashboard(tx, year), {
       isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
     });
   }
-  return readDashboard(prisma, year);
+  return assembleDashboard(
+    year,
+    await readPipeline(prisma, year),
+    await readYearPart(prisma, year),
+  );
+}
+
+/** A dashboard's year: a RangeError outside YEAR_MIN..YEAR_MAX. */
+export function checkYear(year: number): void {
+  if (!Number.isInteger(year) || year < YEAR_MIN || year > YEAR_MAX) {
+    throw new RangeError(`year must be an integer from ${YEAR_MIN} to ${YEAR_MAX}, got ${year}`);
+  }
 }
