@@ -145,7 +145,10 @@ interface PipelineRow {
  * What stage changes move, read in one SQL statement (so one snapshot, and no transaction): the
  * projects now at each stage (ProjectStageTally), the projects that had reached each stage by the
  * year's end and during the year (ProjectStageReachYear, ProjectStageReach summed by stage and
- * year; both kept from the log by triggers), and the ids of the last stage changes. "Reached X"
+ * year; both kept from the log by triggers), and the ids of the last stage changes that occurred
+ * by the year's end (the latest ten of each year of occurrence, merged: an index per year of
+ * occurrence finds them, where a scan back from the newest event read most of the log for an
+ * earlier year). "Reached X"
  * means the project's log has an event into X or a later pipeline stage (`stagesAtOrBeyond`), so
  * skipped stages count as passed; the date is the first such event. A sum is null when none of
  * the projects summed has a known planned investment.
@@ -155,7 +158,6 @@ interface PipelineRow {
  * edit is a change of its own, which drops what was read before it).
  */
 export async function readPipeline(prisma: Client, year: number): Promise<PipelinePart> {
-  const { end } = yearBounds(year);
   const rows = await prisma.$queryRaw<PipelineRow[]>(Prisma.sql`
     SELECT 'current' AS part, stage::text AS stage, count, "plannedInvestment" AS investment,
            "plannedInvestmentKnownCount" AS known, 0 AS "inYearCount",
@@ -174,10 +176,16 @@ export async function readPipeline(prisma: Client, year: number): Promise<Pipeli
      WHERE year <= ${year}
      GROUP BY stage
     UNION ALL
-    (SELECT 'recent', NULL, 0, NULL, 0, 0, NULL, 0, id
-       FROM "ProjectStageEvent"
-      WHERE "occurredOn" <= ${end}::date
-      ORDER BY sequence DESC
+    (SELECT 'recent', NULL, 0, NULL, 0, 0, NULL, 0, e.id
+       FROM generate_series(
+              (SELECT MIN(EXTRACT(YEAR FROM "occurredOn")::int) FROM "ProjectStageEvent"),
+              ${year}::int) AS y(year)
+      CROSS JOIN LATERAL (
+             SELECT id, sequence FROM "ProjectStageEvent"
+              WHERE EXTRACT(YEAR FROM "occurredOn")::int = y.year
+              ORDER BY sequence DESC
+              LIMIT ${RECENT_STAGE_CHANGES}) e
+      ORDER BY e.sequence DESC
       LIMIT ${RECENT_STAGE_CHANGES})`);
   const recentIds = rows.filter((r) => r.part === 'recent').map((r) => r.eventId!);
   const recent = recentIds.length
