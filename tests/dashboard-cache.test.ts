@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StageEventKind } from '../src/generated/prisma/client.ts';
-import { currentYear } from '../src/services/dashboard.ts';
+import { currentYear, RECENT_STAGE_CHANGES } from '../src/services/dashboard.ts';
 import { seedDistrict } from '../src/services/seed.ts';
 import { heldBusPair } from './helpers/bus.ts';
 import { testClock } from './helpers/clock.ts';
@@ -228,5 +228,44 @@ describe('dashboard cache', () => {
     expect(readsPipeline(afterEdit.statements).length).toBeGreaterThan(0);
     expect(afterEdit.result).toEqual(await whole(fresh, year));
     expect(afterEdit.result).not.toEqual(afterAward.result);
+  });
+
+  it('should answer a new selection of a kept dashboard from its rows, and load only what they do not hold', async () => {
+    const year = currentYear();
+    await whole(hub, year);
+    // Another selection of the same kept dashboard: the response cache has no answer for it.
+    const rows = /* GraphQL */ `
+      query Rows($year: Int) {
+        dashboard(year: $year) {
+          parks { park { id code name kind } }
+          recentStageChanges { id sequence kind occurredOn project { id code name stage } }
+        }
+      }`;
+    const served = await log.measure(() => hub.gql(rows, { year }));
+    expect(served.statements).toEqual([]);
+    expect(served.result).toEqual(await fresh.gql(rows, { year }));
+    // What the kept rows do not hold (a park's facilities) is loaded, in one statement per list.
+    const deeper = /* GraphQL */ `
+      query Deeper($year: Int) {
+        dashboard(year: $year) {
+          parks { park { id facilities { id code } } }
+          recentStageChanges { id project { id park { id code } } }
+        }
+      }`;
+    const loaded = await log.measure(() => hub.gql(deeper, { year }));
+    expect(loaded.result.errors).toBeUndefined();
+    expect(loaded.statements.length).toBeGreaterThan(0);
+    expect(loaded.statements.length).toBeLessThanOrEqual(2);
+    expect(loaded.result).toEqual(await fresh.gql(deeper, { year }));
+    // The same rows as the kept ones.
+    type Rows = {
+      dashboard: { parks: { park: { id: string } }[]; recentStageChanges: { id: string }[] };
+    };
+    const ids = (answer: { data?: unknown }) => {
+      const { parks, recentStageChanges } = (answer.data as Rows).dashboard;
+      return [parks.map((p) => p.park.id), recentStageChanges.map((e) => e.id)];
+    };
+    expect(ids(loaded.result)).toEqual(ids(served.result));
+    expect(ids(loaded.result)[1]).toHaveLength(RECENT_STAGE_CHANGES);
   });
 });
