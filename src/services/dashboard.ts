@@ -8,7 +8,13 @@
  * first reached are tallies the database keeps with triggers (ProjectStageTally,
  * ProjectParkTally, ProjectStageReachYear), funding is a groupBy; only the rows a
  * dashboard lists (targets, figures, latest observations and snapshots, last stage changes) are
- * loaded. All reads share one repeatable-read transaction, so the parts agree with each other.
+ * loaded.
+ *
+ * It is read in two parts, by what moves them (src/realtime/dashboard-cache.ts keeps each and
+ * drops it when a write can move it): the pipeline (`readPipeline`: funnel, project total, last
+ * stage changes), which every stage change moves, in one statement and a read of the ten
+ * events; and the rest of the year (`readYearPart`), in one repeatable-read transaction.
+ * `computeDashboard` reads both in one repeatable-read transaction.
  *
  * What `year` scopes:
  * - targets, reported figures, funding totals: those of the year;
