@@ -268,4 +268,20 @@ describe('dashboard cache', () => {
     expect(ids(loaded.result)).toEqual(ids(served.result));
     expect(ids(loaded.result)[1]).toHaveLength(RECENT_STAGE_CHANGES);
   });
+
+  it("should re-read every kept year's pipeline in one statement after a stage change, each equal to one computed afresh", async () => {
+    const years = [2024, 2025, currentYear()];
+    const [p] = await createTestProjects(db.prisma, 1, { prefix: 'PARV' });
+    clock.advance(MAX_AGE_MS + 1);
+    for (const year of years) await whole(hub, year);
+    await advance(hub, p!.globalId, 'SIGNED');
+    const first = await log.measure(() => whole(hub, years[0]!));
+    expect(readsPipeline(first.statements)).toHaveLength(1);
+    expect(first.result).toEqual(await whole(fresh, years[0]!));
+    for (const year of years.slice(1)) {
+      const next = await log.measure(() => whole(hub, year));
+      expect(next.statements, String(year)).toEqual([]);
+      expect(next.result).toEqual(await whole(fresh, year));
+    }
+  });
 });

@@ -9,7 +9,8 @@
  * dashboard is kept as its two parts (src/services/dashboard.ts), each dropped when something
  * it shows may have changed:
  * - the pipeline part (funnel, project total, last stage changes: one statement and a read of
- *   the ten events) by stage changes and project edits, or a change of unknown kind;
+ *   the ten events, for every year kept at once) by stage changes and project edits, or a change
+ *   of unknown kind;
  * - the year part (targets, funding, logistics, parks, figures: a transaction of a dozen reads)
  *   by any change but a stage change; a change that counts for one year drops that year's only;
  * - either after `maxAgeMs` (a write from outside the hub, such as the CLI or SQL, or a
@@ -28,7 +29,7 @@ import {
   computeDashboard,
   type DashboardData,
   type PipelinePart,
-  readPipeline,
+  readPipelines,
   readYearPart,
   type YearPart,
 } from '../services/dashboard.ts';
@@ -111,7 +112,7 @@ export class DashboardCache {
       this.entries.set(year, entry);
     }
     const kept = entry;
-    const pipeline = this.part(kept.pipeline, () => readPipeline(this.prisma, year));
+    const pipeline = this.pipeline(year, kept);
     const rest = this.part(kept.rest, () => readYearPart(this.prisma, year));
     return Promise.all([pipeline, rest]).then(([p, r]) => {
       if (kept.assembled?.pipeline === p && kept.assembled.rest === r)
@@ -120,6 +121,34 @@ export class DashboardCache {
       kept.assembled = { pipeline: p, rest: r, dashboard };
       return dashboard;
     });
+  }
+
+  /**
+   * A year's pipeline part: kept, or read now together with that of every other year whose year
+   * part is kept and whose pipeline a change dropped (a stage change drops them all: one
+   * statement for all of them instead of one per year).
+   */
+  private pipeline(year: number, entry: Entry): Promise<PipelinePart> {
+    const now = this.now();
+    const current = <T>(slot: Slot<T>) => slot.kept !== undefined && slot.kept.expires > now;
+    if (current(entry.pipeline)) return entry.pipeline.kept!.value;
+    const years = [year];
+    for (const [other, kept] of this.entries)
+      if (other !== year && !current(kept.pipeline) && current(kept.rest)) years.push(other);
+    const read = readPipelines(this.prisma, years);
+    for (const y of years) {
+      const slot = this.entries.get(y)!.pipeline;
+      const fresh: Kept<PipelinePart> = {
+        value: read.then((parts) => parts.get(y)!),
+        expires: now + this.maxAgeMs,
+      };
+      slot.kept = fresh;
+      // A failed computation is not kept.
+      fresh.value.catch(() => {
+        if (slot.kept === fresh) slot.kept = undefined;
+      });
+    }
+    return entry.pipeline.kept!.value;
   }
 
   /** A part: kept and not expired, or computed now and kept. */

@@ -137,6 +137,8 @@ function yearBounds(year: number): { start: Date; end: Date } {
 interface PipelineRow {
   /** `current` (ProjectStageTally), `reached` (ProjectStageReachYear summed) or `recent` (an event id). */
   part: 'current' | 'reached' | 'recent';
+  /** The dashboard year of a `reached` or `recent` row; null for `current` (every year's). */
+  year: number | null;
   stage: ProjectStage | null;
   count: number;
   investment: Prisma.Decimal | null;
@@ -148,93 +150,121 @@ interface PipelineRow {
 }
 
 /**
- * What stage changes move, read in one SQL statement (so one snapshot, and no transaction): the
- * projects now at each stage (ProjectStageTally), the projects that had reached each stage by the
- * year's end and during the year (ProjectStageReachYear, ProjectStageReach summed by stage and
- * year; both kept from the log by triggers), and the ids of the last stage changes that occurred
- * by the year's end (the latest ten of each year of occurrence, merged: an index per year of
- * occurrence finds them, where a scan back from the newest event read most of the log for an
- * earlier year). "Reached X"
- * means the project's log has an event into X or a later pipeline stage (`stagesAtOrBeyond`), so
+ * What stage changes move, for each of `years`, read in one SQL statement (so one snapshot, and
+ * no transaction): the projects now at each stage (ProjectStageTally, the same for every year),
+ * the projects that had reached each stage by each year's end and during it
+ * (ProjectStageReachYear, ProjectStageReach summed by stage and year; both kept from the log by
+ * triggers), and the ids of the last stage changes that occurred by each year's end (the latest
+ * ten of each year of occurrence, merged: an index per year of occurrence finds them, where a
+ * scan back from the newest event read most of the log for an earlier year). "Reached X" means
+ * the project's log has an event into X or a later pipeline stage (`stagesAtOrBeyond`), so
  * skipped stages count as passed; the date is the first such event. A sum is null when none of
  * the projects summed has a known planned investment.
  *
- * The last changes are then loaded by id with their projects: the log is append-only, so the
- * events are those of the snapshot; their projects are those of the moment after (a project
- * edit is a change of its own, which drops what was read before it).
+ * The last changes are then loaded by id with their projects, for all the years at once: the log
+ * is append-only, so the events are those of the snapshot; their projects are those of the moment
+ * after (a project edit is a change of its own, which drops what was read before it). A stage
+ * change moves every year's pipeline: the dashboard cache reads the years it keeps together.
  */
-export async function readPipeline(prisma: Client, year: number): Promise<PipelinePart> {
+export async function readPipelines(
+  prisma: Client,
+  years: readonly number[],
+): Promise<Map<number, PipelinePart>> {
+  for (const year of years) checkYear(year);
+  if (years.length === 0) return new Map();
+  const asked = Prisma.sql`unnest(ARRAY[${Prisma.join(years.map((y) => Prisma.sql`${y}::int`))}])`;
   const rows = await prisma.$queryRaw<PipelineRow[]>(Prisma.sql`
-    SELECT 'current' AS part, stage::text AS stage, count, "plannedInvestment" AS investment,
-           "plannedInvestmentKnownCount" AS known, 0 AS "inYearCount",
-           NULL::numeric AS "inYearInvestment", 0 AS "inYearKnown", NULL::int AS "eventId"
+    SELECT 'current' AS part, NULL::int AS year, stage::text AS stage, count,
+           "plannedInvestment" AS investment, "plannedInvestmentKnownCount" AS known,
+           0 AS "inYearCount", NULL::numeric AS "inYearInvestment", 0 AS "inYearKnown",
+           NULL::int AS "eventId"
       FROM "ProjectStageTally"
     UNION ALL
-    SELECT 'reached', stage::text, SUM(count)::int,
-           CASE WHEN SUM("plannedInvestmentKnownCount") > 0 THEN SUM("plannedInvestment") END,
-           SUM("plannedInvestmentKnownCount")::int,
-           COALESCE(SUM(count) FILTER (WHERE year = ${year}), 0)::int,
-           CASE WHEN SUM("plannedInvestmentKnownCount") FILTER (WHERE year = ${year}) > 0
-                THEN SUM("plannedInvestment") FILTER (WHERE year = ${year}) END,
-           COALESCE(SUM("plannedInvestmentKnownCount") FILTER (WHERE year = ${year}), 0)::int,
+    SELECT 'reached', y.year, r.stage::text, SUM(r.count)::int,
+           CASE WHEN SUM(r."plannedInvestmentKnownCount") > 0 THEN SUM(r."plannedInvestment") END,
+           SUM(r."plannedInvestmentKnownCount")::int,
+           COALESCE(SUM(r.count) FILTER (WHERE r.year = y.year), 0)::int,
+           CASE WHEN SUM(r."plannedInvestmentKnownCount") FILTER (WHERE r.year = y.year) > 0
+                THEN SUM(r."plannedInvestment") FILTER (WHERE r.year = y.year) END,
+           COALESCE(SUM(r."plannedInvestmentKnownCount") FILTER (WHERE r.year = y.year), 0)::int,
            NULL
-      FROM "ProjectStageReachYear"
-     WHERE year <= ${year}
-     GROUP BY stage
+      FROM ${asked} AS y(year)
+      JOIN "ProjectStageReachYear" r ON r.year <= y.year
+     GROUP BY y.year, r.stage
     UNION ALL
-    (SELECT 'recent', NULL, 0, NULL, 0, 0, NULL, 0, e.id
-       FROM generate_series(
-              (SELECT MIN(EXTRACT(YEAR FROM "occurredOn")::int) FROM "ProjectStageEvent"),
-              ${year}::int) AS y(year)
-      CROSS JOIN LATERAL (
-             SELECT id, sequence FROM "ProjectStageEvent"
-              WHERE EXTRACT(YEAR FROM "occurredOn")::int = y.year
-              ORDER BY sequence DESC
-              LIMIT ${RECENT_STAGE_CHANGES}) e
-      ORDER BY e.sequence DESC
-      LIMIT ${RECENT_STAGE_CHANGES})`);
-  const recentIds = rows.filter((r) => r.part === 'recent').map((r) => r.eventId!);
-  const recent = recentIds.length
+    SELECT 'recent', y.year, NULL, 0, NULL, 0, 0, NULL, 0, last.id
+      FROM ${asked} AS y(year)
+     CROSS JOIN LATERAL (
+           SELECT e.id
+             FROM generate_series(
+                    (SELECT MIN(EXTRACT(YEAR FROM "occurredOn")::int) FROM "ProjectStageEvent"),
+                    y.year) AS o(year)
+            CROSS JOIN LATERAL (
+                  SELECT id, sequence FROM "ProjectStageEvent"
+                   WHERE EXTRACT(YEAR FROM "occurredOn")::int = o.year
+                   ORDER BY sequence DESC
+                   LIMIT ${RECENT_STAGE_CHANGES}) e
+            ORDER BY e.sequence DESC
+            LIMIT ${RECENT_STAGE_CHANGES}) last`);
+  const recentIds = [...new Set(rows.filter((r) => r.part === 'recent').map((r) => r.eventId!))];
+  const events = recentIds.length
     ? await prisma.projectStageEvent.findMany({
         where: { id: { in: recentIds } },
         include: { project: true },
         orderBy: { sequence: 'desc' },
       })
     : [];
-  const stageFunnel = ALL_STAGES.map((stage): StageFunnelStep => {
-    const n = rows.find((row) => row.part === 'current' && row.stage === stage);
-    const r = rows.find((row) => row.part === 'reached' && row.stage === stage);
-    return {
-      stage,
-      current: n
-        ? keptTally({
-            count: n.count,
-            plannedInvestment: decimalOrNull(n.investment) ?? new Prisma.Decimal(0),
-            plannedInvestmentKnownCount: n.known,
-          })
-        : emptyTally(),
-      reached: r
-        ? {
-            count: r.count,
-            plannedInvestment: decimalOrNull(r.investment),
-            plannedInvestmentKnownCount: r.known,
-          }
-        : emptyTally(),
-      reachedInYear: r
-        ? {
-            count: r.inYearCount,
-            plannedInvestment: decimalOrNull(r.inYearInvestment),
-            plannedInvestmentKnownCount: r.inYearKnown,
-          }
-        : emptyTally(),
-    };
-  });
-  return {
-    readAt: new Date(),
-    projects: sumTallies(stageFunnel.map((step) => step.current)),
-    stageFunnel,
-    recentStageChanges: recent,
-  };
+  const readAt = new Date();
+  const current = (stage: ProjectStage) =>
+    rows.find((row) => row.part === 'current' && row.stage === stage);
+  const parts = new Map<number, PipelinePart>();
+  for (const year of years) {
+    const stageFunnel = ALL_STAGES.map((stage): StageFunnelStep => {
+      const n = current(stage);
+      const r = rows.find(
+        (row) => row.part === 'reached' && row.year === year && row.stage === stage,
+      );
+      return {
+        stage,
+        current: n
+          ? keptTally({
+              count: n.count,
+              plannedInvestment: decimalOrNull(n.investment) ?? new Prisma.Decimal(0),
+              plannedInvestmentKnownCount: n.known,
+            })
+          : emptyTally(),
+        reached: r
+          ? {
+              count: r.count,
+              plannedInvestment: decimalOrNull(r.investment),
+              plannedInvestmentKnownCount: r.known,
+            }
+          : emptyTally(),
+        reachedInYear: r
+          ? {
+              count: r.inYearCount,
+              plannedInvestment: decimalOrNull(r.inYearInvestment),
+              plannedInvestmentKnownCount: r.inYearKnown,
+            }
+          : emptyTally(),
+      };
+    });
+    const recent = new Set(
+      rows.filter((row) => row.part === 'recent' && row.year === year).map((row) => row.eventId),
+    );
+    parts.set(year, {
+      readAt,
+      projects: sumTallies(stageFunnel.map((step) => step.current)),
+      stageFunnel,
+      recentStageChanges: events.filter((event) => recent.has(event.id)),
+    });
+  }
+  return parts;
+}
+
+/** The pipeline part of one year's dashboard (see `readPipelines`). */
+export async function readPipeline(prisma: Client, year: number): Promise<PipelinePart> {
+  return (await readPipelines(prisma, [year])).get(year)!;
 }
 
 /** A tally kept by the database (ProjectStageTally, ProjectParkTally), whose sum is 0 when none is known. */
