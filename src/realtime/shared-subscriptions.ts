@@ -149,7 +149,7 @@ const payloadTexts = new WeakMap<object, string>();
  * subscriber handed the same data object; undefined for any other result (errors, extensions,
  * live-query revisions).
  */
-export function dataOnlyText(result: ExecutionResult): string | undefined {
+export function dataOnlyText(result: { data?: unknown }): string | undefined {
   const data = result.data;
   if (data == null || typeof data !== 'object' || Object.keys(result).length !== 1)
     return undefined;
@@ -170,16 +170,15 @@ export function dataOnlyText(result: ExecutionResult): string | undefined {
  * message, an await of each socket write) then runs once per such result, not once per delivery.
  * A socket that cannot keep up is closed by its unsent-bytes limit (src/server/graphql-ws.ts).
  */
-export function writeDataResults(
+export function writeDataResults<R extends { data?: unknown }>(
   socket: { send(message: string): void; readyState: number; OPEN: number },
   id: string,
-  stream: AsyncIterable<ExecutionResult>,
-): AsyncIterableIterator<ExecutionResult> {
+  stream: AsyncIterable<R>,
+): AsyncIterableIterator<R> {
   const source = stream[Symbol.asyncIterator]();
   const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-  const done = (): Promise<IteratorResult<ExecutionResult>> =>
-    Promise.resolve({ value: undefined, done: true });
-  const relay: AsyncIterableIterator<ExecutionResult> = {
+  const done = (): Promise<IteratorResult<R>> => Promise.resolve({ value: undefined, done: true });
+  const relay: AsyncIterableIterator<R> = {
     [Symbol.asyncIterator]: () => relay,
     async next() {
       for (;;) {
