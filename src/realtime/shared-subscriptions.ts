@@ -25,7 +25,7 @@
  * per delivery for 10,000 subscribers.
  */
 
-import { mapAsyncIterator } from '@graphql-tools/utils';
+import { isPromise, mapAsyncIterator, mapMaybePromise } from '@graphql-tools/utils';
 import {
   createSourceEventStream,
   type DocumentNode,
@@ -72,13 +72,14 @@ function mapObserved<T, U>(
   };
   // graphql-tools' mapper (Yoga's own): one step per item on the path of every delivery, where a
   // Repeater's push-and-wait took several.
+  // No async functions here: a result already computed goes through without a promise step.
+  const delivered = (value: U) => {
+    observer.next();
+    return value;
+  };
   return mapAsyncIterator(
     source[Symbol.asyncIterator](),
-    async (item: T) => {
-      const value = await map(item);
-      observer.next();
-      return value;
-    },
+    (item: T) => mapMaybePromise(map(item), delivered),
     (error: unknown) => {
       end();
       throw error;
@@ -113,9 +114,11 @@ export function useSharedSubscriptionResults<Scope extends string>(
     const executeEvent = (event: unknown) =>
       execute({ ...args, contextValue: options.contextOf(scope), rootValue: event });
     const observer = options.observe?.(args.contextValue) ?? unobserved;
+    // Each subscriber gets its own envelope: later plugins may set fields on it.
+    const envelope = (result: ExecutionResult) => ({ ...result });
     return mapObserved(
       stream,
-      async (event: unknown) => {
+      (event: unknown) => {
         if (typeof event !== 'object' || event === null) return executeEvent(event);
         let byKey = results.get(event);
         if (!byKey) {
@@ -126,9 +129,15 @@ export function useSharedSubscriptionResults<Scope extends string>(
         if (!result) {
           result = executeEvent(event);
           byKey.set(key, result);
+          // Once computed, the result itself is kept: later subscribers take it without a step.
+          const kept = byKey;
+          if (isPromise(result))
+            void result.then(
+              (done) => kept.set(key, done),
+              () => {},
+            );
         }
-        // Each subscriber gets its own envelope: later plugins may set fields on it.
-        return { ...(await result) };
+        return mapMaybePromise(result, envelope);
       },
       observer,
     );
