@@ -59,15 +59,15 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
 
 /**
  * A feed that one producer pushes to without waiting and one reader takes from, in order. The
- * producer ends it with `end()`, or `end(error)`: the reader gets what was pushed before, then
- * the error once, then done. `return()` ends it at once (what was pushed and not read is
- * dropped) and runs `release` once, as does an `end` once the reader has come to it.
+ * producer ends it with `end()`: the reader gets what was pushed before, then done (a feed that
+ * fails pushes its error as a last value: src/realtime/feed-errors.ts). `return()` ends it at
+ * once (what was pushed and not read is dropped). Either way `release` runs once, when the
+ * reader has come to the end.
  */
 export class Inbox<T> implements AsyncIterableIterator<T> {
   private readonly items: T[] = [];
   private reader: ((result: IteratorResult<T>) => void) | null = null;
-  private failReader: ((error: unknown) => void) | null = null;
-  private ending: { error: unknown } | null = null;
+  private ending = false;
   private finished = false;
 
   constructor(private readonly release: () => void = () => {}) {}
@@ -78,49 +78,46 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
 
   /** Hands `item` to the reader, or keeps it until read; nothing once the feed is ending. */
   push(item: T): void {
-    if (this.ending || this.finished) return;
+    if (this.ending) return;
     const reader = this.reader;
     if (reader) {
-      this.reader = this.failReader = null;
+      this.reader = null;
       reader({ value: item, done: false });
     } else this.items.push(item);
   }
 
-  /** Ends the feed after what was pushed; with an error, the reader gets it after those. */
-  end(error?: unknown): void {
-    if (this.ending || this.finished) return;
-    this.ending = { error };
-    if (this.reader) this.settle();
+  /** Ends the feed after what was pushed. */
+  end(): void {
+    if (this.ending) return;
+    this.ending = true;
+    if (this.reader) this.finish();
   }
 
   next(): Promise<IteratorResult<T>> {
     if (this.items.length) return Promise.resolve({ value: this.items.shift()!, done: false });
     if (this.finished) return Promise.resolve(DONE);
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       this.reader = resolve;
-      this.failReader = reject;
-      if (this.ending) this.settle();
+      if (this.ending) this.finish();
     });
   }
 
   return(): Promise<IteratorResult<T>> {
     this.items.length = 0;
-    this.ending ??= { error: undefined };
-    this.settle();
+    this.ending = true;
+    this.finish();
     return Promise.resolve(DONE);
   }
 
-  /** The end has come to a waiting reader (or to `return()`): done, or the error, once. */
-  private settle(): void {
-    const { reader, failReader } = this;
-    this.reader = this.failReader = null;
-    const error = this.ending?.error;
+  /** The reader has come to the end (or returned): done, and `release` once. */
+  private finish(): void {
+    const reader = this.reader;
+    this.reader = null;
     if (!this.finished) {
       this.finished = true;
       this.release();
     }
-    if (error !== undefined && failReader) failReader(error);
-    else reader?.(DONE);
+    reader?.(DONE);
   }
 }
 

@@ -26,6 +26,7 @@ import { ValidationError } from '../services/errors.ts';
 import { logHead } from '../services/stage-log.ts';
 import type { HubPubSub, PubSubLostError } from './event-bus.ts';
 import { Bell, Inbox } from './feed.ts';
+import type { LivePayload } from './feed-errors.ts';
 
 /** One event the feed delivers; the subscription re-reads the row by `id`. */
 export interface FeedItem {
@@ -65,10 +66,10 @@ function whereKey(where: Prisma.ProjectStageEventWhereInput): string {
  * for one), then the events the tail hands over. The tail hands each event to thousands of
  * these, so a hand-over is one push into an Inbox (src/realtime/feed.ts), never a wait.
  */
-class Subscriber implements AsyncIterableIterator<FeedItem> {
+class Subscriber implements AsyncIterableIterator<LivePayload<FeedItem>> {
   readonly key: string;
   /** Events handed over by the tail and not yet read (the tail never waits for a reader). */
-  private readonly live: Inbox<FeedItem>;
+  private readonly live: Inbox<LivePayload<FeedItem>>;
   /** Why the feed ended, once it has (FeedClosedError when its client closed it). */
   failure: Error | null = null;
   /** The tail's position when it admitted this subscriber; null until then. */
@@ -88,7 +89,7 @@ class Subscriber implements AsyncIterableIterator<FeedItem> {
     leave: (subscriber: Subscriber) => void,
   ) {
     this.key = whereKey(where);
-    this.live = new Inbox<FeedItem>(() => {
+    this.live = new Inbox<LivePayload<FeedItem>>(() => {
       this.failure ??= new FeedClosedError();
       leave(this);
     });
@@ -115,26 +116,32 @@ class Subscriber implements AsyncIterableIterator<FeedItem> {
     this.admitted?.resolve();
   }
 
-  /** Ends the feed with `error` after what was handed over (FeedClosedError: at once). */
+  /**
+   * Ends the feed after what was handed over, with a last `{ liveError }` payload (the live
+   * fields' convention, src/realtime/feed-errors.ts); FeedClosedError ends it at once.
+   */
   fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
     this.admitted?.reject(error);
     if (error instanceof FeedClosedError) void this.live.return();
-    else this.live.end(error);
+    else {
+      this.live.push({ liveError: error });
+      this.live.end();
+    }
   }
 
-  next(): Promise<IteratorResult<FeedItem>> {
+  next(): Promise<IteratorResult<LivePayload<FeedItem>>> {
     if (!this.replayDone) return this.replay();
     return this.live.next();
   }
 
-  return(): Promise<IteratorResult<FeedItem>> {
+  return(): Promise<IteratorResult<LivePayload<FeedItem>>> {
     return this.live.return();
   }
 
   /** The next event from the log before `joinedAt`; then the tail's. */
-  private async replay(): Promise<IteratorResult<FeedItem>> {
+  private async replay(): Promise<IteratorResult<LivePayload<FeedItem>>> {
     const joinedAt = this.joinedAt!;
     try {
       while (!this.replayed.length && this.position < joinedAt && !this.failure) {
@@ -209,10 +216,11 @@ export class StageLogTail {
   /**
    * Opens a feed. Listening starts and `after` is checked before this resolves, so a caller that
    * awaits it and then changes a stage will see that change. Throws ValidationError when `after`
-   * is past the head of the log (a position from another database). The iterator ends with the
-   * bus's PubSubLostError if the bus is lost; `return()` closes it at any time.
+   * is past the head of the log (a position from another database). The feed ends with a
+   * `{ liveError }` payload (the bus's PubSubLostError if the bus is lost, a failed replay or
+   * filter); `return()` closes it at any time.
    */
-  async open(options: OpenFeedOptions = {}): Promise<AsyncIterableIterator<FeedItem>> {
+  async open(options: OpenFeedOptions = {}): Promise<AsyncIterableIterator<LivePayload<FeedItem>>> {
     const where = options.where ?? {};
     const subscriber = new Subscriber(where, this, (s) => this.leave(s));
     await this.join(subscriber);
