@@ -199,4 +199,55 @@ describe('StageLogTail', () => {
     expect(await take(c, 1)).toEqual([1n]);
     await c.return!();
   });
+
+  it('should not deliver events at or before `after` that the tail handed over while `after` was checked', async () => {
+    const { prisma, state } = fakeLog();
+    const { bus, ring } = fakeBus();
+    const tail = new StageLogTail({ prisma, pubsub: bus, pollIntervalMs: 60_000 });
+    const first = await tail.open();
+    // Three events committed that the tail has not heard of yet (its position is still 0): a
+    // client resuming after 2 (seen on another server) is past the tail's position, so the
+    // head is read to check `after`; the tail reads 1..3 meanwhile.
+    state.append(3);
+    const findFirst = prisma.projectStageEvent.findFirst.bind(prisma.projectStageEvent);
+    let openHead!: () => void;
+    const headGate = new Promise<void>((resolve) => (openHead = resolve));
+    (prisma.projectStageEvent as { findFirst: unknown }).findFirst = async (...args: never[]) => {
+      await headGate;
+      return findFirst(...args);
+    };
+    const resuming = tail.open({ after: 2n });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    ring(3);
+    expect(await take(first, 3)).toEqual([1n, 2n, 3n]);
+    openHead();
+    const second = await resuming;
+    state.append(1);
+    ring(4);
+    expect(await take(second, 2)).toEqual([3n, 4n]);
+    await Promise.all([first.return!(), second.return!()]);
+  });
+
+  it('should end a feed whose replay fails with the error, not with later events past the gap', async () => {
+    const { prisma, state } = fakeLog();
+    const { bus, ring } = fakeBus();
+    const tail = new StageLogTail({ prisma, pubsub: bus, pollIntervalMs: 60_000 });
+    const first = await tail.open();
+    state.append(3);
+    ring(3);
+    expect(await take(first, 3)).toEqual([1n, 2n, 3n]);
+    // Joins at 3 and must replay 1..3; 4 and 5 are handed over before its replay is read.
+    const second = await tail.open({ after: 0n });
+    state.append(2);
+    ring(5);
+    expect(await take(first, 2)).toEqual([4n, 5n]);
+    state.failNextReads = 1;
+    const seen: unknown[] = [];
+    for (let item = await second.next(); !item.done; item = await second.next())
+      seen.push(isLiveError(item.value) ? 'error' : item.value.sequence);
+    // A client resumes with `after` = the last event it saw: 4 or 5 here would skip 1..3 for good.
+    expect(seen).toEqual(['error']);
+    expect(tail.size).toBe(1);
+    await first.return!();
+  });
 });

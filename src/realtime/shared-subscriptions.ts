@@ -15,9 +15,10 @@
  * subscriber with the first one's data. The subscription field's `subscribe` still runs with
  * each subscriber's own context (its arguments, its checks, its place in the feed).
  *
- * The result is also serialised once per event and key, not once per socket, and written to each
- * socket without graphql-ws's per-message loop (`writeDataResults`): the message on the wire is
- * the one graphql-ws would write.
+ * The result is also serialised once per event and key, not once per socket (`dataOnlyText`), and
+ * where the transport offers a writer (graphql-ws: the socket), a result of data only is written
+ * there directly, not passed through every plugin's wrapper and the transport's loop
+ * (`relayResults`).
  *
  * Each subscriber's stream is this one layer over the source stream, so it is also where the
  * streams are observed (`observe`: open streams and results delivered, for metrics): another
@@ -25,7 +26,7 @@
  * per delivery for 10,000 subscribers.
  */
 
-import { isPromise, mapAsyncIterator, mapMaybePromise } from '@graphql-tools/utils';
+import { isPromise } from '@graphql-tools/utils';
 import {
   createSourceEventStream,
   type DocumentNode,
@@ -45,6 +46,12 @@ export interface SharedResultsOptions<Scope extends string> {
   contextOf(scope: Scope): unknown;
   /** Called when a subscription's stream opens; its `next` for each result, `end` once when the stream ends. */
   observe?(context: unknown): StreamObserver;
+  /**
+   * Where the subscriber's transport takes a result of data only directly, as the JSON text of
+   * its payload (graphql-ws: a `next` message on the socket); undefined: every result goes
+   * through the stream.
+   */
+  writerOf?(context: unknown): ((payloadText: string) => void) | undefined;
 }
 
 export interface StreamObserver {
@@ -57,35 +64,60 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
 const unobserved: StreamObserver = { next() {}, end() {} };
 
 /**
- * Applies `map` to each item of `source`, telling `observer` of each result delivered and, once,
- * of the end (done, returned, thrown); `return()` goes straight to the source.
+ * A subscriber's stream of results: `resultOf` each event of `source`, telling `observer` of each
+ * result delivered and, once, of the end (done, returned, thrown). With a `write`, a result of
+ * data only is written there and the stream goes on to the next event; any other result (errors,
+ * extensions) is the stream's next value, in order with those written. `return()` goes straight
+ * to the source.
+ *
+ * Written directly, a delivery costs one step here: not the further steps of each plugin's
+ * wrapper around the stream and of the transport's loop (each a promise on the path of every
+ * delivery), which have nothing to do for a result of data only.
  */
-function mapObserved<T, U>(
-  source: AsyncIterable<T>,
-  map: (item: T) => U | Promise<U>,
+function relayResults(
+  source: AsyncIterable<unknown>,
+  resultOf: (event: unknown) => Result,
   observer: StreamObserver,
-): AsyncIterableIterator<U> {
+  write: ((payloadText: string) => void) | undefined,
+): AsyncIterableIterator<ExecutionResult> {
+  const events = source[Symbol.asyncIterator]();
   let open = true;
   const end = () => {
     if (open) observer.end();
     open = false;
   };
-  // graphql-tools' mapper (Yoga's own): one step per item on the path of every delivery, where a
-  // Repeater's push-and-wait took several.
-  // No async functions here: a result already computed goes through without a promise step.
-  const delivered = (value: U) => {
-    observer.next();
-    return value;
-  };
-  return mapAsyncIterator(
-    source[Symbol.asyncIterator](),
-    (item: T) => mapMaybePromise(map(item), delivered),
-    (error: unknown) => {
-      end();
-      throw error;
+  const relay: AsyncIterableIterator<ExecutionResult> = {
+    [Symbol.asyncIterator]: () => relay,
+    async next() {
+      try {
+        for (;;) {
+          const step = await events.next();
+          if (step.done) {
+            end();
+            return { value: undefined, done: true };
+          }
+          const maybe = resultOf(step.value);
+          const result = isPromise(maybe) ? await maybe : maybe;
+          observer.next();
+          const text = write ? dataOnlyText(result) : undefined;
+          // Each subscriber gets its own envelope: later plugins may set fields on it.
+          if (!write || text === undefined) return { value: { ...result }, done: false };
+          write(text);
+        }
+      } catch (error) {
+        // A consumer does not return a stream that threw: let the source go here.
+        end();
+        await events.return?.();
+        throw error;
+      }
     },
-    end,
-  ) as AsyncIterableIterator<U>;
+    async return() {
+      end();
+      await events.return?.();
+      return { value: undefined, done: true };
+    },
+  };
+  return relay;
 }
 
 export function useSharedSubscriptionResults<Scope extends string>(
@@ -114,33 +146,28 @@ export function useSharedSubscriptionResults<Scope extends string>(
     const executeEvent = (event: unknown) =>
       execute({ ...args, contextValue: options.contextOf(scope), rootValue: event });
     const observer = options.observe?.(args.contextValue) ?? unobserved;
-    // Each subscriber gets its own envelope: later plugins may set fields on it.
-    const envelope = (result: ExecutionResult) => ({ ...result });
-    return mapObserved(
-      stream,
-      (event: unknown) => {
-        if (typeof event !== 'object' || event === null) return executeEvent(event);
-        let byKey = results.get(event);
-        if (!byKey) {
-          byKey = new Map();
-          results.set(event, byKey);
-        }
-        let result = byKey.get(key);
-        if (!result) {
-          result = executeEvent(event);
-          byKey.set(key, result);
-          // Once computed, the result itself is kept: later subscribers take it without a step.
-          const kept = byKey;
-          if (isPromise(result))
-            void result.then(
-              (done) => kept.set(key, done),
-              () => {},
-            );
-        }
-        return mapMaybePromise(result, envelope);
-      },
-      observer,
-    );
+    const resultOf = (event: unknown): Result => {
+      if (typeof event !== 'object' || event === null) return executeEvent(event);
+      let byKey = results.get(event);
+      if (!byKey) {
+        byKey = new Map();
+        results.set(event, byKey);
+      }
+      let result = byKey.get(key);
+      if (!result) {
+        result = executeEvent(event);
+        byKey.set(key, result);
+        // Once computed, the result itself is kept: later subscribers take it without a step.
+        const kept = byKey;
+        if (isPromise(result))
+          void result.then(
+            (done) => kept.set(key, done),
+            () => {},
+          );
+      }
+      return result;
+    };
+    return relayResults(stream, resultOf, observer, options.writerOf?.(args.contextValue));
   };
 
   return {
@@ -168,39 +195,4 @@ export function dataOnlyText(result: { data?: unknown }): string | undefined {
     payloadTexts.set(data, text);
   }
   return text;
-}
-
-/**
- * What graphql-ws iterates for subscription `id` on `socket` in place of `stream` (its
- * `onOperation` hook): each result of data only is written to the socket here, as the `next`
- * message graphql-ws would write, around the result's text serialised once
- * (`dataOnlyText`); any other result, and the end, go on to graphql-ws, which sends them through
- * its hooks as usual. graphql-ws's loop (its hooks, a validation and serialisation of every
- * message, an await of each socket write) then runs once per such result, not once per delivery.
- * A socket that cannot keep up is closed by its unsent-bytes limit (src/server/graphql-ws.ts).
- */
-export function writeDataResults<R extends { data?: unknown }>(
-  socket: { send(message: string): void; readyState: number; OPEN: number },
-  id: string,
-  stream: AsyncIterable<R>,
-): AsyncIterableIterator<R> {
-  const source = stream[Symbol.asyncIterator]();
-  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-  const done = (): Promise<IteratorResult<R>> => Promise.resolve({ value: undefined, done: true });
-  const relay: AsyncIterableIterator<R> = {
-    [Symbol.asyncIterator]: () => relay,
-    async next() {
-      for (;;) {
-        const step = await source.next();
-        if (step.done) return step;
-        const text = dataOnlyText(step.value);
-        if (text === undefined) return step;
-        // As graphql-ws's send: nothing more for a socket that is no longer open.
-        if (socket.readyState === socket.OPEN) socket.send(`${head}${text}}`);
-      }
-    },
-    return: () => source.return?.() ?? done(),
-    throw: (error?: unknown) => source.throw?.(error) ?? Promise.reject(error),
-  };
-  return relay;
 }

@@ -87,8 +87,12 @@ class Subscriber implements AsyncIterableIterator<LivePayload<FeedItem>> {
     readonly where: Prisma.ProjectStageEventWhereInput,
     private readonly tail: { prisma: PrismaClient; batchSize: number },
     leave: (subscriber: Subscriber) => void,
+    after: bigint | null = null,
   ) {
     this.key = whereKey(where);
+    // The tail may hand events over before `startAfter` (while `open` checks an `after` past
+    // its position): those at or before `after` are skipped from the start.
+    if (after !== null) this.position = after;
     this.live = new Inbox<LivePayload<FeedItem>>(() => {
       this.failure ??= new FeedClosedError();
       leave(this);
@@ -165,6 +169,14 @@ class Subscriber implements AsyncIterableIterator<LivePayload<FeedItem>> {
     this.replayed = [];
     this.replayDone = true;
     this.position = joinedAt;
+    const failure = this.failure;
+    if (failure && !(failure instanceof FeedClosedError)) {
+      // The replay ended short of `joinedAt`: what the tail handed over lies past the events not
+      // replayed, and a client resuming after one of them would never get those. End with the
+      // error alone (the Inbox drops what it holds, and leaves the tail).
+      void this.live.return();
+      return { value: { liveError: failure }, done: false };
+    }
     return this.live.next();
   }
 }
@@ -222,10 +234,10 @@ export class StageLogTail {
    */
   async open(options: OpenFeedOptions = {}): Promise<AsyncIterableIterator<LivePayload<FeedItem>>> {
     const where = options.where ?? {};
-    const subscriber = new Subscriber(where, this, (s) => this.leave(s));
+    const after = options.after ?? null;
+    const subscriber = new Subscriber(where, this, (s) => this.leave(s), after);
     await this.join(subscriber);
     const joinedAt = subscriber.joinedAt!;
-    const after = options.after ?? null;
     if (after != null && after > joinedAt) {
       try {
         const head = await logHead(this.prisma);

@@ -8,7 +8,6 @@
  * closes a socket whose pong does not come back within as long.
  */
 import type { IncomingMessage, Server } from 'node:http';
-import { isAsyncIterable } from '@graphql-tools/utils';
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -18,7 +17,6 @@ import type { HubConfig } from '../config.ts';
 import type { Viewer } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import type { createErrorMasker } from '../masked-errors.ts';
-import { writeDataResults } from '../realtime/shared-subscriptions.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepError } from '../security.ts';
 import type { OpenStreams } from './streams.ts';
 import type { HubYoga } from './yoga.ts';
@@ -54,6 +52,28 @@ function withoutHttp(error: GraphQLError): GraphQLError {
     originalError: error.originalError,
     extensions,
   });
+}
+
+/**
+ * Writes a `next` message of operation `id` with the given payload text, as graphql-ws would
+ * write it, and nothing once the socket is no longer open (as graphql-ws's own send). Shared
+ * subscription results of data only are written this way (realtime/shared-subscriptions.ts):
+ * graphql-ws's loop per message (its hooks, a validation and serialisation of every message, an
+ * await of every socket write) runs for errors and the end only. Nothing waits for a write to
+ * reach the client, so `afterWrite` runs after each: the hub closes there a socket past its
+ * unsent-bytes limit (below), before a burst (an import's thousands of events) piles up.
+ */
+export function nextWriter(
+  socket: { send(message: string): void; readyState: number; OPEN: number },
+  id: string,
+  afterWrite: () => void = () => {},
+): (payloadText: string) => void {
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return (payloadText) => {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(`${head}${payloadText}}`);
+    afterWrite();
+  };
 }
 
 export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
@@ -137,15 +157,11 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
           throw error;
         }
       },
-      // A stream's results of data only are written by the hub, serialised once for every socket
-      // that gets them (realtime/shared-subscriptions.ts); graphql-ws sends the rest.
-      onOperation: (ctx, id, _payload, _args, result) =>
-        isAsyncIterable(result) ? writeDataResults(ctx.extra.socket, id, result) : undefined,
       // graphql-ws is not HTTP: errors go without their HTTP status and headers.
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors?.length ? { ...result, errors: result.errors.map(withoutHttp) } : undefined,
       onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttp),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         try {
           // The operation being started is already among ctx.subscriptions.
           if (Object.keys(ctx.subscriptions).length > config.limits.maxSubscriptionsPerSocket) {
@@ -172,6 +188,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
             req: ctx.extra.request,
             socket: ctx.extra.socket,
             params,
+            writeNext: nextWriter(ctx.extra.socket, id, () => closeIfNotReading(ctx.extra.socket)),
           });
           const document = enveloped.parse(params.query);
           const errors = enveloped.validate(enveloped.schema, document);

@@ -85,6 +85,8 @@ export function createHubYoga(options: HubYogaOptions): HubYoga {
         scope: (context) => (context as HubContext).viewer.role,
         contextOf: roleContext,
         observe: subscriptionObserver(metrics),
+        // graphql-ws puts its socket's writer in the context (server/graphql-ws.ts); SSE has none.
+        writerOf: (context) => (context as { writeNext?: (text: string) => void }).writeNext,
       }),
       ...securityPlugins(config, pubsub.redis),
       useWallPage(),
