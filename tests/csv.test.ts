@@ -24,7 +24,6 @@ import {
   createProjectsInTransaction,
   updateProject,
 } from '../src/services/projects.ts';
-import { seedDistrict } from '../src/services/seed.ts';
 import { changeProjectStage } from '../src/services/stage-change.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
 import { databaseSnapshot, TEST_ACTOR } from './helpers/fixtures.ts';
@@ -165,8 +164,7 @@ describe('CSV export format', () => {
   let text: string;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    await seedDistrict(db.prisma);
+    db = await openTestDatabase('pglite', { seeded: true });
     await addHistories(db.prisma);
     text = await exportProjects(db.prisma);
   });
@@ -232,8 +230,7 @@ describeEachEngine('CSV import', (engine) => {
   let exported: string;
 
   beforeAll(async () => {
-    source = await openTestDatabase(engine);
-    await seedDistrict(source.prisma);
+    source = await openTestDatabase(engine, { seeded: true });
     await addHistories(source.prisma);
     exported = await exportProjects(source.prisma);
   });

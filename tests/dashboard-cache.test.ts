@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StageEventKind } from '../src/generated/prisma/client.ts';
 import { currentYear } from '../src/services/dashboard.ts';
-import { seedDistrict } from '../src/services/seed.ts';
 import { heldBusPair } from './helpers/bus.ts';
 import { testClock } from './helpers/clock.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
@@ -43,8 +42,7 @@ describe('dashboard cache', () => {
   } = heldBusPair();
 
   beforeAll(async () => {
-    ({ db, log } = await openLoggedDatabase('pglite'));
-    await seedDistrict(db.prisma);
+    ({ db, log } = await openLoggedDatabase('pglite', { seeded: true }));
     hub = await startTestHub({
       db,
       pubsub: bus,

@@ -8,7 +8,6 @@ import type { Database } from '../src/db/index.ts';
 import { buildOc4idsPackage, projectStatus, STAGE_STATUS } from '../src/exchange/oc4ids.ts';
 import { Prisma, type ProjectStage } from '../src/generated/prisma/client.ts';
 import { createProject } from '../src/services/projects.ts';
-import { seedDistrict } from '../src/services/seed.ts';
 import { changeProjectStage } from '../src/services/stage-change.ts';
 import { openTestDatabase } from './helpers/db.ts';
 import { TEST_ACTOR } from './helpers/fixtures.ts';
@@ -92,8 +91,7 @@ describe('OC4IDS project package', () => {
   let seeded: Pkg;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    await seedDistrict(db.prisma);
+    db = await openTestDatabase('pglite', { seeded: true });
     seeded = (await buildOc4idsPackage(db.prisma, OPTIONS)) as Pkg;
   });
   afterAll(async () => {

@@ -11,7 +11,6 @@ export { withDefaultAuth };
 import type { Database } from '../../src/db/index.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import type { HubPubSub } from '../../src/realtime/event-bus.ts';
-import { seedDistrict } from '../../src/services/seed.ts';
 import { type Engine, openTestDatabase } from './db.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -48,8 +47,8 @@ export interface TestHubOptions {
 }
 
 export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> {
-  const db = opts.db ?? (await openTestDatabase(opts.engine ?? 'pglite'));
-  if (opts.seed !== false && !opts.db) await seedDistrict(db.prisma);
+  const db =
+    opts.db ?? (await openTestDatabase(opts.engine ?? 'pglite', { seeded: opts.seed !== false }));
   // Keys for each role; requests default to the admin key (pass `authorization: ''` for none).
   const config = loadConfig({
     LOG_LEVEL: 'silent',
