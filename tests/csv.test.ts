@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -30,6 +30,7 @@ import { databaseSnapshot, TEST_ACTOR } from './helpers/fixtures.ts';
 import { hostileText } from './helpers/hostile-input.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { deferred } from './helpers/subscription.ts';
+import { pgliteTemplateFolder } from './helpers/template.ts';
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 const BOM = '\uFEFF';
@@ -871,9 +872,13 @@ describeEachEngine('CSV import', (engine) => {
 describe('CSV import command', () => {
   const root = path.resolve(import.meta.dirname, '..');
   const dir = mkdtempSync(path.join(tmpdir(), 'lzhub-import-'));
+  const dataDir = path.join(dir, 'data');
+  // The embedded database of the runs below, as the hub leaves it on first start: a copy of the
+  // migrated template's folder (a first start would spend seconds creating and migrating it).
+  beforeAll(async () => cpSync(await pgliteTemplateFolder(), dataDir, { recursive: true }));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** `npm run hub -- import-projects <file>` on an embedded database of its own (made by the first run). */
+  /** `npm run hub -- import-projects <file>` on that embedded database. */
   function importCommand(
     name: string,
     content: Buffer,
@@ -888,7 +893,7 @@ describe('CSV import command', () => {
           cwd: root,
           env: {
             ...process.env,
-            HUB_DATA_DIR: path.join(dir, 'data'),
+            HUB_DATA_DIR: dataDir,
             DATABASE_URL: '',
             REDIS_URL: '',
             LOG_LEVEL: 'silent',
@@ -931,7 +936,7 @@ describe('CSV import command', () => {
       expect(run.stderr, name).toBe(`import stopped, nothing written: ${reason}\n`);
       expect(run.stdout, name).toBe('');
     }
-    const db = await openDatabase({ dataDir: path.join(dir, 'data'), databaseUrl: undefined });
+    const db = await openDatabase({ dataDir, databaseUrl: undefined });
     try {
       expect(await db.prisma.project.count()).toBe(0);
       expect(await db.prisma.projectStageEvent.count()).toBe(0);

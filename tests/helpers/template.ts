@@ -8,9 +8,10 @@
  *   costs up to a second more per hub.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { readMigrations } from '../../src/db/migrate.ts';
 
 export type TemplateKind = 'migrated' | 'seeded';
@@ -44,4 +45,30 @@ export async function pgliteTemplate(kind: TemplateKind): Promise<Blob | null> {
     loaded.set(kind, existsSync(file) ? new Blob([readFileSync(file)]) : null);
   }
   return loaded.get(kind) ?? null;
+}
+
+/**
+ * The migrated template as an embedded database folder (what the hub leaves after its first
+ * start), for tests of commands that open a folder of their own: they copy it (never open it)
+ * instead of spending seconds on initdb and migrations. Made by the global setup.
+ */
+export async function pgliteTemplateFolder(): Promise<string> {
+  return (await pgliteTemplatePath('migrated')).replace(/\.tar$/, '.d');
+}
+
+/** Writes the migrated template into `dir` as an embedded database folder (global setup). */
+export async function makePgliteFolder(dir: string): Promise<void> {
+  const template = await pgliteTemplate('migrated');
+  // Written aside and renamed: another run (another worktree) may be making the same folder.
+  const aside = `${dir}.${process.pid}.tmp`;
+  rmSync(aside, { recursive: true, force: true });
+  const pglite = new PGlite(aside, template ? { loadDataDir: template } : undefined);
+  await pglite.waitReady;
+  await pglite.close();
+  try {
+    renameSync(aside, dir);
+  } catch (error) {
+    rmSync(aside, { recursive: true, force: true });
+    if (!existsSync(dir)) throw error;
+  }
 }
