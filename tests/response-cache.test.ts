@@ -16,6 +16,7 @@ import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
 import { ADVANCE, type AdvanceData, advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
+import { waitUntil } from './helpers/subscription.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 /** Long enough never to pass by itself during the suite: tests move `clock` past it. */
@@ -78,6 +79,12 @@ describe('response cache', () => {
     await Promise.all([bus.close(), otherBus.close()]);
     await db?.close();
   });
+
+  /** Requests that waited for an identical request's answer, by the hub's metrics. */
+  const shared = async (target: TestHub) => {
+    const metrics = await (await fetch(target.url.replace('/graphql', '/metrics'))).text();
+    return Number(/^hub_response_cache_total\{result="shared"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+  };
 
   const read = async (target: TestHub, id: string, headers?: Record<string, string>) => {
     const res = await target.gql<ProjectData>(PROJECT, { id }, headers);
@@ -261,10 +268,12 @@ describe('response cache', () => {
       await tx.$queryRaw`SELECT 1`;
       await gate;
     });
+    const sharedBefore = await shared(hub);
     const asked = log.measure(() =>
       Promise.all(Array.from({ length: 5 }, () => hub.gql(PAGE, { first: 2 }))),
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The other four are waiting for the first one's answer.
+    await waitUntil(async () => (await shared(hub)) === sharedBefore + 4, 'four requests waiting');
     open();
     await holding;
     const five = await asked;
