@@ -29,7 +29,7 @@ import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
 import { databaseSnapshot, TEST_ACTOR } from './helpers/fixtures.ts';
 import { hostileText } from './helpers/hostile-input.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
-import { deferred } from './helpers/subscription.ts';
+import { deferred, waitUntil } from './helpers/subscription.ts';
 import { pgliteTemplateFolder } from './helpers/template.ts';
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
@@ -585,8 +585,22 @@ describeEachEngine('CSV import', (engine) => {
           moved = true;
           return r;
         });
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        // Until it has finished (nothing held it back) or is seen waiting for a lock.
+        const lockAwaited = async () =>
+          (
+            await target.sql.query<{ wait_event: string }>(
+              `SELECT wait_event FROM pg_stat_activity
+               WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          )[0]?.wait_event;
+        let awaited: string | undefined;
+        await waitUntil(async () => {
+          awaited = await lockAwaited();
+          return moved || awaited !== undefined;
+        }, 'the stage change to finish or wait for a lock');
         expect(moved).toBe(false);
+        // The log's lock (an advisory lock) held by the import.
+        expect(awaited).toBe('advisory');
         gate.resolve();
         await importing;
         const { event } = await mutation;
