@@ -8,6 +8,7 @@ import pg from 'pg';
 import { describe } from 'vitest';
 import { type Database, type DatabaseOptions, openDatabase } from '../../src/db/index.ts';
 import { seedDistrict } from '../../src/services/seed.ts';
+import type { Leftovers } from './leftovers.ts';
 import { pgliteTemplate } from './template.ts';
 
 export type Engine = 'pglite' | 'postgres';
@@ -126,4 +127,18 @@ export async function openTestDatabase(
     }
   }
   return opened;
+}
+
+/**
+ * One seeded PGlite database for the hubs of a suite that differ only in configuration (limits,
+ * auth, caches), opened by the first call and closed with the suite's leftovers: a database of
+ * their own would cost each hub up to seconds. Their writes are seen by every hub on it, so tests
+ * that share it write rows of their own (their own code prefix) and never count what others hold.
+ */
+export function sharedSeededDatabase(leftovers: Leftovers): () => Promise<Database> {
+  let opened: Promise<Database> | undefined;
+  return () => {
+    opened ??= openTestDatabase('pglite', { seeded: true }).then((db) => leftovers.push(db));
+    return opened;
+  };
 }
