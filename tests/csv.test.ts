@@ -1110,7 +1110,7 @@ describe('CSV and OC4IDS over HTTP', () => {
   let hub: TestHub;
 
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ listen: false });
   });
   afterAll(async () => {
     await hub?.close();
@@ -1119,7 +1119,7 @@ describe('CSV and OC4IDS over HTTP', () => {
   const base = () => hub.url.replace(/\/graphql$/, '');
 
   it('should stream /export/projects.csv with the filters as query params', async () => {
-    const res = await fetch(
+    const res = await hub.fetch(
       `${base()}/export/projects.csv?stage=APPROVED,TENDERED&nameContains=${encodeURIComponent('预制菜')}`,
     );
     expect(res.status).toBe(200);
@@ -1138,11 +1138,13 @@ describe('CSV and OC4IDS over HTTP', () => {
   it('should let only signed-in viewers export, and anyone read /oc4ids', async () => {
     const key = 'viewer-key-0123456789abcdef';
     const closed = await startTestHub({
+      db: hub.db,
       env: { HUB_ANONYMOUS_ROLE: 'none', HUB_API_KEYS: `viewer:${key}` },
+      listen: false,
     });
     try {
       const at = (path: string, headers: Record<string, string> = {}) =>
-        fetch(closed.url.replace(/\/graphql$/, path), { headers });
+        closed.fetch(closed.url.replace(/\/graphql$/, path), { headers });
       const anonymous = await at('/export/projects.csv');
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
@@ -1165,15 +1167,15 @@ describe('CSV and OC4IDS over HTTP', () => {
   });
 
   it('should stream /export/stage-events.csv and answer 400 for a bad filter', async () => {
-    const res = await fetch(`${base()}/export/stage-events.csv?park=comprehensive-bonded-zone`);
+    const res = await hub.fetch(`${base()}/export/stage-events.csv?park=comprehensive-bonded-zone`);
     expect(res.status).toBe(200);
     expect(parse(await res.text(), { bom: true })).toHaveLength(1); // header only: no project in that park
-    const bad = await fetch(`${base()}/export/projects.csv?stage=BUILDING`);
+    const bad = await hub.fetch(`${base()}/export/projects.csv?stage=BUILDING`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
       error: expect.stringContaining('"BUILDING" is not a stage'),
     });
-    const unknown = await fetch(`${base()}/export/projects.csv?colour=red`);
+    const unknown = await hub.fetch(`${base()}/export/projects.csv?colour=red`);
     expect(unknown.status).toBe(400);
   });
 });

@@ -48,9 +48,15 @@ describe('dashboard cache', () => {
       pubsub: bus,
       env: { HUB_CACHE_MS: String(MAX_AGE_MS) },
       app: { now: clock.now },
+      listen: false,
     });
     // A second server on the same database and bus, keeping dashboards for up to ten minutes.
-    other = await startTestHub({ db, pubsub: otherBus, env: { HUB_CACHE_MS: '600000' } });
+    other = await startTestHub({
+      db,
+      pubsub: otherBus,
+      env: { HUB_CACHE_MS: '600000' },
+      listen: false,
+    });
   });
   afterAll(async () => {
     await other?.close();

@@ -365,6 +365,7 @@ describe('GET /oc4ids', () => {
   beforeAll(async () => {
     hub = await startTestHub({
       env: { OC4IDS_PUBLISHER_NAME: '沈阳市辽中区人民政府', OC4IDS_ID_PREFIX: 'oc4ids-test-' },
+      listen: false,
     });
   });
   afterAll(async () => {
@@ -373,7 +374,7 @@ describe('GET /oc4ids', () => {
 
   it('should serve the valid package with the configured publisher and id prefix', async () => {
     const url = hub.url.replace(/\/graphql$/, '/oc4ids');
-    const res = await fetch(url);
+    const res = await hub.fetch(url);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const pkg = (await res.json()) as Pkg;
@@ -383,6 +384,6 @@ describe('GET /oc4ids', () => {
       id: 'oc4ids-test-LZ-2025-001',
       publicAuthority: { name: '沈阳市辽中区人民政府' },
     });
-    expect((await fetch(url, { method: 'POST' })).status).toBe(405);
+    expect((await hub.fetch(url, { method: 'POST' })).status).toBe(405);
   });
 });
