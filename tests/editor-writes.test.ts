@@ -930,7 +930,7 @@ describe('saved example operations of the editor writes', () => {
   let hub: TestHub;
 
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ listen: false });
   });
   afterAll(async () => {
     await hub?.close();
