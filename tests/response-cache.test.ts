@@ -16,7 +16,7 @@ import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
 import { ADVANCE, type AdvanceData, advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
-import { waitUntil } from './helpers/subscription.ts';
+import { deferred, waitUntil } from './helpers/subscription.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 /** Long enough never to pass by itself during the suite: tests move `clock` past it. */
@@ -51,10 +51,14 @@ describe('response cache', () => {
     release,
   } = heldBusPair();
   // A bus that is down: every listener hears at once that it is lost.
+  const lostHeard = deferred();
   const lostBus: HubPubSub = {
     ...createMemoryPubSub(),
     listen: (_topic, listener) => {
-      queueMicrotask(() => listener.onLost(new PubSubLostError('Redis is unreachable')));
+      queueMicrotask(() => {
+        listener.onLost(new PubSubLostError('Redis is unreachable'));
+        lostHeard.resolve();
+      });
       return () => {};
     },
   };
@@ -228,7 +232,8 @@ describe('response cache', () => {
   it('should keep nothing while the bus is lost', async () => {
     const id = projects[0]!.globalId;
     await read(lostBusHub, id);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The hub has heard that its bus is lost.
+    await lostHeard.promise;
     for (let i = 0; i < 2; i++) {
       const { statements } = await log.measure(() => read(lostBusHub, id));
       expect(statements.length).toBeGreaterThan(0);
