@@ -651,6 +651,25 @@ describeEachEngine('dashboard', (engine) => {
         }
       }
       expect(step(await dashboard(2023), 'SIGNED').reachedInYear.count).toBeGreaterThan(0);
+
+      // The last changes of a year: the latest recorded that occurred by its end, whatever the
+      // years of occurrence of those recorded after them (here alternating, recorded late).
+      await prisma.projectStageEvent.createMany({
+        data: Array.from({ length: 14 }, (_, i) =>
+          event(i % 2 ? early.id : other.id, 'SUSPENDED', i % 2 ? '2022-03-01' : '2024-09-01'),
+        ),
+      });
+      for (const year of [2021, 2022, 2023, 2024, 2025, 2026]) {
+        const latest = await prisma.projectStageEvent.findMany({
+          where: { occurredOn: { lte: new Date(Date.UTC(year, 11, 31)) } },
+          orderBy: { sequence: 'desc' },
+          take: RECENT_STAGE_CHANGES,
+        });
+        expect(
+          (await dashboard(year)).recentStageChanges.map((e) => e.sequence),
+          String(year),
+        ).toEqual(latest.map((e) => e.sequence.toString()));
+      }
     });
   });
 });

@@ -6,6 +6,7 @@
  * project's `node`, a page without A) stays in memory and is served without a statement.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Prisma } from '../src/generated/prisma/client.ts';
 import { ChangeWatch } from '../src/realtime/change-watch.ts';
 import { createMemoryPubSub, type HubPubSub } from '../src/realtime/event-bus.ts';
 import { ChangeScopedCache } from '../src/response-cache.ts';
@@ -84,6 +85,13 @@ function writesDropOnlyWhatTheyTouch(servers: Servers): void {
       (t) => t.sourceLevel === 'DISTRICT',
     )?.awardCount ?? 0;
 
+  const districtFunding = (dashboard: Json) =>
+    new Prisma.Decimal(
+      (dashboard.dashboard as { funding: { sourceLevel: string; amount: string }[] }).funding.find(
+        (f) => f.sourceLevel === 'DISTRICT',
+      )?.amount ?? 0,
+    );
+
   it('should drop what a stage change of A touched, and keep what did not read A', async () => {
     const [b, , a] = servers.projects() as [TestProject, TestProject, TestProject];
     const pageWithA = await read(PAGE, { first: withA });
@@ -132,7 +140,9 @@ function writesDropOnlyWhatTheyTouch(servers: Servers): void {
     const nodeA = await read(NODE, { id: a.globalId });
     const nodeB = await read(NODE, { id: b.globalId });
     const page = await read(PAGE, { first: withoutA });
+    const dashboard = await read(DASHBOARD, { year: 2025 });
     await expectKept(TOTALS, { year: 2025 }, totals);
+    await expectKept(DASHBOARD, { year: 2025 }, dashboard);
 
     const recorded = await servers
       .writer()
@@ -149,6 +159,10 @@ function writesDropOnlyWhatTheyTouch(servers: Servers): void {
     await servers.heard();
 
     expect(district(await read(TOTALS, { year: 2025 }))).toBe(district(totals) + 1);
+    // The dashboard's funding (kept apart from its funnel, which a stage change re-reads).
+    expect(districtFunding(await read(DASHBOARD, { year: 2025 }))).toEqual(
+      districtFunding(dashboard).plus('12.5'),
+    );
     const awards = ((await read(NODE, { id: a.globalId })).node as Json).fundingAwards;
     expect(awards).toHaveLength(((nodeA.node as Json).fundingAwards as unknown[]).length + 1);
     await expectKept(NODE, { id: b.globalId }, nodeB);

@@ -1,35 +1,49 @@
 /**
- * One serialisation per shared result (src/realtime/shared-subscriptions.ts): graphql-ws is handed a stand-in
- * payload for a result of data only, and each socket's send writes the result's text, serialised
- * once for all of them, in its place: the message on the wire is the one graphql-ws would write.
+ * One serialisation per shared result, written without graphql-ws's per-message loop
+ * (src/realtime/shared-subscriptions.ts, `writeDataResults`): a result of data only is written to
+ * the socket as the message graphql-ws would write, its text serialised once for every socket;
+ * any other result, and the end, go on to graphql-ws in order.
  */
+import type { ExecutionResult } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { WebSocket } from 'ws';
-import { sendSharedPayloads, sharedPayload } from '../src/realtime/shared-subscriptions.ts';
+import { writeDataResults } from '../src/realtime/shared-subscriptions.ts';
 
-/** A socket whose sends are recorded (the part of a ws WebSocket these functions use). */
-function recordingSocket(): { socket: WebSocket; sent: unknown[] } {
-  const sent: unknown[] = [];
-  const socket = { send: (data: unknown) => void sent.push(data) } as unknown as WebSocket;
-  sendSharedPayloads(socket);
-  return { socket, sent };
+/** A socket whose sends are recorded (the part of a ws WebSocket the relay uses). */
+function recordingSocket() {
+  const sent: string[] = [];
+  return { send: (data: string) => void sent.push(data), readyState: 1, OPEN: 1 as const, sent };
 }
 
-/** What graphql-ws's server does with a `next` result: `onNext`, then the message serialised and sent. */
-function emitNext(socket: WebSocket, id: string, result: Record<string, unknown>): void {
-  const payload = sharedPayload(socket, result) ?? result;
-  socket.send(JSON.stringify({ id, type: 'next', payload }));
+async function* results(...items: ExecutionResult[]): AsyncGenerator<ExecutionResult> {
+  yield* items;
 }
 
-describe('shared payloads over graphql-ws', () => {
+/** What graphql-ws does with the stream it iterates: each result it is handed, as it would send it. */
+async function drainAsGraphqlWs(
+  socket: ReturnType<typeof recordingSocket>,
+  id: string,
+  stream: AsyncIterableIterator<ExecutionResult>,
+): Promise<void> {
+  for await (const result of stream)
+    socket.send(JSON.stringify({ id, type: 'next', payload: result }));
+  socket.send(JSON.stringify({ id, type: 'complete' }));
+}
+
+describe('results of data only written by the hub', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('should write the message graphql-ws would, serialising a shared result once for every socket', () => {
+  it('should write the message graphql-ws would, serialising a shared result once for every socket', async () => {
     const shared = { data: { projectStageChanged: { sequence: '7', note: '说明 "quoted"' } } };
     const sockets = [recordingSocket(), recordingSocket(), recordingSocket()];
     const stringify = vi.spyOn(JSON, 'stringify');
-    for (const [i, { socket }] of sockets.entries()) emitNext(socket, String(i + 1), { ...shared });
+    await Promise.all(
+      sockets.map((socket, i) =>
+        writeDataResults(socket, String(i + 1), results({ ...shared }))
+          .next()
+          .then((end) => expect(end.done).toBe(true)),
+      ),
+    );
     const resultTexts = stringify.mock.calls.filter(
       ([value]) => typeof value === 'object' && value !== null && 'data' in value,
     );
@@ -39,19 +53,39 @@ describe('shared payloads over graphql-ws', () => {
       expect(sent).toEqual([JSON.stringify({ id: String(i + 1), type: 'next', payload: shared })]);
   });
 
-  it('should leave results with errors or more than data, and other messages, as graphql-ws writes them', () => {
-    const { socket, sent } = recordingSocket();
+  it('should hand graphql-ws results with errors or more than data, in order with the ones it writes', async () => {
+    const socket = recordingSocket();
     const failed = { data: null, errors: [new GraphQLError('lost')] };
     const live = { data: { a: 1 }, revision: 2 };
-    expect(sharedPayload(socket, failed)).toBeUndefined();
-    expect(sharedPayload(socket, live)).toBeUndefined();
-    emitNext(socket, 'x', live);
-    socket.send('{"id":"x","type":"complete"}');
-    emitNext(socket, 'y', { data: { b: 2 } });
-    expect(sent).toEqual([
+    await drainAsGraphqlWs(
+      socket,
+      'x',
+      writeDataResults(socket, 'x', results({ data: { b: 1 } }, live, { data: { b: 2 } }, failed)),
+    );
+    expect(socket.sent).toEqual([
+      JSON.stringify({ id: 'x', type: 'next', payload: { data: { b: 1 } } }),
       JSON.stringify({ id: 'x', type: 'next', payload: live }),
+      JSON.stringify({ id: 'x', type: 'next', payload: { data: { b: 2 } } }),
+      JSON.stringify({ id: 'x', type: 'next', payload: failed }),
       '{"id":"x","type":"complete"}',
-      JSON.stringify({ id: 'y', type: 'next', payload: { data: { b: 2 } } }),
     ]);
+  });
+
+  it('should write nothing to a socket that is no longer open, and pass return() to the stream', async () => {
+    const socket = { ...recordingSocket(), readyState: 3 };
+    await drainAsGraphqlWs(socket, 'z', writeDataResults(socket, 'z', results({ data: { c: 1 } })));
+    expect(socket.sent).toEqual(['{"id":"z","type":"complete"}']);
+
+    let returned = false;
+    const source: AsyncIterableIterator<ExecutionResult> = {
+      [Symbol.asyncIterator]: () => source,
+      next: () => new Promise(() => {}),
+      return: async () => {
+        returned = true;
+        return { value: undefined, done: true };
+      },
+    };
+    await writeDataResults(recordingSocket(), 'r', source).return?.();
+    expect(returned).toBe(true);
   });
 });

@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
 import type { HubListener, HubPubSub } from '../src/realtime/event-bus.ts';
+import { isLiveError, type LivePayload } from '../src/realtime/feed-errors.ts';
 import { type FeedItem, StageLogTail } from '../src/realtime/stage-tail.ts';
 import { deferred } from './helpers/subscription.ts';
 
@@ -104,11 +105,12 @@ function fakeBus() {
   };
 }
 
-const take = async (feed: AsyncIterableIterator<FeedItem>, n: number) => {
+const take = async (feed: AsyncIterableIterator<LivePayload<FeedItem>>, n: number) => {
   const out: bigint[] = [];
   while (out.length < n) {
     const item = await feed.next();
     if (item.done) break;
+    if (isLiveError(item.value)) throw item.value.liveError;
     out.push(item.value.sequence);
   }
   return out;
@@ -175,7 +177,11 @@ describe('StageLogTail', () => {
     const fine = await tail.open({ where: { id: { in: [1, 2] } } });
     state.append(2);
     ring(2);
-    await expect(refused.next()).rejects.toThrow(/invalid byte sequence/);
+    const last = await refused.next();
+    expect(String((last.value as { liveError: unknown }).liveError)).toMatch(
+      /invalid byte sequence/,
+    );
+    expect(await refused.next()).toEqual({ value: undefined, done: true });
     expect(await take(fine, 2)).toEqual([1n, 2n]);
     // Not a failed read to retry for everyone.
     expect(errors).toEqual([]);

@@ -86,6 +86,8 @@ export interface HubChange {
    * (a lost bus may have missed any change).
    */
   touched: readonly string[] | 'everything';
+  /** What kind of write it was; absent when not known (a lost bus, a change recorded without one). */
+  domain?: ChangeDomain;
   /** The bus was lost: changes from now on may go unheard until the watch listens again. */
   lost?: true;
 }
@@ -236,9 +238,13 @@ export class ChangeWatch {
     return () => this.listeners.delete(listener);
   }
 
-  /** Records a change (`touched` defaults to everything). */
-  changed(year: number | null | undefined, touched: HubChange['touched'] = 'everything'): void {
-    this.tell({ year: year ?? null, touched });
+  /** Records a change (`touched` defaults to everything, `domain` to unknown). */
+  changed(
+    year: number | null | undefined,
+    touched: HubChange['touched'] = 'everything',
+    domain?: ChangeDomain,
+  ): void {
+    this.tell(domain ? { year: year ?? null, touched, domain } : { year: year ?? null, touched });
   }
 
   private tell(change: HubChange): void {
@@ -260,11 +266,11 @@ export class ChangeWatch {
     };
     const stops = [
       this.pubsub.listen('stageChanged', {
-        onEvent: (e) => this.changed(null, touchedByStageChange(e)),
+        onEvent: (e) => this.changed(null, touchedByStageChange(e), 'stage'),
         onLost,
       }),
       this.pubsub.listen('dataChanged', {
-        onEvent: (e) => this.changed(e.year, touchedBy(e.domain, e.nodes)),
+        onEvent: (e) => this.changed(e.year, touchedBy(e.domain, e.nodes), e.domain),
         onLost,
       }),
     ];

@@ -7,13 +7,16 @@
  * reads ahead by one value at most), ends the feed by returning or throwing, and takes down what
  * it set up after `await stop` or in a `finally`.
  *
- * Two shapes recur, and live here:
- * - `HoldingFeed`: a feed that holds something from before its first `next()` (a place in the
- *   stage-log tail, a client's place in a shared live query, the feed it maps). A Repeater runs
- *   its executor only from the first `next()`, so a feed returned before it is read would never
- *   let go; this one does.
- * - `Bell`: how a loop waits for work (a change heard, an event handed over): the one place that
- *   keeps a waiter's resolver, because it is on the path of every delivery.
+ * Three shapes recur, and live here:
+ * - `HoldingFeed`: a feed that holds something from before its first `next()` (a client's place
+ *   in a shared live query). A Repeater runs its executor only from the first `next()`, so a feed
+ *   returned before it is read would never let go; this one does.
+ * - `Inbox`: the per-subscriber end of a fan-out, where one producer hands the same value to
+ *   thousands of feeds (the stage-log tail): a push never waits and costs one resolved promise.
+ * - `Bell`: how a loop waits for work (a change heard, an event handed over).
+ * Inbox and Bell are the two places that keep a waiter's resolver, because they are on the path
+ * of every delivery: a Repeater's push and next cost several promises each (at 10,000
+ * subscribers, 20,000 deliveries a second, that was most of the server's CPU).
  */
 import { Repeater, type RepeaterBuffer } from '@graphql-yoga/subscription';
 
@@ -52,14 +55,77 @@ export class HoldingFeed<T> extends Repeater<T> {
   }
 }
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * A feed that one producer pushes to without waiting and one reader takes from, in order. The
+ * producer ends it with `end()`: the reader gets what was pushed before, then done (a feed that
+ * fails pushes its error as a last value: src/realtime/feed-errors.ts). `return()` ends it at
+ * once (what was pushed and not read is dropped). Either way `release` runs once, when the
+ * reader has come to the end.
+ */
+export class Inbox<T> implements AsyncIterableIterator<T> {
+  private readonly items: T[] = [];
+  private reader: ((result: IteratorResult<T>) => void) | null = null;
+  private ending = false;
+  private finished = false;
+
+  constructor(private readonly release: () => void = () => {}) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Hands `item` to the reader, or keeps it until read; nothing once the feed is ending. */
+  push(item: T): void {
+    if (this.ending) return;
+    const reader = this.reader;
+    if (reader) {
+      this.reader = null;
+      reader({ value: item, done: false });
+    } else this.items.push(item);
+  }
+
+  /** Ends the feed after what was pushed. */
+  end(): void {
+    if (this.ending) return;
+    this.ending = true;
+    if (this.reader) this.finish();
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.items.length) return Promise.resolve({ value: this.items.shift()!, done: false });
+    if (this.finished) return Promise.resolve(DONE);
+    return new Promise((resolve) => {
+      this.reader = resolve;
+      if (this.ending) this.finish();
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.items.length = 0;
+    this.ending = true;
+    this.finish();
+    return Promise.resolve(DONE);
+  }
+
+  /** The reader has come to the end (or returned): done, and `release` once. */
+  private finish(): void {
+    const reader = this.reader;
+    this.reader = null;
+    if (!this.finished) {
+      this.finished = true;
+      this.release();
+    }
+    reader?.(DONE);
+  }
+}
+
 /**
  * Wake-up calls for a loop that waits for work: `ring()` while it works and its next `wait()`
  * returns at once (rings coalesce into one); with `pollMs` it is also rung that often; `close()`
  * ends every wait. A loop checks for work after each wake-up, so a ring that finds no waiter is
  * kept as one pending wake-up.
- *
- * It is on the path of every delivery (each subscriber's feed waits on one), so it is the one
- * place that keeps a waiter's resolver: a Repeater's push and next cost several promises per ring.
  */
 export class Bell {
   private readonly waiters: ((open: boolean) => void)[] = [];

@@ -15,10 +15,9 @@
  * subscriber with the first one's data. The subscription field's `subscribe` still runs with
  * each subscriber's own context (its arguments, its checks, its place in the feed).
  *
- * The result is also serialised once per event and key, not once per socket: graphql-ws writes
- * each `next` message with JSON.stringify, so for a shared result it is handed a small stand-in
- * payload (`sharedPayload`), and the socket's send puts the result's text, serialised once, in
- * its place (`sendSharedPayloads`). The message on the wire is the one graphql-ws would write.
+ * The result is also serialised once per event and key, not once per socket, and written to each
+ * socket without graphql-ws's per-message loop (`writeDataResults`): the message on the wire is
+ * the one graphql-ws would write.
  *
  * Each subscriber's stream is this one layer over the source stream, so it is also where the
  * streams are observed (`observe`: open streams and results delivered, for metrics): another
@@ -26,7 +25,7 @@
  * per delivery for 10,000 subscribers.
  */
 
-import { mapAsyncIterator } from '@graphql-tools/utils';
+import { isPromise, mapAsyncIterator, mapMaybePromise } from '@graphql-tools/utils';
 import {
   createSourceEventStream,
   type DocumentNode,
@@ -35,7 +34,6 @@ import {
   execute,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { WebSocket } from 'ws';
 
 export interface SharedResultsOptions<Scope extends string> {
   /** What of the context a result may depend on, as a string (e.g. the viewer's role). */
@@ -74,13 +72,14 @@ function mapObserved<T, U>(
   };
   // graphql-tools' mapper (Yoga's own): one step per item on the path of every delivery, where a
   // Repeater's push-and-wait took several.
+  // No async functions here: a result already computed goes through without a promise step.
+  const delivered = (value: U) => {
+    observer.next();
+    return value;
+  };
   return mapAsyncIterator(
     source[Symbol.asyncIterator](),
-    async (item: T) => {
-      const value = await map(item);
-      observer.next();
-      return value;
-    },
+    (item: T) => mapMaybePromise(map(item), delivered),
     (error: unknown) => {
       end();
       throw error;
@@ -115,9 +114,11 @@ export function useSharedSubscriptionResults<Scope extends string>(
     const executeEvent = (event: unknown) =>
       execute({ ...args, contextValue: options.contextOf(scope), rootValue: event });
     const observer = options.observe?.(args.contextValue) ?? unobserved;
+    // Each subscriber gets its own envelope: later plugins may set fields on it.
+    const envelope = (result: ExecutionResult) => ({ ...result });
     return mapObserved(
       stream,
-      async (event: unknown) => {
+      (event: unknown) => {
         if (typeof event !== 'object' || event === null) return executeEvent(event);
         let byKey = results.get(event);
         if (!byKey) {
@@ -128,9 +129,15 @@ export function useSharedSubscriptionResults<Scope extends string>(
         if (!result) {
           result = executeEvent(event);
           byKey.set(key, result);
+          // Once computed, the result itself is kept: later subscribers take it without a step.
+          const kept = byKey;
+          if (isPromise(result))
+            void result.then(
+              (done) => kept.set(key, done),
+              () => {},
+            );
         }
-        // Each subscriber gets its own envelope: later plugins may set fields on it.
-        return { ...(await result) };
+        return mapMaybePromise(result, envelope);
       },
       observer,
     );
@@ -145,20 +152,13 @@ export function useSharedSubscriptionResults<Scope extends string>(
 
 /** The JSON text of each shared result's payload (`{"data":…}`), by its `data` object. */
 const payloadTexts = new WeakMap<object, string>();
-/** What graphql-ws serialises in place of a shared payload. */
-const STAND_IN = Object.freeze({ '\u0000shared': 0 });
-/** How a `next` message with the stand-in ends. */
-const STAND_IN_END = `"payload":${JSON.stringify(STAND_IN)}}`;
-/** Payload texts waiting for their socket's send, in the order graphql-ws sends them. */
-const waiting = new WeakMap<WebSocket, string[]>();
 
 /**
- * The payload graphql-ws should serialise for `result` on `socket` (its `onNext` hook): for a
- * result of data only, a stand-in, with the result's text (serialised once for every socket)
- * queued for the socket's send; undefined for any other result (errors, extensions, live-query
- * revisions), which graphql-ws serialises as usual.
+ * The JSON text of `result` (`{"data":…}`) when it is data only, serialised once for every
+ * subscriber handed the same data object; undefined for any other result (errors, extensions,
+ * live-query revisions).
  */
-export function sharedPayload(socket: WebSocket, result: { data?: unknown }): object | undefined {
+export function dataOnlyText(result: { data?: unknown }): string | undefined {
   const data = result.data;
   if (data == null || typeof data !== 'object' || Object.keys(result).length !== 1)
     return undefined;
@@ -167,25 +167,40 @@ export function sharedPayload(socket: WebSocket, result: { data?: unknown }): ob
     text = JSON.stringify({ data });
     payloadTexts.set(data, text);
   }
-  const queue = waiting.get(socket);
-  if (queue) queue.push(text);
-  else waiting.set(socket, [text]);
-  return STAND_IN;
+  return text;
 }
 
 /**
- * Makes `socket` send a message that carries the stand-in with its queued payload text instead.
- * graphql-ws sends each message right after its `onNext` (in the same order); a socket that is
- * no longer open is sent nothing more.
+ * What graphql-ws iterates for subscription `id` on `socket` in place of `stream` (its
+ * `onOperation` hook): each result of data only is written to the socket here, as the `next`
+ * message graphql-ws would write, around the result's text serialised once
+ * (`dataOnlyText`); any other result, and the end, go on to graphql-ws, which sends them through
+ * its hooks as usual. graphql-ws's loop (its hooks, a validation and serialisation of every
+ * message, an await of each socket write) then runs once per such result, not once per delivery.
+ * A socket that cannot keep up is closed by its unsent-bytes limit (src/server/graphql-ws.ts).
  */
-export function sendSharedPayloads(socket: WebSocket): void {
-  const send = socket.send.bind(socket);
-  socket.send = ((data: unknown, ...rest: unknown[]) => {
-    if (typeof data === 'string' && data.endsWith(STAND_IN_END)) {
-      const text = waiting.get(socket)?.shift();
-      if (text !== undefined)
-        data = `${data.slice(0, data.length - STAND_IN_END.length)}"payload":${text}}`;
-    }
-    return (send as (...args: unknown[]) => void)(data, ...rest);
-  }) as WebSocket['send'];
+export function writeDataResults<R extends { data?: unknown }>(
+  socket: { send(message: string): void; readyState: number; OPEN: number },
+  id: string,
+  stream: AsyncIterable<R>,
+): AsyncIterableIterator<R> {
+  const source = stream[Symbol.asyncIterator]();
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const done = (): Promise<IteratorResult<R>> => Promise.resolve({ value: undefined, done: true });
+  const relay: AsyncIterableIterator<R> = {
+    [Symbol.asyncIterator]: () => relay,
+    async next() {
+      for (;;) {
+        const step = await source.next();
+        if (step.done) return step;
+        const text = dataOnlyText(step.value);
+        if (text === undefined) return step;
+        // As graphql-ws's send: nothing more for a socket that is no longer open.
+        if (socket.readyState === socket.OPEN) socket.send(`${head}${text}}`);
+      }
+    },
+    return: () => source.return?.() ?? done(),
+    throw: (error?: unknown) => source.throw?.(error) ?? Promise.reject(error),
+  };
+  return relay;
 }

@@ -19,12 +19,14 @@
  * position when it joined, then continues with what the tail hands it past P: one loop, no
  * seam. A subscriber joins only between two of the tail's batches, so P is exact.
  */
+import { createDeferred } from '@graphql-tools/utils';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { isDatabaseUnavailable } from '../masked-errors.ts';
 import { ValidationError } from '../services/errors.ts';
 import { logHead } from '../services/stage-log.ts';
 import type { HubPubSub, PubSubLostError } from './event-bus.ts';
-import { Bell, HoldingFeed } from './feed.ts';
+import { Bell, Inbox } from './feed.ts';
+import type { LivePayload } from './feed-errors.ts';
 
 /** One event the feed delivers; the subscription re-reads the row by `id`. */
 export interface FeedItem {
@@ -59,45 +61,111 @@ function whereKey(where: Prisma.ProjectStageEventWhereInput): string {
   );
 }
 
-/** One subscription's queue of events handed over by the tail. */
-class Subscriber {
+/**
+ * One subscription's feed: a replay of the log up to where it joined the tail (when it asked
+ * for one), then the events the tail hands over. The tail hands each event to thousands of
+ * these, so a hand-over is one push into an Inbox (src/realtime/feed.ts), never a wait.
+ */
+class Subscriber implements AsyncIterableIterator<LivePayload<FeedItem>> {
   readonly key: string;
-  /** Events handed over and not yet taken by the feed (the tail never waits for a reader). */
-  private readonly queue: FeedItem[] = [];
-  /** Rung when an event is handed over, the subscriber admitted, or the feed ends. */
-  readonly bell = new Bell();
-  /** Why the feed ends (FeedClosedError when its client closed it). */
+  /** Events handed over by the tail and not yet read (the tail never waits for a reader). */
+  private readonly live: Inbox<LivePayload<FeedItem>>;
+  /** Why the feed ended, once it has (FeedClosedError when its client closed it). */
   failure: Error | null = null;
   /** The tail's position when it admitted this subscriber; null until then. */
   joinedAt: bigint | null = null;
+  /** Settles when a subscriber that had to wait for a batch is admitted (or fails first). */
+  admitted: ReturnType<typeof createDeferred<void>> | null = null;
+  /** The last event read (or handed over past, before the feed's `after`). */
+  private position = 0n;
+  /** Replayed events read from the log and not yet taken. */
+  private replayed: FeedItem[] = [];
+  /** Whether the replay has reached `joinedAt`. */
+  private replayDone = true;
 
-  constructor(readonly where: Prisma.ProjectStageEventWhereInput) {
+  constructor(
+    readonly where: Prisma.ProjectStageEventWhereInput,
+    private readonly tail: { prisma: PrismaClient; batchSize: number },
+    leave: (subscriber: Subscriber) => void,
+  ) {
     this.key = whereKey(where);
+    this.live = new Inbox<LivePayload<FeedItem>>(() => {
+      this.failure ??= new FeedClosedError();
+      leave(this);
+    });
   }
 
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Starts the feed after `after` (null: at `joinedAt`), replaying the log up to `joinedAt`. */
+  startAfter(after: bigint | null): void {
+    this.position = after ?? this.joinedAt!;
+    this.replayDone = this.position >= this.joinedAt!;
+  }
+
+  /** An event the tail hands over (in sequence order); one at or before `position` is skipped. */
   push(item: FeedItem): void {
-    this.queue.push(item);
-    this.bell.ring();
+    if (this.replayDone && item.sequence <= this.position) return;
+    this.live.push(item);
   }
 
   admit(position: bigint): void {
     this.joinedAt = position;
-    this.bell.ring();
+    this.admitted?.resolve();
   }
 
+  /**
+   * Ends the feed after what was handed over, with a last `{ liveError }` payload (the live
+   * fields' convention, src/realtime/feed-errors.ts); FeedClosedError ends it at once.
+   */
   fail(error: Error): void {
-    this.failure ??= error;
-    this.bell.ring();
+    if (this.failure) return;
+    this.failure = error;
+    this.admitted?.reject(error);
+    if (error instanceof FeedClosedError) void this.live.return();
+    else {
+      this.live.push({ liveError: error });
+      this.live.end();
+    }
   }
 
-  /** The next event handed over; throws the failure once the queue is empty. */
-  async take(): Promise<FeedItem> {
-    for (;;) {
-      const item = this.queue.shift();
-      if (item) return item;
-      if (this.failure) throw this.failure;
-      await this.bell.wait();
+  next(): Promise<IteratorResult<LivePayload<FeedItem>>> {
+    if (!this.replayDone) return this.replay();
+    return this.live.next();
+  }
+
+  return(): Promise<IteratorResult<LivePayload<FeedItem>>> {
+    return this.live.return();
+  }
+
+  /** The next event from the log before `joinedAt`; then the tail's. */
+  private async replay(): Promise<IteratorResult<LivePayload<FeedItem>>> {
+    const joinedAt = this.joinedAt!;
+    try {
+      while (!this.replayed.length && this.position < joinedAt && !this.failure) {
+        const rows = await this.tail.prisma.projectStageEvent.findMany({
+          where: { AND: [{ sequence: { gt: this.position, lte: joinedAt } }, this.where] },
+          orderBy: { sequence: 'asc' },
+          take: this.tail.batchSize,
+          select: { id: true, sequence: true },
+        });
+        this.replayed = rows;
+        // Fewer than a batch: nothing is left before `joinedAt` that matches.
+        if (rows.length < this.tail.batchSize) this.position = joinedAt;
+        else this.position = rows[rows.length - 1]!.sequence;
+      }
+    } catch (error) {
+      // A failed read ends the feed with its error (the client resumes with `after`).
+      this.fail(error instanceof Error ? error : new Error(String(error)));
     }
+    const item = this.replayed.shift();
+    if (item && !(this.failure instanceof FeedClosedError)) return { value: item, done: false };
+    this.replayed = [];
+    this.replayDone = true;
+    this.position = joinedAt;
+    return this.live.next();
   }
 }
 
@@ -110,10 +178,10 @@ class FeedClosedError extends Error {
  * subscriber and stops (no listener, no poll) when the last one leaves.
  */
 export class StageLogTail {
-  private readonly prisma: PrismaClient;
+  readonly prisma: PrismaClient;
   private readonly pubsub: Pick<HubPubSub, 'listen'>;
   private readonly pollIntervalMs: number;
-  private readonly batchSize: number;
+  readonly batchSize: number;
   private readonly onReadError: (error: unknown) => void;
 
   private readonly subscribers = new Set<Subscriber>();
@@ -148,12 +216,13 @@ export class StageLogTail {
   /**
    * Opens a feed. Listening starts and `after` is checked before this resolves, so a caller that
    * awaits it and then changes a stage will see that change. Throws ValidationError when `after`
-   * is past the head of the log (a position from another database). The iterator ends with the
-   * bus's PubSubLostError if the bus is lost; `return()` closes it at any time.
+   * is past the head of the log (a position from another database). The feed ends with a
+   * `{ liveError }` payload (the bus's PubSubLostError if the bus is lost, a failed replay or
+   * filter); `return()` closes it at any time.
    */
-  async open(options: OpenFeedOptions = {}): Promise<AsyncIterableIterator<FeedItem>> {
+  async open(options: OpenFeedOptions = {}): Promise<AsyncIterableIterator<LivePayload<FeedItem>>> {
     const where = options.where ?? {};
-    const subscriber = new Subscriber(where);
+    const subscriber = new Subscriber(where, this, (s) => this.leave(s));
     await this.join(subscriber);
     const joinedAt = subscriber.joinedAt!;
     const after = options.after ?? null;
@@ -172,44 +241,8 @@ export class StageLogTail {
       }
     }
 
-    const { prisma, batchSize } = this;
-    return new HoldingFeed<FeedItem>(
-      async (push) => {
-        let position = after ?? joinedAt;
-        try {
-          // Replay what was in the log before this subscriber joined the tail.
-          while (position < joinedAt) {
-            const rows = await prisma.projectStageEvent.findMany({
-              where: { AND: [{ sequence: { gt: position, lte: joinedAt } }, where] },
-              orderBy: { sequence: 'asc' },
-              take: batchSize,
-              select: { id: true, sequence: true },
-            });
-            for (const row of rows) {
-              await push(row);
-              if (subscriber.failure instanceof FeedClosedError) return;
-              position = row.sequence;
-            }
-            if (rows.length < batchSize) position = joinedAt;
-          }
-          // Then what the tail hands over: only events past `joinedAt`, in order.
-          for (;;) {
-            const item = await subscriber.take();
-            if (item.sequence <= position) continue;
-            position = item.sequence;
-            await push(item);
-          }
-        } catch (error) {
-          if (error instanceof FeedClosedError) return;
-          throw error;
-        }
-      },
-      () => {
-        this.leave(subscriber);
-        // Wakes the feed waiting in `take`.
-        subscriber.fail(new FeedClosedError());
-      },
-    );
+    subscriber.startAfter(after);
+    return subscriber;
   }
 
   /** Ends every feed and stops following the log (the server is stopping). */
@@ -225,9 +258,9 @@ export class StageLogTail {
       return;
     }
     // A batch is being read: join when it has been handed out, at the position after it.
+    subscriber.admitted = createDeferred<void>();
     this.joining.push(subscriber);
-    while (subscriber.joinedAt == null && !subscriber.failure) await subscriber.bell.wait();
-    if (subscriber.joinedAt == null) throw subscriber.failure ?? new FeedClosedError();
+    await subscriber.admitted.promise;
   }
 
   private leave(subscriber: Subscriber): void {

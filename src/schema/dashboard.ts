@@ -27,6 +27,36 @@ import { ParkRef, ParkSnapshotRef } from './park.ts';
 import { StageEventRef } from './stage-events.ts';
 import { TargetProgressRef } from './targets.ts';
 
+/** A Prisma query of a selection: the columns and relations it reads. */
+interface SelectionQuery {
+  select?: Record<string, unknown>;
+  include?: Record<string, unknown>;
+}
+
+/**
+ * Whether a row the dashboard loaded (every column, and the relations it included) holds what a
+ * selection's query reads: then it is served as it is, where plugin-prisma would load each row
+ * again for the selection (two statements per dashboard answer, and their compile). A relation
+ * read with arguments (a filtered or ordered list), or a count, is never held.
+ */
+function holdsSelection(row: unknown, query: SelectionQuery): boolean {
+  if (row === null) return true;
+  if (typeof row !== 'object') return false;
+  const record = row as Record<string, unknown>;
+  for (const [key, value] of Object.entries(query.select ?? query.include ?? {})) {
+    if (value === false || value === undefined) continue;
+    if (!(key in record)) return false;
+    if (value === true) continue;
+    if (typeof value !== 'object' || value === null) return false;
+    const { select, include, ...args } = value as SelectionQuery & Record<string, unknown>;
+    if (Object.keys(args).length > 0) return false;
+    const nested = record[key];
+    const rows = Array.isArray(nested) ? nested : [nested];
+    if (!rows.every((r) => holdsSelection(r, { select, include }))) return false;
+  }
+  return true;
+}
+
 export const ProjectTallyRef = builder.objectRef<ProjectTally>('ProjectTally').implement({
   description:
     '项目合计 / Projects counted, with their planned investment summed where it is known.',
@@ -75,7 +105,14 @@ export const StageFunnelStepRef = builder.objectRef<StageFunnelStep>('StageFunne
 export const ParkSummaryRef = builder.objectRef<ParkSummary>('ParkSummary').implement({
   description: '园区概况 / A park with its project count and its latest snapshots.',
   fields: (t) => ({
-    park: t.field({ type: ParkRef, description: '园区 / The park.', resolve: (s) => s.park }),
+    park: t.prismaField({
+      type: ParkRef,
+      description: '园区 / The park.',
+      resolve: (query, s, _args, ctx) =>
+        holdsSelection(s.park, query)
+          ? s.park
+          : ctx.prisma.park.findUniqueOrThrow({ ...query, where: { id: s.park.id } }),
+    }),
     projects: t.field({
       type: ProjectTallyRef,
       description: '园区项目 / Projects in the park now, with planned investment summed.',
@@ -166,10 +203,17 @@ export const DashboardRef = builder.objectRef<DashboardData>('Dashboard').implem
       description: '园区概况 / Each park with its project count and latest snapshots.',
       resolve: (d) => d.parks,
     }),
-    recentStageChanges: t.field({
+    recentStageChanges: t.prismaField({
       type: [StageEventRef],
       description: `最近阶段变更 / The last ${RECENT_STAGE_CHANGES} stage changes recorded (occurred on or before the year's end), newest first.`,
-      resolve: (d) => d.recentStageChanges,
+      resolve: (query, d, _args, ctx) =>
+        d.recentStageChanges.every((event) => holdsSelection(event, query))
+          ? d.recentStageChanges
+          : ctx.prisma.projectStageEvent.findMany({
+              ...query,
+              where: { id: { in: d.recentStageChanges.map((event) => event.id) } },
+              orderBy: { sequence: 'desc' },
+            }),
     }),
     figures: t.field({
       type: [ReportedFigureRef],

@@ -6,12 +6,7 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import { PubSubLostError } from '../realtime/event-bus.ts';
-import {
-  endWithErrorPayload,
-  isLiveError,
-  type LivePayload,
-  liveError,
-} from '../realtime/feed-errors.ts';
+import { isLiveError, type LivePayload, liveError } from '../realtime/feed-errors.ts';
 import type { FeedItem } from '../realtime/stage-tail.ts';
 import { decodeNodeId, MAX_SEQUENCE, quoteInput } from '../services/errors.ts';
 import { stageEventWhere } from '../services/project-filter.ts';
@@ -283,11 +278,11 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, args, ctx) => {
       const after = args.after == null ? null : parseSequence(args.after, 'after');
       try {
-        const feed = await ctx.stageTail.open({
+        // Ends with a `{ liveError }` payload itself: one wrapper less on every delivery.
+        return await ctx.stageTail.open({
           after,
           where: stageEventWhere(toFilterValues(args.filter)),
         });
-        return endWithErrorPayload(feed);
       } catch (error) {
         if (error instanceof ValidationError)
           throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });

@@ -8,6 +8,7 @@
  * closes a socket whose pong does not come back within as long.
  */
 import type { IncomingMessage, Server } from 'node:http';
+import { isAsyncIterable } from '@graphql-tools/utils';
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -17,7 +18,7 @@ import type { HubConfig } from '../config.ts';
 import type { Viewer } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import type { createErrorMasker } from '../masked-errors.ts';
-import { sendSharedPayloads, sharedPayload } from '../realtime/shared-subscriptions.ts';
+import { writeDataResults } from '../realtime/shared-subscriptions.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepError } from '../security.ts';
 import type { OpenStreams } from './streams.ts';
 import type { HubYoga } from './yoga.ts';
@@ -70,7 +71,6 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
   });
   wsServer.on('connection', (socket, req) => {
     socket.once('close', streams.hold(clientAddressOf(req)));
-    sendSharedPayloads(socket);
   });
 
   /**
@@ -137,12 +137,13 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
           throw error;
         }
       },
+      // A stream's results of data only are written by the hub, serialised once for every socket
+      // that gets them (realtime/shared-subscriptions.ts); graphql-ws sends the rest.
+      onOperation: (ctx, id, _payload, _args, result) =>
+        isAsyncIterable(result) ? writeDataResults(ctx.extra.socket, id, result) : undefined,
       // graphql-ws is not HTTP: errors go without their HTTP status and headers.
-      // A result of data only is serialised once for every socket that gets it (realtime/shared-subscriptions.ts).
-      onNext: (ctx, _id, _payload, _args, result) =>
-        result.errors?.length
-          ? { ...result, errors: result.errors.map(withoutHttp) }
-          : sharedPayload(ctx.extra.socket, result),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length ? { ...result, errors: result.errors.map(withoutHttp) } : undefined,
       onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttp),
       onSubscribe: async (ctx, _id, params) => {
         try {

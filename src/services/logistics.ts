@@ -42,16 +42,34 @@ export async function channelHighlights(
     : Prisma.empty;
   const [channels, picked] = await Promise.all([
     prisma.logisticsChannel.findMany({ orderBy: { id: 'asc' } }),
+    // Each (channel, metric) pair found by skipping through the index from one pair to the next
+    // (a handful of probes, where DISTINCT ON read every observation), then its latest; and each
+    // channel's latest ranked observation (a partial index).
     prisma.$queryRaw<{ id: number; ranked: boolean }[]>(Prisma.sql`
-      (SELECT DISTINCT ON ("channelId", metric) id, false AS ranked
-         FROM "LogisticsObservation"
-        WHERE true ${until}
-        ORDER BY "channelId", metric, "periodEnd" DESC, id DESC)
+      WITH RECURSIVE pairs AS (
+        (SELECT "channelId", metric FROM "LogisticsObservation"
+          ORDER BY "channelId", metric LIMIT 1)
+        UNION ALL
+        SELECT n."channelId", n.metric
+          FROM pairs p
+         CROSS JOIN LATERAL (
+               SELECT o."channelId", o.metric FROM "LogisticsObservation" o
+                WHERE (o."channelId", o.metric) > (p."channelId", p.metric)
+                ORDER BY o."channelId", o.metric LIMIT 1) n
+      )
+      SELECT l.id, false AS ranked
+        FROM pairs
+       CROSS JOIN LATERAL (
+             SELECT id FROM "LogisticsObservation" o
+              WHERE o."channelId" = pairs."channelId" AND o.metric = pairs.metric ${until}
+              ORDER BY "periodEnd" DESC, id DESC LIMIT 1) l
       UNION ALL
-      (SELECT DISTINCT ON ("channelId") id, true AS ranked
-         FROM "LogisticsObservation"
-        WHERE "nationalRank" IS NOT NULL ${until}
-        ORDER BY "channelId", "periodEnd" DESC, id DESC)`),
+      SELECT r.id, true
+        FROM "LogisticsChannel" c
+       CROSS JOIN LATERAL (
+             SELECT id FROM "LogisticsObservation" o
+              WHERE o."channelId" = c.id AND "nationalRank" IS NOT NULL ${until}
+              ORDER BY "periodEnd" DESC, id DESC LIMIT 1) r`),
   ]);
   const rows = picked.length
     ? await prisma.logisticsObservation.findMany({

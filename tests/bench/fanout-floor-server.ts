@@ -118,7 +118,8 @@ async function deliverUpTo(head: bigint): Promise<void> {
 }
 
 redis.on('message', (_channel: string, message: string) => {
-  const head = BigInt((JSON.parse(message) as { sequence: string }).sequence);
+  // The hub's envelope (src/realtime/event-bus.ts): the publishing server and the event.
+  const head = BigInt((JSON.parse(message) as { payload: { sequence: string } }).payload.sequence);
   reading = reading.then(() => deliverUpTo(head)).catch((error: unknown) => console.error(error));
 });
 

@@ -15,10 +15,17 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { bench, databaseUrl, EDITOR_KEY } from './config.ts';
+import { bench, databaseUrl, EDITOR_KEY, outDir } from './config.ts';
 import type { ClientCommand, ClientReport } from './fanout-client.ts';
 import { ensureNode24 } from './node24.ts';
-import { cpuSeconds, type RunningServer, rssBytes, startServer, trackChild } from './servers.ts';
+import {
+  alive,
+  cpuSeconds,
+  type RunningServer,
+  rssBytes,
+  startServer,
+  trackChild,
+} from './servers.ts';
 
 /** What a wall display subscribes to (schema/operations/50-live-stage-changes.graphql). */
 export const SUBSCRIPTION = /* GraphQL */ `
@@ -424,6 +431,10 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     let live = 0;
     const probeDeadline = t0 + subscribeS * 1000;
     while (probe !== null && nowMs() < probeDeadline) {
+      // A server that died will not deliver: say so now, not after the whole subscribe window.
+      for (const server of [a, b])
+        if (!alive(server))
+          throw new Error(`${server.name} exited during ${label} (see its log in ${outDir})`);
       live = (await status([probe])).received[probe]!;
       if (live >= connected) break;
       await sleep(500);
