@@ -60,7 +60,7 @@ export function createMetrics(): HubMetrics {
     },
     responseCache: new Counter({
       name: 'hub_response_cache_total',
-      help: 'Query answers served from memory (result="hit") and computed then kept (result="computed")',
+      help: 'Query answers served from memory (result="hit"), computed then kept (result="computed"), and requests that waited for an identical request\'s answer (result="shared")',
       labelNames: ['result'],
       registers: [registry],
     }),

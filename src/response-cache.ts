@@ -18,7 +18,7 @@
  * - nothing is kept while the bus is lost, or for operations over graphql-ws;
  * - answers with errors, mutations, subscriptions and introspection are never kept.
  * Identical requests that miss at the same moment (after a change, every dashboard asks again)
- * share one execution. A repeated request that sends the `ETag` it got as `If-None-Match` gets a bodiless 304 while
+ * share one execution (each that waits for another's is counted, `result="shared"`). A repeated request that sends the `ETag` it got as `If-None-Match` gets a bodiless 304 while
  * the answer stands, and only when it asks with the role the answer was kept for: the role is
  * found before the plugin looks at the header, and a request with a bad credential (or one
  * whose role differs from the tag's) bypasses the cache and gets what execution gives it (401).
@@ -40,7 +40,7 @@ export interface HubResponseCacheOptions {
   maxAgeMs: number;
   /** Who asks: answers are kept per role. null (a bad credential): nothing is kept or served. */
   roleOf: (request: Request) => Promise<string | null>;
-  /** Answers served from memory, and answers computed (and kept if they had no error). */
+  /** Answers served from memory, answers computed (and kept if they had no error), and requests that waited for an identical one's answer. */
   lookups?: Counter<'result'>;
   /** How many answers to keep at most (least recently used go first). @default 1000 */
   maxEntries?: number;
@@ -114,6 +114,7 @@ export class ChangeScopedCache implements Cache {
    */
   async claim(request: Request, role: string, hash: string): Promise<string> {
     const base = `${role}:${hash}`;
+    let waited = false;
     for (;;) {
       const kept = this.current.get(base);
       if (kept !== undefined && (await this.kept(kept))) return kept;
@@ -125,6 +126,8 @@ export class ChangeScopedCache implements Cache {
         return key;
       }
       // Answered by the request that claimed it: look again (its answer, or a claim of one's own).
+      if (!waited) this.lookups?.inc({ result: 'shared' });
+      waited = true;
       await pending.done;
     }
   }

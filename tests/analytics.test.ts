@@ -200,7 +200,7 @@ describeEachEngine('pipeline analytics', (engine) => {
 
   beforeAll(async () => {
     const { db, log } = await openLoggedDatabase(engine);
-    const started = await startTestHub({ db });
+    const started = await startTestHub({ db, listen: false });
     hub = {
       ...started,
       log,

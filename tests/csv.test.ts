@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,13 +24,13 @@ import {
   createProjectsInTransaction,
   updateProject,
 } from '../src/services/projects.ts';
-import { seedDistrict } from '../src/services/seed.ts';
 import { changeProjectStage } from '../src/services/stage-change.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
 import { databaseSnapshot, TEST_ACTOR } from './helpers/fixtures.ts';
 import { hostileText } from './helpers/hostile-input.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
-import { deferred } from './helpers/subscription.ts';
+import { deferred, waitUntil } from './helpers/subscription.ts';
+import { pgliteTemplateFolder } from './helpers/template.ts';
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 const BOM = '\uFEFF';
@@ -165,8 +165,7 @@ describe('CSV export format', () => {
   let text: string;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    await seedDistrict(db.prisma);
+    db = await openTestDatabase('pglite', { seeded: true });
     await addHistories(db.prisma);
     text = await exportProjects(db.prisma);
   });
@@ -232,8 +231,7 @@ describeEachEngine('CSV import', (engine) => {
   let exported: string;
 
   beforeAll(async () => {
-    source = await openTestDatabase(engine);
-    await seedDistrict(source.prisma);
+    source = await openTestDatabase(engine, { seeded: true });
     await addHistories(source.prisma);
     exported = await exportProjects(source.prisma);
   });
@@ -587,8 +585,22 @@ describeEachEngine('CSV import', (engine) => {
           moved = true;
           return r;
         });
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        // Until it has finished (nothing held it back) or is seen waiting for a lock.
+        const lockAwaited = async () =>
+          (
+            await target.sql.query<{ wait_event: string }>(
+              `SELECT wait_event FROM pg_stat_activity
+               WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          )[0]?.wait_event;
+        let awaited: string | undefined;
+        await waitUntil(async () => {
+          awaited = await lockAwaited();
+          return moved || awaited !== undefined;
+        }, 'the stage change to finish or wait for a lock');
         expect(moved).toBe(false);
+        // The log's lock (an advisory lock) held by the import.
+        expect(awaited).toBe('advisory');
         gate.resolve();
         await importing;
         const { event } = await mutation;
@@ -874,9 +886,13 @@ describeEachEngine('CSV import', (engine) => {
 describe('CSV import command', () => {
   const root = path.resolve(import.meta.dirname, '..');
   const dir = mkdtempSync(path.join(tmpdir(), 'lzhub-import-'));
+  const dataDir = path.join(dir, 'data');
+  // The embedded database of the runs below, as the hub leaves it on first start: a copy of the
+  // migrated template's folder (a first start would spend seconds creating and migrating it).
+  beforeAll(async () => cpSync(await pgliteTemplateFolder(), dataDir, { recursive: true }));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** `npm run hub -- import-projects <file>` on an embedded database of its own (made by the first run). */
+  /** `npm run hub -- import-projects <file>` on that embedded database. */
   function importCommand(
     name: string,
     content: Buffer,
@@ -891,7 +907,7 @@ describe('CSV import command', () => {
           cwd: root,
           env: {
             ...process.env,
-            HUB_DATA_DIR: path.join(dir, 'data'),
+            HUB_DATA_DIR: dataDir,
             DATABASE_URL: '',
             REDIS_URL: '',
             LOG_LEVEL: 'silent',
@@ -934,7 +950,7 @@ describe('CSV import command', () => {
       expect(run.stderr, name).toBe(`import stopped, nothing written: ${reason}\n`);
       expect(run.stdout, name).toBe('');
     }
-    const db = await openDatabase({ dataDir: path.join(dir, 'data'), databaseUrl: undefined });
+    const db = await openDatabase({ dataDir, databaseUrl: undefined });
     try {
       expect(await db.prisma.project.count()).toBe(0);
       expect(await db.prisma.projectStageEvent.count()).toBe(0);
@@ -1094,7 +1110,7 @@ describe('CSV and OC4IDS over HTTP', () => {
   let hub: TestHub;
 
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ listen: false });
   });
   afterAll(async () => {
     await hub?.close();
@@ -1103,7 +1119,7 @@ describe('CSV and OC4IDS over HTTP', () => {
   const base = () => hub.url.replace(/\/graphql$/, '');
 
   it('should stream /export/projects.csv with the filters as query params', async () => {
-    const res = await fetch(
+    const res = await hub.fetch(
       `${base()}/export/projects.csv?stage=APPROVED,TENDERED&nameContains=${encodeURIComponent('预制菜')}`,
     );
     expect(res.status).toBe(200);
@@ -1122,11 +1138,13 @@ describe('CSV and OC4IDS over HTTP', () => {
   it('should let only signed-in viewers export, and anyone read /oc4ids', async () => {
     const key = 'viewer-key-0123456789abcdef';
     const closed = await startTestHub({
+      db: hub.db,
       env: { HUB_ANONYMOUS_ROLE: 'none', HUB_API_KEYS: `viewer:${key}` },
+      listen: false,
     });
     try {
       const at = (path: string, headers: Record<string, string> = {}) =>
-        fetch(closed.url.replace(/\/graphql$/, path), { headers });
+        closed.fetch(closed.url.replace(/\/graphql$/, path), { headers });
       const anonymous = await at('/export/projects.csv');
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
@@ -1149,15 +1167,15 @@ describe('CSV and OC4IDS over HTTP', () => {
   });
 
   it('should stream /export/stage-events.csv and answer 400 for a bad filter', async () => {
-    const res = await fetch(`${base()}/export/stage-events.csv?park=comprehensive-bonded-zone`);
+    const res = await hub.fetch(`${base()}/export/stage-events.csv?park=comprehensive-bonded-zone`);
     expect(res.status).toBe(200);
     expect(parse(await res.text(), { bom: true })).toHaveLength(1); // header only: no project in that park
-    const bad = await fetch(`${base()}/export/projects.csv?stage=BUILDING`);
+    const bad = await hub.fetch(`${base()}/export/projects.csv?stage=BUILDING`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
       error: expect.stringContaining('"BUILDING" is not a stage'),
     });
-    const unknown = await fetch(`${base()}/export/projects.csv?colour=red`);
+    const unknown = await hub.fetch(`${base()}/export/projects.csv?colour=red`);
     expect(unknown.status).toBe(400);
   });
 });

@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StageEventKind } from '../src/generated/prisma/client.ts';
 import { currentYear, RECENT_STAGE_CHANGES } from '../src/services/dashboard.ts';
-import { seedDistrict } from '../src/services/seed.ts';
 import { heldBusPair } from './helpers/bus.ts';
 import { testClock } from './helpers/clock.ts';
 import { createTestPark, createTestProjects } from './helpers/fixtures.ts';
@@ -55,18 +54,23 @@ describe('dashboard cache', () => {
   } = heldBusPair();
 
   beforeAll(async () => {
-    ({ db, log } = await openLoggedDatabase('pglite'));
-    await seedDistrict(db.prisma);
+    ({ db, log } = await openLoggedDatabase('pglite', { seeded: true }));
     hub = await startTestHub({
       db,
       pubsub: bus,
       env: { HUB_CACHE_MS: String(MAX_AGE_MS) },
       app: { now: clock.now },
+      listen: false,
     });
     // A second server on the same database and bus, keeping dashboards for up to ten minutes.
-    other = await startTestHub({ db, pubsub: otherBus, env: { HUB_CACHE_MS: '600000' } });
+    other = await startTestHub({
+      db,
+      pubsub: otherBus,
+      env: { HUB_CACHE_MS: '600000' },
+      listen: false,
+    });
     // A third that keeps nothing: every dashboard computed from the rows.
-    fresh = await startTestHub({ db, env: { HUB_CACHE_MS: '0' } });
+    fresh = await startTestHub({ db, env: { HUB_CACHE_MS: '0' }, listen: false });
   });
   afterAll(async () => {
     await fresh?.close();

@@ -244,7 +244,7 @@ describeEachEngine('dashboard', (engine) => {
 
   beforeAll(async () => {
     // Computed on every request: these tests write to the database directly, past the bus.
-    hub = await startTestHub({ engine, env: { HUB_CACHE_MS: '0' } });
+    hub = await startTestHub({ engine, env: { HUB_CACHE_MS: '0' }, listen: false });
     const prisma = hub.db.prisma;
     // The report gives no planned investments or parks for its projects: add a few to sum.
     const bonded = await prisma.park.findUniqueOrThrow({

@@ -17,7 +17,6 @@ import { ConflictError, NotFoundError, ValidationError } from '../src/services/e
 import { recordFundingAward } from '../src/services/funding.ts';
 import { recordLogisticsObservation } from '../src/services/logistics.ts';
 import { recordParkSnapshot } from '../src/services/parks.ts';
-import { seedDistrict } from '../src/services/seed.ts';
 import { setTarget } from '../src/services/targets.ts';
 import { bearer } from './helpers/auth.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
@@ -806,8 +805,7 @@ describeEachEngine('editor write services', (engine) => {
   const now = () => new Date('2025-09-30T16:30:00Z');
 
   beforeAll(async () => {
-    db = await openTestDatabase(engine);
-    await seedDistrict(db.prisma);
+    db = await openTestDatabase(engine, { seeded: true });
   });
   afterAll(async () => {
     await db?.close();
@@ -932,7 +930,7 @@ describe('saved example operations of the editor writes', () => {
   let hub: TestHub;
 
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startTestHub({ listen: false });
   });
   afterAll(async () => {
     await hub?.close();

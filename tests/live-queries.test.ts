@@ -237,7 +237,9 @@ describe('live queries on one server', () => {
   });
 
   it('should apply the same roles and limits as a plain query', async () => {
+    // Only its configuration differs: it shares the suite's database.
     const closed = await startTestHub({
+      db: hub.db,
       env: { HUB_ANONYMOUS_ROLE: 'none', HUB_MAX_ALIASES: '2', HUB_MAX_COMPLEXITY: '20' },
     });
     leftovers.push(() => closed.close());

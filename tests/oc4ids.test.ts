@@ -8,7 +8,6 @@ import type { Database } from '../src/db/index.ts';
 import { buildOc4idsPackage, projectStatus, STAGE_STATUS } from '../src/exchange/oc4ids.ts';
 import { Prisma, type ProjectStage } from '../src/generated/prisma/client.ts';
 import { createProject } from '../src/services/projects.ts';
-import { seedDistrict } from '../src/services/seed.ts';
 import { changeProjectStage } from '../src/services/stage-change.ts';
 import { openTestDatabase } from './helpers/db.ts';
 import { TEST_ACTOR } from './helpers/fixtures.ts';
@@ -92,8 +91,7 @@ describe('OC4IDS project package', () => {
   let seeded: Pkg;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    await seedDistrict(db.prisma);
+    db = await openTestDatabase('pglite', { seeded: true });
     seeded = (await buildOc4idsPackage(db.prisma, OPTIONS)) as Pkg;
   });
   afterAll(async () => {
@@ -367,6 +365,7 @@ describe('GET /oc4ids', () => {
   beforeAll(async () => {
     hub = await startTestHub({
       env: { OC4IDS_PUBLISHER_NAME: '沈阳市辽中区人民政府', OC4IDS_ID_PREFIX: 'oc4ids-test-' },
+      listen: false,
     });
   });
   afterAll(async () => {
@@ -375,7 +374,7 @@ describe('GET /oc4ids', () => {
 
   it('should serve the valid package with the configured publisher and id prefix', async () => {
     const url = hub.url.replace(/\/graphql$/, '/oc4ids');
-    const res = await fetch(url);
+    const res = await hub.fetch(url);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const pkg = (await res.json()) as Pkg;
@@ -385,6 +384,6 @@ describe('GET /oc4ids', () => {
       id: 'oc4ids-test-LZ-2025-001',
       publicAuthority: { name: '沈阳市辽中区人民政府' },
     });
-    expect((await fetch(url, { method: 'POST' })).status).toBe(405);
+    expect((await hub.fetch(url, { method: 'POST' })).status).toBe(405);
   });
 });

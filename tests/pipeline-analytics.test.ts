@@ -255,7 +255,7 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
 
   beforeAll(async () => {
     const { db, log } = await openLoggedDatabase(engine);
-    const started = await startTestHub({ db });
+    const started = await startTestHub({ db, listen: false });
     hub = {
       ...started,
       log,
@@ -802,7 +802,7 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
 
   describe('CSV export of the long lists', () => {
     const csv = async (path: string) => {
-      const res = await fetch(`${hub.url.replace(/\/graphql$/, '')}${path}`, {
+      const res = await hub.fetch(`${hub.url.replace(/\/graphql$/, '')}${path}`, {
         headers: withDefaultAuth({}),
       });
       const text = await res.text();

@@ -233,7 +233,7 @@ describeEachEngine('query API', (engine) => {
   }
 
   beforeAll(async () => {
-    hub = await startTestHub({ engine });
+    hub = await startTestHub({ engine, listen: false });
     const prisma = hub.db.prisma;
     // The report gives no parks or planned investments for its projects: add a few to filter on.
     const bonded = await prisma.park.findUniqueOrThrow({

@@ -212,8 +212,8 @@ describe('response cache: a write drops only what it touched', () => {
       ({ db, log } = await openLoggedDatabase('pglite'));
       projects = await createTestProjects(db.prisma, 3, { prefix: 'INV' });
       const env = { HUB_CACHE_MS: '600000' };
-      writer = await startTestHub({ db, pubsub: bus, env });
-      other = await startTestHub({ db, pubsub: otherBus, env });
+      writer = await startTestHub({ db, pubsub: bus, env, listen: false });
+      other = await startTestHub({ db, pubsub: otherBus, env, listen: false });
     });
     afterAll(async () => {
       await other?.close();
@@ -271,8 +271,8 @@ describe('response cache: a write drops only what it touched', () => {
       busA = testRedisBus(namespace, 'a');
       busB = testRedisBus(namespace, 'b');
       await Promise.all([busA.ready(), busB.ready()]);
-      a = await startTestHub({ db, pubsub: busA });
-      b = await startTestHub({ db, pubsub: busB });
+      a = await startTestHub({ db, pubsub: busA, listen: false });
+      b = await startTestHub({ db, pubsub: busB, listen: false });
       // B's response cache starts listening on its first cached request; the test's listeners
       // are added after that, so they hear each change after the cache has.
       await b.gql(PAGE, { first: 1 });

@@ -16,6 +16,7 @@ import { createTestProjects, type TestProject } from './helpers/fixtures.ts';
 import { ADVANCE, type AdvanceData, advance } from './helpers/operations.ts';
 import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
+import { deferred, waitUntil } from './helpers/subscription.ts';
 import { subscribeWs } from './helpers/ws-client.ts';
 
 /** Long enough never to pass by itself during the suite: tests move `clock` past it. */
@@ -50,10 +51,14 @@ describe('response cache', () => {
     release,
   } = heldBusPair();
   // A bus that is down: every listener hears at once that it is lost.
+  const lostHeard = deferred();
   const lostBus: HubPubSub = {
     ...createMemoryPubSub(),
     listen: (_topic, listener) => {
-      queueMicrotask(() => listener.onLost(new PubSubLostError('Redis is unreachable')));
+      queueMicrotask(() => {
+        listener.onLost(new PubSubLostError('Redis is unreachable'));
+        lostHeard.resolve();
+      });
       return () => {};
     },
   };
@@ -78,6 +83,12 @@ describe('response cache', () => {
     await Promise.all([bus.close(), otherBus.close()]);
     await db?.close();
   });
+
+  /** Requests that waited for an identical request's answer, by the hub's metrics. */
+  const shared = async (target: TestHub) => {
+    const metrics = await (await fetch(target.url.replace('/graphql', '/metrics'))).text();
+    return Number(/^hub_response_cache_total\{result="shared"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+  };
 
   const read = async (target: TestHub, id: string, headers?: Record<string, string>) => {
     const res = await target.gql<ProjectData>(PROJECT, { id }, headers);
@@ -221,7 +232,8 @@ describe('response cache', () => {
   it('should keep nothing while the bus is lost', async () => {
     const id = projects[0]!.globalId;
     await read(lostBusHub, id);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The hub has heard that its bus is lost.
+    await lostHeard.promise;
     for (let i = 0; i < 2; i++) {
       const { statements } = await log.measure(() => read(lostBusHub, id));
       expect(statements.length).toBeGreaterThan(0);
@@ -261,10 +273,12 @@ describe('response cache', () => {
       await tx.$queryRaw`SELECT 1`;
       await gate;
     });
+    const sharedBefore = await shared(hub);
     const asked = log.measure(() =>
       Promise.all(Array.from({ length: 5 }, () => hub.gql(PAGE, { first: 2 }))),
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The other four are waiting for the first one's answer.
+    await waitUntil(async () => (await shared(hub)) === sharedBefore + 4, 'four requests waiting');
     open();
     await holding;
     const five = await asked;

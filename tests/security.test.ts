@@ -16,18 +16,29 @@ import { operationsDir } from '../src/explorer.ts';
 import { createLogger } from '../src/logger.ts';
 import { schema } from '../src/schema/index.ts';
 import { bearer, testKeys } from './helpers/auth.ts';
+import { sharedSeededDatabase } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { useLeftovers } from './helpers/leftovers.ts';
 import { advance, STAGE_CHANGED } from './helpers/operations.ts';
-import { type GraphQLResponse, startTestHub, type TestHub } from './helpers/server.ts';
+import {
+  type GraphQLResponse,
+  startTestHub,
+  type TestHub,
+  type TestHubOptions,
+} from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
 import { waitUntil } from './helpers/subscription.ts';
 import { subscribeWs, wsUrl } from './helpers/ws-client.ts';
 
 const leftovers = useLeftovers();
+const seededDatabase = sharedSeededDatabase(leftovers);
 
-async function hubWith(env: Record<string, string> = {}): Promise<TestHub> {
-  const hub = await startTestHub({ env });
+/** A hub with `env` (and `opts`) on the suite's one seeded database. */
+async function hubWith(
+  env: Record<string, string> = {},
+  opts: TestHubOptions = {},
+): Promise<TestHub> {
+  const hub = await startTestHub({ ...opts, env, db: await seededDatabase() });
   leftovers.push(() => hub.close());
   return hub;
 }
@@ -493,6 +504,7 @@ describe('operator switches', () => {
 
 describe('health, readiness and metrics', () => {
   it('should report alive and ready, count requests in /metrics, and fail readiness when the database is down', async () => {
+    // A database of its own: the test closes it.
     const hub = await startTestHub();
     const base = hub.url.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/health`)).status).toBe(200);
@@ -528,8 +540,7 @@ describe('health, readiness and metrics', () => {
 
 describe('subscription metrics', () => {
   it('should count open streams and the results delivered on them, by transport', async () => {
-    const hub = await startTestHub();
-    leftovers.push(() => hub.close());
+    const hub = await hubWith();
     const [project] = await createTestProjects(hub.db.prisma, 1, { prefix: 'MET' });
     const metric = async (name: string, transport: string) => {
       const text = await (await fetch(hub.url.replace(/\/graphql$/, '/metrics'))).text();
@@ -565,8 +576,7 @@ describe('request logs', () => {
   it('should log one JSON line per request with its request id, echo the id, and never log a credential', async () => {
     const lines: string[] = [];
     const logger = createLogger('info', { write: (line: string) => void lines.push(line) });
-    const hub = await startTestHub({ logger });
-    leftovers.push(() => hub.close());
+    const hub = await hubWith({}, { logger });
     const res = await fetch(hub.url, {
       method: 'POST',
       headers: {

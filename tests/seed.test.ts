@@ -543,9 +543,9 @@ describeEachEngine('seedDistrict', (engine) => {
   let first: SeedResult;
   const leftovers = useLeftovers();
 
-  /** A fresh database, closed after the suite. */
-  const fresh = async () => {
-    const other = await openTestDatabase(engine);
+  /** A fresh database (`seeded`: as a first seed leaves it), closed after the suite. */
+  const fresh = async (opts: { seeded?: boolean } = {}) => {
+    const other = await openTestDatabase(engine, opts);
     leftovers.push(other);
     return other;
   };
@@ -593,8 +593,7 @@ describeEachEngine('seedDistrict', (engine) => {
     let projectId: number;
 
     beforeAll(async () => {
-      edited = await fresh();
-      await seedDistrict(edited.prisma);
+      edited = await fresh({ seeded: true });
       const { prisma } = edited;
       projectId = (
         await prisma.project.update({

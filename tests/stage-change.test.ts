@@ -345,7 +345,7 @@ describeEachEngine('mutations: typed errors over GraphQL', (engine) => {
   let park: { id: number; globalId: string };
 
   beforeAll(async () => {
-    hub = await startTestHub({ engine, seed: false });
+    hub = await startTestHub({ engine, seed: false, listen: false });
     park = await createTestPark(hub.db.prisma);
   });
   afterAll(async () => {

@@ -3,11 +3,12 @@
  * end-to-end subscription tests cannot arrange: a database read that fails, a subscriber that
  * joins while a batch is being read, and the tail stopping when its last subscriber leaves.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
 import type { HubListener, HubPubSub } from '../src/realtime/event-bus.ts';
 import { isLiveError, type LivePayload } from '../src/realtime/feed-errors.ts';
 import { type FeedItem, StageLogTail } from '../src/realtime/stage-tail.ts';
+import { deferred } from './helpers/subscription.ts';
 
 /** The few Prisma conditions the tail uses: AND, a sequence range, an id list. */
 interface Where {
@@ -40,6 +41,8 @@ function fakeLog() {
     failNextReads: 0,
     reads: 0,
     gate: null as Promise<void> | null,
+    /** Resolved when a read reaches the gate and is held there. */
+    held: deferred(),
     append(n: number) {
       for (let i = 0; i < n; i++) {
         const sequence = BigInt(events.length + 1);
@@ -56,7 +59,10 @@ function fakeLog() {
       async findMany(args: { where: Where; take?: number }) {
         state.reads += 1;
         // The gate holds back the tail's matching queries (which events match a filter).
-        if (state.gate && args.where.AND?.[0]?.id) await state.gate;
+        if (state.gate && args.where.AND?.[0]?.id) {
+          state.held.resolve();
+          await state.gate;
+        }
         if (state.failNextReads > 0) {
           state.failNextReads -= 1;
           throw Object.assign(new Error('Connection terminated unexpectedly'), {
@@ -78,15 +84,21 @@ function fakeLog() {
 
 function fakeBus() {
   const listeners = new Set<HubListener<'stageChanged'>>();
+  /** Resolved when the last listener stops listening. */
+  const unheard = deferred();
   const bus = {
     listen(_topic: 'stageChanged', listener: HubListener<'stageChanged'>) {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) unheard.resolve();
+      };
     },
   } as unknown as Pick<HubPubSub, 'listen'>;
   return {
     bus,
     listeners,
+    unheard: unheard.promise,
     ring: (sequence: number) => {
       for (const l of listeners) l.onEvent({ sequence: String(sequence) } as never);
     },
@@ -134,11 +146,11 @@ describe('StageLogTail', () => {
     let open!: () => void;
     state.gate = new Promise((resolve) => (open = resolve));
     ring(3);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await state.held.promise;
     // The tail is matching 1..3 against the filters it has: this subscriber, whose filter it
     // does not have, waits for the batch to be handed out and starts after it.
     const joining = tail.open({ after: 0n, where: { id: { in: [2, 4] } } });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(tail.size).toBe(2);
     state.gate = null;
     open();
     const second = await joining;
@@ -178,26 +190,36 @@ describe('StageLogTail', () => {
   });
 
   it('should stop listening and polling when the last subscriber leaves, and start again', async () => {
-    const { prisma, state } = fakeLog();
-    const { bus, listeners, ring } = fakeBus();
-    const tail = new StageLogTail({ prisma, pubsub: bus, pollIntervalMs: 30 });
-    const a = await tail.open();
-    const b = await tail.open();
-    expect(listeners.size).toBe(1);
-    expect(tail.size).toBe(2);
-    await a.return!();
-    await b.return!();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(listeners.size).toBe(0);
-    const readsWhenStopped = state.reads;
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    expect(state.reads).toBe(readsWhenStopped);
+    // The poll's timer runs on a clock the test moves.
+    vi.useFakeTimers();
+    try {
+      const { prisma, state } = fakeLog();
+      const { bus, listeners, unheard, ring } = fakeBus();
+      const tail = new StageLogTail({ prisma, pubsub: bus, pollIntervalMs: 30 });
+      const a = await tail.open();
+      const b = await tail.open();
+      expect(listeners.size).toBe(1);
+      expect(tail.size).toBe(2);
+      // Polling while subscribed: the clock's 120 ms are four polls, each a read.
+      let reads = state.reads;
+      await vi.advanceTimersByTimeAsync(120);
+      expect(state.reads).toBeGreaterThan(reads);
+      await a.return!();
+      await b.return!();
+      await unheard;
+      expect(listeners.size).toBe(0);
+      reads = state.reads;
+      await vi.advanceTimersByTimeAsync(120);
+      expect(state.reads).toBe(reads);
 
-    const c = await tail.open();
-    state.append(1);
-    ring(1);
-    expect(await take(c, 1)).toEqual([1n]);
-    await c.return!();
+      const c = await tail.open();
+      state.append(1);
+      ring(1);
+      expect(await take(c, 1)).toEqual([1n]);
+      await c.return!();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('should not deliver events at or before `after` that the tail handed over while `after` was checked', async () => {

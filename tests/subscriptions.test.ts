@@ -201,14 +201,17 @@ describeEachEngine('projectStageChanged', (engine) => {
   it('should send keep-alives: SSE comment lines and WebSocket pings', async () => {
     // Yoga pings SSE every 12 s, every 300 ms under NODE_ENV=test (vitest sets it).
     const stream = await sse();
-    await waitUntil(() => stream.pings >= 3, 'three SSE keep-alive comments');
     // A hub of its own: a 200 ms WebSocket keep-alive would cut busy test sockets elsewhere.
     const pinging = await startTestHub({ db: hub.db, app: { keepAliveMs: 1_000 } });
     const socket = new WebSocket(wsUrl(pinging.url), 'graphql-transport-ws');
     let pings = 0;
     socket.on('ping', () => (pings += 1));
     try {
-      await waitUntil(() => pings >= 2, 'two WebSocket pings');
+      // Both at once: the pings come on their own clocks.
+      await Promise.all([
+        waitUntil(() => stream.pings >= 3, 'three SSE keep-alive comments'),
+        waitUntil(() => pings >= 2, 'two WebSocket pings'),
+      ]);
     } finally {
       socket.terminate();
       await pinging.close();

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/index.ts';
 import { bearer } from './helpers/auth.ts';
-import { createPostgresDatabase, postgresTestUrl } from './helpers/db.ts';
+import { createPostgresDatabase, postgresTestUrl, sharedSeededDatabase } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { useLeftovers } from './helpers/leftovers.ts';
 import {
@@ -32,12 +32,15 @@ import { startTcpProxy } from './helpers/tcp-proxy.ts';
 import { openRawWs, subscribeWs, type WsErrors, type WsMessage } from './helpers/ws-client.ts';
 
 const leftovers = useLeftovers();
+const seededDatabase = sharedSeededDatabase(leftovers);
 
+/** A hub with `env`: on the suite's one seeded database unless `opts` names another. */
 async function hubWith(
   env: Record<string, string> = {},
   opts: TestHubOptions = {},
 ): Promise<TestHub> {
-  const hub = await startTestHub({ ...opts, env });
+  const db = opts.db ?? (opts.engine ? undefined : await seededDatabase());
+  const hub = await startTestHub({ ...opts, db, env });
   leftovers.push(() => hub.close());
   return hub;
 }
@@ -386,7 +389,7 @@ describe('rate limits', () => {
 
   it('should refuse a rate-limited mutation over graphql-ws as an error of that operation, keeping the socket', async () => {
     const hub = await hubWith({ HUB_RATE_LIMIT_WRITES: '1' });
-    const [project] = await createTestProjects(hub.db.prisma, 1);
+    const [project] = await createTestProjects(hub.db.prisma, 1, { prefix: 'RLW' });
     const ws = await openRawWs(hub.url, { authorization: bearer('editor') });
     ws.subscribe('w1', ADVANCE, { input: { projectId: project!.globalId, toStage: 'SIGNED' } });
     expect(
@@ -464,7 +467,7 @@ describe('answers kept in memory', () => {
 describe('limits over graphql-ws', () => {
   it('should fail only the operation that breaks an alias or token limit, and keep the socket and its subscriptions', async () => {
     const hub = await hubWith({ HUB_MAX_ALIASES: '5' });
-    const [project] = await createTestProjects(hub.db.prisma, 1);
+    const [project] = await createTestProjects(hub.db.prisma, 1, { prefix: 'LWS' });
     const ws = await openRawWs(hub.url);
     ws.subscribe('live', STAGE_CHANGED);
     await waitUntil(() => hub.app.stageTail.size === 1, 'the subscription to join the log tail');

@@ -4,11 +4,12 @@
  * `describeEachEngine` and are skipped, with a printed reason, only when the URL is unset.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { describe } from 'vitest';
-import { type Database, openDatabase } from '../../src/db/index.ts';
-import { pgliteTemplatePath } from './template.ts';
+import { type Database, type DatabaseOptions, openDatabase } from '../../src/db/index.ts';
+import { seedDistrict } from '../../src/services/seed.ts';
+import type { Leftovers } from './leftovers.ts';
+import { pgliteTemplate } from './template.ts';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -69,27 +70,75 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   };
 }
 
-/** A migrated, empty database of the given engine; `close()` also drops a PostgreSQL one. */
+/**
+ * A migrated database of the given engine, empty or (`seeded`) holding the district report;
+ * `close()` also drops a PostgreSQL one. A PGlite one starts from a template dump.
+ */
 export async function openTestDatabase(
   engine: Engine = 'pglite',
   opts: {
-    poolSize?: number /** PGlite: skip the migrated template and start from an empty cluster. */;
+    /** PostgreSQL: connections in the pool. */
+    poolSize?: number;
+    /** PGlite: skip the migrated template and start from an empty cluster. */
     empty?: boolean;
+    /** Start with the district report's data, as `seedDistrict` writes it. */
+    seeded?: boolean;
+    /** Called with every SQL statement the Prisma client runs (tests/helpers/query-log.ts). */
+    onQuery?: DatabaseOptions['onQuery'];
   } = {},
 ): Promise<Database & { url?: string }> {
   if (engine === 'pglite') {
-    const file = await pgliteTemplatePath();
-    const template = !opts.empty && existsSync(file) ? new Blob([readFileSync(file)]) : undefined;
-    return openDatabase({ dataDir: '', databaseUrl: undefined, inMemory: true, template });
+    const seeded = opts.seeded && !opts.empty ? await pgliteTemplate('seeded') : null;
+    const template = opts.empty
+      ? undefined
+      : (seeded ?? (await pgliteTemplate('migrated')) ?? undefined);
+    const db = await openDatabase({
+      dataDir: '',
+      databaseUrl: undefined,
+      inMemory: true,
+      template,
+      onQuery: opts.onQuery,
+    });
+    // No seeded template (global setup did not run): seed the slow way.
+    if (opts.seeded && !seeded) await seedDistrict(db.prisma);
+    return db;
   }
   const created = await createPostgresDatabase();
-  const db = await openDatabase({ dataDir: '', databaseUrl: created.url, poolSize: opts.poolSize });
-  return {
+  const db = await openDatabase({
+    dataDir: '',
+    databaseUrl: created.url,
+    poolSize: opts.poolSize,
+    onQuery: opts.onQuery,
+  });
+  const opened = {
     ...db,
     url: created.url,
     async close() {
       await db.close();
       await created.drop();
     },
+  };
+  if (opts.seeded) {
+    try {
+      await seedDistrict(db.prisma);
+    } catch (error) {
+      await opened.close();
+      throw error;
+    }
+  }
+  return opened;
+}
+
+/**
+ * One seeded PGlite database for the hubs of a suite that differ only in configuration (limits,
+ * auth, caches), opened by the first call and closed with the suite's leftovers: a database of
+ * their own would cost each hub up to seconds. Their writes are seen by every hub on it, so tests
+ * that share it write rows of their own (their own code prefix) and never count what others hold.
+ */
+export function sharedSeededDatabase(leftovers: Leftovers): () => Promise<Database> {
+  let opened: Promise<Database> | undefined;
+  return () => {
+    opened ??= openTestDatabase('pglite', { seeded: true }).then((db) => leftovers.push(db));
+    return opened;
   };
 }

@@ -1,22 +1,38 @@
 /**
- * Builds, once per migrations version, a migrated PGlite data folder dump that every test's
- * in-memory database starts from: a fresh PGlite cluster costs seconds of WASM initdb, a
- * loaded dump about one.
+ * Builds, once per migrations (and seed) version, the PGlite data-folder dumps every test's
+ * in-memory database starts from (tests/helpers/template.ts): migrated, and migrated and seeded;
+ * and the migrated one as a folder for commands that open their own.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { openDatabase } from '../../src/db/index.ts';
-import { pgliteTemplatePath } from './template.ts';
+import { seedDistrict } from '../../src/services/seed.ts';
+import { makePgliteFolder, pgliteTemplateFolder, pgliteTemplatePath } from './template.ts';
 
-export default async function setup(): Promise<void> {
-  const file = await pgliteTemplatePath();
-  if (existsSync(file)) return;
-  const db = await openDatabase({ dataDir: '', databaseUrl: undefined, inMemory: true });
-  await db.prisma.$disconnect();
+async function dumpTo(file: string, db: Awaited<ReturnType<typeof openDatabase>>): Promise<void> {
   const { pglite } = db;
   if (!pglite) throw new Error('openDatabase did not expose its PGlite instance');
   const dump = await pglite.dumpDataDir('none');
-  writeFileSync(`${file}.tmp`, Buffer.from(await dump.arrayBuffer()));
-  const { renameSync } = await import('node:fs');
-  renameSync(`${file}.tmp`, file);
-  await db.close();
+  // Written aside and renamed: another run (another worktree) may be writing the same file.
+  writeFileSync(`${file}.${process.pid}.tmp`, Buffer.from(await dump.arrayBuffer()));
+  renameSync(`${file}.${process.pid}.tmp`, file);
+}
+
+export default async function setup(): Promise<void> {
+  const migrated = await pgliteTemplatePath('migrated');
+  const seeded = await pgliteTemplatePath('seeded');
+  if (!existsSync(migrated) || !existsSync(seeded)) await makeDumps(migrated, seeded);
+  const folder = await pgliteTemplateFolder();
+  if (!existsSync(folder)) await makePgliteFolder(folder);
+}
+
+async function makeDumps(migrated: string, seeded: string): Promise<void> {
+  const db = await openDatabase({ dataDir: '', databaseUrl: undefined, inMemory: true });
+  try {
+    if (!existsSync(migrated)) await dumpTo(migrated, db);
+    await seedDistrict(db.prisma);
+    await db.prisma.$disconnect();
+    await dumpTo(seeded, db);
+  } finally {
+    await db.close();
+  }
 }

@@ -4,9 +4,7 @@
  * its shape, not by its page size.
  */
 import type { Database } from '../../src/db/index.ts';
-import { openDatabase } from '../../src/db/index.ts';
-import { seedDistrict } from '../../src/services/seed.ts';
-import { createPostgresDatabase, type Engine } from './db.ts';
+import { type Engine, openTestDatabase } from './db.ts';
 import { startTestHub, type TestHub } from './server.ts';
 
 export interface QueryLog {
@@ -37,29 +35,16 @@ function createQueryLog(): QueryLog & { push(sql: string): void } {
   };
 }
 
-/** A migrated, empty database of `engine` whose client reports every statement to the log. */
+/** A migrated database of `engine` (`seeded`: with the report's data) whose client reports every statement to the log. */
 export async function openLoggedDatabase(
   engine: Engine = 'pglite',
+  opts: { seeded?: boolean } = {},
 ): Promise<{ db: Database & { url?: string }; log: QueryLog }> {
   const log = createQueryLog();
   const onQuery = (event: { query: string }) => log.push(event.query);
-  if (engine === 'pglite') {
-    const db = await openDatabase({ dataDir: '', databaseUrl: undefined, inMemory: true, onQuery });
-    return { db, log };
-  }
-  const created = await createPostgresDatabase();
-  const db = await openDatabase({ dataDir: '', databaseUrl: created.url, onQuery });
-  return {
-    db: {
-      ...db,
-      url: created.url,
-      async close() {
-        await db.close();
-        await created.drop();
-      },
-    },
-    log,
-  };
+  const db = await openTestDatabase(engine, { onQuery, seeded: opts.seeded });
+  log.reset();
+  return { db, log };
 }
 
 /** A seeded hub over a logged database; `close()` also closes the database. */
@@ -67,9 +52,8 @@ export async function startLoggedHub(
   engine: Engine = 'pglite',
   env: Record<string, string> = {},
 ): Promise<TestHub & { log: QueryLog }> {
-  const { db, log } = await openLoggedDatabase(engine);
+  const { db, log } = await openLoggedDatabase(engine, { seeded: true });
   try {
-    await seedDistrict(db.prisma);
     const hub = await startTestHub({ db, env });
     log.reset();
     return {

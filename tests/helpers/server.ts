@@ -1,6 +1,8 @@
 /**
  * A hub on a free port over a test database, with a small GraphQL client. `close()` stops the
  * server and drops the database; `leftovers` lets a suite close everything in `afterAll`.
+ * A suite that only sends HTTP requests starts it with `listen: false`: requests then go
+ * straight to the app's fetch handler (`yoga.fetch`), with no port, socket or HTTP parsing.
  */
 import { type App, type AppOptions, buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -11,7 +13,6 @@ export { withDefaultAuth };
 import type { Database } from '../../src/db/index.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import type { HubPubSub } from '../../src/realtime/event-bus.ts';
-import { seedDistrict } from '../../src/services/seed.ts';
 import { type Engine, openTestDatabase } from './db.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -23,6 +24,8 @@ export interface TestHub {
   app: App;
   db: Database & { url?: string };
   url: string;
+  /** `fetch` for this hub's URLs (`url` and the paths beside it), through its port or without one. */
+  fetch(url: string, init?: RequestInit): Promise<Response>;
   /** POST a GraphQL operation over HTTP. */
   gql<T = Record<string, unknown>>(
     query: string,
@@ -45,11 +48,17 @@ export interface TestHubOptions {
   app?: Pick<AppOptions, 'keepAliveMs' | 'feedPollMs' | 'shutdownGraceMs' | 'now'>;
   /** Port to listen on, e.g. a stopped hub's to restart it in place. @default 0 // any free port */
   port?: number;
+  /**
+   * Listen on a port. false: no port; `fetch` and `gql` call the app's fetch handler, and `url`
+   * names no real host (WebSockets, SSE through Node's server, browsers need a port).
+   * @default true
+   */
+  listen?: boolean;
 }
 
 export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> {
-  const db = opts.db ?? (await openTestDatabase(opts.engine ?? 'pglite'));
-  if (opts.seed !== false && !opts.db) await seedDistrict(db.prisma);
+  const db =
+    opts.db ?? (await openTestDatabase(opts.engine ?? 'pglite', { seeded: opts.seed !== false }));
   // Keys for each role; requests default to the admin key (pass `authorization: ''` for none).
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -64,17 +73,23 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
     pubsub: opts.pubsub,
     ...opts.app,
   });
-  const url = await app.start(opts.port ?? 0, '127.0.0.1');
+  const listen = opts.listen ?? true;
+  const url = listen
+    ? await app.start(opts.port ?? 0, '127.0.0.1')
+    : `http://hub.test${app.yoga.graphqlEndpoint}`;
+  const send = async (target: string, init?: RequestInit): Promise<Response> =>
+    listen ? fetch(target, init) : app.yoga.fetch(new Request(target, init));
   return {
     app,
     db,
     url,
+    fetch: send,
     async gql<T>(
       query: string,
       variables?: Record<string, unknown>,
       headers?: Record<string, string>,
     ): Promise<GraphQLResponse<T>> {
-      const res = await fetch(url, {
+      const res = await send(url, {
         method: 'POST',
         headers: withDefaultAuth({
           'content-type': 'application/json',
