@@ -17,6 +17,12 @@
  * Inbox and Bell are the two places that keep a waiter's resolver, because they are on the path
  * of every delivery: a Repeater's push and next cost several promises each (at 10,000
  * subscribers, 20,000 deliveries a second, that was most of the server's CPU).
+ *
+ * Two feeds on that path are iterator objects over an Inbox or another feed, for the same reason
+ * and because an async generator cannot be returned while it awaits its source (a client that
+ * completes would stay subscribed until the next event): a stage-tail subscriber (its replay,
+ * then its Inbox: src/realtime/stage-tail.ts) and a subscriber's shared results, which write
+ * some results aside (src/realtime/shared-subscriptions.ts, `relayResults`).
  */
 import { Repeater, type RepeaterBuffer } from '@graphql-yoga/subscription';
 
