@@ -224,6 +224,36 @@ export function goals(report: BenchReport): Goal[] {
           : `p99 ${f0(ten.p99)} ms${ten.complete ? '' : ' (of the deliveries that arrived; the rest did not arrive at all)'}`,
     });
   }
+  // Issue #18 goal 3: near the fan-out floor of the same run, on one server and through Redis.
+  const floorRun = report.fanout.find(
+    (r) => r.subscriberServer === 'fanoutFloor' && r.subscribers === 10_000,
+  );
+  const viaRedis = report.fanout.find(
+    (r) =>
+      r.servers === 2 &&
+      r.subscriberServer === 'hub' &&
+      r.subscribers === 10_000 &&
+      (r.feed ?? 'stageChanged') === 'stageChanged',
+  );
+  const cpuPerDeliveryUs = (r: FanoutResult) => (r.deliveryCpuSeconds / r.delivered) * 1e6;
+  for (const [where, run] of [
+    ['on one server', ten],
+    ['two servers via Redis', viaRedis],
+  ] as const) {
+    if (!run || !floorRun || !run.delivered || !floorRun.delivered) continue;
+    const cpu = cpuPerDeliveryUs(run) / cpuPerDeliveryUs(floorRun);
+    out.push({
+      goal: `10,000 subscribers ${where}: server CPU per delivery ≤ 1.5× the fan-out floor's`,
+      reached: run.complete && cpu <= 1.5,
+      figure: `hub ${f1(cpuPerDeliveryUs(run))} µs vs floor ${f1(cpuPerDeliveryUs(floorRun))} µs (×${f2(cpu)})`,
+    });
+    if (run.p99 !== null && floorRun.p99 !== null)
+      out.push({
+        goal: `10,000 subscribers ${where}: delivery p99 ≤ 1.25× the fan-out floor's`,
+        reached: run.complete && run.p99 <= 1.25 * floorRun.p99,
+        figure: `hub ${f0(run.p99)} ms vs floor ${f0(floorRun.p99)} ms (×${f2(run.p99 / floorRun.p99)})`,
+      });
+  }
   const hubCounts = report.statements.filter((c) => c.server === 'hub');
   if (hubCounts.length) {
     const p20 = hubCounts.find((c) => c.operation === 'projectPage')?.statements;
