@@ -169,6 +169,9 @@ export function useRequestLogging(logger: Logger): Plugin {
       const s = started.get(request);
       if (!s) return;
       response.headers.set('x-request-id', s.id);
+      // Below info nothing of this would be written (probes log at debug, which is lower): skip
+      // parsing the URL and building the line on every request.
+      if (!logger.isLevelEnabled('info')) return;
       const path = new URL(request.url).pathname;
       const quiet = path === '/health' || path === '/ready' || path === '/metrics';
       logger[quiet ? 'debug' : 'info'](

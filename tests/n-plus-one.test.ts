@@ -277,6 +277,23 @@ describeEachEngine('statement counts', (engine) => {
       const grouped = after.statements.filter((s) => /GROUP BY/i.test(s));
       expect(grouped.length).toBeGreaterThanOrEqual(2);
     });
+
+    it('should answer the columns of the parks the dashboard loaded from those rows, not load them again', async () => {
+      // The dashboard computes every part whatever is selected, so the two differ only in what
+      // the parks' columns cost (src/schema/loaded-columns.ts).
+      const without = await statementsFor(
+        `{ dashboard(year: 2025) { parks { projects { count } } } }`,
+      );
+      const withColumns = await statementsFor<{
+        dashboard: { parks: { park: { name: string; code: string } }[] };
+      }>(`{ dashboard(year: 2025) { parks { park { name code } projects { count } } } }`);
+      console.info(
+        `[${engine}] dashboard parks: ${without.statements.length} statements, ${withColumns.statements.length} with each park's name and code`,
+      );
+      expect(withColumns.data.dashboard.parks.length).toBeGreaterThan(0);
+      for (const { park } of withColumns.data.dashboard.parks) expect(park.name).toBeTruthy();
+      expect(withColumns.statements.length).toBe(without.statements.length);
+    });
   });
   describe('subscription fan-out', () => {
     /**

@@ -13,6 +13,7 @@ import type PrismaTypes from '../generated/prisma/pothos-types.ts';
 import { getDatamodel } from '../generated/prisma/pothos-types.ts';
 import { parseGlobalId, quoteInput } from '../services/errors.ts';
 import './argument-guard.ts';
+import './loaded-columns.ts';
 
 /** Depth, breadth and cost limits of one operation; configurable (HUB_MAX_DEPTH, HUB_MAX_COMPLEXITY). */
 export const DEFAULT_QUERY_LIMITS = { depth: 12, breadth: 300, complexity: 5_000 };
@@ -45,6 +46,8 @@ export const builder = new SchemaBuilder<{
     ComplexityPlugin,
     ErrorsPlugin,
     'argumentGuard',
+    // Just outside plugin-prisma: a column the row already carries skips its per-field mapping.
+    'loadedColumns',
     PrismaPlugin,
     RelayPlugin,
   ],
