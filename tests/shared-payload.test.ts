@@ -4,19 +4,11 @@
  * graphql-ws would write, the result's text serialised once for every socket; any other result
  * stays in the stream (graphql-ws sends it), in order with those written.
  */
-import {
-  type ExecutionArgs,
-  type ExecutionResult,
-  GraphQLError,
-  GraphQLObjectType,
-  GraphQLSchema,
-  GraphQLString,
-  parse,
-} from 'graphql';
+import { GraphQLError, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HubContext } from '../src/context.ts';
-import { useSharedSubscriptionResults } from '../src/realtime/shared-subscriptions.ts';
 import { nextWriter } from '../src/server/graphql-ws.ts';
+import { type SubscribeFn, sharedSubscribe } from './helpers/shared-subscribe.ts';
 
 /** Events handed to every subscriber, as the stage-log tail does (the same objects to all). */
 let events: { note: string }[] = [];
@@ -53,21 +45,12 @@ const schema = new GraphQLSchema({
   }),
 });
 
-type SubscribeFn = (args: ExecutionArgs) => Promise<AsyncIterableIterator<ExecutionResult>>;
-
-function sharedSubscribe(): SubscribeFn {
-  const plugin = useSharedSubscriptionResults({
+function sharedSubscriber(): SubscribeFn {
+  return sharedSubscribe({
     scope: () => 'viewer',
     contextOf: () => ({}),
     writerOf: (context) => (context as { writeNext?: (text: string) => void }).writeNext,
   });
-  let subscribe: SubscribeFn | undefined;
-  plugin.onSubscribe?.({
-    setSubscribeFn: (fn: SubscribeFn) => {
-      subscribe = fn;
-    },
-  } as never);
-  return subscribe!;
 }
 
 /** A socket whose sends are recorded (the part of a ws WebSocket the writer uses). */
@@ -89,7 +72,7 @@ describe('results of data only written to the socket', () => {
 
   it('should write the message graphql-ws would, serialising a shared result once for every socket', async () => {
     events = [{ note: '说明 "quoted"' }];
-    const subscribe = sharedSubscribe();
+    const subscribe = sharedSubscriber();
     const sockets = [recordingSocket(), recordingSocket(), recordingSocket()];
     const streams = await Promise.all(
       sockets.map((socket, i) =>
@@ -118,7 +101,7 @@ describe('results of data only written to the socket', () => {
   it('should keep a result with errors in the stream, in order with the ones written', async () => {
     events = [{ note: 'a' }, { note: 'refused' }, { note: 'b' }];
     const socket = recordingSocket();
-    const stream = await sharedSubscribe()({
+    const stream = await sharedSubscriber()({
       schema,
       document,
       contextValue: subscriberOn(socket, 'x'),
@@ -138,14 +121,14 @@ describe('results of data only written to the socket', () => {
   it('should give every result to the stream when the transport has no writer (SSE)', async () => {
     events = [{ note: 'a' }];
     const contextValue = { viewer: { role: 'viewer' } } as unknown as HubContext;
-    const stream = await sharedSubscribe()({ schema, document, contextValue });
+    const stream = await sharedSubscriber()({ schema, document, contextValue });
     expect((await stream.next()).value).toEqual({ data: { noted: 'a' } });
   });
 
   it('should write nothing to a socket that is no longer open, and pass return() to the source', async () => {
     events = [{ note: 'a' }];
     const closed = recordingSocket(3);
-    const stream = await sharedSubscribe()({
+    const stream = await sharedSubscriber()({
       schema,
       document,
       contextValue: subscriberOn(closed, 'z'),
@@ -154,7 +137,7 @@ describe('results of data only written to the socket', () => {
     expect(closed.sent).toEqual([]);
 
     events = [];
-    const open = await sharedSubscribe()({
+    const open = await sharedSubscriber()({
       schema,
       document,
       contextValue: subscriberOn(recordingSocket(), 'r'),
@@ -191,7 +174,7 @@ describe('results of data only written to the socket', () => {
         throw new Error('cannot write');
       },
     } as unknown as HubContext;
-    const stream = await sharedSubscribe()({ schema, document, contextValue });
+    const stream = await sharedSubscriber()({ schema, document, contextValue });
     await expect(stream.next()).rejects.toThrow('cannot write');
     expect(sourcesReturned).toBe(1);
   });

@@ -4,18 +4,11 @@
  * the hub's role-only context (src/context.ts `sharedContext`), so a field reading who the viewer
  * is fails rather than answering every subscriber with another's data.
  */
-import {
-  type ExecutionArgs,
-  type ExecutionResult,
-  GraphQLObjectType,
-  GraphQLSchema,
-  GraphQLString,
-  parse,
-} from 'graphql';
+import { GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { type HubContext, type ServerContext, sharedContext } from '../src/context.ts';
 import { createMemoryPubSub } from '../src/realtime/event-bus.ts';
-import { useSharedSubscriptionResults } from '../src/realtime/shared-subscriptions.ts';
+import { type SubscribeFn, sharedSubscribe } from './helpers/shared-subscribe.ts';
 
 const bus = createMemoryPubSub();
 let executions = 0;
@@ -44,20 +37,11 @@ const schema = new GraphQLSchema({
   }),
 });
 
-type SubscribeFn = (args: ExecutionArgs) => Promise<AsyncIterableIterator<ExecutionResult>>;
-
-function sharedSubscribe(): SubscribeFn {
-  const plugin = useSharedSubscriptionResults({
+function sharedSubscriber(): SubscribeFn {
+  return sharedSubscribe({
     scope: (context) => (context as HubContext).viewer.role,
     contextOf: (role) => sharedContext({} as ServerContext, role),
   });
-  let subscribe: SubscribeFn | undefined;
-  plugin.onSubscribe?.({
-    setSubscribeFn: (fn: SubscribeFn) => {
-      subscribe = fn;
-    },
-  } as never);
-  return subscribe!;
 }
 
 const subscriber = (actor: string) =>
@@ -65,7 +49,7 @@ const subscriber = (actor: string) =>
 
 describe('shared subscription execution', () => {
   it('should execute once per event for subscribers of one role, with the role only', async () => {
-    const subscribe = sharedSubscribe();
+    const subscribe = sharedSubscriber();
     const document = parse('subscription { roleSeen }');
     const alice = await subscribe({ schema, document, contextValue: subscriber('key:alice') });
     const bob = await subscribe({ schema, document, contextValue: subscriber('key:bob') });
@@ -79,7 +63,7 @@ describe('shared subscription execution', () => {
   });
 
   it("should give a field that reads the viewer's identity an error, never another subscriber's data", async () => {
-    const subscribe = sharedSubscribe();
+    const subscribe = sharedSubscriber();
     const document = parse('subscription { actorSeen }');
     const alice = await subscribe({ schema, document, contextValue: subscriber('key:alice') });
     const bob = await subscribe({ schema, document, contextValue: subscriber('key:bob') });
