@@ -11,8 +11,8 @@ import { StageEventKind } from '../src/generated/prisma/client.ts';
 import { districtToday } from '../src/services/stage-log.ts';
 import { describeEachEngine } from './helpers/db.ts';
 import { advance } from './helpers/operations.ts';
-import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
-import { startTestHub, type TestHub } from './helpers/server.ts';
+import { type QueryLog, startLoggedHub } from './helpers/query-log.ts';
+import type { TestHub } from './helpers/server.ts';
 import { createProjectWithHistory, type Step } from './helpers/stage-history.ts';
 
 const DAY = 86_400_000;
@@ -199,17 +199,8 @@ describeEachEngine('pipeline analytics', (engine) => {
   const codes = (page: StalledPage) => page.edges.map((e) => e.node.code);
 
   beforeAll(async () => {
-    const { db, log } = await openLoggedDatabase(engine);
-    const started = await startTestHub({ db, listen: false });
-    hub = {
-      ...started,
-      log,
-      async close() {
-        await started.close();
-        await db.close();
-      },
-    };
-    const prisma = db.prisma;
+    hub = await startLoggedHub(engine, {}, { seeded: false, listen: false });
+    const prisma = hub.db.prisma;
     for (const code of ['A', 'B'] as const) {
       const park = await prisma.park.create({
         data: { code: `park-${code}`, name: `测试园区${code}`, kind: 'PARK' },

@@ -17,8 +17,8 @@ import { type ProjectStage, StageEventKind } from '../src/generated/prisma/clien
 import { approvalBreaches } from '../src/services/stage-durations.ts';
 import { districtToday } from '../src/services/stage-log.ts';
 import { describeEachEngine } from './helpers/db.ts';
-import { openLoggedDatabase, type QueryLog } from './helpers/query-log.ts';
-import { startTestHub, type TestHub, withDefaultAuth } from './helpers/server.ts';
+import { type QueryLog, startLoggedHub } from './helpers/query-log.ts';
+import { type TestHub, withDefaultAuth } from './helpers/server.ts';
 import { createProjectWithHistory, type Step } from './helpers/stage-history.ts';
 
 const { INITIAL, ADVANCE, SUSPEND, RESUME } = StageEventKind;
@@ -254,17 +254,8 @@ describeEachEngine('pipeline analytics from the log', (engine) => {
     page.edges.map((e) => [e.node.code, e.node.stage, e.node.stageSince, e.node.daysAtStage]);
 
   beforeAll(async () => {
-    const { db, log } = await openLoggedDatabase(engine);
-    const started = await startTestHub({ db, listen: false });
-    hub = {
-      ...started,
-      log,
-      async close() {
-        await started.close();
-        await db.close();
-      },
-    };
-    const prisma = db.prisma;
+    hub = await startLoggedHub(engine, {}, { seeded: false, listen: false });
+    const prisma = hub.db.prisma;
     const parkIds: Record<string, number> = {};
     for (const code of ['A', 'B'] as const) {
       const park = await prisma.park.create({

@@ -16,32 +16,22 @@ import { operationsDir } from '../src/explorer.ts';
 import { createLogger } from '../src/logger.ts';
 import { schema } from '../src/schema/index.ts';
 import { bearer, testKeys } from './helpers/auth.ts';
-import { sharedSeededDatabase } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { useLeftovers } from './helpers/leftovers.ts';
 import { advance, STAGE_CHANGED } from './helpers/operations.ts';
 import {
   type GraphQLResponse,
+  hubsOnSharedDatabase,
   startTestHub,
   type TestHub,
-  type TestHubOptions,
 } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
 import { waitUntil } from './helpers/subscription.ts';
 import { subscribeWs, wsUrl } from './helpers/ws-client.ts';
 
 const leftovers = useLeftovers();
-const seededDatabase = sharedSeededDatabase(leftovers);
-
 /** A hub with `env` (and `opts`) on the suite's one seeded database. */
-async function hubWith(
-  env: Record<string, string> = {},
-  opts: TestHubOptions = {},
-): Promise<TestHub> {
-  const hub = await startTestHub({ ...opts, env, db: await seededDatabase() });
-  leftovers.push(() => hub.close());
-  return hub;
-}
+const hubWith = hubsOnSharedDatabase(leftovers);
 
 const READ = '{ projects(first: 1) { totalCount } }';
 

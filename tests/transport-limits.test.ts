@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/index.ts';
 import { bearer } from './helpers/auth.ts';
-import { createPostgresDatabase, postgresTestUrl, sharedSeededDatabase } from './helpers/db.ts';
+import { createPostgresDatabase, postgresTestUrl } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
 import { useLeftovers } from './helpers/leftovers.ts';
 import {
@@ -20,30 +20,15 @@ import {
   type StageEventData,
 } from './helpers/operations.ts';
 import { redisNamespace, redisSkipReason, testRedisBus } from './helpers/redis.ts';
-import {
-  type GraphQLResponse,
-  startTestHub,
-  type TestHub,
-  type TestHubOptions,
-} from './helpers/server.ts';
+import { type GraphQLResponse, hubsOnSharedDatabase, type TestHub } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
 import { waitUntil } from './helpers/subscription.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 import { openRawWs, subscribeWs, type WsErrors, type WsMessage } from './helpers/ws-client.ts';
 
 const leftovers = useLeftovers();
-const seededDatabase = sharedSeededDatabase(leftovers);
-
-/** A hub with `env`: on the suite's one seeded database unless `opts` names another. */
-async function hubWith(
-  env: Record<string, string> = {},
-  opts: TestHubOptions = {},
-): Promise<TestHub> {
-  const db = opts.db ?? (opts.engine ? undefined : await seededDatabase());
-  const hub = await startTestHub({ ...opts, db, env });
-  leftovers.push(() => hub.close());
-  return hub;
-}
+/** A hub with `env` (and `opts`) on the suite's one seeded database. */
+const hubWith = hubsOnSharedDatabase(leftovers);
 
 const READ = '{ projects(first: 1) { totalCount } }';
 interface ReadData {

@@ -127,17 +127,6 @@ const calJoin = (alias: string, day: Prisma.Sql) =>
 const workingDays = (a: Prisma.Sql, b: Prisma.Sql, calA: string, calB: string) =>
   Prisma.sql`(${weekdaysUpTo(b)} - ${weekdaysUpTo(a)} + (COALESCE(${Prisma.raw(calB)}.cum, 0) - COALESCE(${Prisma.raw(calA)}.cum, 0))::int)`;
 
-interface DurationRow {
-  from: ProjectStage;
-  to: ProjectStage;
-  count: number;
-  estimatedCount: number;
-  medianDays: number | null;
-  p90Days: number | null;
-  medianWorkingDays: number | null;
-  p90WorkingDays: number | null;
-}
-
 /**
  * For each pair of stages, the projects that made the move in the period (by the day they
  * reached the second stage) and how long it took: median and 90th percentile (continuous, as
@@ -151,7 +140,7 @@ export async function stageDurations(
   const pairs = options.pairs?.length ? options.pairs : DEFAULT_STAGE_PAIRS;
   checkPairs(pairs);
   const stages = [...new Set(pairs.flatMap((p) => [p.from, p.to]))];
-  const rows = await prisma.$queryRaw<DurationRow[]>(Prisma.sql`
+  const rows = await prisma.$queryRaw<StageDuration[]>(Prisma.sql`
     WITH ${reachCte(stages)},
     ${CAL_CTE},
     pairs AS (

@@ -47,14 +47,18 @@ export async function openLoggedDatabase(
   return { db, log };
 }
 
-/** A seeded hub over a logged database; `close()` also closes the database. */
+/**
+ * A hub over a logged database (seeded unless `seeded: false`; `listen: false` opens no port);
+ * `close()` also closes the database.
+ */
 export async function startLoggedHub(
   engine: Engine = 'pglite',
   env: Record<string, string> = {},
+  opts: { seeded?: boolean; listen?: boolean } = {},
 ): Promise<TestHub & { log: QueryLog }> {
-  const { db, log } = await openLoggedDatabase(engine, { seeded: true });
+  const { db, log } = await openLoggedDatabase(engine, { seeded: opts.seeded ?? true });
   try {
-    const hub = await startTestHub({ db, env });
+    const hub = await startTestHub({ db, env, listen: opts.listen });
     log.reset();
     return {
       ...hub,

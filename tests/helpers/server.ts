@@ -13,7 +13,8 @@ export { withDefaultAuth };
 import type { Database } from '../../src/db/index.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import type { HubPubSub } from '../../src/realtime/event-bus.ts';
-import { type Engine, openTestDatabase } from './db.ts';
+import { type Engine, openTestDatabase, sharedSeededDatabase } from './db.ts';
+import type { Leftovers } from './leftovers.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T;
@@ -104,5 +105,22 @@ export async function startTestHub(opts: TestHubOptions = {}): Promise<TestHub> 
       await app.stop();
       if (!opts.db) await db.close();
     },
+  };
+}
+
+/**
+ * Starts hubs that differ only in configuration (`env`, `opts`) on one seeded database for the
+ * whole suite (`sharedSeededDatabase`), unless `opts` names a database or an engine; each hub is
+ * closed with the suite's leftovers.
+ */
+export function hubsOnSharedDatabase(
+  leftovers: Leftovers,
+): (env?: Record<string, string>, opts?: TestHubOptions) => Promise<TestHub> {
+  const seededDatabase = sharedSeededDatabase(leftovers);
+  return async (env = {}, opts = {}) => {
+    const db = opts.db ?? (opts.engine ? undefined : await seededDatabase());
+    const hub = await startTestHub({ ...opts, db, env });
+    leftovers.push(() => hub.close());
+    return hub;
   };
 }
