@@ -32,6 +32,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   HUB_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: postgresUrl.optional(),
+  HUB_PREPARED_STATEMENTS: z.coerce.number().int().min(0).max(10_000).default(100),
   REDIS_URL: redisUrl.optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   HUB_SEED: booleanFlag.default('true'),
@@ -96,6 +97,11 @@ export type HubConfig = {
   dataDir: string;
   /** PostgreSQL server URL; unset means the embedded PGlite database. */
   databaseUrl: string | undefined;
+  /**
+   * On PostgreSQL, statements each pooled connection keeps prepared (src/db/prepared-statements.ts);
+   * 0: none, for a pooler that does not keep a connection's statements.
+   */
+  preparedStatements: number;
   redisUrl: string | undefined;
   logLevel: (typeof logLevels)[number];
   /** Insert the district's report data missing from the database on start. */
@@ -165,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     dataDir: path.resolve(e.HUB_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    preparedStatements: e.HUB_PREPARED_STATEMENTS,
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     seed: e.HUB_SEED,

@@ -10,6 +10,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { HubConfig } from '../config.ts';
 import { type Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations, type SqlRunner } from './migrate.ts';
+import { prepareStatements, STATEMENTS_PER_CONNECTION } from './prepared-statements.ts';
 
 export type Db = PrismaClient;
 
@@ -39,16 +40,17 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type DatabaseOptions = Pick<HubConfig, 'dataDir' | 'databaseUrl'> & {
-  /** Connections in the pool when on PostgreSQL. @default 10 */
-  poolSize?: number;
-  /** Open the embedded database in memory instead of `dataDir` (tests). */
-  inMemory?: boolean;
-  /** With `inMemory`: start from this PGlite data-folder dump instead of an empty cluster. */
-  template?: Blob;
-  /** Called with every SQL statement the Prisma client runs (tests count them to catch N+1). */
-  onQuery?: (event: Prisma.QueryEvent) => void;
-};
+export type DatabaseOptions = Pick<HubConfig, 'dataDir' | 'databaseUrl'> &
+  Partial<Pick<HubConfig, 'preparedStatements'>> & {
+    /** Connections in the pool when on PostgreSQL. @default 10 */
+    poolSize?: number;
+    /** Open the embedded database in memory instead of `dataDir` (tests). */
+    inMemory?: boolean;
+    /** With `inMemory`: start from this PGlite data-folder dump instead of an empty cluster. */
+    template?: Blob;
+    /** Called with every SQL statement the Prisma client runs (tests count them to catch N+1). */
+    onQuery?: (event: Prisma.QueryEvent) => void;
+  };
 
 function createClient(adapter: AdapterFactory, onQuery: DatabaseOptions['onQuery']): PrismaClient {
   if (!onQuery) return new PrismaClient({ adapter });
@@ -101,6 +103,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
     });
+    const prepared = options.preparedStatements ?? STATEMENTS_PER_CONNECTION;
+    if (prepared > 0) prepareStatements(pool, prepared);
     try {
       const sql = poolRunner(pool);
       const applied = await applyMigrations(sql);

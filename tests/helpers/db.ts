@@ -79,6 +79,8 @@ export async function openTestDatabase(
   opts: {
     /** PostgreSQL: connections in the pool. */
     poolSize?: number;
+    /** PostgreSQL: statements each connection keeps prepared (src/db/prepared-statements.ts). */
+    preparedStatements?: number;
     /** PGlite: skip the migrated template and start from an empty cluster. */
     empty?: boolean;
     /** Start with the district report's data, as `seedDistrict` writes it. */
@@ -108,6 +110,7 @@ export async function openTestDatabase(
     dataDir: '',
     databaseUrl: created.url,
     poolSize: opts.poolSize,
+    preparedStatements: opts.preparedStatements,
     onQuery: opts.onQuery,
   });
   const opened = {
