@@ -6,6 +6,7 @@ import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { ROLE_LIST, ROLES, type Role } from './auth.ts';
+import { STATEMENTS_PER_CONNECTION } from './db/prepared-statements.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -32,7 +33,12 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   HUB_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: postgresUrl.optional(),
-  HUB_PREPARED_STATEMENTS: z.coerce.number().int().min(0).max(10_000).default(100),
+  HUB_PREPARED_STATEMENTS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000)
+    .default(STATEMENTS_PER_CONNECTION),
   REDIS_URL: redisUrl.optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   HUB_SEED: booleanFlag.default('true'),

@@ -21,7 +21,7 @@
  */
 import type pg from 'pg';
 
-/** Statements each connection keeps parsed. @default 100 (PostGraphile's default too) */
+/** Statements each connection keeps parsed, unless configured (HUB_PREPARED_STATEMENTS); PostGraphile's default too. */
 export const STATEMENTS_PER_CONNECTION = 100;
 
 interface StatementConfig {
@@ -46,7 +46,7 @@ function isParameterised(config: unknown): config is StatementConfig {
 type ParsedStatements = { connection?: { parsedStatements?: Record<string, string> } };
 
 /** Names the parameterised statements of `client` from now on, keeping at most `capacity` parsed. */
-export function nameStatements(client: pg.ClientBase, capacity = STATEMENTS_PER_CONNECTION): void {
+export function nameStatements(client: pg.ClientBase, capacity: number): void {
   /** Statement text → its name on this connection, least recently used first. */
   const names = new Map<string, string>();
   let issued = 0;
@@ -85,6 +85,6 @@ export function nameStatements(client: pg.ClientBase, capacity = STATEMENTS_PER_
 }
 
 /** Every connection `pool` opens names its statements (see the module). */
-export function prepareStatements(pool: pg.Pool, capacity = STATEMENTS_PER_CONNECTION): void {
+export function prepareStatements(pool: pg.Pool, capacity: number): void {
   pool.on('connect', (client) => nameStatements(client, capacity));
 }
