@@ -88,6 +88,7 @@ const envSchema = z.object({
   HUB_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(10_000).default(50),
   HUB_MAX_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).default(500),
   HUB_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  HUB_CACHE_MIN_USES: z.coerce.number().int().min(1).max(100).default(2),
   OC4IDS_PUBLISHER_NAME: z.string().trim().min(1).default('辽中区'),
   OC4IDS_ID_PREFIX: z
     .string()
@@ -154,6 +155,8 @@ export type HubConfig = {
    * (milliseconds); 0: compute every request afresh.
    */
   cacheMs: number;
+  /** Keep a query's answer from the time it is asked for this many times (1: from the first). */
+  cacheMinUses: number;
 };
 
 export class ConfigError extends Error {
@@ -217,5 +220,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedProxies: e.HUB_TRUSTED_PROXIES ?? [],
     oc4ids: { publisherName: e.OC4IDS_PUBLISHER_NAME, idPrefix: e.OC4IDS_ID_PREFIX },
     cacheMs: e.HUB_CACHE_MS,
+    cacheMinUses: e.HUB_CACHE_MIN_USES,
   };
 }

@@ -16,7 +16,11 @@
  * - an answer whose reads began before a change that touched what it read is never kept;
  * - an answer lives at most `maxAgeMs` (a write made past the hub, by SQL, shows within that time);
  * - nothing is kept while the bus is lost, or for operations over graphql-ws;
- * - answers with errors, mutations, subscriptions and introspection are never kept.
+ * - answers with errors, mutations, subscriptions and introspection are never kept;
+ * - an answer is kept from the `minUses`-th time it is asked for (2 by default) among the
+ *   requests of late: a request asked once (an analyst's own filter, the eleventh page, one of
+ *   10,000 projects) is computed as with the cache off, without the plugin's work of keeping it,
+ *   and does not push the answers that are asked again and again out of the store.
  * Identical requests that miss at the same moment (after a change, every dashboard asks again)
  * share one execution (each that waits for another's is counted, `result="shared"`). A repeated request that sends the `ETag` it got as `If-None-Match` gets a bodiless 304 while
  * the answer stands, and only when it asks with the role the answer was kept for: the role is
@@ -44,12 +48,17 @@ export interface HubResponseCacheOptions {
   lookups?: Counter<'result'>;
   /** How many answers to keep at most (least recently used go first). @default 1000 */
   maxEntries?: number;
+  /** Keep an answer from the time it is asked for this many times (1: from the first). @default 2 */
+  minUses?: number;
   /** The clock `maxAgeMs` is measured by (tests move it). @default Date.now */
   now?: () => number;
 }
 
 /** How many recent changes are remembered to check answers computed across them. */
 const CHANGES_REMEMBERED = 1_024;
+
+/** How many recent requests (per store entry) are counted towards `minUses`. */
+const ASKED_PER_ENTRY = 8;
 
 /**
  * The store the plugin writes to. A change drops the answers that read what it touched: the
@@ -80,12 +89,18 @@ export class ChangeScopedCache implements Cache {
     { owner: Request; key: string; done: Promise<void>; end: () => void }
   >();
   private readonly claimed = new WeakMap<Request, string>();
+  /**
+   * `role:hash` → how many times it was asked for, for the requests of late: at most
+   * ASKED_PER_ENTRY × `maxEntries` of them, the least recently asked forgotten first.
+   */
+  private readonly asked = new Map<string, number>();
 
   constructor(
     private readonly watch: ChangeWatch,
     private readonly maxEntries = 1_000,
     private readonly lookups?: Counter<'result'>,
     private readonly now: () => number = Date.now,
+    private readonly minUses = 2,
   ) {
     this.store = createInMemoryCache({ max: maxEntries });
     watch.onChange(({ touched }) => {
@@ -106,6 +121,22 @@ export class ChangeScopedCache implements Cache {
   /** The key (and ETag) of an answer computed now for `role`: `generation:role:hash`. */
   keyFor(role: string, hash: string): string {
     return `${this.watch.generation}:${role}:${hash}`;
+  }
+
+  /**
+   * Counts a request for `role:hash`; whether its answer may be kept (or served from memory):
+   * it has now been asked for at least `minUses` times among the requests of late.
+   */
+  admits(role: string, hash: string): boolean {
+    if (this.minUses <= 1) return true;
+    const base = `${role}:${hash}`;
+    const times = Math.min(this.minUses, (this.asked.get(base) ?? 0) + 1);
+    // Deleted and set again: the Map's order is then the order of the last asks.
+    this.asked.delete(base);
+    this.asked.set(base, times);
+    if (this.asked.size > ASKED_PER_ENTRY * this.maxEntries)
+      this.asked.delete(this.asked.keys().next().value as string);
+    return times >= this.minUses;
   }
 
   /**
@@ -254,11 +285,14 @@ export function useHubResponseCache({
   roleOf: roleOfRequest,
   lookups,
   maxEntries,
+  minUses,
   now,
 }: HubResponseCacheOptions): Plugin {
-  const cache = new ChangeScopedCache(watch, maxEntries, lookups, now);
+  const cache = new ChangeScopedCache(watch, maxEntries, lookups, now, minUses);
   /** Each operation's key, by its context, so its execution can say what it reads. */
   const keys = new WeakMap<object, string>();
+  /** The operations not asked for often enough yet (`minUses`): the plugin leaves them alone. */
+  const once = new WeakSet<object>();
   /** Each HTTP request's role, found in onRequest below, before the plugin reads If-None-Match. */
   const roles = new WeakMap<Request, string>();
   /** A request may be answered from memory: its role is known and any ETag it sends is its role's. */
@@ -283,7 +317,8 @@ export function useHubResponseCache({
           // complexity limit; an answer showing a row without its id is dropped by every change.
           idFields: [],
           // graphql-ws operations have no request: they are not cached (a socket asks once per page view).
-          enabled: (request, context) => cacheable(request) && !isLiveQueryContext(context),
+          enabled: (request, context) =>
+            cacheable(request) && !isLiveQueryContext(context) && !once.has(context),
           // A live query's answers are a stream kept current elsewhere (src/realtime/live-queries.ts).
           shouldCacheResult: ({ result }) =>
             !result.errors?.length && !(result as { isLive?: boolean }).isLive,
@@ -292,9 +327,12 @@ export function useHubResponseCache({
           buildResponseCacheKey: async (params) => {
             const hash = await defaultBuildResponseCacheKey(params);
             const role = String(params.sessionId);
-            const key = cacheable(params.request)
-              ? await cache.claim(params.request, role, hash)
-              : cache.keyFor(role, hash);
+            if (!cacheable(params.request)) return cache.keyFor(role, hash);
+            if (!cache.admits(role, hash)) {
+              once.add(params.context as object);
+              return cache.keyFor(role, hash);
+            }
+            const key = await cache.claim(params.request, role, hash);
             keys.set(params.context as object, key);
             return key;
           },

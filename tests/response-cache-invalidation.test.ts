@@ -211,7 +211,8 @@ describe('response cache: a write drops only what it touched', () => {
     beforeAll(async () => {
       ({ db, log } = await openLoggedDatabase('pglite'));
       projects = await createTestProjects(db.prisma, 3, { prefix: 'INV' });
-      const env = { HUB_CACHE_MS: '600000' };
+      // Every answer kept from its first request: these tests are about what a write drops.
+      const env = { HUB_CACHE_MS: '600000', HUB_CACHE_MIN_USES: '1' };
       writer = await startTestHub({ db, pubsub: bus, env, listen: false });
       other = await startTestHub({ db, pubsub: otherBus, env, listen: false });
     });
@@ -271,8 +272,10 @@ describe('response cache: a write drops only what it touched', () => {
       busA = testRedisBus(namespace, 'a');
       busB = testRedisBus(namespace, 'b');
       await Promise.all([busA.ready(), busB.ready()]);
-      a = await startTestHub({ db, pubsub: busA, listen: false });
-      b = await startTestHub({ db, pubsub: busB, listen: false });
+      // Every answer kept from its first request: these tests are about what a write drops.
+      const env = { HUB_CACHE_MIN_USES: '1' };
+      a = await startTestHub({ db, pubsub: busA, env, listen: false });
+      b = await startTestHub({ db, pubsub: busB, env, listen: false });
       // B's response cache starts listening on its first cached request; the test's listeners
       // are added after that, so they hear each change after the cache has.
       await b.gql(PAGE, { first: 1 });

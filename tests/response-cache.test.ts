@@ -3,7 +3,7 @@
  * memory until a change is heard. A write through the hub shows in the writer's next read and,
  * through the bus, in another server's; a write past the hub shows after the maximum age; a bad
  * credential is never answered from memory; mutations and graphql-ws operations never are;
- * while the bus is lost nothing is kept.
+ * while the bus is lost nothing is kept; by default an answer is kept from its second request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeWatch } from '../src/realtime/change-watch.ts';
@@ -21,6 +21,11 @@ import { subscribeWs } from './helpers/ws-client.ts';
 
 /** Long enough never to pass by itself during the suite: tests move `clock` past it. */
 const MAX_AGE_MS = 60_000;
+/**
+ * Every answer kept from its first request, so that each test's second request shows what is
+ * kept; the default (kept from the second) has a test of its own at the end.
+ */
+const FROM_FIRST = { HUB_CACHE_MIN_USES: '1' };
 const clock = testClock();
 
 const PROJECT = /* GraphQL */ `
@@ -69,12 +74,20 @@ describe('response cache', () => {
     hub = await startTestHub({
       db,
       pubsub: bus,
-      env: { HUB_CACHE_MS: String(MAX_AGE_MS) },
+      env: { ...FROM_FIRST, HUB_CACHE_MS: String(MAX_AGE_MS) },
       app: { now: clock.now },
     });
     // A second server on the same database and bus, keeping answers for up to ten minutes.
-    other = await startTestHub({ db, pubsub: otherBus, env: { HUB_CACHE_MS: '600000' } });
-    lostBusHub = await startTestHub({ db, pubsub: lostBus, env: { HUB_CACHE_MS: '600000' } });
+    other = await startTestHub({
+      db,
+      pubsub: otherBus,
+      env: { ...FROM_FIRST, HUB_CACHE_MS: '600000' },
+    });
+    lostBusHub = await startTestHub({
+      db,
+      pubsub: lostBus,
+      env: { ...FROM_FIRST, HUB_CACHE_MS: '600000' },
+    });
   });
   afterAll(async () => {
     await lostBusHub?.close();
@@ -167,7 +180,7 @@ describe('response cache', () => {
     const closed = await startTestHub({
       db,
       pubsub: bus,
-      env: { HUB_CACHE_MS: '600000', HUB_ANONYMOUS_ROLE: 'none' },
+      env: { ...FROM_FIRST, HUB_CACHE_MS: '600000', HUB_ANONYMOUS_ROLE: 'none' },
     });
     try {
       const id = projects[2]!.globalId;
@@ -285,5 +298,48 @@ describe('response cache', () => {
     expect(reads(five.statements).length).toBe(reads(one.statements).length);
     for (const answer of five.result) expect(answer).toEqual(five.result[0]);
     expect(five.result[0]!.errors).toBeUndefined();
+  });
+
+  it('should keep an answer from its second request by default', async () => {
+    const byDefault = await startTestHub({ db, pubsub: bus, env: { HUB_CACHE_MS: '600000' } });
+    try {
+      const ask = () => log.measure(() => byDefault.gql(PAGE, { first: 4 }));
+      const first = await ask();
+      expect(first.result.errors).toBeUndefined();
+      expect(first.statements.length).toBeGreaterThan(0);
+      // Asked once, not kept: the second request is computed too, and its answer kept.
+      expect((await ask()).statements.length).toBe(first.statements.length);
+      const third = await ask();
+      expect(third.statements).toEqual([]);
+      expect(third.result).toEqual(first.result);
+    } finally {
+      await byDefault.close();
+    }
+  });
+
+  it('should count towards keeping only the requests of late, the least recently asked forgotten first', () => {
+    const watch = new ChangeWatch(createMemoryPubSub());
+    // One entry at most: the last 8 requests are counted.
+    const cache = new ChangeScopedCache(watch, 1);
+    const others = (from: number, to: number) => {
+      for (let i = from; i <= to; i++) expect(cache.admits('viewer', `other${i}`)).toBe(false);
+    };
+    expect(cache.admits('viewer', 'k')).toBe(false);
+    others(1, 7);
+    expect(cache.admits('viewer', 'k')).toBe(true);
+    // Asked again, `k` is the most recent: seven others later it is still counted.
+    others(8, 14);
+    expect(cache.admits('viewer', 'k')).toBe(true);
+    // Eight others later it is forgotten, and counts from one again.
+    others(15, 22);
+    expect(cache.admits('viewer', 'k')).toBe(false);
+    // Counted per role.
+    expect(cache.admits('editor', 'other22')).toBe(false);
+    expect(cache.admits('viewer', 'other22')).toBe(true);
+    // From the first request when so configured.
+    expect(new ChangeScopedCache(watch, 1, undefined, Date.now, 1).admits('viewer', 'new')).toBe(
+      true,
+    );
+    watch.close();
   });
 });

@@ -97,6 +97,7 @@ export function createHubYoga(options: HubYogaOptions): HubYoga {
             useHubResponseCache({
               watch,
               maxAgeMs: config.cacheMs,
+              minUses: config.cacheMinUses,
               now: options.now,
               roleOf: (request) =>
                 viewers.viewerOf(request).then(
