@@ -392,10 +392,17 @@ export async function settle(backends: BackendCpu, timeoutMs = 120_000): Promise
  * What autocannon sends: the requests cycled per connection, or for the analyst mix one request
  * drawn at random from the list each time (seeded: every server gets the same draws).
  */
+/**
+ * What autocannon sends: each of `requests` in turn, or for the analyst mix one drawn at random
+ * for every request, by draws seeded with `draw`. Each measured run has its own (its round), the
+ * same for every server in that round: the mix's requests seldom repeat, within a run or across
+ * runs, as an analyst's do not.
+ */
 export function autocannonRequests(
   op: OperationName,
   requests: BenchRequest[],
   onResponse?: (status: number, body: string) => void,
+  draw = 0,
 ): autocannon.Request[] {
   if (op !== 'analyst')
     return requests.map((r) => ({
@@ -405,7 +412,7 @@ export function autocannonRequests(
       headers: headersFor(r),
       onResponse,
     }));
-  const random = prng(24);
+  const random = prng(24 + 1_000 * draw);
   const first = requests[0]!;
   return [
     {
@@ -428,6 +435,8 @@ async function load(
   requests: BenchRequest[],
   seconds: number,
   connections: number,
+  /** The analyst mix's draws (see autocannonRequests). @default 0, the warm-up's */
+  draw = 0,
 ) {
   let graphqlErrors = 0;
   let firstError: string | null = null;
@@ -435,16 +444,21 @@ async function load(
     url: base,
     connections,
     duration: seconds,
-    requests: autocannonRequests(op, requests, (_status: number, body: string) => {
-      if (
-        body.startsWith('{"errors"') ||
-        body.includes('],"errors":') ||
-        body.includes('},"errors":')
-      ) {
-        graphqlErrors++;
-        firstError ??= body.slice(0, 300);
-      }
-    }),
+    requests: autocannonRequests(
+      op,
+      requests,
+      (_status: number, body: string) => {
+        if (
+          body.startsWith('{"errors"') ||
+          body.includes('],"errors":') ||
+          body.includes('},"errors":')
+        ) {
+          graphqlErrors++;
+          firstError ??= body.slice(0, 300);
+        }
+      },
+      draw,
+    ),
   });
   return Object.assign(result, { graphqlErrors, firstError });
 }
@@ -526,6 +540,7 @@ export async function measure(
     requests,
     durationFor(operation),
     connectionsFor(operation),
+    round,
   );
   const written = await writing?.stop();
   const cpu1 = cpuSeconds(server.pid);
