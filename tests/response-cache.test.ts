@@ -5,10 +5,11 @@
  * credential is never answered from memory; mutations and graphql-ws operations never are;
  * while the bus is lost nothing is kept; by default an answer is kept from its second request.
  */
+import { defaultBuildResponseCacheKey } from '@envelop/response-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeWatch } from '../src/realtime/change-watch.ts';
 import { createMemoryPubSub, type HubPubSub, PubSubLostError } from '../src/realtime/event-bus.ts';
-import { ChangeScopedCache } from '../src/response-cache.ts';
+import { ChangeScopedCache, requestHash } from '../src/response-cache.ts';
 import { bearer } from './helpers/auth.ts';
 import { heldBusPair } from './helpers/bus.ts';
 import { testClock } from './helpers/clock.ts';
@@ -315,6 +316,28 @@ describe('response cache', () => {
     } finally {
       await byDefault.close();
     }
+  });
+
+  it("should hash a request as the plugin's default key does, whatever the order of its variables", async () => {
+    const params = {
+      documentString: PAGE,
+      operationName: 'Page',
+      variableValues: { first: 3, filter: { stage: ['SIGNED'], parkId: 'UGFyazox' } },
+      sessionId: 'viewer',
+      context: {},
+    };
+    expect(requestHash(params)).toBe(await defaultBuildResponseCacheKey(params));
+    const reordered = { filter: { parkId: 'UGFyazox', stage: ['SIGNED'] }, first: 3 };
+    expect(requestHash({ ...params, variableValues: reordered })).toBe(requestHash(params));
+    expect(requestHash({ ...params, variableValues: { first: 4 } })).not.toBe(requestHash(params));
+    expect(requestHash({ ...params, sessionId: 'editor' })).not.toBe(requestHash(params));
+    const bare = {
+      documentString: '{ __typename }',
+      variableValues: undefined,
+      sessionId: null,
+      context: {},
+    };
+    expect(requestHash(bare)).toBe(await defaultBuildResponseCacheKey(bare));
   });
 
   it('should count towards keeping only the requests of late, the least recently asked forgotten first', () => {
