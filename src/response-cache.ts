@@ -22,7 +22,8 @@
  *   10,000 projects) is computed as with the cache off, without the plugin's work of keeping it,
  *   and does not push the answers that are asked again and again out of the store.
  * Identical requests that miss at the same moment (after a change, every dashboard asks again)
- * share one execution (each that waits for another's is counted, `result="shared"`). A repeated request that sends the `ETag` it got as `If-None-Match` gets a bodiless 304 while
+ * share one execution (each that waits for another's is counted, `result="shared"`); of a burst
+ * of a request never asked before, the first is computed on its own, not being kept. A repeated request that sends the `ETag` it got as `If-None-Match` gets a bodiless 304 while
  * the answer stands, and only when it asks with the role the answer was kept for: the role is
  * found before the plugin looks at the header, and a request with a bad credential (or one
  * whose role differs from the tag's) bypasses the cache and gets what execution gives it (401).
@@ -127,7 +128,8 @@ export class ChangeScopedCache implements Cache {
 
   /**
    * Counts a request for `role:hash`; whether its answer may be kept (or served from memory):
-   * it has now been asked for at least `minUses` times among the requests of late.
+   * it has now been asked for at least `minUses` times among the requests of late, or its
+   * answer is kept or being computed (its count may have been forgotten since).
    */
   admits(role: string, hash: string): boolean {
     if (this.minUses <= 1) return true;
@@ -138,7 +140,9 @@ export class ChangeScopedCache implements Cache {
     this.asked.set(base, times);
     if (this.asked.size > ASKED_PER_ENTRY * this.maxEntries)
       this.asked.delete(this.asked.keys().next().value as string);
-    return times >= this.minUses;
+    if (times >= this.minUses || this.claims.has(base)) return true;
+    const kept = this.current.get(base);
+    return kept !== undefined && this.kept(kept) !== undefined;
   }
 
   /**

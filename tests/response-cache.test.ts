@@ -340,7 +340,7 @@ describe('response cache', () => {
     expect(requestHash(bare)).toBe(await defaultBuildResponseCacheKey(bare));
   });
 
-  it('should count towards keeping only the requests of late, the least recently asked forgotten first', () => {
+  it('should count towards keeping only the requests of late, the least recently asked forgotten first', async () => {
     const watch = new ChangeWatch(createMemoryPubSub());
     // One entry at most: the last 8 requests are counted.
     const cache = new ChangeScopedCache(watch, 1);
@@ -359,6 +359,16 @@ describe('response cache', () => {
     // Counted per role.
     expect(cache.admits('editor', 'other22')).toBe(false);
     expect(cache.admits('viewer', 'other22')).toBe(true);
+    // An answer kept is served even once its count is forgotten.
+    expect(cache.admits('viewer', 'kept')).toBe(false);
+    expect(cache.admits('viewer', 'kept')).toBe(true);
+    const request = new Request('http://hub.test/graphql');
+    const key = await cache.claim(request, 'viewer', 'kept');
+    await cache.set(key, { data: { kept: true } }, [], 60_000);
+    cache.release(request);
+    others(23, 31);
+    expect(cache.admits('viewer', 'kept')).toBe(true);
+    expect(await cache.get(key)).toEqual({ data: { kept: true } });
     // From the first request when so configured.
     expect(new ChangeScopedCache(watch, 1, undefined, Date.now, 1).admits('viewer', 'new')).toBe(
       true,
