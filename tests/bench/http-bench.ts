@@ -389,10 +389,6 @@ export async function settle(backends: BackendCpu, timeoutMs = 120_000): Promise
 }
 
 /**
- * What autocannon sends: the requests cycled per connection, or for the analyst mix one request
- * drawn at random from the list each time (seeded: every server gets the same draws).
- */
-/**
  * What autocannon sends: each of `requests` in turn, or for the analyst mix one drawn at random
  * for every request, by draws seeded with `draw`. Each measured run has its own (its round), the
  * same for every server in that round: the mix's requests seldom repeat, within a run or across
