@@ -7,6 +7,7 @@
  * graphql-ws failing that operation only, and a cap on operations per socket; a database outage
  * answered 503 DATABASE_UNAVAILABLE with Retry-After.
  */
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/index.ts';
 import { bearer } from './helpers/auth.ts';
@@ -63,6 +64,67 @@ describe('request size', () => {
     );
     expect(small.status).toBe(200);
     expect(((await small.json()) as { data: unknown }).data).toBeTruthy();
+  });
+
+  it('should refuse a declared Content-Length past the limit with 413 before the body arrives, and a malformed or doubled length with 400', async () => {
+    const hub = await hubWith({ HUB_MAX_BODY_BYTES: '20000' });
+    const { host, pathname } = new URL(hub.url);
+    // Raw HTTP/1.1 on one socket: resolves with the status line of the first answer.
+    const statusOf = (head: string, body = '') =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(host.split(':')[1]), '127.0.0.1', () =>
+          socket.write(`POST ${pathname} HTTP/1.1\r\nHost: ${host}\r\n${head}\r\n${body}`),
+        );
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk;
+          if (text.includes('\r\n')) {
+            resolve(text.slice(0, text.indexOf('\r\n')));
+            socket.destroy();
+          }
+        });
+        socket.on('error', reject);
+      });
+    const headers = `Content-Type: application/json\r\nAuthorization: ${bearer('editor')}\r\n`;
+    // A mutation that would change something: refused before any of its body is read.
+    const [project] = await createTestProjects(hub.db.prisma, 1, { prefix: 'CL' });
+    const mutation = JSON.stringify({
+      query: ADVANCE,
+      variables: {
+        input: { projectId: project!.globalId, toStage: 'SIGNED' },
+        pad: 'x'.repeat(30_000),
+      },
+    });
+    const events = () =>
+      hub.db.prisma.projectStageEvent.count({ where: { projectId: project!.id } });
+    const before = await events();
+    const declared = `${headers}Content-Length: ${Buffer.byteLength(mutation)}\r\n`;
+    // Only the headers and a first slice are sent: the answer comes without waiting for the rest.
+    expect(await statusOf(declared, mutation.slice(0, 100))).toMatch(/^HTTP\/1\.1 413 /);
+    expect(await events()).toBe(before);
+    // What a client sends through fetch: the same 413, as JSON.
+    const big = await fetch(hub.url, {
+      method: 'POST',
+      headers: { ...json, authorization: bearer('viewer') },
+      body: JSON.stringify({ query: READ, variables: { pad: 'x'.repeat(30_000) } }),
+    });
+    expect(big.status).toBe(413);
+    expect(codeOf(await big.json())).toBe('REQUEST_ENTITY_TOO_LARGE');
+    // The declared length is the whole body only because Node's parser holds it to that: a
+    // length that is not one number, or one beside chunked encoding, never reaches the hub.
+    const small = JSON.stringify({ query: READ });
+    expect(await statusOf(`${headers}Content-Length: ${small.length}x\r\n`, small)).toMatch(
+      /^HTTP\/1\.1 400 /,
+    );
+    expect(
+      await statusOf(
+        `${headers}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n`,
+        `${small.length.toString(16)}\r\n${small}\r\n0\r\n\r\n`,
+      ),
+    ).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await statusOf(`${headers}Content-Length: ${small.length}\r\n`, small)).toMatch(
+      /^HTTP\/1\.1 200 /,
+    );
   });
 
   it('should close a graphql-ws socket with 1009 for a message past the body limit, and run one under it', async () => {

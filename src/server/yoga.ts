@@ -60,8 +60,8 @@ export function createHubYoga(options: HubYogaOptions): HubYoga {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    // Counts the bytes actually read (a chunked body has no Content-Length to trust): 413 past it.
-    maxRequestBodySize: config.limits.maxBodyBytes,
+    // The body size is limited by useBodySizeLimit (../security.ts), without a stream per request.
+    maxRequestBodySize: false,
     maskedErrors: { maskError: options.maskError },
     // No field takes a file: multipart requests would only be more surface.
     multipart: false,
