@@ -39,26 +39,42 @@ import { useHiddenSuggestions } from './masked-errors.ts';
 import type { HubPubSub } from './realtime/event-bus.ts';
 import { AGGREGATE_READ } from './schema/builder.ts';
 
-/** The 413 for a request body past HUB_MAX_BODY_BYTES (the code and message Yoga's own limit uses). */
+/**
+ * The 413 for a request body past HUB_MAX_BODY_BYTES (the code and message Yoga's own limit
+ * uses). The connection is closed after it: the rest of the body is neither read nor drained.
+ */
 function bodyTooLargeError(): GraphQLError {
   return new GraphQLError('Request body too large', {
-    extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } },
+    extensions: {
+      code: 'REQUEST_ENTITY_TOO_LARGE',
+      http: { status: 413, headers: { connection: 'close' } },
+    },
   });
 }
 
-/** A body without a Content-Length (chunked), read while counting: 413 as soon as it passes `limit`. */
+/**
+ * A body without a declared length (chunked), read while counting: 413 as soon as it passes
+ * `limit`. A body that cannot be read to its end (the client went away, a broken chunk) is a
+ * 400 for that request, not an error of the hub's.
+ */
 async function readWithin(request: Request, limit: number, R: typeof Request): Promise<Request> {
   const reader = request.body!.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    size += read.value.byteLength;
-    if (size > limit) {
-      // Stop reading; the 413 goes out and the connection is not kept for the rest.
-      reader.cancel().catch(() => {});
-      throw bodyTooLargeError();
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      size += read.value.byteLength;
+      if (size > limit) {
+        reader.cancel().catch(() => {});
+        throw bodyTooLargeError();
+      }
+      chunks.push(read.value);
     }
-    chunks.push(read.value);
+  } catch (error) {
+    if (error instanceof GraphQLError) throw error;
+    throw new GraphQLError('Request body could not be read', {
+      extensions: { code: 'BAD_REQUEST', http: { status: 400, headers: { connection: 'close' } } },
+    });
   }
   return new R(request.url, {
     method: request.method,
@@ -70,12 +86,14 @@ async function readWithin(request: Request, limit: number, R: typeof Request): P
 
 /**
  * The request body limit (HUB_MAX_BODY_BYTES): 413 past it, 400 for a Content-Length that is not
- * one number. A declared length is checked before anything is read, and is all there is to
- * check: Node's HTTP parser hands over exactly that many bytes (and refuses a request that also
- * says `Transfer-Encoding`). Only a body without one, sent chunked, is counted as it is read.
+ * one number. A declared length is checked before anything is read and, with no
+ * Transfer-Encoding beside it, is all there is to check: Node's HTTP parser hands over exactly
+ * that many bytes. Any other body (chunked; or a length beside Transfer-Encoding, which Node's
+ * strict parser refuses and a lenient one frames as chunked) is counted as it is read.
  * In place of Yoga's `maxRequestBodySize` (off in server/yoga.ts), which pipes every body through
- * a counting stream whatever its header says: about a twentieth of the CPU of a request the
- * response cache cannot answer.
+ * a counting stream whatever its headers say: about a twentieth of the CPU of a request the
+ * response cache cannot answer. Like Yoga's, it wraps the request parser chosen before it, so it
+ * comes after every plugin that may set one (last in server/yoga.ts).
  */
 export function useBodySizeLimit(limit: number): Plugin {
   return {
@@ -87,7 +105,7 @@ export function useBodySizeLimit(limit: number): Plugin {
             extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
           });
         if (Number(declared) > limit) throw bodyTooLargeError();
-        return;
+        if (!request.headers.has('transfer-encoding')) return;
       }
       if (!request.body || !requestParser) return;
       setRequestParser(async (req) =>
@@ -391,7 +409,7 @@ function armorRefusal(code: string) {
 export function securityPlugins(config: HubConfig, redis: HubPubSub['redis']): Plugin[] {
   const { limits } = config;
   return [
-    useBodySizeLimit(limits.maxBodyBytes),
+    // The body size limit (useBodySizeLimit) is last of all plugins, in server/yoga.ts.
     useJsonDepthLimit(),
     // Before anything parses the document (graphql-armor's token count included).
     useDocumentNestingLimit(),

@@ -10,6 +10,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/index.ts';
+import { createLogger } from '../src/logger.ts';
 import { bearer } from './helpers/auth.ts';
 import { createPostgresDatabase, postgresTestUrl } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
@@ -40,6 +41,30 @@ const codeOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) =
   body.errors?.[0]?.extensions?.code;
 /** JSON text of `depth` arrays nested in one another (JSON.stringify itself would overflow the stack). */
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+/**
+ * One raw HTTP/1.1 POST on its own socket: resolves with the head of the first answer (status
+ * line and headers). With `hangUp`, the socket is destroyed right after sending, and it resolves
+ * with '' once closed.
+ */
+function rawPost(url: string, head: string, body: string, opts: { hangUp?: boolean } = {}) {
+  const { host, hostname, port, pathname } = new URL(url);
+  return new Promise<string>((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => {
+      socket.write(`POST ${pathname} HTTP/1.1\r\nHost: ${host}\r\n${head}\r\n${body}`);
+      if (opts.hangUp) setTimeout(() => socket.destroy(), 50);
+    });
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk;
+      if (text.includes('\r\n\r\n')) {
+        resolve(text.slice(0, text.indexOf('\r\n\r\n') + 2));
+        socket.destroy();
+      }
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
 const isFor = (id: string) => (m: WsMessage) =>
   m.id === id && ['next', 'error', 'complete'].includes(m.type);
 
@@ -68,23 +93,6 @@ describe('request size', () => {
 
   it('should refuse a declared Content-Length past the limit with 413 before the body arrives, and a malformed or doubled length with 400', async () => {
     const hub = await hubWith({ HUB_MAX_BODY_BYTES: '20000' });
-    const { host, pathname } = new URL(hub.url);
-    // Raw HTTP/1.1 on one socket: resolves with the status line of the first answer.
-    const statusOf = (head: string, body = '') =>
-      new Promise<string>((resolve, reject) => {
-        const socket = net.connect(Number(host.split(':')[1]), '127.0.0.1', () =>
-          socket.write(`POST ${pathname} HTTP/1.1\r\nHost: ${host}\r\n${head}\r\n${body}`),
-        );
-        let text = '';
-        socket.on('data', (chunk) => {
-          text += chunk;
-          if (text.includes('\r\n')) {
-            resolve(text.slice(0, text.indexOf('\r\n')));
-            socket.destroy();
-          }
-        });
-        socket.on('error', reject);
-      });
     const headers = `Content-Type: application/json\r\nAuthorization: ${bearer('editor')}\r\n`;
     // A mutation that would change something: refused before any of its body is read.
     const [project] = await createTestProjects(hub.db.prisma, 1, { prefix: 'CL' });
@@ -99,8 +107,11 @@ describe('request size', () => {
       hub.db.prisma.projectStageEvent.count({ where: { projectId: project!.id } });
     const before = await events();
     const declared = `${headers}Content-Length: ${Buffer.byteLength(mutation)}\r\n`;
-    // Only the headers and a first slice are sent: the answer comes without waiting for the rest.
-    expect(await statusOf(declared, mutation.slice(0, 100))).toMatch(/^HTTP\/1\.1 413 /);
+    // Only the headers and a first slice are sent: the answer comes without waiting for the
+    // rest, and closes the connection rather than read the rest.
+    const refused = await rawPost(hub.url, declared, mutation.slice(0, 100));
+    expect(refused).toMatch(/^HTTP\/1\.1 413 /);
+    expect(refused).toMatch(/\r\nconnection: close\r\n/i);
     expect(await events()).toBe(before);
     // What a client sends through fetch: the same 413, as JSON.
     const big = await fetch(hub.url, {
@@ -113,18 +124,57 @@ describe('request size', () => {
     // The declared length is the whole body only because Node's parser holds it to that: a
     // length that is not one number, or one beside chunked encoding, never reaches the hub.
     const small = JSON.stringify({ query: READ });
-    expect(await statusOf(`${headers}Content-Length: ${small.length}x\r\n`, small)).toMatch(
+    const chunks = `${small.length.toString(16)}\r\n${small}\r\n0\r\n\r\n`;
+    expect(await rawPost(hub.url, `${headers}Content-Length: ${small.length}x\r\n`, small)).toMatch(
       /^HTTP\/1\.1 400 /,
     );
     expect(
-      await statusOf(
+      await rawPost(
+        hub.url,
         `${headers}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n`,
-        `${small.length.toString(16)}\r\n${small}\r\n0\r\n\r\n`,
+        chunks,
       ),
     ).toMatch(/^HTTP\/1\.1 400 /);
-    expect(await statusOf(`${headers}Content-Length: ${small.length}\r\n`, small)).toMatch(
+    expect(await rawPost(hub.url, `${headers}Content-Length: ${small.length}\r\n`, small)).toMatch(
       /^HTTP\/1\.1 200 /,
     );
+    // A parser lenient enough to let both through frames the body as chunked: then a small
+    // declared length does not spare a large body from being counted.
+    const lenient = await hub.app.yoga.fetch(
+      new Request(hub.url, {
+        method: 'POST',
+        headers: {
+          ...json,
+          authorization: bearer('viewer'),
+          'content-length': '20',
+          'transfer-encoding': 'chunked',
+        },
+        body: JSON.stringify({ query: READ, variables: { pad: 'x'.repeat(30_000) } }),
+      }),
+    );
+    expect(lenient.status).toBe(413);
+  });
+
+  it('should answer a chunked body cut off midway with a 400 for that request, logging no error of its own', async () => {
+    const lines: { level: number; msg?: string }[] = [];
+    const logger = createLogger('info', {
+      write: (line: string) => void lines.push(JSON.parse(line) as { level: number }),
+    });
+    const hub = await hubWith({ HUB_MAX_BODY_BYTES: '20000' }, { logger });
+    const head = `Content-Type: application/json\r\nAuthorization: ${bearer('viewer')}\r\nTransfer-Encoding: chunked\r\n`;
+    const part = `{"query":"{ __typename }","variables":{"pad":"${'x'.repeat(8_000)}`;
+    // The client goes away in the middle of a chunk; then one sends a chunk size that is not hex.
+    await rawPost(hub.url, head, `${(part.length + 100).toString(16)}\r\n${part}`, {
+      hangUp: true,
+    });
+    const broken = await rawPost(hub.url, head, `${part.length.toString(16)}\r\n${part}\r\nzz\r\n`);
+    expect(broken).toMatch(/^HTTP\/1\.1 400 /);
+    // A whole chunked body under the limit is answered.
+    const whole = JSON.stringify({ query: READ });
+    expect(
+      await rawPost(hub.url, head, `${whole.length.toString(16)}\r\n${whole}\r\n0\r\n\r\n`),
+    ).toMatch(/^HTTP\/1\.1 200 /);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 
   it('should close a graphql-ws socket with 1009 for a message past the body limit, and run one under it', async () => {

@@ -26,7 +26,7 @@ import { useHubLiveQueries } from '../realtime/live-queries.ts';
 import { useSharedSubscriptionResults } from '../realtime/shared-subscriptions.ts';
 import { useHubResponseCache } from '../response-cache.ts';
 import { schema } from '../schema/index.ts';
-import { securityPlugins } from '../security.ts';
+import { securityPlugins, useBodySizeLimit } from '../security.ts';
 import { useWallPage } from '../wall.ts';
 import type { Viewers } from './viewers.ts';
 
@@ -60,7 +60,7 @@ export function createHubYoga(options: HubYogaOptions): HubYoga {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    // The body size is limited by useBodySizeLimit (../security.ts), without a stream per request.
+    // The body size is limited by useBodySizeLimit, last of the plugins below, without a stream per request.
     maxRequestBodySize: false,
     maskedErrors: { maskError: options.maskError },
     // No field takes a file: multipart requests would only be more surface.
@@ -91,7 +91,7 @@ export function createHubYoga(options: HubYogaOptions): HubYoga {
       ...securityPlugins(config, pubsub.redis),
       useWallPage(),
       useDataExchange({ prisma: db.prisma, config, logger, viewer: viewers.authenticateHttp }),
-      // Last: what it answers from memory has passed every check above once (see the module).
+      // After every check: what it answers from memory has passed each of them once (see the module).
       ...(config.cacheMs > 0
         ? [
             useHubResponseCache({
@@ -108,6 +108,8 @@ export function createHubYoga(options: HubYogaOptions): HubYoga {
             }),
           ]
         : []),
+      // Last: it wraps whichever request parser the plugins above chose (see ../security.ts).
+      useBodySizeLimit(config.limits.maxBodyBytes),
     ],
     logging: {
       debug: (...args) => logger.debug(args),
