@@ -13,6 +13,7 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/helpers/global-setup.ts'],
+    setupFiles: ['tests/helpers/check-plans.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -6,6 +6,7 @@ import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { ROLE_LIST, ROLES, type Role } from './auth.ts';
+import { PLANS_KEPT } from './db/plan-cache.ts';
 import { STATEMENTS_PER_CONNECTION } from './db/prepared-statements.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -39,6 +40,7 @@ const envSchema = z.object({
     .min(0)
     .max(10_000)
     .default(STATEMENTS_PER_CONNECTION),
+  HUB_PLAN_CACHE: z.coerce.number().int().min(0).max(100_000).default(PLANS_KEPT),
   REDIS_URL: redisUrl.optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   HUB_SEED: booleanFlag.default('true'),
@@ -109,6 +111,8 @@ export type HubConfig = {
    * 0: none, for a pooler that does not keep a connection's statements.
    */
   preparedStatements: number;
+  /** Query plans the Prisma client keeps compiled (src/db/plan-cache.ts); 0: none. */
+  planCache: number;
   redisUrl: string | undefined;
   logLevel: (typeof logLevels)[number];
   /** Insert the district's report data missing from the database on start. */
@@ -181,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: path.resolve(e.HUB_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     preparedStatements: e.HUB_PREPARED_STATEMENTS,
+    planCache: e.HUB_PLAN_CACHE,
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     seed: e.HUB_SEED,

@@ -10,6 +10,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { HubConfig } from '../config.ts';
 import { type Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations, type SqlRunner } from './migrate.ts';
+import { keepPlans, PLANS_KEPT } from './plan-cache.ts';
 import { prepareStatements, STATEMENTS_PER_CONNECTION } from './prepared-statements.ts';
 
 export type Db = PrismaClient;
@@ -41,7 +42,7 @@ export interface Database {
 }
 
 export type DatabaseOptions = Pick<HubConfig, 'dataDir' | 'databaseUrl'> &
-  Partial<Pick<HubConfig, 'preparedStatements'>> & {
+  Partial<Pick<HubConfig, 'preparedStatements' | 'planCache'>> & {
     /** Connections in the pool when on PostgreSQL. @default 10 */
     poolSize?: number;
     /** Open the embedded database in memory instead of `dataDir` (tests). */
@@ -98,6 +99,7 @@ function poolRunner(pool: pg.Pool | pg.PoolClient): SqlRunner {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  keepPlans(options.planCache ?? PLANS_KEPT);
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,

@@ -1,0 +1,261 @@
+/**
+ * Kept query plans (src/db/plan-cache.ts): which values of a query become placeholders, that a
+ * read is compiled once per shape and still answers with each request's own values, and the
+ * bound. Every other suite runs with the cache checking each plan it hands out against Prisma's
+ * own (tests/helpers/check-plans.ts).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { keepPlans, PLANS_KEPT, parameterize, planCacheCounts } from '../src/db/plan-cache.ts';
+import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
+import { createTestPark, createTestProjects } from './helpers/fixtures.ts';
+import { useLeftovers } from './helpers/leftovers.ts';
+import { startTestHub } from './helpers/server.ts';
+
+const leftovers = useLeftovers();
+
+const param = (name: string) => ({ $type: 'Param', value: name });
+
+describe('parameterize', () => {
+  it('should replace the integers a where compares, in the query and in its relations', () => {
+    const request = JSON.stringify({
+      modelName: 'Project',
+      action: 'findMany',
+      query: {
+        arguments: {
+          take: 21,
+          skip: 0,
+          where: { AND: [{ parkId: 50 }, { id: { gt: 2580 } }], OR: [{ sectorId: { not: 3 } }] },
+        },
+        selection: {
+          id: true,
+          stageEvents: {
+            arguments: { take: -4, where: { projectId: 7 } },
+            selection: { sequence: true },
+          },
+        },
+      },
+    });
+    const query = parameterize(request);
+    expect(query).toBeDefined();
+    expect([...query!.values]).toEqual([
+      ['$hub0', 50],
+      ['$hub1', 2580],
+      ['$hub2', 3],
+      ['$hub3', 7],
+    ]);
+    expect(JSON.parse(query!.key)).toEqual({
+      modelName: 'Project',
+      action: 'findMany',
+      query: {
+        arguments: {
+          take: 21,
+          skip: 0,
+          where: {
+            AND: [{ parkId: param('$hub0') }, { id: { gt: param('$hub1') } }],
+            OR: [{ sectorId: { not: param('$hub2') } }],
+          },
+        },
+        selection: {
+          id: true,
+          stageEvents: {
+            arguments: { take: -4, where: { projectId: param('$hub3') } },
+            selection: { sequence: true },
+          },
+        },
+      },
+    });
+  });
+
+  it('should leave lists, strings, null, tagged values, fractions and huge numbers in the key', () => {
+    const where = {
+      stage: { in: ['SIGNED', 'LANDED'] },
+      id: { in: [1, 2, 3] },
+      code: 'BJ-00001',
+      parkId: null,
+      sequence: { $type: 'BigInt', value: '12' },
+      stageChangedAt: { gt: { $type: 'DateTime', value: '2025-01-01T00:00:00.000Z' } },
+      plannedInvestment: { gt: 1.5 },
+      year: 2 ** 31,
+    };
+    const request = JSON.stringify({
+      modelName: 'Project',
+      action: 'findFirst',
+      query: { arguments: { where }, selection: { id: true } },
+    });
+    const query = parameterize(request);
+    expect(query!.values.size).toBe(0);
+    expect(query!.key).toBe(request);
+  });
+
+  it('should leave writes to Prisma, placeholders or not', () => {
+    for (const action of ['createOne', 'updateOne', 'updateMany', 'deleteMany', 'upsertOne']) {
+      const request = JSON.stringify({
+        modelName: 'Project',
+        action,
+        query: { arguments: { where: { id: 1 }, data: { parkId: 2 } }, selection: { id: true } },
+      });
+      expect(parameterize(request)).toBeUndefined();
+    }
+  });
+});
+
+describeEachEngine('kept plans', (engine) => {
+  afterEach(() => keepPlans(PLANS_KEPT));
+
+  async function seeded() {
+    const db = leftovers.push(await openTestDatabase(engine));
+    const park = await createTestPark(db.prisma, 'plan-park');
+    const [a, b] = await createTestProjects(db.prisma, 2, { prefix: 'PA', parkId: park.id });
+    const [c] = await createTestProjects(db.prisma, 1, { prefix: 'PB', parkId: null });
+    return { db, park, a: a!, b: b!, c: c! };
+  }
+
+  it('should compile a read once per shape and answer each request with its own values', async () => {
+    const { db, park, a, b } = await seeded();
+    const read = (id: number) =>
+      db.prisma.project.findUnique({
+        where: { id },
+        select: {
+          id: true,
+          code: true,
+          park: { select: { id: true } },
+          stageEvents: { select: { toStage: true }, take: 3, orderBy: { sequence: 'desc' } },
+        },
+      });
+    await read(a.id); // the shape is compiled here, or was by an earlier test
+    const before = planCacheCounts();
+    const first = await read(a.id);
+    const second = await read(b.id);
+    const missing = await read(2 ** 31 - 2);
+    const after = planCacheCounts();
+    expect(after.compiled - before.compiled).toBe(0);
+    expect(after.reused - before.reused).toBe(3);
+    expect(first).toMatchObject({ id: a.id, code: a.code, park: { id: park.id } });
+    expect(second).toMatchObject({ id: b.id, code: b.code, park: { id: park.id } });
+    expect(first!.stageEvents).toEqual([{ toStage: 'PLANNED' }]);
+    expect(missing).toBeNull();
+  });
+
+  it("should leave Prisma's own placeholders to it: a page after a cursor, relations read apart", async () => {
+    const { db, park, a, b } = await seeded();
+    // With a cursor, Prisma reads the relations by a second query that takes the page's rows'
+    // keys (`@parent$parkId`); only the query's own integers are the cache's to fill.
+    const page = (after: number, parkId: number) =>
+      db.prisma.project.findMany({
+        cursor: { id: after },
+        skip: 1,
+        take: 2,
+        where: { parkId, code: { startsWith: 'PA' } },
+        orderBy: { id: 'asc' },
+        select: { id: true, park: { select: { id: true, code: true } } },
+      });
+    expect(await page(a.id, park.id)).toEqual([
+      { id: b.id, park: { id: park.id, code: 'plan-park' } },
+    ]);
+    expect(await page(b.id, park.id)).toEqual([]);
+    expect(await page(a.id, park.id + 1000)).toEqual([]);
+  });
+
+  it('should keep a comparison with null apart from one with a value', async () => {
+    const { db, park, a, b, c } = await seeded();
+    const inPark = await db.prisma.project.findMany({
+      where: { parkId: park.id, code: { startsWith: 'P' } },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
+    const inNone = await db.prisma.project.findMany({
+      where: { parkId: null, code: { startsWith: 'P' } },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
+    expect(inPark.map((p) => p.id)).toEqual([a.id, b.id]);
+    expect(inNone.map((p) => p.id)).toEqual([c.id]);
+  });
+
+  it('should keep at most its bound, dropping the least recently used plan first', async () => {
+    const { db, a } = await seeded();
+    keepPlans(2);
+    const shapes = {
+      x: () =>
+        db.prisma.project.findUnique({ where: { id: a.id }, select: { id: true, code: true } }),
+      y: () =>
+        db.prisma.project.findUnique({ where: { id: a.id }, select: { id: true, name: true } }),
+      z: () =>
+        db.prisma.project.findUnique({ where: { id: a.id }, select: { id: true, stage: true } }),
+    };
+    // Fill the two places with x and y, whatever earlier tests left.
+    await shapes.x();
+    await shapes.y();
+    const before = planCacheCounts();
+    await shapes.x(); // kept; y is now the least recently used
+    await shapes.z(); // compiled, y dropped
+    await shapes.x(); // kept
+    await shapes.y(); // compiled again
+    const after = planCacheCounts();
+    expect(after.compiled - before.compiled).toBe(2);
+    expect(after.reused - before.reused).toBe(2);
+  });
+
+  it('should keep no plan for a query over 16 kB, such as one with a long search text', async () => {
+    const { db, a } = await seeded();
+    const before = planCacheCounts();
+    const long = 'x'.repeat(17 * 1024);
+    for (const code of [long, `${long}y`]) {
+      const row = await db.prisma.project.findFirst({
+        where: { id: a.id, code },
+        select: { id: true },
+      });
+      expect(row).toBeNull();
+    }
+    expect(planCacheCounts()).toEqual(before);
+  });
+
+  it('should compile every query as Prisma does when set to keep none', async () => {
+    const { db, a, b } = await seeded();
+    keepPlans(0);
+    const before = planCacheCounts();
+    const rows = await Promise.all(
+      [a.id, b.id].map((id) =>
+        db.prisma.project.findUnique({ where: { id }, select: { id: true } }),
+      ),
+    );
+    expect(rows.map((r) => r!.id)).toEqual([a.id, b.id]);
+    expect(planCacheCounts()).toEqual(before);
+  });
+});
+
+describe('kept plans through GraphQL', () => {
+  it('should answer node(id) and filtered pages with each request its own rows', async () => {
+    const hub = leftovers.push(await startTestHub({ listen: false, env: { HUB_CACHE_MS: '0' } }));
+    const park = await createTestPark(hub.db.prisma, 'plan-gql-park');
+    const projects = await createTestProjects(hub.db.prisma, 3, { prefix: 'PG', parkId: park.id });
+    for (const p of projects) {
+      const res = await hub.gql<{ node: { id: string; code: string } }>(
+        'query ($id: ID!) { node(id: $id) { id ... on Project { code } } }',
+        { id: p.globalId },
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.node).toEqual({ id: p.globalId, code: p.code });
+    }
+    const page = async (after: string | null) =>
+      hub.gql<{ projects: { edges: { cursor: string; node: { code: string } }[] } }>(
+        `query ($after: String, $park: ID!) {
+          projects(first: 1, after: $after, filter: { parkId: $park }) {
+            edges { cursor node { code } }
+          }
+        }`,
+        { after, park: park.globalId },
+      );
+    const codes: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 4; i++) {
+      const res = await page(after);
+      expect(res.errors).toBeUndefined();
+      const edge = res.data!.projects.edges[0];
+      if (!edge) break;
+      codes.push(edge.node.code);
+      after = edge.cursor;
+    }
+    expect(codes).toEqual(projects.map((p) => p.code));
+  });
+});
