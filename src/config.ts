@@ -6,8 +6,10 @@ import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { ROLE_LIST, ROLES, type Role } from './auth.ts';
-import { PLANS_KEPT } from './db/plan-cache.ts';
 import { STATEMENTS_PER_CONNECTION } from './db/prepared-statements.ts';
+
+/** Query plans the Prisma client keeps unless configured (src/db/plan-cache.ts). */
+export const PLANS_KEPT = 1000;
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -40,7 +42,7 @@ const envSchema = z.object({
     .min(0)
     .max(10_000)
     .default(STATEMENTS_PER_CONNECTION),
-  HUB_PLAN_CACHE: z.coerce.number().int().min(0).max(100_000).default(PLANS_KEPT),
+  HUB_PLAN_CACHE: z.coerce.number().int().min(0).max(10_000).default(PLANS_KEPT),
   REDIS_URL: redisUrl.optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   HUB_SEED: booleanFlag.default('true'),

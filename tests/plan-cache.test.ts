@@ -5,7 +5,9 @@
  * own (tests/helpers/check-plans.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { keepPlans, PLANS_KEPT, parameterize, planCacheCounts } from '../src/db/plan-cache.ts';
+import { PLANS_KEPT } from '../src/config.ts';
+import { checkPlans, keepPlans, parameterize, planCacheCounts } from '../src/db/plan-cache.ts';
+import type { Prisma } from '../src/generated/prisma/client.ts';
 import { describeEachEngine, openTestDatabase } from './helpers/db.ts';
 import { createTestPark, createTestProjects } from './helpers/fixtures.ts';
 import { useLeftovers } from './helpers/leftovers.ts';
@@ -16,7 +18,7 @@ const leftovers = useLeftovers();
 const param = (name: string) => ({ $type: 'Param', value: name });
 
 describe('parameterize', () => {
-  it('should replace the integers a where compares, in the query and in its relations', () => {
+  it('should replace the integers and BigInts a where or cursor compares, in the query and its relations', () => {
     const request = JSON.stringify({
       modelName: 'Project',
       action: 'findMany',
@@ -29,7 +31,12 @@ describe('parameterize', () => {
         selection: {
           id: true,
           stageEvents: {
-            arguments: { take: -4, where: { projectId: 7 } },
+            arguments: {
+              take: -4,
+              skip: 1,
+              cursor: { sequence: { $type: 'BigInt', value: '9007199254740993' } },
+              where: { projectId: 7 },
+            },
             selection: { sequence: true },
           },
         },
@@ -42,6 +49,7 @@ describe('parameterize', () => {
       ['$hub1', 2580],
       ['$hub2', 3],
       ['$hub3', 7],
+      ['$hub4', '9007199254740993'],
     ]);
     expect(JSON.parse(query!.key)).toEqual({
       modelName: 'Project',
@@ -58,7 +66,12 @@ describe('parameterize', () => {
         selection: {
           id: true,
           stageEvents: {
-            arguments: { take: -4, where: { projectId: param('$hub3') } },
+            arguments: {
+              take: -4,
+              skip: 1,
+              cursor: { sequence: param('$hub4') },
+              where: { projectId: param('$hub3') },
+            },
             selection: { sequence: true },
           },
         },
@@ -66,13 +79,13 @@ describe('parameterize', () => {
     });
   });
 
-  it('should leave lists, strings, null, tagged values, fractions and huge numbers in the key', () => {
+  it('should leave lists, strings, null, dates, decimals, fractions and huge numbers in the key', () => {
     const where = {
       stage: { in: ['SIGNED', 'LANDED'] },
       id: { in: [1, 2, 3] },
       code: 'BJ-00001',
       parkId: null,
-      sequence: { $type: 'BigInt', value: '12' },
+      amount: { gt: { $type: 'Decimal', value: '12.5' } },
       stageChangedAt: { gt: { $type: 'DateTime', value: '2025-01-01T00:00:00.000Z' } },
       plannedInvestment: { gt: 1.5 },
       year: 2 ** 31,
@@ -152,8 +165,43 @@ describeEachEngine('kept plans', (engine) => {
     expect(await page(a.id, park.id)).toEqual([
       { id: b.id, park: { id: park.id, code: 'plan-park' } },
     ]);
+    const before = planCacheCounts();
     expect(await page(b.id, park.id)).toEqual([]);
     expect(await page(a.id, park.id + 1000)).toEqual([]);
+    // The cursor is a placeholder too: every page of the list has the first one's plan.
+    expect(planCacheCounts().reused - before.reused).toBe(2);
+  });
+
+  it("should refuse what Prisma refuses, with Prisma's error, even after a valid query of that shape", async () => {
+    const { db, a } = await seeded();
+    // Prisma's compiler checks values against columns; it does not check a placeholder.
+    const wrong = [
+      { code: 5 },
+      { id: { in: 2 } },
+      { stage: 5 },
+    ] as unknown as Prisma.ProjectWhereInput[];
+    const refusals = async () => {
+      const messages: string[] = [];
+      for (const where of wrong) {
+        await db.prisma.project.findFirst({ where: { id: a.id }, select: { id: true } });
+        const error = await db.prisma.project.findFirst({ where, select: { id: true } }).then(
+          () => null,
+          (e: Error) => e,
+        );
+        expect(error, JSON.stringify(where)).toBeInstanceOf(Error);
+        messages.push(`${error!.name}: ${error!.message}`);
+      }
+      return messages;
+    };
+    // As in production: the check of every plan (tests/helpers/check-plans.ts) would refuse too.
+    checkPlans(false);
+    const kept = await refusals().finally(() => checkPlans(true));
+    keepPlans(0);
+    expect(kept).toEqual(await refusals());
+    keepPlans(PLANS_KEPT);
+    // The compiler still works.
+    const row = await db.prisma.project.findUnique({ where: { id: a.id }, select: { id: true } });
+    expect(row).toEqual({ id: a.id });
   });
 
   it('should keep a comparison with null apart from one with a value', async () => {
@@ -210,17 +258,38 @@ describeEachEngine('kept plans', (engine) => {
     expect(planCacheCounts()).toEqual(before);
   });
 
-  it('should compile every query as Prisma does when set to keep none', async () => {
+  it('should keep no more characters of keys and plans than its budget', async () => {
+    const { db, a } = await seeded();
+    keepPlans(PLANS_KEPT, 1);
+    const before = planCacheCounts();
+    for (let i = 0; i < 3; i++) {
+      const row = await db.prisma.project.findUnique({
+        where: { id: a.id },
+        select: { id: true, nameEn: true },
+      });
+      expect(row!.id).toBe(a.id);
+    }
+    const after = planCacheCounts();
+    expect(after.compiled - before.compiled).toBe(3);
+    expect(after.reused).toBe(before.reused);
+  });
+
+  it('should compile every query as Prisma does when set to keep none, and forget what it kept', async () => {
     const { db, a, b } = await seeded();
+    const read = (id: number) =>
+      db.prisma.project.findUnique({
+        where: { id },
+        select: { id: true, plannedInvestment: true },
+      });
+    await read(a.id);
     keepPlans(0);
     const before = planCacheCounts();
-    const rows = await Promise.all(
-      [a.id, b.id].map((id) =>
-        db.prisma.project.findUnique({ where: { id }, select: { id: true } }),
-      ),
-    );
-    expect(rows.map((r) => r!.id)).toEqual([a.id, b.id]);
+    expect((await read(a.id))!.id).toBe(a.id);
+    expect((await read(b.id))!.id).toBe(b.id);
     expect(planCacheCounts()).toEqual(before);
+    keepPlans(PLANS_KEPT);
+    await read(a.id);
+    expect(planCacheCounts().compiled - before.compiled).toBe(1);
   });
 });
 

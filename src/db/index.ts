@@ -7,10 +7,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import type { HubConfig } from '../config.ts';
+import { type HubConfig, PLANS_KEPT } from '../config.ts';
 import { type Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations, type SqlRunner } from './migrate.ts';
-import { keepPlans, PLANS_KEPT } from './plan-cache.ts';
+import { keepPlans } from './plan-cache.ts';
 import { prepareStatements, STATEMENTS_PER_CONNECTION } from './prepared-statements.ts';
 
 export type Db = PrismaClient;

@@ -6,28 +6,31 @@
  * same for 6.19, which the hub stays on because Prisma 7's CLI downloads a native schema engine
  * for `generate` and migrations.
  *
- * How: a read's JSON query has each integer it compares in a `where` (an id, a park, a cursor's
- * `gt`) replaced by a named placeholder, the protocol's `{ $type: 'Param' }`, which Prisma's
- * compiler accepts; the query with placeholders is the key. A plan is compiled once per key and
- * kept; each request gets a copy with its own values where the placeholders stand, copying only
- * the nodes on the way to one and sharing the rest. Prisma's interpreter treats a value in a
- * placeholder's place exactly as the value the placeholder would resolve to. Prisma's own
- * placeholders in a plan (a parent query's keys, `@parent$parkId`) are left for it to fill.
+ * How: in a read's JSON query, each integer or BigInt it compares in a `where` (an id, a park, a
+ * cursor's `gt`, a log position) and each integer of a `cursor` is replaced by a named
+ * placeholder, the protocol's `{ $type: 'Param' }`; the query with placeholders is the key. Each
+ * request gets a copy of the key's plan with its own values where the placeholders stand,
+ * copying only the nodes on the way to one and sharing the rest. Prisma's interpreter treats a
+ * value in a placeholder's place exactly as the value the placeholder would resolve to. Prisma's
+ * own placeholders in a plan (a parent query's keys, `@parent$parkId`) are left for it to fill.
  *
- * Only integers, only in `where`: their plan is the same whatever the value (an integer compared
- * is one bound parameter). `null`, lists (`in`), strings, dates, `take` and `skip` stay in the
- * key as they are, so a query differing in them gets its own plan. Writes are compiled as before.
- * A shape the compiler refuses with placeholders is compiled as before, every time.
+ * A new key is compiled twice: first as the request stands, exactly as Prisma would, so what
+ * Prisma refuses is refused with Prisma's error (its compiler does not type-check placeholders);
+ * then with placeholders. The plan is kept only if, filled with the request's values, it is the
+ * plan Prisma compiled, in everything but how an integer argument is typed; otherwise the key is
+ * remembered as one to compile as Prisma does. Whether a place takes a value of a type does not
+ * depend on the value, so one comparison stands for the key.
  *
- * Bounded: at most `capacity` plans per compiler, least recently used dropped first, none for a
- * query over 16 kB.
- * `checkPlans(true)` (the test suite) compiles every query also as Prisma would and throws if the
- * kept plan differs from that one in anything but how an integer argument is typed.
+ * Only those values: a comparison with one of them is one bound parameter whatever its value.
+ * `null`, lists (`in`), strings, dates, `take` and `skip` stay in the key as they are, so a query
+ * differing in them gets its own plan. Writes and batches are compiled as before.
+ *
+ * Bounded: at most `capacity` plans per compiler and at most `budget` characters of keys and
+ * plans (a plan held in memory is about twice its text), least recently used dropped first;
+ * no query over 16 kB is kept. `checkPlans(true)` (the test suite) compares every plan handed out
+ * with the one Prisma compiles for the request.
  */
 import { QueryCompiler } from '@prisma/client/runtime/query_compiler_bg.postgresql.mjs';
-
-/** Plans kept per compiler unless configured (HUB_PLAN_CACHE; 0 keeps none). */
-export const PLANS_KEPT = 1000;
 
 /** Actions that only read: the ones whose plans are kept. */
 const READS = new Set([
@@ -43,18 +46,27 @@ const READS = new Set([
 /** Lists in a `where` whose elements are filters themselves; any other list stays in the key. */
 const FILTER_LISTS = new Set(['AND', 'OR', 'NOT']);
 
+/** The 32-bit range: within it every integer column and comparison takes the value as bound. */
+const INT_MAX = 2 ** 31 - 1;
+
 /**
  * Longer queries are compiled as before: a query with a long string (a search text) would keep its
- * text twice, in the key and the plan, and a client sending ever new ones could fill memory with
- * them. The hub's own reads are 0.1 to 3 kB.
+ * text twice, in the key and the plan. The hub's own reads are 0.1 to 3 kB.
  */
 const MAX_KEY_CHARS = 16 * 1024;
+
+/**
+ * Characters of keys and plans kept per compiler, whatever `capacity` allows: 16 M characters,
+ * about 32 MB of memory. A plan is 5 to 10 times its key (a project with its relations: 2 kB of
+ * query, 20 kB of plan).
+ */
+export const PLAN_TEXT_BUDGET = 16 * 1024 * 1024;
 
 /** Names of the placeholders put in: `$hub0`, `$hub1`…, apart from Prisma's own (`@parent$…`). */
 const PREFIX = '$hub';
 
-/** The 32-bit range: within it every integer column and comparison takes the value as bound. */
-const INT_MAX = 2 ** 31 - 1;
+/** A placeholder's value: an integer, or a BigInt's decimal text as the protocol carries it. */
+type Value = number | string;
 
 interface JsonQuery {
   modelName?: string;
@@ -71,39 +83,50 @@ interface Parameterized {
   /** The query with placeholders: the plan's key and what is compiled. */
   key: string;
   /** Each placeholder's value, by its name. */
-  values: Map<string, number>;
+  values: Map<string, Value>;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Replaces the integers a `where` compares with placeholders, recording their values. */
-function parameterizeWhere(value: unknown, key: string, values: Map<string, number>): unknown {
+function placeholder(value: Value, values: Map<string, Value>) {
+  const name = `${PREFIX}${values.size}`;
+  values.set(name, value);
+  return { $type: 'Param', value: name };
+}
+
+/** Replaces the integers and BigInts a `where` or `cursor` compares, recording their values. */
+function parameterizeFilter(value: unknown, key: string, values: Map<string, Value>): unknown {
   if (typeof value === 'number') {
-    if (!Number.isInteger(value) || Math.abs(value) > INT_MAX) return value;
-    const name = `${PREFIX}${values.size}`;
-    values.set(name, value);
-    return { $type: 'Param', value: name };
+    return Number.isInteger(value) && Math.abs(value) <= INT_MAX
+      ? placeholder(value, values)
+      : value;
   }
   if (Array.isArray(value)) {
-    return FILTER_LISTS.has(key) ? value.map((v) => parameterizeWhere(v, key, values)) : value;
+    return FILTER_LISTS.has(key) ? value.map((v) => parameterizeFilter(v, key, values)) : value;
   }
-  // Tagged values (`{ $type: 'DateTime' | 'BigInt' | 'FieldRef' … }`) stay as they are.
-  if (!isObject(value) || '$type' in value) return value;
+  if (!isObject(value)) return value;
+  if ('$type' in value) {
+    // Tagged values: a BigInt becomes a placeholder; dates, decimals, field references stay.
+    return value.$type === 'BigInt' && typeof value.value === 'string'
+      ? placeholder(value.value, values)
+      : value;
+  }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = parameterizeWhere(v, k, values);
+  for (const [k, v] of Object.entries(value)) out[k] = parameterizeFilter(v, k, values);
   return out;
 }
 
-/** The same selection with every `where` in it (its own and its relations') parameterized. */
-function parameterizeSelection(sel: Selection, values: Map<string, number>): Selection {
+/** The same selection with every `where` and `cursor` in it (its relations' too) parameterized. */
+function parameterizeSelection(sel: Selection, values: Map<string, Value>): Selection {
   const out: Selection = { ...sel };
-  if (isObject(sel.arguments) && 'where' in sel.arguments) {
-    out.arguments = {
-      ...sel.arguments,
-      where: parameterizeWhere(sel.arguments.where, 'where', values),
-    };
+  if (isObject(sel.arguments)) {
+    const args = { ...sel.arguments };
+    for (const name of ['where', 'cursor'] as const) {
+      if (name in args) args[name] = parameterizeFilter(args[name], name, values);
+    }
+    out.arguments = args;
   }
   if (isObject(sel.selection)) {
     const nested: Record<string, unknown> = {};
@@ -115,11 +138,11 @@ function parameterizeSelection(sel: Selection, values: Map<string, number>): Sel
   return out;
 }
 
-/** A read's key and values, or undefined for what is compiled as before (writes, batches). */
+/** A read's key and values, or undefined for what is compiled as before (writes). */
 export function parameterize(request: string): Parameterized | undefined {
   const query = JSON.parse(request) as JsonQuery;
   if (!isObject(query) || !READS.has(query.action) || !isObject(query.query)) return undefined;
-  const values = new Map<string, number>();
+  const values = new Map<string, Value>();
   const parameterized = { ...query, query: parameterizeSelection(query.query, values) };
   return { key: values.size ? JSON.stringify(parameterized) : request, values };
 }
@@ -158,7 +181,7 @@ function holdersOf(plan: unknown, names: Set<string>): Set<object> {
 }
 
 /** `plan` with each placeholder replaced by its value; nodes without one are shared. */
-function fill(node: unknown, holders: Set<object>, values: Map<string, number>): unknown {
+function fill(node: unknown, holders: Set<object>, values: Map<string, Value>): unknown {
   if (typeof node !== 'object' || node === null || !holders.has(node)) return node;
   if (isPlaceholder(node)) {
     const value = values.get(node.prisma__value.name);
@@ -171,29 +194,10 @@ function fill(node: unknown, holders: Set<object>, values: Map<string, number>):
   return out;
 }
 
-interface Kept {
-  plan: unknown;
-  holders: Set<object>;
-}
-
-type Compile = (this: QueryCompiler, request: string) => unknown;
-
-/** Per compiler: key → kept plan, or null for a key the compiler refused with placeholders. */
-const kept = new WeakMap<QueryCompiler, Map<string, Kept | null>>();
-const compileAsPrisma: Compile = QueryCompiler.prototype.compile;
-let capacity = 0;
-let checking = false;
-/** Plans compiled for a key, and requests given a kept plan, since the process started. */
-const counts = { compiled: 0, reused: 0 };
-
-/** How often a plan was compiled for a key, and how often one was reused. */
-export function planCacheCounts(): { compiled: number; reused: number } {
-  return { ...counts };
-}
-
 /**
- * Integer arguments: a literal compiles to a bigint argument held as text, a placeholder to an int
- * argument held as a number. Both reach PostgreSQL as the same parameter text.
+ * A plan as text, the same for the kept plan filled in and Prisma's own: a literal integer
+ * compiles to a bigint argument held as text, a placeholder to an int argument held as a number.
+ * Both reach the database as the same parameter text.
  */
 function normalised(plan: unknown): string {
   return JSON.stringify(plan, (key, value) => {
@@ -205,49 +209,109 @@ function normalised(plan: unknown): string {
   });
 }
 
+interface Kept {
+  plan: unknown;
+  holders: Set<object>;
+  /** Characters of key and plan, counted against PLAN_TEXT_BUDGET. */
+  chars: number;
+}
+
+/** A compiler's plans: key → kept plan, or null for a key compiled as Prisma does. */
+interface Plans {
+  byKey: Map<string, Kept | null>;
+  chars: number;
+}
+
+type Compile = (this: QueryCompiler, request: string) => unknown;
+
+const compileAsPrisma: Compile = QueryCompiler.prototype.compile;
+let kept = new WeakMap<QueryCompiler, Plans>();
+let capacity = 0;
+let budget = PLAN_TEXT_BUDGET;
+let checking = false;
+/** Plans compiled for a key, and requests given a kept plan, since the process started. */
+const counts = { compiled: 0, reused: 0 };
+
+/** How often a plan was compiled for a key, and how often one was reused. */
+export function planCacheCounts(): { compiled: number; reused: number } {
+  return { ...counts };
+}
+
+function remember(plans: Plans, key: string, entry: Kept | null): void {
+  plans.byKey.set(key, entry);
+  plans.chars += entry ? entry.chars : key.length;
+  while (plans.byKey.size > capacity || plans.chars > budget) {
+    const [oldest, dropped] = plans.byKey.entries().next().value as [string, Kept | null];
+    plans.byKey.delete(oldest);
+    plans.chars -= dropped ? dropped.chars : oldest.length;
+  }
+}
+
+/** Compiles `request` for a new key: Prisma's plan for it, keeping the key's if it is the same. */
+function compileNew(this: QueryCompiler, plans: Plans, request: string, query: Parameterized) {
+  const plan = compileAsPrisma.call(this, request);
+  const expected = normalised(plan);
+  let entry: Kept | null = null;
+  try {
+    const keyPlan = compileAsPrisma.call(this, query.key);
+    const holders = holdersOf(keyPlan, new Set(query.values.keys()));
+    if (normalised(fill(keyPlan, holders, query.values)) === expected) {
+      entry = { plan: keyPlan, holders, chars: query.key.length + expected.length };
+      counts.compiled++;
+    }
+  } catch (error) {
+    // A panic leaves the compiler unusable: Prisma must see it, as if its own compile had failed.
+    if (error instanceof WebAssembly.RuntimeError) throw error;
+  }
+  remember(plans, query.key, entry);
+  return plan;
+}
+
 function compileKept(this: QueryCompiler, request: string): unknown {
-  // A key is never shorter than its query: a placeholder is longer than the integer it stands for.
+  // Prisma's request is compact JSON, and a placeholder is longer than the value it stands for.
   if (request.length > MAX_KEY_CHARS) return compileAsPrisma.call(this, request);
   const query = parameterize(request);
   if (!query || query.key.length > MAX_KEY_CHARS) return compileAsPrisma.call(this, request);
   let plans = kept.get(this);
   if (!plans) {
-    plans = new Map();
+    plans = { byKey: new Map(), chars: 0 };
     kept.set(this, plans);
   }
-  let entry = plans.get(query.key);
+  const entry = plans.byKey.get(query.key);
+  if (entry === undefined) return compileNew.call(this, plans, request, query);
+  // Most recently used last.
+  plans.byKey.delete(query.key);
+  plans.byKey.set(query.key, entry);
   if (entry === null) return compileAsPrisma.call(this, request);
-  if (entry) {
-    plans.delete(query.key); // most recently used last
-    counts.reused++;
-  } else {
-    try {
-      const plan = compileAsPrisma.call(this, query.key);
-      entry = { plan, holders: holdersOf(plan, new Set(query.values.keys())) };
-      counts.compiled++;
-    } catch {
-      plans.set(query.key, null);
-      return compileAsPrisma.call(this, request);
-    }
-  }
-  plans.set(query.key, entry);
-  while (plans.size > capacity) plans.delete(plans.keys().next().value as string);
+  counts.reused++;
   const plan = fill(entry.plan, entry.holders, query.values);
-  if (checking) {
-    const expected = normalised(compileAsPrisma.call(this, request));
-    if (normalised(plan) !== expected) {
-      throw new Error(`plan cache: the kept plan for ${request} differs from Prisma's own`);
-    }
-  }
+  if (checking) check.call(this, request, plan);
   return plan;
 }
 
+/** Tests: the plan handed out for `request` must be the one Prisma compiles for it. */
+function check(this: QueryCompiler, request: string, plan: unknown): void {
+  let expected: string;
+  try {
+    expected = normalised(compileAsPrisma.call(this, request));
+  } catch (error) {
+    throw new Error(`plan cache: answered ${request}, which Prisma refuses: ${error}`);
+  }
+  if (normalised(plan) !== expected) {
+    throw new Error(`plan cache: the kept plan for ${request} differs from Prisma's own`);
+  }
+}
+
 /**
- * Keeps up to `plans` compiled plans per compiler from now on (0: compile every query, as Prisma
- * does). Process-wide: every Prisma client of the process shares the compiler's class.
+ * Keeps up to `plans` compiled plans per compiler from now on, within `chars` characters of keys
+ * and plans; 0 drops those kept and compiles every query as Prisma does. Process-wide, as
+ * Prisma's compiler class is: the last values given hold for every client of the process (a hub
+ * process has one configuration).
  */
-export function keepPlans(plans: number): void {
+export function keepPlans(plans: number, chars = PLAN_TEXT_BUDGET): void {
   capacity = plans;
+  budget = chars;
+  if (plans === 0) kept = new WeakMap();
   QueryCompiler.prototype.compile = plans > 0 ? compileKept : compileAsPrisma;
 }
 
