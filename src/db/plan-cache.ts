@@ -1,3 +1,4 @@
+/// <reference path="./query-compiler.d.ts" />
 /**
  * Query plans kept per query shape. Prisma 6.19's client compiles every query it sends into a
  * plan (SQL text, argument slots, how to assemble the rows) in its WASM query compiler, and keeps
