@@ -230,10 +230,13 @@ let kept = new WeakMap<QueryCompiler, Plans>();
 let capacity = 0;
 let budget = PLAN_TEXT_BUDGET;
 let checking = false;
-/** Plans compiled for a key, and requests given a kept plan, since the process started. */
+/**
+ * Since the process started: plans compiled for a new key that passed the comparison (and were
+ * kept, within the bounds), and requests given a kept plan.
+ */
 const counts = { compiled: 0, reused: 0 };
 
-/** How often a plan was compiled for a key, and how often one was reused. */
+/** How often a key's plan was compiled to be kept, and how often a kept one was reused. */
 export function planCacheCounts(): { compiled: number; reused: number } {
   return { ...counts };
 }
