@@ -184,11 +184,8 @@ function holdersOf(plan: unknown, names: Set<string>): Set<object> {
 /** `plan` with each placeholder replaced by its value; nodes without one are shared. */
 function fill(node: unknown, holders: Set<object>, values: Map<string, Value>): unknown {
   if (typeof node !== 'object' || node === null || !holders.has(node)) return node;
-  if (isPlaceholder(node)) {
-    const value = values.get(node.prisma__value.name);
-    if (value === undefined) throw new Error(`plan cache: no value for ${node.prisma__value.name}`);
-    return value;
-  }
+  // A placeholder among the holders is one of the query's own: it has a value.
+  if (isPlaceholder(node)) return values.get(node.prisma__value.name) as Value;
   if (Array.isArray(node)) return node.map((child) => fill(child, holders, values));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) out[k] = fill(v, holders, values);
