@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { logHead } from '../src/services/stage-log.ts';
+import { bearer } from './helpers/auth.ts';
 import { describeEachEngine } from './helpers/db.ts';
 import {
   createTestPark,
@@ -214,6 +215,51 @@ describeEachEngine('projectStageChanged', (engine) => {
       ]);
     } finally {
       socket.terminate();
+      await pinging.close();
+    }
+  });
+
+  it('should cut a WebSocket that stops answering pings, and not ping one that pings', async () => {
+    const keepAliveMs = 600;
+    const pinging = await startTestHub({ db: hub.db, app: { keepAliveMs } });
+    const open = async (options: WebSocket.ClientOptions = {}) => {
+      const socket = new WebSocket(wsUrl(pinging.url), 'graphql-transport-ws', options);
+      const seen = { pings: 0, pongs: 0, closedAt: 0 };
+      socket.on('ping', () => (seen.pings += 1));
+      socket.on('message', (data) => {
+        if (JSON.parse(String(data)).type === 'pong') seen.pongs += 1;
+      });
+      socket.on('close', () => (seen.closedAt = Date.now()));
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      // Acknowledged: graphql-ws keeps the socket past its wait for connection_init.
+      socket.send(
+        JSON.stringify({ type: 'connection_init', payload: { authorization: bearer('admin') } }),
+      );
+      await new Promise((resolve) => socket.once('message', resolve));
+      return { socket, seen };
+    };
+    // A display whose link died: pings reach it, nothing comes back.
+    const dead = await open({ autoPong: false });
+    // A display that answers pings, and one that pings every 200 ms (the wall pings itself).
+    const quiet = await open();
+    const talking = await open();
+    const talk = setInterval(() => talking.socket.send('{"type":"ping"}'), 200);
+    try {
+      const from = Date.now();
+      await waitUntil(() => dead.seen.closedAt > 0, 'the silent socket to be cut', 10_000);
+      // connection_init was heard: pinged at its second turn, cut at the third, each a round apart.
+      expect(dead.seen.pings).toBe(1);
+      expect(dead.seen.closedAt - from).toBeLessThan(4 * keepAliveMs);
+      // Three more rounds: the others stay; the quiet one is pinged each round, the talking one never.
+      await new Promise((resolve) => setTimeout(resolve, 3 * keepAliveMs));
+      expect(quiet.seen.closedAt).toBe(0);
+      expect(quiet.seen.pings).toBeGreaterThanOrEqual(3);
+      expect(talking.seen.closedAt).toBe(0);
+      expect(talking.seen.pongs).toBeGreaterThan(10);
+      expect(talking.seen.pings).toBe(0);
+    } finally {
+      clearInterval(talk);
+      for (const s of [dead, quiet, talking]) s.socket.terminate();
       await pinging.close();
     }
   });

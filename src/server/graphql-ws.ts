@@ -4,8 +4,8 @@
  * once, at connection_init (a bad one closes the socket with 4403; a socket whose token expires
  * is closed with 4401 then). Every refusal of an operation (too many on the socket, limits,
  * parse and validation errors, a context that cannot be built) is an error for that operation
- * only: the socket and its other operations go on. The server pings every `keepAliveMs` and
- * closes a socket whose pong does not come back within as long.
+ * only: the socket and its other operations go on. A socket the server has not heard from for
+ * `keepAliveMs` is pinged, and cut when nothing comes back within as long (`keepSocketsAlive`).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { type ExecutionResult, GraphQLError } from 'graphql';
@@ -76,6 +76,67 @@ export function nextWriter(
   };
 }
 
+/** The keep-alive round is dealt into this many slices, one every `keepAliveMs / SLICES`. */
+const KEEP_ALIVE_SLICES = 12;
+
+/** Per socket: whether it spoke (a message, a ping) since its last turn, and whether our ping is unanswered. */
+interface Liveness {
+  heard: boolean;
+  pinged: boolean;
+}
+
+/**
+ * WebSocket keep-alive, with one timer for the server. Once every `keepAliveMs` each socket has
+ * its turn: one that spoke since its last turn (a message, a ping) is alive and left alone; a
+ * quiet one is pinged; one whose pong has not come by its next turn is cut (`terminate`: its
+ * subscriptions end). So a display that vanished without a close is cut two to three rounds after
+ * the last frame heard from it (one round later at most than with graphql-ws's own keep-alive),
+ * and a quiet socket carries a frame each round for proxies that drop idle connections.
+ *
+ * Why not graphql-ws's keep-alive: it pings every socket every round, also those that ping the
+ * server themselves (the wall, src/wall/wall.js, does every 10 s), with an interval per socket
+ * and a timeout and a listener per ping, so the pings of 10,000 sockets go out one by one, each
+ * waking the server for its pong. Here a slice of the sockets is pinged at once: with 10,000
+ * quiet sockets and 12 s, the server's CPU while nothing happens went from 6-8% of a core to 3-4%
+ * (tests/bench/RESULTS.md). Returns what stops it.
+ */
+export function keepSocketsAlive(wsServer: WebSocketServer, keepAliveMs: number): () => void {
+  if (!(keepAliveMs > 0 && Number.isFinite(keepAliveMs))) return () => {};
+  const slices = Array.from({ length: KEEP_ALIVE_SLICES }, () => new Map<WebSocket, Liveness>());
+  let dealt = 0;
+  wsServer.on('connection', (socket) => {
+    const slice = slices[dealt++ % KEEP_ALIVE_SLICES]!;
+    const liveness: Liveness = { heard: false, pinged: false };
+    slice.set(socket, liveness);
+    const heard = () => {
+      liveness.heard = true;
+    };
+    socket.on('message', heard);
+    socket.on('ping', heard);
+    socket.on('pong', () => {
+      liveness.pinged = false;
+    });
+    socket.once('close', () => slice.delete(socket));
+  });
+  let turn = 0;
+  const tick = setInterval(() => {
+    for (const [socket, liveness] of slices[turn++ % KEEP_ALIVE_SLICES]!) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (liveness.heard) {
+        liveness.heard = false;
+        liveness.pinged = false;
+      } else if (liveness.pinged)
+        socket.terminate(); // no pong since its last turn
+      else {
+        liveness.pinged = true;
+        socket.ping();
+      }
+    }
+  }, keepAliveMs / KEEP_ALIVE_SLICES);
+  tick.unref();
+  return () => clearInterval(tick);
+}
+
 export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
   const { server, yoga, config, logger, authenticator, clientAddressOf, maskError, streams } =
     options;
@@ -125,6 +186,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
   wsServer.on('connection', (socket) => socket.on('message', () => closeIfNotReading(socket)));
   const unsentSweep = setInterval(() => wsServer.clients.forEach(closeIfNotReading), 5_000);
   unsentSweep.unref();
+  const stopKeepAlive = keepSocketsAlive(wsServer, options.keepAliveMs);
 
   type Enveloped = ReturnType<typeof yoga.getEnveloped>;
   const handle = useServer(
@@ -207,12 +269,14 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
       },
     },
     wsServer,
-    options.keepAliveMs,
+    // No keep-alive of graphql-ws's own: keepSocketsAlive (above) does it.
+    0,
   );
 
   return {
     async dispose() {
       clearInterval(unsentSweep);
+      stopKeepAlive();
       await handle.dispose();
     },
     terminate() {

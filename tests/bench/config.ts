@@ -80,6 +80,12 @@ export const bench = {
     client: (process.env.BENCH_WS_CLIENT === 'graphql-ws' ? 'graphql-ws' : 'raw') as
       | 'raw'
       | 'graphql-ws',
+    /**
+     * Milliseconds between a subscriber's own keep-alive pings (graphql-ws `ping` messages); 0
+     * (the default): it sends none and only answers the server's. The wall display pings every
+     * 10 s (src/wall/wall.js): BENCH_CLIENT_PING_MS=10000 measures clients like it.
+     */
+    clientPingMs: int('BENCH_CLIENT_PING_MS', 0),
     /** Client processes sharing the subscribers. */
     clientProcesses: int('BENCH_CLIENT_PROCESSES', 4),
     /** How long to wait for the last deliveries after the last change, at most. */

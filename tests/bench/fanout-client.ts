@@ -7,7 +7,8 @@
  * Two clients: `raw` (default) speaks the graphql-transport-ws protocol directly over `ws`
  * (connection_init with the credentials, subscribe, answer pings): the least work per message,
  * so that thousands of subscribers in a few processes measure the server rather than the
- * clients; `graphql-ws` uses the graphql-ws library's client, as an application would.
+ * clients; `graphql-ws` uses the graphql-ws library's client, as an application would. With
+ * `pingMs`, both send a keep-alive `ping` that often once acknowledged, as the wall display does.
  */
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -23,6 +24,8 @@ export type ClientCommand =
       localAddress: string;
       batch: number;
       client: 'raw' | 'graphql-ws';
+      /** Milliseconds between the subscriber's own pings; 0: none. */
+      pingMs: number;
     }
   | { type: 'status'; sequences: string[] }
   | {
@@ -131,8 +134,10 @@ function openRaw(
       perMessageDeflate: false,
     });
     let acknowledged = false;
+    let pinging: ReturnType<typeof setInterval> | undefined;
     sub.dispose = () =>
       new Promise<void>((done) => {
+        clearInterval(pinging);
         if (socket.readyState === WebSocket.CLOSED) return done();
         socket.once('close', () => done());
         socket.close(1000, 'Normal Closure');
@@ -160,6 +165,10 @@ function openRaw(
           socket.send(
             JSON.stringify({ id: '1', type: 'subscribe', payload: { query: cmd.query } }),
           );
+          if (cmd.pingMs > 0)
+            pinging = setInterval(() => {
+              if (socket.readyState === WebSocket.OPEN) socket.send('{"type":"ping"}');
+            }, cmd.pingMs);
           resolve(true);
           break;
         case 'ping':
@@ -178,6 +187,7 @@ function openRaw(
     });
     socket.on('error', (error) => onError(error.message));
     socket.on('close', (code, reason) => {
+      clearInterval(pinging);
       if (!acknowledged) {
         onError(`closed ${code} ${String(reason)}`);
         resolve(false);
@@ -214,6 +224,7 @@ async function open(cmd: Extract<ClientCommand, { type: 'open' }>): Promise<void
             connectionParams: { authorization: cmd.authorization },
             lazy: false,
             retryAttempts: 0,
+            keepAlive: cmd.pingMs,
             on: {
               connected: () => resolve(true),
               closed: (event) => {

@@ -390,6 +390,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
             localAddress: `127.0.${10 + options.runIndex}.${1 + w}`,
             batch: 100,
             client: bench.fanout.client,
+            pingMs: bench.fanout.clientPingMs,
           },
           subscribeS * 1000,
         );
