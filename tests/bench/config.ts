@@ -72,6 +72,11 @@ export const bench = {
     dashboardIntervalMs: int('BENCH_DASHBOARD_INTERVAL_MS', 1_000),
     /** Subscriber counts for the fan-out floor (tests/bench/fanout-floor-server.ts). */
     floorSubscribers: list('BENCH_FLOOR_SUBSCRIBERS', [10_000]),
+    /**
+     * Interleaved rounds of the runs compared with the floor (the floor's counts on one hub, on
+     * two hubs through Redis, and on the floor), so each ratio is a median over rounds.
+     */
+    floorRounds: int('BENCH_FLOOR_ROUNDS', 3),
     /** Stage changes per run. */
     changes: int('BENCH_CHANGES', 100),
     /** Milliseconds between the starts of two stage changes. */

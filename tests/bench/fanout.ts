@@ -77,6 +77,8 @@ const PIPELINE = [
 
 export interface FanoutResult {
   label: string;
+  /** Which of the interleaved rounds compared with the floor (tests/bench/run.ts); none: run once. */
+  round?: number;
   /** What the subscribers followed (older results: stage changes). */
   feed?: Feed;
   /** Who served the subscribers. */

@@ -240,7 +240,9 @@ async function main(): Promise<void> {
       subscribers: bench.fanout.subscribers,
       redisSubscribers: bench.fanout.redisSubscribers,
       floorSubscribers: bench.fanout.floorSubscribers,
+      floorRounds: bench.fanout.floorRounds,
       wsClient: bench.fanout.client,
+      clientPingMs: bench.fanout.clientPingMs,
       changes: bench.fanout.changes,
       intervalMs: bench.fanout.intervalMs,
       clientProcesses: bench.fanout.clientProcesses,
@@ -364,30 +366,26 @@ async function main(): Promise<void> {
       report.fanoutStatements = await countFanoutStatements(node, redis.url);
       let runIndex = 0;
       const results: FanoutResult[] = [];
-      for (const n of bench.fanout.subscribers) {
+      // The runs compared with the floor (same subscriber count) come in interleaved rounds below.
+      const compared = (n: number) => bench.fanout.floorSubscribers.includes(n);
+      const oneServer = (n: number) =>
+        runFanout({ node, subscribers: n, port: bench.basePort + 40, runIndex: runIndex++, log });
+      const viaRedis = (n: number) =>
+        runFanout({
+          node,
+          subscribers: n,
+          redisUrl: redis.url,
+          port: bench.basePort + 40,
+          runIndex: runIndex++,
+          log,
+        });
+      for (const n of bench.fanout.subscribers.filter((n) => !compared(n))) {
         log(`fan-out: ${n} subscribers on one server`);
-        results.push(
-          await runFanout({
-            node,
-            subscribers: n,
-            port: bench.basePort + 40,
-            runIndex: runIndex++,
-            log,
-          }),
-        );
+        results.push(await oneServer(n));
       }
-      for (const n of bench.fanout.redisSubscribers) {
+      for (const n of bench.fanout.redisSubscribers.filter((n) => !compared(n))) {
         log(`fan-out: ${n} subscribers, changes on a second server, through Redis`);
-        results.push(
-          await runFanout({
-            node,
-            subscribers: n,
-            redisUrl: redis.url,
-            port: bench.basePort + 40,
-            runIndex: runIndex++,
-            log,
-          }),
-        );
+        results.push(await viaRedis(n));
       }
       for (const n of bench.fanout.dashboardSubscribers) {
         for (const feed of ['dashboardUpdated', 'liveDashboard'] as const) {
@@ -405,19 +403,33 @@ async function main(): Promise<void> {
           );
         }
       }
-      for (const n of bench.fanout.floorSubscribers) {
-        log(`fan-out: ${n} subscribers on the fan-out floor, changes on a hub, through Redis`);
-        results.push(
-          await runFanout({
-            node,
-            subscribers: n,
-            redisUrl: redis.url,
-            subscriberServer: 'fanoutFloor',
-            port: bench.basePort + 40,
-            runIndex: runIndex++,
-            log,
-          }),
-        );
+      for (let round = 1; round <= bench.fanout.floorRounds; round++) {
+        const of = `round ${round} of ${bench.fanout.floorRounds}`;
+        for (const n of bench.fanout.floorSubscribers) {
+          if (bench.fanout.subscribers.includes(n)) {
+            log(`fan-out: ${n} subscribers on one server (${of})`);
+            results.push({ ...(await oneServer(n)), round });
+          }
+          if (bench.fanout.redisSubscribers.includes(n)) {
+            log(`fan-out: ${n} subscribers, changes on a second server, through Redis (${of})`);
+            results.push({ ...(await viaRedis(n)), round });
+          }
+          log(
+            `fan-out: ${n} subscribers on the fan-out floor, changes on a hub, through Redis (${of})`,
+          );
+          results.push({
+            ...(await runFanout({
+              node,
+              subscribers: n,
+              redisUrl: redis.url,
+              subscriberServer: 'fanoutFloor',
+              port: bench.basePort + 40,
+              runIndex: runIndex++,
+              log,
+            })),
+            round,
+          });
+        }
       }
       report.fanout = results;
       if (bench.profileS > 0) {
