@@ -3,7 +3,7 @@
  * order, and when its producer is told the reader has gone.
  */
 import { describe, expect, it } from 'vitest';
-import { Bell, Inbox } from '../src/realtime/feed.ts';
+import { Bell, handOver, Inbox } from '../src/realtime/feed.ts';
 
 const drain = async <T>(feed: AsyncIterator<T>, count: number) => {
   const values: T[] = [];
@@ -64,6 +64,62 @@ describe('Inbox', () => {
     expect(released).toBe(0);
     expect(await ended.next()).toEqual({ value: undefined, done: true });
     expect(released).toBe(1);
+  });
+});
+
+describe('Inbox handing over', () => {
+  const taker = () => {
+    const got: number[] = [];
+    let ends = 0;
+    return {
+      take: (n: number) => void got.push(n),
+      end: () => void (ends += 1),
+      got,
+      ends: () => ends,
+    };
+  };
+
+  it('should hand what it holds, then each push as it comes, then the end, to a taker', async () => {
+    let released = 0;
+    const inbox = new Inbox<number>(() => released++);
+    inbox.push(1);
+    inbox.push(2);
+    const t = taker();
+    expect(inbox[handOver](t)).toBe(true);
+    expect(t.got).toEqual([1, 2]);
+    inbox.push(3);
+    expect(t.got).toEqual([1, 2, 3]);
+    expect(released).toBe(0);
+    inbox.end();
+    inbox.push(4);
+    expect(t.got).toEqual([1, 2, 3]);
+    expect(t.ends()).toBe(1);
+    expect(released).toBe(1);
+    // Handed over already ended: what it held, then the end at once.
+    const ended = new Inbox<number>(() => released++);
+    ended.push(5);
+    ended.end();
+    const u = taker();
+    expect(ended[handOver](u)).toBe(true);
+    expect(u.got).toEqual([5]);
+    expect(u.ends()).toBe(1);
+  });
+
+  it('should refuse while a reader waits or once finished, and end the taker at return()', async () => {
+    const waiting = new Inbox<number>();
+    const read = waiting.next();
+    expect(waiting[handOver](taker())).toBe(false);
+    waiting.push(1);
+    expect(await read).toEqual({ value: 1, done: false });
+
+    let released = 0;
+    const returned = new Inbox<number>(() => released++);
+    const t = taker();
+    returned[handOver](t);
+    await returned.return();
+    expect(t.ends()).toBe(1);
+    expect(released).toBe(1);
+    expect(returned[handOver](taker())).toBe(false);
   });
 });
 

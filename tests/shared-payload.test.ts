@@ -7,8 +7,10 @@
 import { GraphQLError, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HubContext } from '../src/context.ts';
+import { Inbox } from '../src/realtime/feed.ts';
 import { nextWriter } from '../src/server/graphql-ws.ts';
 import { type SubscribeFn, sharedSubscribe } from './helpers/shared-subscribe.ts';
+import { waitUntil } from './helpers/subscription.ts';
 
 /** Events handed to every subscriber, as the stage-log tail does (the same objects to all). */
 let events: { note: string }[] = [];
@@ -177,5 +179,191 @@ describe('results of data only written to the socket', () => {
     const stream = await sharedSubscriber()({ schema, document, contextValue });
     await expect(stream.next()).rejects.toThrow('cannot write');
     expect(sourcesReturned).toBe(1);
+  });
+});
+
+describe('events handed over as they are pushed (the stage-log tail)', () => {
+  /** Each subscription's feed, an Inbox as the tail's subscribers have; released ones counted. */
+  let inboxes: Inbox<{ note: string }>[] = [];
+  let released = 0;
+  const resolved: string[] = [];
+  const handedSchema = new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+    subscription: new GraphQLObjectType({
+      name: 'Subscription',
+      fields: {
+        handed: {
+          type: GraphQLString,
+          subscribe: () => {
+            const inbox = new Inbox<{ note: string }>(() => (released += 1));
+            inboxes.push(inbox);
+            return inbox;
+          },
+          resolve: (event: { note: string }) => {
+            resolved.push(event.note);
+            if (event.note === 'refused') throw new GraphQLError('refused');
+            // Some results are computed later, as the hub's (a database read).
+            return event.note.startsWith('later')
+              ? new Promise((resolve) => setTimeout(() => resolve(event.note), 5))
+              : event.note;
+          },
+        },
+      },
+    }),
+  });
+  const handedDocument = parse('subscription { handed }');
+  const pushAll = (note: string) => {
+    const event = { note };
+    for (const inbox of inboxes) inbox.push(event);
+  };
+  const subscribeAll = async (sockets: ReturnType<typeof recordingSocket>[]) => {
+    const subscribe = sharedSubscriber();
+    return Promise.all(
+      sockets.map((socket, i) =>
+        subscribe({
+          schema: handedSchema,
+          document: handedDocument,
+          contextValue: subscriberOn(socket, String(i + 1)),
+        }),
+      ),
+    );
+  };
+  const message = (id: string, note: string) =>
+    JSON.stringify({ id, type: 'next', payload: { data: { handed: note } } });
+
+  afterEach(() => {
+    inboxes = [];
+    released = 0;
+    resolved.length = 0;
+  });
+
+  it('should write each result in the producer’s loop, computed once, in order with results that wait', async () => {
+    const sockets = [recordingSocket(), recordingSocket(), recordingSocket()];
+    const streams = await subscribeAll(sockets);
+    // The consumer (graphql-ws's loop) waits on each stream: from then on events are handed over.
+    const nexts = streams.map((stream) => stream.next());
+    pushAll('a');
+    // Written at once, before any promise or timer ran.
+    for (const [i, socket] of sockets.entries())
+      expect(socket.sent).toEqual([message(String(i + 1), 'a')]);
+    pushAll('later 1');
+    pushAll('b');
+    // 'b' is ready but waits behind 'later 1', which is being computed.
+    for (const socket of sockets) expect(socket.sent).toHaveLength(1);
+    await waitUntil(() => sockets.every((s) => s.sent.length === 3), 'the waiting results');
+    for (const [i, socket] of sockets.entries())
+      expect(socket.sent).toEqual(['a', 'later 1', 'b'].map((n) => message(String(i + 1), n)));
+    // One execution per event for all three subscribers.
+    expect(resolved).toEqual(['a', 'later 1', 'b']);
+    for (const inbox of inboxes) inbox.end();
+    for (const next of nexts) expect(await next).toEqual({ done: true, value: undefined });
+    expect(released).toBe(3);
+  });
+
+  it('should give a result with errors to the consumer and write nothing after it until asked again', async () => {
+    const socket = recordingSocket();
+    const [stream] = await subscribeAll([socket]);
+    const first = stream!.next();
+    pushAll('a');
+    pushAll('refused');
+    pushAll('b');
+    expect((await first).value?.errors?.[0]?.message).toBe('refused');
+    // graphql-ws sends that result itself; 'b' must not overtake it on the wire.
+    expect(socket.sent).toEqual([message('1', 'a')]);
+    const second = stream!.next();
+    expect(socket.sent).toEqual([message('1', 'a'), message('1', 'b')]);
+    inboxes[0]!.end();
+    expect(await second).toEqual({ done: true, value: undefined });
+  });
+
+  it('should fail only the stream whose write throws, and let its feed go', async () => {
+    const good = recordingSocket();
+    const subscribe = sharedSubscriber();
+    const failing = await subscribe({
+      schema: handedSchema,
+      document: handedDocument,
+      contextValue: {
+        viewer: { role: 'viewer' },
+        writeNext: () => {
+          throw new Error('cannot write');
+        },
+      } as unknown as HubContext,
+    });
+    const [stream] = await subscribeAll([good]);
+    const failed = failing.next();
+    const next = stream!.next();
+    pushAll('a');
+    await expect(failed).rejects.toThrow('cannot write');
+    expect(good.sent).toEqual([message('1', 'a')]);
+    expect(released).toBe(1);
+    pushAll('b');
+    expect(good.sent).toEqual([message('1', 'a'), message('1', 'b')]);
+    await stream!.return?.();
+    expect(await next).toEqual({ done: true, value: undefined });
+    expect(released).toBe(2);
+  });
+
+  it('should drop what it took but had not begun to deliver when its feed is returned (the tail closing)', async () => {
+    const socket = recordingSocket();
+    const [stream] = await subscribeAll([socket]);
+    const first = stream!.next();
+    pushAll('refused');
+    pushAll('b');
+    expect((await first).value?.errors?.[0]?.message).toBe('refused');
+    // While graphql-ws sends that error the server stops: the tail returns every feed.
+    await inboxes[0]!.return();
+    expect(await stream!.next()).toEqual({ done: true, value: undefined });
+    expect(socket.sent).toEqual([]);
+  });
+
+  it('should deliver a result computed later once, whatever the event is', async () => {
+    let executions = 0;
+    let inbox!: Inbox<number>;
+    const numbers = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+      subscription: new GraphQLObjectType({
+        name: 'Subscription',
+        fields: {
+          counted: {
+            type: GraphQLString,
+            subscribe: () => (inbox = new Inbox<number>()),
+            resolve: (n: number) => {
+              executions += 1;
+              return new Promise((resolve) => setTimeout(() => resolve(String(n)), 1));
+            },
+          },
+        },
+      }),
+    });
+    const socket = recordingSocket();
+    const stream = await sharedSubscriber()({
+      schema: numbers,
+      document: parse('subscription { counted }'),
+      contextValue: subscriberOn(socket, '1'),
+    });
+    const next = stream.next();
+    // Not an object: no result is kept for it, so it must not be computed again on resuming.
+    inbox.push(7);
+    await waitUntil(() => socket.sent.length === 1, 'the result');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(executions).toBe(1);
+    expect(socket.sent).toEqual([
+      JSON.stringify({ id: '1', type: 'next', payload: { data: { counted: '7' } } }),
+    ]);
+    await stream.return?.();
+    expect(await next).toEqual({ done: true, value: undefined });
+  });
+
+  it('should end a waiting consumer and let the feed go on return()', async () => {
+    const socket = recordingSocket();
+    const [stream] = await subscribeAll([socket]);
+    const next = stream!.next();
+    pushAll('later 2');
+    await stream!.return?.();
+    expect(await next).toEqual({ done: true, value: undefined });
+    expect(released).toBe(1);
+    // The result that was being computed is not written after the end.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(socket.sent).toEqual([]);
   });
 });

@@ -35,6 +35,7 @@ import {
   execute,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { type HandsOver, handOver, type Taker } from './feed.ts';
 
 export interface SharedResultsOptions<Scope extends string> {
   /** What of the context a result may depend on, as a string (e.g. the viewer's role). */
@@ -63,16 +64,196 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
 
 const unobserved: StreamObserver = { next() {}, end() {} };
 
+/** Who waits for a shared result still being computed: one `then` per result, not per subscriber. */
+interface Waiter {
+  resume(result: ExecutionResult): void;
+  fail(error: unknown): void;
+}
+interface Waiting {
+  /** The waiters, until the result settles. */
+  waiters: Waiter[] | null;
+  failed: boolean;
+  result?: ExecutionResult;
+  error?: unknown;
+}
+const waitingFor = new WeakMap<Promise<ExecutionResult>, Waiting>();
+
+/**
+ * Calls `waiter` back with the result when `promise` settles (with the error when it fails):
+ * every waiter of one promise in one loop.
+ */
+function whenSettled(promise: Promise<ExecutionResult>, waiter: Waiter): void {
+  let entry = waitingFor.get(promise);
+  if (!entry) {
+    const created: Waiting = { waiters: [], failed: false };
+    entry = created;
+    waitingFor.set(promise, created);
+    const settle = (failed: boolean, result?: ExecutionResult, error?: unknown) => {
+      const waiters = created.waiters ?? [];
+      Object.assign(created, { waiters: null, failed, result, error });
+      for (const w of waiters) failed ? w.fail(error) : w.resume(result!);
+    };
+    promise.then(
+      (result) => settle(false, result),
+      (error: unknown) => settle(true, undefined, error),
+    );
+  }
+  if (entry.waiters) entry.waiters.push(waiter);
+  else {
+    // Settled already (a result that failed stays a rejected promise for its event).
+    const { failed, result, error } = entry;
+    queueMicrotask(() => (failed ? waiter.fail(error) : waiter.resume(result!)));
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+type Outcome = { result: IteratorResult<ExecutionResult> } | { error: unknown };
+
+/**
+ * A relay's part once its source hands events over (`handOver`): the events taken and not yet
+ * delivered, in order, and the consumer (the transport's loop) waiting for the next value. One
+ * object with its methods on the prototype, so a subscriber costs a few fields, not a closure each.
+ * None of its methods throws: what fails ends this stream only (`fail`).
+ */
+class HandedOver implements Taker<unknown>, Waiter {
+  private readonly taken: unknown[] = [];
+  private sourceEnded = false;
+  /** The head's result is being computed. */
+  private waiting = false;
+  /** A value was given to the consumer: nothing more is written until it asks for the next. */
+  private held = false;
+  private consumer: {
+    resolve(result: IteratorResult<ExecutionResult>): void;
+    reject(error: unknown): void;
+  } | null = null;
+  /** What the consumer's next `next()` gets, when it came before the consumer asked. */
+  private ready: Outcome | null = null;
+
+  constructor(
+    private readonly resultOf: (event: unknown) => Result,
+    private readonly observer: StreamObserver,
+    private readonly write: (payloadText: string) => void,
+    /** Whether the relay is still open. */
+    private readonly isOpen: () => boolean,
+    /** Ends the relay (`observer.end()` once); with `release`, lets the source go too. */
+    private readonly close: (release: boolean) => void,
+  ) {}
+
+  take(event: unknown): void {
+    if (!this.isOpen()) return;
+    this.taken.push(event);
+    if (this.taken.length === 1) this.deliver();
+  }
+
+  end(returned = false): void {
+    this.sourceEnded = true;
+    // Returned: what was not yet being delivered is dropped, as an Inbox returned drops what it holds.
+    if (returned) this.taken.splice(this.waiting ? 1 : 0);
+    this.deliver();
+  }
+
+  resume(result: ExecutionResult): void {
+    this.waiting = false;
+    this.deliver(result);
+  }
+
+  fail(error: unknown): void {
+    this.waiting = false;
+    this.taken.length = 0;
+    if (!this.isOpen()) return;
+    try {
+      this.close(true);
+    } finally {
+      this.give({ error });
+    }
+  }
+
+  /** The consumer asks for the next value: the one ready, or the next given. */
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    const ready = this.ready;
+    if (ready) {
+      this.ready = null;
+      return 'result' in ready ? Promise.resolve(ready.result) : Promise.reject(ready.error);
+    }
+    if (!this.isOpen()) return Promise.resolve(DONE);
+    this.held = false;
+    return new Promise((resolve, reject) => {
+      this.consumer = { resolve, reject };
+      this.deliver();
+    });
+  }
+
+  /** The relay was returned: a waiting consumer gets done, nothing more is delivered. */
+  returned(): void {
+    this.taken.length = 0;
+    this.give({ result: DONE });
+    this.ready = null;
+  }
+
+  /**
+   * Delivers the events taken, in order (the head's result given when it has just been
+   * computed), until one is not computed yet or goes to the consumer; then the end.
+   */
+  private deliver(head?: ExecutionResult): void {
+    try {
+      while (!this.held && !this.waiting && this.taken.length && this.isOpen()) {
+        const result = head ?? this.resultOf(this.taken[0]);
+        head = undefined;
+        if (isPromise(result)) {
+          this.waiting = true;
+          whenSettled(result, this);
+          return;
+        }
+        this.taken.shift();
+        this.observer.next();
+        const text = dataOnlyText(result);
+        if (text !== undefined) {
+          this.write(text);
+          continue;
+        }
+        this.held = true;
+        // Each subscriber gets its own envelope: later plugins may set fields on it.
+        this.give({ result: { value: { ...result }, done: false } });
+        return;
+      }
+      if (this.sourceEnded && !this.held && !this.waiting && !this.taken.length && this.isOpen())
+        try {
+          this.close(false);
+        } finally {
+          this.give({ result: DONE });
+        }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private give(outcome: Outcome): void {
+    const consumer = this.consumer;
+    this.consumer = null;
+    if (!consumer) this.ready = outcome;
+    else if ('result' in outcome) consumer.resolve(outcome.result);
+    else consumer.reject(outcome.error);
+  }
+}
+
 /**
  * A subscriber's stream of results: `resultOf` each event of `source`, telling `observer` of each
  * result delivered and, once, of the end (done, returned, thrown). With a `write`, a result of
  * data only is written there and the stream goes on to the next event; any other result (errors,
- * extensions) is the stream's next value, in order with those written. `return()` goes straight
- * to the source.
+ * extensions) is the stream's next value, in order with those written: nothing more is written
+ * until the consumer asks for the value after it. `return()` goes straight to the source.
  *
  * Written directly, a delivery costs one step here: not the further steps of each plugin's
  * wrapper around the stream and of the transport's loop (each a promise on the path of every
  * delivery), which have nothing to do for a result of data only.
+ *
+ * A source that hands its events over as they are pushed (`handOver`, src/realtime/feed.ts: the
+ * stage-log tail's subscribers) costs not even that: from the first `next()` after its replay,
+ * each event is taken in the producer's own loop (`HandedOver`), and its result written there
+ * when it is already computed; when it is not, every subscriber waiting for that result is
+ * resumed in one loop when it settles. So one event to 10,000 subscribers is two loops, not
+ * 10,000 awaits.
  */
 function relayResults(
   source: AsyncIterable<unknown>,
@@ -81,16 +262,40 @@ function relayResults(
   write: ((payloadText: string) => void) | undefined,
 ): AsyncIterableIterator<ExecutionResult> {
   const events = source[Symbol.asyncIterator]();
+  const handing =
+    write && typeof (events as Partial<HandsOver<unknown>>)[handOver] === 'function'
+      ? (events as unknown as HandsOver<unknown>)
+      : null;
   let open = true;
   const end = () => {
-    if (open) observer.end();
+    if (!open) return;
     open = false;
+    observer.end();
+  };
+  /** The taker offered to the source, and once it took it, the relay's state from then on. */
+  let taker: HandedOver | null = null;
+  let handed: HandedOver | null = null;
+  const handOverNow = (): HandedOver | null => {
+    if (!handing || !open) return null;
+    taker ??= new HandedOver(
+      resultOf,
+      observer,
+      write!,
+      () => open,
+      (release) => {
+        end();
+        if (release) void events.return?.();
+      },
+    );
+    return handing[handOver](taker) ? taker : null;
   };
   const relay: AsyncIterableIterator<ExecutionResult> = {
     [Symbol.asyncIterator]: () => relay,
     async next() {
       try {
         for (;;) {
+          handed ??= handOverNow();
+          if (handed) return await handed.next();
           const step = await events.next();
           if (step.done) {
             end();
@@ -98,6 +303,8 @@ function relayResults(
           }
           const maybe = resultOf(step.value);
           const result = isPromise(maybe) ? await maybe : maybe;
+          // Returned while the result was being computed: nothing more goes out.
+          if (!open) return { value: undefined, done: true };
           observer.next();
           const text = write ? dataOnlyText(result) : undefined;
           // Each subscriber gets its own envelope: later plugins may set fields on it.
@@ -106,13 +313,16 @@ function relayResults(
         }
       } catch (error) {
         // A consumer does not return a stream that threw: let the source go here.
-        end();
-        await events.return?.();
+        if (open) {
+          end();
+          await events.return?.();
+        }
         throw error;
       }
     },
     async return() {
       end();
+      handed?.returned();
       await events.return?.();
       return { value: undefined, done: true };
     },

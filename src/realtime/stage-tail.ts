@@ -25,7 +25,7 @@ import { isDatabaseUnavailable } from '../masked-errors.ts';
 import { ValidationError } from '../services/errors.ts';
 import { logHead } from '../services/stage-log.ts';
 import type { HubPubSub, PubSubLostError } from './event-bus.ts';
-import { Bell, Inbox } from './feed.ts';
+import { Bell, type HandsOver, handOver, Inbox, type Taker } from './feed.ts';
 import type { LivePayload } from './feed-errors.ts';
 
 /** One event the feed delivers; the subscription re-reads the row by `id`. */
@@ -66,7 +66,9 @@ function whereKey(where: Prisma.ProjectStageEventWhereInput): string {
  * for one), then the events the tail hands over. The tail hands each event to thousands of
  * these, so a hand-over is one push into an Inbox (src/realtime/feed.ts), never a wait.
  */
-class Subscriber implements AsyncIterableIterator<LivePayload<FeedItem>> {
+class Subscriber
+  implements AsyncIterableIterator<LivePayload<FeedItem>>, HandsOver<LivePayload<FeedItem>>
+{
   readonly key: string;
   /** Events handed over by the tail and not yet read (the tail never waits for a reader). */
   private readonly live: Inbox<LivePayload<FeedItem>>;
@@ -142,6 +144,11 @@ class Subscriber implements AsyncIterableIterator<LivePayload<FeedItem>> {
 
   return(): Promise<IteratorResult<LivePayload<FeedItem>>> {
     return this.live.return();
+  }
+
+  /** What the tail hands over goes straight to `taker`, once the replay is read (`next()`). */
+  [handOver](taker: Taker<LivePayload<FeedItem>>): boolean {
+    return this.replayDone && this.live[handOver](taker);
   }
 
   /** The next event from the log before `joinedAt`; then the tail's. */
