@@ -19,6 +19,11 @@ export interface HubMetrics {
   subscriptionsOpen: Gauge<'transport'>;
   eventsPublished: Counter;
   eventsDelivered: Counter<'transport'>;
+  /**
+   * Results delivered and not yet added to `eventsDelivered`, which adds them when it is read: a
+   * counter's `inc` costs a label hash per call, and there is one delivery per subscriber per event.
+   */
+  deliveredSince: Record<'ws' | 'sse', number>;
   responseCache: Counter<'result'>;
   liveQueries: { executions: Counter; open: Gauge };
 }
@@ -27,7 +32,9 @@ export interface HubMetrics {
 export function createMetrics(): HubMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const deliveredSince = { ws: 0, sse: 0 };
   return {
+    deliveredSince,
     registry,
     subscriptionsOpen: new Gauge({
       name: 'hub_subscriptions_open',
@@ -45,6 +52,13 @@ export function createMetrics(): HubMetrics {
       help: 'Subscription results sent to clients, by transport',
       labelNames: ['transport'],
       registers: [registry],
+      collect() {
+        for (const transport of ['ws', 'sse'] as const) {
+          if (!deliveredSince[transport]) continue;
+          this.inc({ transport }, deliveredSince[transport]);
+          deliveredSince[transport] = 0;
+        }
+      },
     }),
     liveQueries: {
       executions: new Counter({
@@ -95,15 +109,20 @@ export function useMetrics(metrics: HubMetrics): Plugin {
 
 /** Counts open subscription streams and every result delivered on them, by transport. */
 export function subscriptionObserver(metrics: HubMetrics): (context: unknown) => StreamObserver {
-  const byTransport = (transport: 'ws' | 'sse') => ({
-    open: metrics.subscriptionsOpen.labels({ transport }),
-    delivered: metrics.eventsDelivered.labels({ transport }),
-  });
-  const counters = { ws: byTransport('ws'), sse: byTransport('sse') };
+  const open = {
+    ws: metrics.subscriptionsOpen.labels({ transport: 'ws' }),
+    sse: metrics.subscriptionsOpen.labels({ transport: 'sse' }),
+  };
+  const delivered = metrics.deliveredSince;
   return (context) => {
-    const c = counters[(context as { transport?: string }).transport === 'ws' ? 'ws' : 'sse'];
-    c.open.inc();
-    return { next: () => c.delivered.inc(), end: () => c.open.dec() };
+    const transport = (context as { transport?: string }).transport === 'ws' ? 'ws' : 'sse';
+    open[transport].inc();
+    return {
+      next: () => {
+        delivered[transport] += 1;
+      },
+      end: () => open[transport].dec(),
+    };
   };
 }
 
