@@ -12,7 +12,9 @@
  *   in a shared live query). A Repeater runs its executor only from the first `next()`, so a feed
  *   returned before it is read would never let go; this one does.
  * - `Inbox`: the per-subscriber end of a fan-out, where one producer hands the same value to
- *   thousands of feeds (the stage-log tail): a push never waits and costs one resolved promise.
+ *   thousands of feeds (the stage-log tail): a push never waits and costs one resolved promise,
+ *   or none once the reader has taken the hand-over (`handOver`: each push goes straight to its
+ *   `Taker`, in the producer's loop).
  * - `Bell`: how a loop waits for work (a change heard, an event handed over).
  * Inbox and Bell are the two places that keep a waiter's resolver, because they are on the path
  * of every delivery: a Repeater's push and next cost several promises each (at 10,000
@@ -22,7 +24,8 @@
  * and because an async generator cannot be returned while it awaits its source (a client that
  * completes would stay subscribed until the next event): a stage-tail subscriber (its replay,
  * then its Inbox: src/realtime/stage-tail.ts) and a subscriber's shared results, which write
- * some results aside (src/realtime/shared-subscriptions.ts, `relayResults`).
+ * some results aside and take the tail's hand-over (src/realtime/shared-subscriptions.ts,
+ * `relayResults`).
  */
 import { Repeater, type RepeaterBuffer } from '@graphql-yoga/subscription';
 

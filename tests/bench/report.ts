@@ -258,15 +258,14 @@ export function goals(report: BenchReport): Goal[] {
       });
     const say = (rounds: ReturnType<typeof perRound>, unit: string, digits: typeof f0) => {
       const ratio = median(rounds.map((r) => r.ratio));
-      const hub = median(rounds.map((r) => r.hub ?? NaN));
-      const floor = median(rounds.map((r) => r.floor ?? NaN));
-      const each =
-        rounds.length > 1
-          ? `; median of ${rounds.length} interleaved rounds: ${rounds.map((r) => `×${f2(r.ratio)}`).join(', ')}`
-          : '';
+      const pair = (r: (typeof rounds)[number]) =>
+        `${digits(r.hub ?? NaN)} vs ${digits(r.floor ?? NaN)} ${unit} (×${f2(r.ratio)})`;
       return {
         ratio,
-        figure: `hub ${digits(hub)} ${unit} vs floor ${digits(floor)} ${unit} (×${f2(ratio)}${each})`,
+        figure:
+          rounds.length > 1
+            ? `×${f2(ratio)}, the median of ${rounds.length} interleaved rounds, hub vs floor: ${rounds.map(pair).join('; ')}`
+            : `hub ${pair(rounds[0]!)}`,
       };
     };
     const cpu = say(perRound(cpuPerDeliveryUs), 'µs', f1);
