@@ -73,7 +73,9 @@ describe('Inbox handing over', () => {
     let ends = 0;
     return {
       take: (n: number) => void got.push(n),
-      end: () => void (ends += 1),
+      end: () => {
+        ends += 1;
+      },
       got,
       ends: () => ends,
     };

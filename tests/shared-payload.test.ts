@@ -4,12 +4,16 @@
  * graphql-ws would write, the result's text serialised once for every socket; any other result
  * stays in the stream (graphql-ws sends it), in order with those written.
  */
-import { GraphQLError, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
+import { GraphQLError, GraphQLString, parse } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HubContext } from '../src/context.ts';
 import { Inbox } from '../src/realtime/feed.ts';
 import { nextWriter } from '../src/server/graphql-ws.ts';
-import { type SubscribeFn, sharedSubscribe } from './helpers/shared-subscribe.ts';
+import {
+  type SubscribeFn,
+  sharedSubscribe,
+  subscriptionSchema,
+} from './helpers/shared-subscribe.ts';
 import { waitUntil } from './helpers/subscription.ts';
 
 /** Events handed to every subscriber, as the stage-log tail does (the same objects to all). */
@@ -30,21 +34,15 @@ function eventSource(): AsyncIterableIterator<{ note: string }> {
   return source;
 }
 
-const schema = new GraphQLSchema({
-  query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
-  subscription: new GraphQLObjectType({
-    name: 'Subscription',
-    fields: {
-      noted: {
-        type: GraphQLString,
-        subscribe: eventSource,
-        resolve: (event: { note: string }) => {
-          if (event.note === 'refused') throw new GraphQLError('refused');
-          return event.note;
-        },
-      },
+const schema = subscriptionSchema({
+  noted: {
+    type: GraphQLString,
+    subscribe: eventSource,
+    resolve: (event: { note: string }) => {
+      if (event.note === 'refused') throw new GraphQLError('refused');
+      return event.note;
     },
-  }),
+  },
 });
 
 function sharedSubscriber(): SubscribeFn {
@@ -187,29 +185,23 @@ describe('events handed over as they are pushed (the stage-log tail)', () => {
   let inboxes: Inbox<{ note: string }>[] = [];
   let released = 0;
   const resolved: string[] = [];
-  const handedSchema = new GraphQLSchema({
-    query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
-    subscription: new GraphQLObjectType({
-      name: 'Subscription',
-      fields: {
-        handed: {
-          type: GraphQLString,
-          subscribe: () => {
-            const inbox = new Inbox<{ note: string }>(() => (released += 1));
-            inboxes.push(inbox);
-            return inbox;
-          },
-          resolve: (event: { note: string }) => {
-            resolved.push(event.note);
-            if (event.note === 'refused') throw new GraphQLError('refused');
-            // Some results are computed later, as the hub's (a database read).
-            return event.note.startsWith('later')
-              ? new Promise((resolve) => setTimeout(() => resolve(event.note), 5))
-              : event.note;
-          },
-        },
+  const handedSchema = subscriptionSchema({
+    handed: {
+      type: GraphQLString,
+      subscribe: () => {
+        const inbox = new Inbox<{ note: string }>(() => (released += 1));
+        inboxes.push(inbox);
+        return inbox;
       },
-    }),
+      resolve: (event: { note: string }) => {
+        resolved.push(event.note);
+        if (event.note === 'refused') throw new GraphQLError('refused');
+        // Some results are computed later, as the hub's (a database read).
+        return event.note.startsWith('later')
+          ? new Promise((resolve) => setTimeout(() => resolve(event.note), 5))
+          : event.note;
+      },
+    },
   });
   const handedDocument = parse('subscription { handed }');
   const pushAll = (note: string) => {
@@ -260,14 +252,18 @@ describe('events handed over as they are pushed (the stage-log tail)', () => {
     expect(released).toBe(3);
   });
 
-  it('should give a result with errors to the consumer and write nothing after it until asked again', async () => {
+  /** One subscriber whose consumer has been given the 'refused' error, pushed among `notes`. */
+  const givenAnError = async (notes: string[]) => {
     const socket = recordingSocket();
     const [stream] = await subscribeAll([socket]);
     const first = stream!.next();
-    pushAll('a');
-    pushAll('refused');
-    pushAll('b');
+    for (const note of notes) pushAll(note);
     expect((await first).value?.errors?.[0]?.message).toBe('refused');
+    return { socket, stream: stream! };
+  };
+
+  it('should give a result with errors to the consumer and write nothing after it until asked again', async () => {
+    const { socket, stream } = await givenAnError(['a', 'refused', 'b']);
     // graphql-ws sends that result itself; 'b' must not overtake it on the wire.
     expect(socket.sent).toEqual([message('1', 'a')]);
     const second = stream!.next();
@@ -304,12 +300,7 @@ describe('events handed over as they are pushed (the stage-log tail)', () => {
   });
 
   it('should drop what it took but had not begun to deliver when its feed is returned (the tail closing)', async () => {
-    const socket = recordingSocket();
-    const [stream] = await subscribeAll([socket]);
-    const first = stream!.next();
-    pushAll('refused');
-    pushAll('b');
-    expect((await first).value?.errors?.[0]?.message).toBe('refused');
+    const { socket, stream } = await givenAnError(['refused', 'b']);
     // While graphql-ws sends that error the server stops: the tail returns every feed.
     await inboxes[0]!.return();
     expect(await stream!.next()).toEqual({ done: true, value: undefined });
@@ -319,21 +310,15 @@ describe('events handed over as they are pushed (the stage-log tail)', () => {
   it('should deliver a result computed later once, whatever the event is', async () => {
     let executions = 0;
     let inbox!: Inbox<number>;
-    const numbers = new GraphQLSchema({
-      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
-      subscription: new GraphQLObjectType({
-        name: 'Subscription',
-        fields: {
-          counted: {
-            type: GraphQLString,
-            subscribe: () => (inbox = new Inbox<number>()),
-            resolve: (n: number) => {
-              executions += 1;
-              return new Promise((resolve) => setTimeout(() => resolve(String(n)), 1));
-            },
-          },
+    const numbers = subscriptionSchema({
+      counted: {
+        type: GraphQLString,
+        subscribe: () => (inbox = new Inbox<number>()),
+        resolve: (n: number) => {
+          executions += 1;
+          return new Promise((resolve) => setTimeout(() => resolve(String(n)), 1));
         },
-      }),
+      },
     });
     const socket = recordingSocket();
     const stream = await sharedSubscriber()({

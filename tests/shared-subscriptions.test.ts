@@ -4,37 +4,35 @@
  * the hub's role-only context (src/context.ts `sharedContext`), so a field reading who the viewer
  * is fails rather than answering every subscriber with another's data.
  */
-import { GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
+import { GraphQLString, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { type HubContext, type ServerContext, sharedContext } from '../src/context.ts';
 import { createMemoryPubSub } from '../src/realtime/event-bus.ts';
-import { type SubscribeFn, sharedSubscribe } from './helpers/shared-subscribe.ts';
+import {
+  type SubscribeFn,
+  sharedSubscribe,
+  subscriptionSchema,
+} from './helpers/shared-subscribe.ts';
 
 const bus = createMemoryPubSub();
 let executions = 0;
 
-const schema = new GraphQLSchema({
-  query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
-  subscription: new GraphQLObjectType({
-    name: 'Subscription',
-    fields: {
-      /** Reads only the role: shared. */
-      roleSeen: {
-        type: GraphQLString,
-        subscribe: () => bus.subscribe('stageChanged'),
-        resolve: (_event, _args, ctx: HubContext) => {
-          executions += 1;
-          return ctx.viewer.role;
-        },
-      },
-      /** Reads who the viewer is: must not be shared. */
-      actorSeen: {
-        type: GraphQLString,
-        subscribe: () => bus.subscribe('stageChanged'),
-        resolve: (_event, _args, ctx: HubContext) => ctx.viewer.actor,
-      },
+const schema = subscriptionSchema({
+  /** Reads only the role: shared. */
+  roleSeen: {
+    type: GraphQLString,
+    subscribe: () => bus.subscribe('stageChanged'),
+    resolve: (_event, _args, ctx: HubContext) => {
+      executions += 1;
+      return ctx.viewer.role;
     },
-  }),
+  },
+  /** Reads who the viewer is: must not be shared. */
+  actorSeen: {
+    type: GraphQLString,
+    subscribe: () => bus.subscribe('stageChanged'),
+    resolve: (_event, _args, ctx: HubContext) => ctx.viewer.actor,
+  },
 });
 
 function sharedSubscriber(): SubscribeFn {

@@ -2,7 +2,14 @@
  * The subscribe function of the shared-subscription plugin (src/realtime/shared-subscriptions.ts),
  * taken from the plugin itself, so a test can subscribe over a schema of its own without Yoga.
  */
-import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import {
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFieldConfigMap,
+  GraphQLObjectType,
+  GraphQLSchema,
+  GraphQLString,
+} from 'graphql';
 import {
   type SharedResultsOptions,
   useSharedSubscriptionResults,
@@ -20,4 +27,13 @@ export function sharedSubscribe<Scope extends string>(
     },
   } as never);
   return subscribe!;
+}
+
+/** A schema of a test's own: these subscription fields, and a query that is never asked. */
+// biome-ignore lint/suspicious/noExplicitAny: each test types its own events and context
+export function subscriptionSchema(fields: GraphQLFieldConfigMap<any, any>): GraphQLSchema {
+  return new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+    subscription: new GraphQLObjectType({ name: 'Subscription', fields }),
+  });
 }
