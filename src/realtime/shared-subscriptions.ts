@@ -108,6 +108,23 @@ function whenSettled(promise: Promise<ExecutionResult>, waiter: Waiter): void {
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
+/**
+ * One result delivered (the observer told): written when it is data only and there is a writer;
+ * otherwise the subscriber's own envelope of it, for the stream (later plugins may set fields on
+ * it).
+ */
+function deliverOne(
+  result: ExecutionResult,
+  observer: StreamObserver,
+  write: ((payloadText: string) => void) | undefined,
+): ExecutionResult | undefined {
+  observer.next();
+  const text = write ? dataOnlyText(result) : undefined;
+  if (text === undefined) return { ...result };
+  write!(text);
+  return undefined;
+}
+
 type Outcome = { result: IteratorResult<ExecutionResult> } | { error: unknown };
 
 /**
@@ -206,15 +223,10 @@ class HandedOver implements Taker<unknown>, Waiter {
           return;
         }
         this.taken.shift();
-        this.observer.next();
-        const text = dataOnlyText(result);
-        if (text !== undefined) {
-          this.write(text);
-          continue;
-        }
+        const envelope = deliverOne(result, this.observer, this.write);
+        if (!envelope) continue;
         this.held = true;
-        // Each subscriber gets its own envelope: later plugins may set fields on it.
-        this.give({ result: { value: { ...result }, done: false } });
+        this.give({ result: { value: envelope, done: false } });
         return;
       }
       if (this.sourceEnded && !this.held && !this.waiting && !this.taken.length && this.isOpen())
@@ -305,11 +317,8 @@ function relayResults(
           const result = isPromise(maybe) ? await maybe : maybe;
           // Returned while the result was being computed: nothing more goes out.
           if (!open) return { value: undefined, done: true };
-          observer.next();
-          const text = write ? dataOnlyText(result) : undefined;
-          // Each subscriber gets its own envelope: later plugins may set fields on it.
-          if (!write || text === undefined) return { value: { ...result }, done: false };
-          write(text);
+          const envelope = deliverOne(result, observer, write);
+          if (envelope) return { value: envelope, done: false };
         }
       } catch (error) {
         // A consumer does not return a stream that threw: let the source go here.
