@@ -49,14 +49,21 @@ function sharedSubscriber(): SubscribeFn {
   return sharedSubscribe({
     scope: () => 'viewer',
     contextOf: () => ({}),
-    writerOf: (context) => (context as { writeNext?: (text: string) => void }).writeNext,
+    writerOf: (context) => (context as { writeNext?: (payload: Buffer) => void }).writeNext,
   });
 }
 
-/** A socket whose sends are recorded (the part of a ws WebSocket the writer uses). */
+/**
+ * A socket whose sends are recorded as text (the part of a ws WebSocket the writer uses); a send
+ * as a binary message is an error (graphql-ws clients take text messages only).
+ */
 function recordingSocket(readyState = 1) {
   const sent: string[] = [];
-  return { send: (data: string) => void sent.push(data), readyState, OPEN: 1, sent };
+  const send = (data: Buffer, options: { binary: boolean }) => {
+    if (options.binary !== false) throw new Error('sent as a binary message');
+    sent.push(data.toString('utf8'));
+  };
+  return { send, readyState, OPEN: 1, sent };
 }
 
 const document = parse('subscription { noted }');
@@ -70,7 +77,7 @@ describe('results of data only written to the socket', () => {
     sourcesReturned = 0;
   });
 
-  it('should write the message graphql-ws would, serialising a shared result once for every socket', async () => {
+  it('should write the message graphql-ws would, serialising and encoding a shared result once for every socket', async () => {
     events = [{ note: '说明 "quoted"' }];
     const subscribe = sharedSubscriber();
     const sockets = [recordingSocket(), recordingSocket(), recordingSocket()];
@@ -80,6 +87,7 @@ describe('results of data only written to the socket', () => {
       ),
     );
     const stringify = vi.spyOn(JSON, 'stringify');
+    const encode = vi.spyOn(Buffer, 'from');
     // Each stream writes its one result and ends: nothing is left for graphql-ws to send.
     for (const stream of streams)
       expect(await stream.next()).toEqual({ done: true, value: undefined });
@@ -87,7 +95,12 @@ describe('results of data only written to the socket', () => {
       ([value]) => typeof value === 'object' && value !== null && 'data' in value,
     );
     expect(resultTexts).toHaveLength(1);
+    const encoded = encode.mock.calls.filter(
+      ([value]) => typeof value === 'string' && value.includes('说明'),
+    );
+    expect(encoded).toHaveLength(1);
     stringify.mockRestore();
+    encode.mockRestore();
     for (const [i, { sent }] of sockets.entries())
       expect(sent).toEqual([
         JSON.stringify({
@@ -151,8 +164,8 @@ describe('results of data only written to the socket', () => {
     // only by the 5 s sweep (an import hands each subscriber thousands of events at once).
     const limit = 1_000;
     const socket = { ...recordingSocket(), bufferedAmount: 0, closed: 0 };
-    socket.send = (data: string) => {
-      socket.sent.push(data);
+    socket.send = (data: Buffer) => {
+      socket.sent.push(data.toString('utf8'));
       socket.bufferedAmount += data.length;
     };
     const write = nextWriter(socket, 'b', () => {
@@ -161,7 +174,8 @@ describe('results of data only written to the socket', () => {
         socket.readyState = 2;
       }
     });
-    for (let i = 0; i < 100; i++) write(JSON.stringify({ data: { n: i, pad: 'x'.repeat(50) } }));
+    for (let i = 0; i < 100; i++)
+      write(Buffer.from(JSON.stringify({ data: { n: i, pad: 'x'.repeat(50) } })));
     expect(socket.closed).toBe(1008);
     expect(socket.bufferedAmount).toBeLessThan(limit + 200);
   });

@@ -15,7 +15,7 @@
  * subscriber with the first one's data. The subscription field's `subscribe` still runs with
  * each subscriber's own context (its arguments, its checks, its place in the feed).
  *
- * The result is also serialised once per event and key, not once per socket (`dataOnlyText`), and
+ * The result is also serialised once per event and key, not once per socket (`dataOnlyPayload`), and
  * where the transport offers a writer (graphql-ws: the socket), a result of data only is written
  * there directly, not passed through every plugin's wrapper and the transport's loop
  * (`relayResults`).
@@ -52,7 +52,7 @@ export interface SharedResultsOptions<Scope extends string> {
    * its payload (graphql-ws: a `next` message on the socket); undefined: every result goes
    * through the stream.
    */
-  writerOf?(context: unknown): ((payloadText: string) => void) | undefined;
+  writerOf?(context: unknown): ((payload: Buffer) => void) | undefined;
 }
 
 export interface StreamObserver {
@@ -116,12 +116,12 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
 function deliverOne(
   result: ExecutionResult,
   observer: StreamObserver,
-  write: ((payloadText: string) => void) | undefined,
+  write: ((payload: Buffer) => void) | undefined,
 ): ExecutionResult | undefined {
   observer.next();
-  const text = write ? dataOnlyText(result) : undefined;
-  if (text === undefined) return { ...result };
-  write!(text);
+  const payload = write ? dataOnlyPayload(result) : undefined;
+  if (payload === undefined) return { ...result };
+  write!(payload);
   return undefined;
 }
 
@@ -150,7 +150,7 @@ class HandedOver implements Taker<unknown>, Waiter {
   constructor(
     private readonly resultOf: (event: unknown) => Result,
     private readonly observer: StreamObserver,
-    private readonly write: (payloadText: string) => void,
+    private readonly write: (payload: Buffer) => void,
     /** Whether the relay is still open. */
     private readonly isOpen: () => boolean,
     /** Ends the relay (`observer.end()` once); with `release`, lets the source go too. */
@@ -271,7 +271,7 @@ function relayResults(
   source: AsyncIterable<unknown>,
   resultOf: (event: unknown) => Result,
   observer: StreamObserver,
-  write: ((payloadText: string) => void) | undefined,
+  write: ((payload: Buffer) => void) | undefined,
 ): AsyncIterableIterator<ExecutionResult> {
   const events = source[Symbol.asyncIterator]();
   const handing =
@@ -396,22 +396,23 @@ export function useSharedSubscriptionResults<Scope extends string>(
   };
 }
 
-/** The JSON text of each shared result's payload (`{"data":…}`), by its `data` object. */
-const payloadTexts = new WeakMap<object, string>();
+/** Each shared result's payload (`{"data":…}`) as UTF-8 JSON, by its `data` object. */
+const payloads = new WeakMap<object, Buffer>();
 
 /**
- * The JSON text of `result` (`{"data":…}`) when it is data only, serialised once for every
- * subscriber handed the same data object; undefined for any other result (errors, extensions,
- * live-query revisions).
+ * `result` (`{"data":…}`) as UTF-8 JSON when it is data only, serialised and encoded once for
+ * every subscriber handed the same data object; undefined for any other result (errors,
+ * extensions, live-query revisions). Bytes, not text: a socket write then copies them, where
+ * a string would be encoded to UTF-8 again for every socket (the district's names are Chinese).
  */
-export function dataOnlyText(result: { data?: unknown }): string | undefined {
+export function dataOnlyPayload(result: { data?: unknown }): Buffer | undefined {
   const data = result.data;
   if (data == null || typeof data !== 'object' || Object.keys(result).length !== 1)
     return undefined;
-  let text = payloadTexts.get(data);
-  if (text === undefined) {
-    text = JSON.stringify({ data });
-    payloadTexts.set(data, text);
+  let payload = payloads.get(data);
+  if (payload === undefined) {
+    payload = Buffer.from(JSON.stringify({ data }));
+    payloads.set(data, payload);
   }
-  return text;
+  return payload;
 }

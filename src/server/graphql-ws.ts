@@ -54,24 +54,37 @@ function withoutHttp(error: GraphQLError): GraphQLError {
   });
 }
 
+/** ws's options for a text message: a Buffer is otherwise sent as a binary one. */
+const TEXT = { binary: false } as const;
+
 /**
- * Writes a `next` message of operation `id` with the given payload text, as graphql-ws would
- * write it, and nothing once the socket is no longer open (as graphql-ws's own send). Shared
- * subscription results of data only are written this way (realtime/shared-subscriptions.ts):
- * graphql-ws's loop per message (its hooks, a validation and serialisation of every message, an
- * await of every socket write) runs for errors and the end only. Nothing waits for a write to
- * reach the client, so `afterWrite` runs after each: the hub closes there a socket past its
- * unsent-bytes limit (below), before a burst (an import's thousands of events) piles up.
+ * Writes a `next` message of operation `id` with the given payload (UTF-8 JSON), as graphql-ws
+ * would write it (one text message), and nothing once the socket is no longer open (as
+ * graphql-ws's own send). Shared subscription results of data only are written this way
+ * (realtime/shared-subscriptions.ts): graphql-ws's loop per message (its hooks, a validation and
+ * serialisation of every message, an await of every socket write) runs for errors and the end
+ * only. The message is put together from bytes (the operation's head, encoded once, the payload,
+ * encoded once per event): nothing is encoded per socket. Nothing waits for a write to reach the
+ * client, so `afterWrite` runs after each: the hub closes there a socket past its unsent-bytes
+ * limit (below), before a burst (an import's thousands of events) piles up.
  */
 export function nextWriter(
-  socket: { send(message: string): void; readyState: number; OPEN: number },
+  socket: {
+    send(message: Buffer, options: { binary: boolean }): void;
+    readyState: number;
+    OPEN: number;
+  },
   id: string,
   afterWrite: () => void = () => {},
-): (payloadText: string) => void {
-  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-  return (payloadText) => {
+): (payload: Buffer) => void {
+  const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  return (payload) => {
     if (socket.readyState !== socket.OPEN) return;
-    socket.send(`${head}${payloadText}}`);
+    const message = Buffer.allocUnsafe(head.length + payload.length + 1);
+    head.copy(message, 0);
+    payload.copy(message, head.length);
+    message[message.length - 1] = 0x7d; // }
+    socket.send(message, TEXT);
     afterWrite();
   };
 }

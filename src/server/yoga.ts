@@ -86,7 +86,7 @@ export function createHubYoga(options: HubYogaOptions): HubYoga {
         contextOf: roleContext,
         observe: subscriptionObserver(metrics),
         // graphql-ws puts its socket's writer in the context (server/graphql-ws.ts); SSE has none.
-        writerOf: (context) => (context as { writeNext?: (text: string) => void }).writeNext,
+        writerOf: (context) => (context as { writeNext?: (payload: Buffer) => void }).writeNext,
       }),
       ...securityPlugins(config, pubsub.redis),
       useWallPage(),
