@@ -22,6 +22,7 @@ import {
   databaseSnapshot,
   TEST_ACTOR,
 } from './helpers/fixtures.ts';
+import { openLoggedDatabase } from './helpers/query-log.ts';
 import { startTestHub, type TestHub } from './helpers/server.ts';
 
 /** A mutation's union result as these tests select it: a success's event or an error's fields. */
@@ -130,6 +131,35 @@ describe('stage rules', () => {
     expect(districtToday(new Date('2025-07-31T15:59:00Z')).toISOString()).toBe(
       '2025-07-31T00:00:00.000Z',
     );
+  });
+});
+
+describeEachEngine('changeProjectStage statements', (engine) => {
+  let logged: Awaited<ReturnType<typeof openLoggedDatabase>>;
+
+  beforeAll(async () => {
+    logged = await openLoggedDatabase(engine);
+  });
+  afterAll(async () => {
+    await logged?.db.close();
+  });
+
+  it('should read the project and the day of its latest event in one statement, under the lock', async () => {
+    const { db, log } = logged;
+    const [p] = await createTestProjects(db.prisma, 1, { prefix: 'STMT' });
+    await changeProjectStage({ prisma: db.prisma }, { projectId: p!.id, toStage: 'SIGNED' }, 'k');
+    const { statements } = await log.measure(() =>
+      changeProjectStage({ prisma: db.prisma }, { projectId: p!.id, toStage: 'LANDED' }, 'k'),
+    );
+    const lock = statements.findIndex((sql) => sql.includes('pg_advisory_xact_lock'));
+    const insert = statements.findIndex((sql) =>
+      /^INSERT INTO "public"."ProjectStageEvent"/.test(sql),
+    );
+    expect(lock).toBeGreaterThanOrEqual(0);
+    const reads = statements.slice(lock + 1, insert);
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toContain('"Project"');
+    expect(reads[0]).toContain('"ProjectStageEvent"');
   });
 });
 

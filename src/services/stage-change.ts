@@ -237,9 +237,15 @@ export async function changeProjectStageInTransaction(
   now: Date = new Date(),
 ): Promise<StageChangeResult> {
   const checked = checkStageInput(input, now);
+  // The project and the day of its latest event, in one statement.
   const project = await tx.project.findUnique({
     where: { id: input.projectId },
-    select: { id: true, stage: true, stageBeforeSuspension: true },
+    select: {
+      id: true,
+      stage: true,
+      stageBeforeSuspension: true,
+      stageEvents: { orderBy: { sequence: 'desc' }, take: 1, select: { occurredOn: true } },
+    },
   });
   if (!project) throw NotFoundError.node('Project', input.projectId);
   if (input.expectedStage && input.expectedStage !== project.stage) {
@@ -247,13 +253,8 @@ export async function changeProjectStageInTransaction(
       `The project is ${project.stage} now, not ${input.expectedStage} as expected; reload it and try again`,
     );
   }
-  const last = await tx.projectStageEvent.findFirst({
-    where: { projectId: project.id },
-    orderBy: { sequence: 'desc' },
-    select: { occurredOn: true },
-  });
   const plan = checkStageRules(
-    { ...project, lastOccurredOn: last?.occurredOn ?? null },
+    { ...project, lastOccurredOn: project.stageEvents[0]?.occurredOn ?? null },
     input.toStage,
     checked,
   );
