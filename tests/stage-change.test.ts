@@ -156,6 +156,7 @@ describeEachEngine('changeProjectStage statements', (engine) => {
       /^INSERT INTO "public"."ProjectStageEvent"/.test(sql),
     );
     expect(lock).toBeGreaterThanOrEqual(0);
+    expect(insert).toBeGreaterThan(lock);
     const reads = statements.slice(lock + 1, insert);
     expect(reads).toHaveLength(1);
     expect(reads[0]).toContain('"Project"');

@@ -77,7 +77,11 @@ export function nextWriter(
   id: string,
   afterWrite: () => void = () => {},
 ): (payload: Buffer) => void {
-  const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  // Memory of its own, not a slice of Node's shared pool: kept as long as the subscription,
+  // a slice would keep the pool's whole 8 kB block alive.
+  const headText = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const head = Buffer.allocUnsafeSlow(Buffer.byteLength(headText));
+  head.write(headText);
   return (payload) => {
     if (socket.readyState !== socket.OPEN) return;
     const message = Buffer.allocUnsafe(head.length + payload.length + 1);
