@@ -15,10 +15,10 @@
  * subscriber with the first one's data. The subscription field's `subscribe` still runs with
  * each subscriber's own context (its arguments, its checks, its place in the feed).
  *
- * The result is also serialised once per event and key, not once per socket (`dataOnlyPayload`), and
- * where the transport offers a writer (graphql-ws: the socket), a result of data only is written
- * there directly, not passed through every plugin's wrapper and the transport's loop
- * (`relayResults`).
+ * The result is also serialised and encoded once per event and key, not once per socket
+ * (`dataOnlyPayload`), and where the transport offers a writer (graphql-ws: the socket), a
+ * result of data only is written there directly, not passed through every plugin's wrapper and
+ * the transport's loop (`relayResults`).
  *
  * Each subscriber's stream is this one layer over the source stream, so it is also where the
  * streams are observed (`observe`: open streams and results delivered, for metrics): another
