@@ -56,6 +56,8 @@ function withoutHttp(error: GraphQLError): GraphQLError {
 
 /** ws's options for a text message: a Buffer is otherwise sent as a binary one. */
 const TEXT = { binary: false } as const;
+/** The end of a `next` message, after its payload. */
+const CLOSE = Buffer.from('}');
 
 /**
  * Writes a `next` message of operation `id` with the given payload (UTF-8 JSON), as graphql-ws
@@ -84,11 +86,7 @@ export function nextWriter(
   head.write(headText);
   return (payload) => {
     if (socket.readyState !== socket.OPEN) return;
-    const message = Buffer.allocUnsafe(head.length + payload.length + 1);
-    head.copy(message, 0);
-    payload.copy(message, head.length);
-    message[message.length - 1] = 0x7d; // }
-    socket.send(message, TEXT);
+    socket.send(Buffer.concat([head, payload, CLOSE], head.length + payload.length + 1), TEXT);
     afterWrite();
   };
 }
