@@ -44,7 +44,7 @@ export interface AppOptions {
   /**
    * graphql-ws keep-alive: ping each socket this often, and close it if no pong comes back
    * within as long (a half-open connection then ends instead of going silently stale).
-   * @default 12_000 // 12 s
+   * @default config.keepAliveMs // HUB_KEEP_ALIVE_MS, 30 s
    */
   keepAliveMs?: number;
   /**
@@ -79,7 +79,7 @@ export function buildApp({
   db,
   logger,
   pubsub: givenPubSub,
-  keepAliveMs = 12_000,
+  keepAliveMs = config.keepAliveMs,
   shutdownGraceMs = 5_000,
   feedPollMs,
   now,

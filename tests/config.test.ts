@@ -10,6 +10,11 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
     expect(config.logLevel).toBe('info');
+    expect(config.keepAliveMs).toBe(30_000);
+  });
+
+  it('should read the WebSocket keep-alive period', () => {
+    expect(loadConfig({ HUB_KEEP_ALIVE_MS: '12000' }).keepAliveMs).toBe(12_000);
   });
 
   it('should treat an empty variable as unset', () => {
@@ -22,6 +27,9 @@ describe('configuration', () => {
     ['DATABASE_URL', 'mysql://localhost/x'],
     ['REDIS_URL', 'http://localhost:6379'],
     ['LOG_LEVEL', 'loud'],
+    ['HUB_KEEP_ALIVE_MS', '0'],
+    ['HUB_KEEP_ALIVE_MS', '999'],
+    ['HUB_KEEP_ALIVE_MS', 'often'],
   ])('should refuse a bad %s with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));

@@ -202,8 +202,9 @@ describeEachEngine('projectStageChanged', (engine) => {
   it('should send keep-alives: SSE comment lines and WebSocket pings', async () => {
     // Yoga pings SSE every 12 s, every 300 ms under NODE_ENV=test (vitest sets it).
     const stream = await sse();
-    // A hub of its own: a 200 ms WebSocket keep-alive would cut busy test sockets elsewhere.
-    const pinging = await startTestHub({ db: hub.db, app: { keepAliveMs: 1_000 } });
+    // A hub of its own, its period from the environment as an operator sets it: a short
+    // WebSocket keep-alive would cut busy test sockets elsewhere.
+    const pinging = await startTestHub({ db: hub.db, env: { HUB_KEEP_ALIVE_MS: '1000' } });
     const socket = new WebSocket(wsUrl(pinging.url), 'graphql-transport-ws');
     let pings = 0;
     socket.on('ping', () => (pings += 1));
