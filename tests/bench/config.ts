@@ -74,9 +74,11 @@ export const bench = {
     floorSubscribers: list('BENCH_FLOOR_SUBSCRIBERS', [10_000]),
     /**
      * Interleaved rounds of the runs compared with the floor (the floor's counts on one hub, on
-     * two hubs through Redis, and on the floor), so each ratio is a median over rounds.
+     * two hubs through Redis, and on the floor), so each ratio is a median over rounds. Five: on
+     * this shared machine the same code's CPU per delivery moved by up to half between rounds,
+     * and one odd round of three decided a median (tests/bench/RESULTS.md, 2026-12-02).
      */
-    floorRounds: int('BENCH_FLOOR_ROUNDS', 3),
+    floorRounds: int('BENCH_FLOOR_ROUNDS', 5),
     /** Stage changes per run. */
     changes: int('BENCH_CHANGES', 100),
     /** Milliseconds between the starts of two stage changes. */
