@@ -112,8 +112,9 @@ interface Liveness {
  * server themselves (the wall, src/wall/wall.js, does every 10 s), with an interval per socket
  * and a timeout and a listener per ping, so the pings of 10,000 sockets go out one by one, each
  * waking the server for its pong. Here a slice of the sockets is pinged at once: with 10,000
- * quiet sockets and 12 s, the server's CPU while nothing happens went from 6-8% of a core to 3-4%
- * (tests/bench/RESULTS.md). Returns what stops it.
+ * quiet sockets and 12 s, the server's CPU while nothing happens went from 6-8% of a core to 3-4%,
+ * and to 1.5-2% at the default of 30 s (HUB_KEEP_ALIVE_MS; tests/bench/RESULTS.md). Returns
+ * what stops it.
  */
 export function keepSocketsAlive(wsServer: WebSocketServer, keepAliveMs: number): () => void {
   if (!(keepAliveMs > 0 && Number.isFinite(keepAliveMs))) return () => {};
