@@ -42,9 +42,10 @@ export interface AppOptions {
    */
   pubsub?: HubPubSub;
   /**
-   * graphql-ws keep-alive: ping each socket this often, and close it if no pong comes back
-   * within as long (a half-open connection then ends instead of going silently stale).
-   * @default config.keepAliveMs // HUB_KEEP_ALIVE_MS, 30 s
+   * graphql-ws keep-alive period: once per period each socket that sent nothing since its last
+   * turn is pinged, and one whose ping is still unanswered is closed (a half-open connection then
+   * ends instead of going silently stale). See `keepSocketsAlive`.
+   * @default config.keepAliveMs // HUB_KEEP_ALIVE_MS, 25 s
    */
   keepAliveMs?: number;
   /**

@@ -93,7 +93,7 @@ const envSchema = z.object({
   HUB_MAX_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).default(500),
   HUB_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   HUB_CACHE_MIN_USES: z.coerce.number().int().min(1).max(100).default(2),
-  HUB_KEEP_ALIVE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  HUB_KEEP_ALIVE_MS: z.coerce.number().int().min(1_000).max(120_000).default(25_000),
   OC4IDS_PUBLISHER_NAME: z.string().trim().min(1).default('辽中区'),
   OC4IDS_ID_PREFIX: z
     .string()
@@ -165,8 +165,8 @@ export type HubConfig = {
   /** Keep a query's answer from the time it is asked for this many times (1: from the first). */
   cacheMinUses: number;
   /**
-   * WebSocket keep-alive: a socket quiet this long is pinged, and closed if its pong has not come
-   * by its next turn (milliseconds).
+   * WebSocket keep-alive period (milliseconds): each socket has a turn once per period; one that
+   * sent nothing since its last turn is pinged, one whose ping is still unanswered is closed.
    */
   keepAliveMs: number;
 };

@@ -10,11 +10,13 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
     expect(config.logLevel).toBe('info');
-    expect(config.keepAliveMs).toBe(30_000);
+    expect(config.keepAliveMs).toBe(25_000);
   });
 
-  it('should read the WebSocket keep-alive period', () => {
+  it('should read the WebSocket keep-alive period, from 1 s to 2 min', () => {
     expect(loadConfig({ HUB_KEEP_ALIVE_MS: '12000' }).keepAliveMs).toBe(12_000);
+    expect(loadConfig({ HUB_KEEP_ALIVE_MS: '1000' }).keepAliveMs).toBe(1_000);
+    expect(loadConfig({ HUB_KEEP_ALIVE_MS: '120000' }).keepAliveMs).toBe(120_000);
   });
 
   it('should treat an empty variable as unset', () => {
@@ -27,8 +29,9 @@ describe('configuration', () => {
     ['DATABASE_URL', 'mysql://localhost/x'],
     ['REDIS_URL', 'http://localhost:6379'],
     ['LOG_LEVEL', 'loud'],
-    ['HUB_KEEP_ALIVE_MS', '0'],
     ['HUB_KEEP_ALIVE_MS', '999'],
+    ['HUB_KEEP_ALIVE_MS', '120001'],
+    ['HUB_KEEP_ALIVE_MS', '1500.5'],
     ['HUB_KEEP_ALIVE_MS', 'often'],
   ])('should refuse a bad %s with a message naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

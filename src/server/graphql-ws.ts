@@ -106,15 +106,16 @@ interface Liveness {
  * quiet one is pinged; one whose pong has not come by its next turn is cut (`terminate`: its
  * subscriptions end). So a display that vanished without a close is cut two to three rounds after
  * the last frame heard from it (one round later at most than with graphql-ws's own keep-alive),
- * and a quiet socket carries a frame each round for proxies that drop idle connections.
+ * and a quiet socket gets a frame at least every two rounds (its first ping can come two rounds
+ * after its last message) for proxies that drop idle connections.
  *
  * Why not graphql-ws's keep-alive: it pings every socket every round, also those that ping the
  * server themselves (the wall, src/wall/wall.js, does every 10 s), with an interval per socket
  * and a timeout and a listener per ping, so the pings of 10,000 sockets go out one by one, each
  * waking the server for its pong. Here a slice of the sockets is pinged at once: with 10,000
- * quiet sockets and 12 s, the server's CPU while nothing happens went from 6-8% of a core to 3-4%,
- * and to 1.5-2% at the default of 30 s (HUB_KEEP_ALIVE_MS; tests/bench/RESULTS.md). Returns
- * what stops it.
+ * quiet sockets and 12 s, the server's CPU while nothing happens went from 6-8% of a core to 3-4%
+ * (tests/bench/RESULTS.md). The period is HUB_KEEP_ALIVE_MS, 25 s by default: every 50 s at
+ * least, under the usual proxy idle timeouts. Returns what stops it.
  */
 export function keepSocketsAlive(wsServer: WebSocketServer, keepAliveMs: number): () => void {
   if (!(keepAliveMs > 0 && Number.isFinite(keepAliveMs))) return () => {};
