@@ -209,10 +209,17 @@ describeEachEngine('projectStageChanged', (engine) => {
     let pings = 0;
     socket.on('ping', () => (pings += 1));
     try {
+      // Acknowledged, so graphql-ws does not close it after its 3 s wait for connection_init.
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      socket.send(
+        JSON.stringify({ type: 'connection_init', payload: { authorization: bearer('admin') } }),
+      );
       // Both at once: the pings come on their own clocks.
       await Promise.all([
         waitUntil(() => stream.pings >= 3, 'three SSE keep-alive comments'),
-        waitUntil(() => pings >= 2, 'two WebSocket pings'),
+        // Turns a second apart: pinged at its second and third (10 s: room for a loaded machine,
+        // not for the default period, which would mean the setting was not read).
+        waitUntil(() => pings >= 2, 'two WebSocket pings', 10_000),
       ]);
     } finally {
       socket.terminate();
