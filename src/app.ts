@@ -42,10 +42,8 @@ export interface AppOptions {
    */
   pubsub?: HubPubSub;
   /**
-   * graphql-ws keep-alive period: once per period each socket that sent nothing since its last
-   * turn is pinged, and one whose ping is still unanswered is closed (a half-open connection then
-   * ends instead of going silently stale). See `keepSocketsAlive`.
-   * @default config.keepAliveMs // HUB_KEEP_ALIVE_MS, 25 s
+   * The graphql-ws keep-alive period (what it does: `keepSocketsAlive`).
+   * @default config.keepAliveMs // HUB_KEEP_ALIVE_MS
    */
   keepAliveMs?: number;
   /**

@@ -164,10 +164,7 @@ export type HubConfig = {
   cacheMs: number;
   /** Keep a query's answer from the time it is asked for this many times (1: from the first). */
   cacheMinUses: number;
-  /**
-   * WebSocket keep-alive period (milliseconds): each socket has a turn once per period; one that
-   * sent nothing since its last turn is pinged, one whose ping is still unanswered is closed.
-   */
+  /** The graphql-ws keep-alive period, milliseconds (what it does: `keepSocketsAlive`). */
   keepAliveMs: number;
 };
 

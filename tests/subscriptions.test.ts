@@ -14,7 +14,7 @@ import { advance, STAGE_CHANGED, type StageEventData } from './helpers/operation
 import { startTestHub, type TestHub } from './helpers/server.ts';
 import { subscribeSse } from './helpers/sse-client.ts';
 import { type TestSubscription, waitUntil } from './helpers/subscription.ts';
-import { subscribeWs, wsUrl } from './helpers/ws-client.ts';
+import { openRawWs, subscribeWs, wsUrl } from './helpers/ws-client.ts';
 
 function sequencesOf(sub: TestSubscription<StageEventData>): string[] {
   return sub.recorder.data().map((d) => d.projectStageChanged.sequence);
@@ -205,24 +205,18 @@ describeEachEngine('projectStageChanged', (engine) => {
     // A hub of its own, its period from the environment as an operator sets it: a short
     // WebSocket keep-alive would cut busy test sockets elsewhere.
     const pinging = await startTestHub({ db: hub.db, env: { HUB_KEEP_ALIVE_MS: '1000' } });
-    const socket = new WebSocket(wsUrl(pinging.url), 'graphql-transport-ws');
-    let pings = 0;
-    socket.on('ping', () => (pings += 1));
+    // Acknowledged, so graphql-ws does not close it after its 3 s wait for connection_init.
+    const socket = await openRawWs(pinging.url);
     try {
-      // Acknowledged, so graphql-ws does not close it after its 3 s wait for connection_init.
-      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-      socket.send(
-        JSON.stringify({ type: 'connection_init', payload: { authorization: bearer('admin') } }),
-      );
       // Both at once: the pings come on their own clocks.
       await Promise.all([
         waitUntil(() => stream.pings >= 3, 'three SSE keep-alive comments'),
         // Turns a second apart: pinged at its second and third (10 s: room for a loaded machine,
         // not for the default period, which would mean the setting was not read).
-        waitUntil(() => pings >= 2, 'two WebSocket pings', 10_000),
+        waitUntil(() => socket.pings >= 2, 'two WebSocket pings', 10_000),
       ]);
     } finally {
-      socket.terminate();
+      socket.close();
       await pinging.close();
     }
   });

@@ -4,8 +4,8 @@
  * once, at connection_init (a bad one closes the socket with 4403; a socket whose token expires
  * is closed with 4401 then). Every refusal of an operation (too many on the socket, limits,
  * parse and validation errors, a context that cannot be built) is an error for that operation
- * only: the socket and its other operations go on. A socket the server has not heard from for
- * `keepAliveMs` is pinged, and cut when nothing comes back within as long (`keepSocketsAlive`).
+ * only: the socket and its other operations go on. A quiet socket is pinged, and cut when its
+ * ping goes unanswered (`keepSocketsAlive`).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { type ExecutionResult, GraphQLError } from 'graphql';
@@ -114,8 +114,8 @@ interface Liveness {
  * and a timeout and a listener per ping, so the pings of 10,000 sockets go out one by one, each
  * waking the server for its pong. Here a slice of the sockets is pinged at once: with 10,000
  * quiet sockets and 12 s, the server's CPU while nothing happens went from 6-8% of a core to 3-4%
- * (tests/bench/RESULTS.md). The period is HUB_KEEP_ALIVE_MS, 25 s by default: every 50 s at
- * least, under the usual proxy idle timeouts. Returns what stops it.
+ * (tests/bench/RESULTS.md). The period is HUB_KEEP_ALIVE_MS (src/config.ts): its default keeps
+ * two rounds under the usual proxy idle timeouts. Returns what stops it.
  */
 export function keepSocketsAlive(wsServer: WebSocketServer, keepAliveMs: number): () => void {
   if (!(keepAliveMs > 0 && Number.isFinite(keepAliveMs))) return () => {};

@@ -92,6 +92,8 @@ export interface RawWs {
   /** Stops reading from the socket (the server's replies wait in its buffers), and starts again. */
   pauseReading(): void;
   resumeReading(): void;
+  /** WebSocket pings received from the server so far (the client answers each with a pong). */
+  readonly pings: number;
   /** Set once the socket closed: its close code. */
   readonly closeCode: number | undefined;
   /** Resolves with the close code when the socket closes. */
@@ -108,6 +110,10 @@ export async function openRawWs(
   const received: WsMessage[] = [];
   let waiters: { match: (m: WsMessage) => boolean; resolve(m: WsMessage): void }[] = [];
   let closeCode: number | undefined;
+  let pings = 0;
+  socket.on('ping', () => {
+    pings += 1;
+  });
   const closed = new Promise<number>((resolve) =>
     socket.on('close', (code) => {
       closeCode = code;
@@ -139,6 +145,9 @@ export async function openRawWs(
           reject(new Error(`socket closed (${code}) while waiting for a message`)),
         );
       });
+    },
+    get pings() {
+      return pings;
     },
     get closeCode() {
       return closeCode;
