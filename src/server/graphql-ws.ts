@@ -167,9 +167,6 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
       else done(false, 429, streams.refusal, { 'retry-after': '5' });
     },
   });
-  wsServer.on('connection', (socket, req) => {
-    socket.once('close', streams.hold(clientAddressOf(req)));
-  });
 
   /**
    * What an operation that failed before or outside execution sends: an error for that operation
@@ -197,10 +194,21 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
   // A client that sends but does not read (a ping flood, a stalled display) makes the server hold
   // every reply it cannot send: past this many unsent bytes its socket is closed (1008).
   const maxUnsentBytes = 16 * config.limits.maxBodyBytes;
+  const addressOf = new WeakMap<WebSocket, string>();
   const closeIfNotReading = (socket: WebSocket) => {
-    if (socket.bufferedAmount > maxUnsentBytes) socket.close(1008, 'Not reading its messages');
+    if (socket.readyState !== socket.OPEN || socket.bufferedAmount <= maxUnsentBytes) return;
+    logger.warn(
+      { clientAddress: addressOf.get(socket), unsentBytes: socket.bufferedAmount },
+      'closed a graphql-ws socket that does not read its messages (1008)',
+    );
+    socket.close(1008, 'Not reading its messages');
   };
-  wsServer.on('connection', (socket) => socket.on('message', () => closeIfNotReading(socket)));
+  wsServer.on('connection', (socket, req) => {
+    const clientAddress = clientAddressOf(req);
+    addressOf.set(socket, clientAddress);
+    socket.once('close', streams.hold(clientAddress));
+    socket.on('message', () => closeIfNotReading(socket));
+  });
   const unsentSweep = setInterval(() => wsServer.clients.forEach(closeIfNotReading), 5_000);
   unsentSweep.unref();
   const stopKeepAlive = keepSocketsAlive(wsServer, options.keepAliveMs);
