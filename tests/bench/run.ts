@@ -403,32 +403,42 @@ async function main(): Promise<void> {
           );
         }
       }
+      // Each round runs the hub on one server, the hub through Redis and the floor; even rounds
+      // in the reverse order, so that neither the floor nor the hub always runs first or last
+      // (after another run's teardown, into PostgreSQL's and the kernel's state it left).
       for (let round = 1; round <= bench.fanout.floorRounds; round++) {
         const of = `round ${round} of ${bench.fanout.floorRounds}`;
         for (const n of bench.fanout.floorSubscribers) {
-          if (bench.fanout.subscribers.includes(n)) {
-            log(`fan-out: ${n} subscribers on one server (${of})`);
-            results.push({ ...(await oneServer(n)), round });
-          }
-          if (bench.fanout.redisSubscribers.includes(n)) {
-            log(`fan-out: ${n} subscribers, changes on a second server, through Redis (${of})`);
-            results.push({ ...(await viaRedis(n)), round });
-          }
-          log(
-            `fan-out: ${n} subscribers on the fan-out floor, changes on a hub, through Redis (${of})`,
-          );
-          results.push({
-            ...(await runFanout({
-              node,
-              subscribers: n,
-              redisUrl: redis.url,
-              subscriberServer: 'fanoutFloor',
-              port: bench.basePort + 40,
-              runIndex: runIndex++,
-              log,
-            })),
-            round,
+          const runs: (() => Promise<void>)[] = [];
+          if (bench.fanout.subscribers.includes(n))
+            runs.push(async () => {
+              log(`fan-out: ${n} subscribers on one server (${of})`);
+              results.push({ ...(await oneServer(n)), round });
+            });
+          if (bench.fanout.redisSubscribers.includes(n))
+            runs.push(async () => {
+              log(`fan-out: ${n} subscribers, changes on a second server, through Redis (${of})`);
+              results.push({ ...(await viaRedis(n)), round });
+            });
+          runs.push(async () => {
+            log(
+              `fan-out: ${n} subscribers on the fan-out floor, changes on a hub, through Redis (${of})`,
+            );
+            results.push({
+              ...(await runFanout({
+                node,
+                subscribers: n,
+                redisUrl: redis.url,
+                subscriberServer: 'fanoutFloor',
+                port: bench.basePort + 40,
+                runIndex: runIndex++,
+                log,
+              })),
+              round,
+            });
           });
+          if (round % 2 === 0) runs.reverse();
+          for (const run of runs) await run();
         }
       }
       report.fanout = results;
