@@ -326,18 +326,28 @@ describe('graphql-ws connections', () => {
     // kernel's buffers take megabytes first, and the client must not read again before the server
     // has decided (or it would catch up and be right to stay open): the hub's warning says when.
     ws.pauseReading();
-    const payload = { pad: 'x'.repeat(900) };
-    for (let batch = 0; batch < 1000 && !closing(); batch++) {
-      for (let i = 0; i < 100; i++) ws.sendRaw(JSON.stringify({ type: 'ping', payload }));
+    const ping = JSON.stringify({ type: 'ping', payload: { pad: 'x'.repeat(900) } });
+    // At most 32 MB: several times what the loopback buffers of these machines take.
+    for (let sent = 0; sent < 32 * 2 ** 20 && !closing() && ws.closeCode === undefined; ) {
+      for (let i = 0; i < 100; i++) ws.sendRaw(ping);
+      sent += 100 * ping.length;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await waitUntil(
-      () => closing() !== undefined,
+      () => {
+        if (ws.closeCode !== undefined)
+          throw new Error(`closed with ${ws.closeCode} before the hub's warning`);
+        return closing() !== undefined;
+      },
       'the hub to close the socket that does not read',
+      10_000,
     );
     expect(closing()?.clientAddress).toBe('127.0.0.1');
     ws.resumeReading();
-    expect(await ws.closed).toBe(1008);
+    const stillOpen = new Promise((resolve) => {
+      setTimeout(resolve, 20_000, 'still open after 20 s').unref();
+    });
+    expect(await Promise.race([ws.closed, stillOpen])).toBe(1008);
   });
 });
 
