@@ -518,7 +518,7 @@ export function renderResults(report: BenchReport): string {
         `Deliveries still missing ${report.settings.drainS} s after the last change count as not delivered. ` +
         'The fan-out floor (tests/bench/fanout-floor-server.ts) serves the same subscription with one SQL read and one serialisation per event and no GraphQL execution: what the transport alone costs on this machine. ' +
         (Number(report.settings.floorRounds) > 1
-          ? `The runs compared with the floor (its subscriber count on one hub, on two hubs through Redis, and on the floor) come in ${report.settings.floorRounds} interleaved rounds, even rounds in the reverse order; each goal compares a round's hub run with the same round's floor run, and takes the median of the rounds' ratios. `
+          ? `The runs compared with the floor (its subscriber count on one hub, on two hubs through Redis, and on the floor) come in ${report.settings.floorRounds} interleaved rounds${report.settings.floorOrder === 'alternating' ? ', even rounds in the reverse order' : ''}; each goal compares a round's hub run with the same round's floor run, and takes the median of the rounds' ratios. `
           : '') +
         (Number(report.settings.clientPingMs) > 0
           ? `Each subscriber sends a graphql-ws \`ping\` every ${report.settings.clientPingMs} ms, as the wall display does. `

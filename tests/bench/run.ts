@@ -219,6 +219,32 @@ async function countFanoutStatements(node: string, redisUrl: string): Promise<Fa
 async function main(): Promise<void> {
   const node = ensureNode24();
   mkdirSync(outDir, { recursive: true });
+  // The settings of each part, so that a part reused from the last run keeps its own.
+  const httpSettings = {
+    connections: bench.http.connections,
+    durationS: bench.http.durationS,
+    dashboardConnections: bench.http.dashboardConnections,
+    dashboardDurationS: bench.http.dashboardDurationS,
+    warmupS: bench.http.warmupS,
+    rounds: bench.http.rounds,
+    operations: OPERATIONS,
+    poolSize: bench.poolSize,
+  };
+  const fanoutSettings = {
+    subscribers: bench.fanout.subscribers,
+    redisSubscribers: bench.fanout.redisSubscribers,
+    floorSubscribers: bench.fanout.floorSubscribers,
+    floorRounds: bench.fanout.floorRounds,
+    /** Even rounds run in the reverse order (below). */
+    floorOrder: 'alternating',
+    wsClient: bench.fanout.client,
+    clientPingMs: bench.fanout.clientPingMs,
+    changes: bench.fanout.changes,
+    intervalMs: bench.fanout.intervalMs,
+    clientProcesses: bench.fanout.clientProcesses,
+    drainS: bench.fanout.drainS,
+    subscribeS: bench.fanout.subscribeS,
+  };
   const report: BenchReport = {
     machine: machine(node),
     district: null,
@@ -228,27 +254,7 @@ async function main(): Promise<void> {
     profiles: {},
     fanout: [],
     fanoutStatements: null,
-    settings: {
-      connections: bench.http.connections,
-      durationS: bench.http.durationS,
-      dashboardConnections: bench.http.dashboardConnections,
-      dashboardDurationS: bench.http.dashboardDurationS,
-      warmupS: bench.http.warmupS,
-      rounds: bench.http.rounds,
-      operations: OPERATIONS,
-      poolSize: bench.poolSize,
-      subscribers: bench.fanout.subscribers,
-      redisSubscribers: bench.fanout.redisSubscribers,
-      floorSubscribers: bench.fanout.floorSubscribers,
-      floorRounds: bench.fanout.floorRounds,
-      wsClient: bench.fanout.client,
-      clientPingMs: bench.fanout.clientPingMs,
-      changes: bench.fanout.changes,
-      intervalMs: bench.fanout.intervalMs,
-      clientProcesses: bench.fanout.clientProcesses,
-      drainS: bench.fanout.drainS,
-      subscribeS: bench.fanout.subscribeS,
-    },
+    settings: { ...httpSettings, ...fanoutSettings },
     durationMinutes: 0,
     partDates: {},
   };
@@ -257,6 +263,11 @@ async function main(): Promise<void> {
   const previousFile = path.join(outDir, 'results.json');
   if (only && existsSync(previousFile)) {
     const previous = JSON.parse(readFileSync(previousFile, 'utf8')) as BenchReport;
+    // The reused part's settings are the last run's (absent there: not known, so not written).
+    for (const key of Object.keys(only === 'fanout' ? httpSettings : fanoutSettings)) {
+      if (key in previous.settings) report.settings[key] = previous.settings[key];
+      else delete report.settings[key];
+    }
     if (only === 'fanout')
       Object.assign(report, {
         verify: previous.verify,
