@@ -381,11 +381,13 @@ async function main(): Promise<void> {
       const compared = (n: number) => bench.fanout.floorSubscribers.includes(n);
       const oneServer = (n: number) =>
         runFanout({ node, subscribers: n, port: bench.basePort + 40, runIndex: runIndex++, log });
-      const viaRedis = (n: number) =>
+      /** Changes on a hub, subscribers on a second hub (or the floor) hearing them through Redis. */
+      const viaRedis = (n: number, subscriberServer: 'hub' | 'fanoutFloor' = 'hub') =>
         runFanout({
           node,
           subscribers: n,
           redisUrl: redis.url,
+          subscriberServer,
           port: bench.basePort + 40,
           runIndex: runIndex++,
           log,
@@ -420,36 +422,23 @@ async function main(): Promise<void> {
       for (let round = 1; round <= bench.fanout.floorRounds; round++) {
         const of = `round ${round} of ${bench.fanout.floorRounds}`;
         for (const n of bench.fanout.floorSubscribers) {
-          const runs: (() => Promise<void>)[] = [];
+          const runs: [string, () => Promise<FanoutResult>][] = [];
           if (bench.fanout.subscribers.includes(n))
-            runs.push(async () => {
-              log(`fan-out: ${n} subscribers on one server (${of})`);
-              results.push({ ...(await oneServer(n)), round });
-            });
+            runs.push([`${n} subscribers on one server`, () => oneServer(n)]);
           if (bench.fanout.redisSubscribers.includes(n))
-            runs.push(async () => {
-              log(`fan-out: ${n} subscribers, changes on a second server, through Redis (${of})`);
-              results.push({ ...(await viaRedis(n)), round });
-            });
-          runs.push(async () => {
-            log(
-              `fan-out: ${n} subscribers on the fan-out floor, changes on a hub, through Redis (${of})`,
-            );
-            results.push({
-              ...(await runFanout({
-                node,
-                subscribers: n,
-                redisUrl: redis.url,
-                subscriberServer: 'fanoutFloor',
-                port: bench.basePort + 40,
-                runIndex: runIndex++,
-                log,
-              })),
-              round,
-            });
-          });
+            runs.push([
+              `${n} subscribers, changes on a second server, through Redis`,
+              () => viaRedis(n),
+            ]);
+          runs.push([
+            `${n} subscribers on the fan-out floor, changes on a hub, through Redis`,
+            () => viaRedis(n, 'fanoutFloor'),
+          ]);
           if (round % 2 === 0) runs.reverse();
-          for (const run of runs) await run();
+          for (const [what, run] of runs) {
+            log(`fan-out: ${what} (${of})`);
+            results.push({ ...(await run()), round });
+          }
         }
       }
       report.fanout = results;
