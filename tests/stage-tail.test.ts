@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
 import type { HubListener, HubPubSub } from '../src/realtime/event-bus.ts';
 import { isLiveError, type LivePayload } from '../src/realtime/feed-errors.ts';
-import { type FeedItem, StageLogTail } from '../src/realtime/stage-tail.ts';
+import { type FeedItem, FellBehindError, StageLogTail } from '../src/realtime/stage-tail.ts';
 import { deferred } from './helpers/subscription.ts';
 
 /** The few Prisma conditions the tail uses: AND, a sequence range, an id list. */
@@ -271,5 +271,49 @@ describe('StageLogTail', () => {
     expect(seen).toEqual(['error']);
     expect(tail.size).toBe(1);
     await first.return!();
+  });
+
+  it('should end the feed of a client that stops reading once it holds maxBehind events, after those', async () => {
+    const { prisma, state } = fakeLog();
+    const { bus, ring } = fakeBus();
+    const tail = new StageLogTail({
+      prisma,
+      pubsub: bus,
+      pollIntervalMs: 60_000,
+      batchSize: 1,
+      maxBehind: 3,
+    });
+    const stalled = await tail.open();
+    const reading = await tail.open();
+    // The tail hands each event to both in one loop: once the reader has it, so has the other.
+    for (let n = 1; n <= 5; n++) {
+      state.append(1);
+      ring(n);
+      expect(await take(reading, 1)).toEqual([BigInt(n)]);
+    }
+    const seen: unknown[] = [];
+    for (let i = 0; i < 5; i++) {
+      const item = await stalled.next();
+      if (item.done) break;
+      seen.push(isLiveError(item.value) ? item.value.liveError : item.value.sequence);
+    }
+    // What it held, then why it ended: resuming after 3 replays 4 and 5 from the log.
+    expect(seen.slice(0, 3)).toEqual([1n, 2n, 3n]);
+    expect(seen[3]).toBeInstanceOf(FellBehindError);
+    expect(seen).toHaveLength(4);
+    expect(tail.size).toBe(1);
+    // The reader is not held back by the stalled one.
+    state.append(1);
+    ring(6);
+    expect(await take(reading, 1)).toEqual([6n]);
+    await reading.return!();
+  });
+
+  it('should refuse a maxBehind below the batch it hands over in one go', () => {
+    const { prisma } = fakeLog();
+    const { bus } = fakeBus();
+    expect(() => new StageLogTail({ prisma, pubsub: bus, batchSize: 500, maxBehind: 499 })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -7,6 +7,7 @@
 import { mapAsyncIterator } from '@graphql-tools/utils';
 import { GraphQLError } from 'graphql';
 import { PubSubLostError } from './event-bus.ts';
+import { FellBehindError } from './stage-tail.ts';
 
 /** A feed's item, or why the feed ended. */
 export type LivePayload<T> = T | { liveError: unknown };
@@ -36,6 +37,11 @@ export function liveError(error: unknown, resume: string): GraphQLError {
   if (error instanceof PubSubLostError) {
     return new GraphQLError(`${error.message}. ${resume}`, {
       extensions: { code: 'EVENT_BUS_LOST' },
+    });
+  }
+  if (error instanceof FellBehindError) {
+    return new GraphQLError(`${error.message}. ${resume}`, {
+      extensions: { code: 'FELL_BEHIND' },
     });
   }
   return new GraphQLError(`The live feed failed. ${resume}`, {

@@ -108,6 +108,11 @@ export class Inbox<T> implements AsyncIterableIterator<T>, HandsOver<T> {
     return this;
   }
 
+  /** Items pushed and not yet read. */
+  get held(): number {
+    return this.items.length;
+  }
+
   /** Hands `item` to the reader, or keeps it until read; nothing once the feed is ending. */
   push(item: T): void {
     if (this.ending) return;

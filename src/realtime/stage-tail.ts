@@ -43,6 +43,12 @@ export interface StageLogTailOptions {
   batchSize?: number;
   /** Where a failed read is reported (the tail retries it). */
   onReadError?: (error: unknown) => void;
+  /**
+   * Events one subscriber may have handed over and not read (an SSE client that stopped reading,
+   * a stalled display): one more ends its feed, after those, with FellBehindError. At least
+   * `batchSize`, since a batch is handed over in one go. @default 10_000
+   */
+  maxBehind?: number;
 }
 
 export interface OpenFeedOptions {
@@ -87,7 +93,7 @@ class Subscriber
 
   constructor(
     readonly where: Prisma.ProjectStageEventWhereInput,
-    private readonly tail: { prisma: PrismaClient; batchSize: number },
+    private readonly tail: { prisma: PrismaClient; batchSize: number; maxBehind: number },
     leave: (subscriber: Subscriber) => void,
     after: bigint | null = null,
   ) {
@@ -114,7 +120,10 @@ class Subscriber
   /** An event the tail hands over (in sequence order); one at or before `position` is skipped. */
   push(item: FeedItem): void {
     if (this.replayDone && item.sequence <= this.position) return;
-    this.live.push(item);
+    // A client that does not read would make the tail hold every event for it: past the bound its
+    // feed ends after what it holds, and the client resumes from the log with `after`.
+    if (this.live.held >= this.tail.maxBehind) this.fail(new FellBehindError(this.tail.maxBehind));
+    else this.live.push(item);
   }
 
   admit(position: bigint): void {
@@ -192,6 +201,16 @@ class FeedClosedError extends Error {
   override name = 'FeedClosedError';
 }
 
+/** A subscriber's client left more events unread than the tail holds for one. */
+export class FellBehindError extends Error {
+  override name = 'FellBehindError';
+  constructor(readonly maxBehind: number) {
+    super(
+      `This subscription's client left ${maxBehind} events unread, the most the server holds for one`,
+    );
+  }
+}
+
 /**
  * Follows the stage-event log for every live subscription of one server. Starts with the first
  * subscriber and stops (no listener, no poll) when the last one leaves.
@@ -201,6 +220,7 @@ export class StageLogTail {
   private readonly pubsub: Pick<HubPubSub, 'listen'>;
   private readonly pollIntervalMs: number;
   readonly batchSize: number;
+  readonly maxBehind: number;
   private readonly onReadError: (error: unknown) => void;
 
   private readonly subscribers = new Set<Subscriber>();
@@ -224,6 +244,11 @@ export class StageLogTail {
     this.pubsub = options.pubsub;
     this.pollIntervalMs = options.pollIntervalMs ?? 10_000;
     this.batchSize = options.batchSize ?? 500;
+    this.maxBehind = options.maxBehind ?? 10_000;
+    if (this.maxBehind < this.batchSize)
+      throw new RangeError(
+        `maxBehind (${this.maxBehind}) is less than batchSize (${this.batchSize})`,
+      );
     this.onReadError = options.onReadError ?? (() => {});
   }
 
