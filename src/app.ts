@@ -120,7 +120,10 @@ export function buildApp({
     maskError,
     now,
   });
-  const streams = new OpenStreams(config.limits.maxStreamsPerClient);
+  const streams = new OpenStreams(
+    config.limits.maxStreamsPerClient,
+    16 * config.limits.maxBodyBytes,
+  );
   const server = createHttpServer(yoga, streams, clientAddressOf);
   const ws = serveGraphqlWs({
     server,

@@ -7,10 +7,13 @@
  * graphql-ws failing that operation only, and a cap on operations per socket; a database outage
  * answered 503 DATABASE_UNAVAILABLE with Retry-After.
  */
-import net from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import { describe, expect, it, vi } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
 import { openDatabase } from '../src/db/index.ts';
 import { createLogger } from '../src/logger.ts';
+import { heldForSending } from '../src/server/graphql-ws.ts';
 import { bearer } from './helpers/auth.ts';
 import { createPostgresDatabase, postgresTestUrl } from './helpers/db.ts';
 import { createTestProjects } from './helpers/fixtures.ts';
@@ -26,7 +29,13 @@ import { type GraphQLResponse, hubsOnSharedDatabase, type TestHub } from './help
 import { subscribeSse } from './helpers/sse-client.ts';
 import { waitUntil } from './helpers/subscription.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
-import { openRawWs, subscribeWs, type WsErrors, type WsMessage } from './helpers/ws-client.ts';
+import {
+  openRawWs,
+  type RawWs,
+  subscribeWs,
+  type WsErrors,
+  type WsMessage,
+} from './helpers/ws-client.ts';
 
 const leftovers = useLeftovers();
 /** A hub with `env` (and `opts`) on the suite's one seeded database. */
@@ -271,6 +280,45 @@ describe('documents nested too deep', () => {
   });
 });
 
+interface UnsentWarning {
+  msg: string;
+  clientAddress?: string;
+  heldBytes: number;
+  addressHeldBytes: number;
+}
+/** A logger that keeps the hub's warnings, and the first one about a socket cut for not reading. */
+function unsentWarnings() {
+  const warnings: UnsentWarning[] = [];
+  const logger = createLogger('warn', {
+    write: (line: string) => void warnings.push(JSON.parse(line) as UnsentWarning),
+  });
+  return { logger, cut: () => warnings.find((w) => /does not read/.test(w.msg)) };
+}
+
+/**
+ * Asks for pongs on `sockets` in turn (paused: their replies are not read) until `cut()` tells
+ * that the hub cut one, at most 32 MB a socket: several times what the loopback buffers of these
+ * machines take. Fails if a socket closes before the hub has said why.
+ */
+async function askUnreadPongs(sockets: RawWs[], cut: () => UnsentWarning | undefined) {
+  const ping = JSON.stringify({ type: 'ping', payload: { pad: 'x'.repeat(900) } });
+  const closed = () => sockets.find((ws) => ws.closeCode !== undefined)?.closeCode;
+  for (let sent = 0; sent < 32 * 2 ** 20 && !cut() && closed() === undefined; ) {
+    for (const ws of sockets) for (let i = 0; i < 25; i++) ws.sendRaw(ping);
+    sent += 25 * ping.length;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await waitUntil(
+    () => {
+      if (!cut() && closed() !== undefined)
+        throw new Error(`closed with ${closed()} before the hub's warning`);
+      return cut() !== undefined;
+    },
+    'the hub to close a socket that does not read',
+    10_000,
+  );
+}
+
 describe('graphql-ws connections', () => {
   it('should refuse a credential that is not a string as it refuses a wrong one (4403)', async () => {
     const hub = await hubWith();
@@ -314,40 +362,81 @@ describe('graphql-ws connections', () => {
     expect(status).toBe(400);
   });
 
+  it('should count what a socket holds for sending with the cost of each queued write, not its bytes alone', async () => {
+    const server = new WebSocketServer({ port: 0 });
+    await once(server, 'listening');
+    const accepted = once(server, 'connection');
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await once(client, 'open');
+    const [socket] = (await accepted) as [WebSocket];
+    (client as unknown as { _socket: Socket })._socket.pause();
+    // 17-byte messages, as pongs are, until the kernel's buffers are full and ws queues them.
+    for (let sent = 0; socket.bufferedAmount < 100_000 && sent < 2_000_000; sent += 10_000)
+      for (let i = 0; i < 10_000; i++) socket.send('{"type":"pong"}');
+    expect(socket.bufferedAmount).toBeGreaterThanOrEqual(100_000);
+    // Each queued write holds far more memory than its 17 bytes (Node's record of it, ws's header).
+    expect(heldForSending(socket)).toBeGreaterThan(10 * socket.bufferedAmount);
+    client.terminate();
+    socket.terminate();
+    server.close();
+  });
+
   it('should close a socket whose client sends but does not read (1008)', async () => {
-    const warnings: { msg: string; clientAddress?: string }[] = [];
-    const logger = createLogger('warn', {
-      write: (line: string) => void warnings.push(JSON.parse(line) as { msg: string }),
-    });
+    const { logger, cut } = unsentWarnings();
     const hub = await hubWith({ HUB_MAX_BODY_BYTES: '1024' }, { logger });
     const ws = await openRawWs(hub.url);
-    const closing = () => warnings.find((w) => /does not read/.test(w.msg));
     // Stop reading, then ask for pongs until what the server cannot send passes the limit. The
     // kernel's buffers take megabytes first, and the client must not read again before the server
     // has decided (or it would catch up and be right to stay open): the hub's warning says when.
     ws.pauseReading();
-    const ping = JSON.stringify({ type: 'ping', payload: { pad: 'x'.repeat(900) } });
-    // At most 32 MB: several times what the loopback buffers of these machines take.
-    for (let sent = 0; sent < 32 * 2 ** 20 && !closing() && ws.closeCode === undefined; ) {
-      for (let i = 0; i < 100; i++) ws.sendRaw(ping);
-      sent += 100 * ping.length;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    await waitUntil(
-      () => {
-        if (ws.closeCode !== undefined)
-          throw new Error(`closed with ${ws.closeCode} before the hub's warning`);
-        return closing() !== undefined;
-      },
-      'the hub to close the socket that does not read',
-      10_000,
-    );
-    expect(closing()?.clientAddress).toBe('127.0.0.1');
+    await askUnreadPongs([ws], cut);
+    expect(cut()?.clientAddress).toBe('127.0.0.1');
     ws.resumeReading();
     const stillOpen = new Promise((resolve) => {
       setTimeout(resolve, 20_000, 'still open after 20 s').unref();
     });
     expect(await Promise.race([ws.closed, stillOpen])).toBe(1008);
+  });
+
+  it("should hold an address's sockets to one budget of unsent replies, spare the one that reads, and free a cut socket's slot within seconds", async () => {
+    const { logger, cut } = unsentWarnings();
+    // graphql-ws's own binding wrote a console error for every reply still queued on a socket
+    // that went: thousands for one cut socket.
+    const consoleErrors = vi.spyOn(console, 'error');
+    // A budget of 16 × 65,536 bytes for the address, shared by its sockets.
+    const budget = 16 * 65_536;
+    const hub = await hubWith(
+      { HUB_MAX_BODY_BYTES: '65536', HUB_MAX_STREAMS_PER_CLIENT: '5' },
+      { logger },
+    );
+    const flooding = await Promise.all([1, 2, 3, 4].map(() => openRawWs(hub.url)));
+    const reading = await openRawWs(hub.url);
+    for (const ws of flooding) ws.pauseReading();
+    await askUnreadPongs(flooding, cut);
+    const warning = cut()!;
+    expect(warning.addressHeldBytes).toBeGreaterThan(budget);
+    // The socket cut held less than the budget by itself: its address's sockets are counted together.
+    expect(warning.heldBytes).toBeLessThan(budget);
+    // A socket of the same address that reads is not held to its neighbours' backlog.
+    reading.sendRaw(JSON.stringify({ type: 'ping' }));
+    expect((await reading.next((m) => m.type === 'pong')).type).toBe('pong');
+    expect(reading.closeCode).toBeUndefined();
+    // The address holds all five slots: a sixth is refused until a cut socket is let go. Its
+    // client reads no close frame either, so that is ws's close timeout (5 s here, 30 s by default).
+    await expect(openRawWs(hub.url)).rejects.toThrow(/429/);
+    await waitUntil(
+      async () => {
+        const again = await openRawWs(hub.url).catch(() => null);
+        again?.close();
+        return again !== null;
+      },
+      'a slot to be given back by a cut socket',
+      15_000,
+    );
+    expect(consoleErrors).not.toHaveBeenCalled();
+    consoleErrors.mockRestore();
+    reading.close();
+    for (const ws of flooding) ws.resumeReading();
   });
 });
 

@@ -9,9 +9,8 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { type ExecutionResult, GraphQLError } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
+import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
 import { AuthenticationError, type createAuthenticator } from '../auth.ts';
 import type { HubConfig } from '../config.ts';
 import type { Viewer } from '../context.ts';
@@ -20,6 +19,12 @@ import type { createErrorMasker } from '../masked-errors.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepError } from '../security.ts';
 import type { OpenStreams } from './streams.ts';
 import type { HubYoga } from './yoga.ts';
+
+/** What each graphql-ws operation's context has of its socket. */
+interface SocketExtra {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+}
 
 export interface GraphqlWsOptions {
   server: Server;
@@ -91,6 +96,29 @@ export function nextWriter(
   };
 }
 
+/**
+ * Memory a queued write takes beyond its bytes: Node's record of the request and its callback,
+ * and ws's frame header (about 220 bytes measured on Node 20 and 24: 3.5 million queued writes of
+ * 17 bytes held 30 MB of bytes and 784 MB of heap).
+ */
+const QUEUED_WRITE_BYTES = 256;
+
+/**
+ * What a socket holds for its client and has not sent: its unsent bytes, and for each write
+ * queued behind them QUEUED_WRITE_BYTES. Counting bytes alone, a flood of tiny replies (a 17-byte
+ * pong for each ping) would hold 25 times what it counts. The count of queued writes is Node's
+ * stream state (`_writableState`), which ws's own `bufferedAmount` reads too.
+ */
+export function heldForSending(socket: WebSocket): number {
+  const stream = (socket as unknown as { _socket?: { _writableState?: WritableCount } })._socket;
+  return (
+    socket.bufferedAmount + QUEUED_WRITE_BYTES * (stream?._writableState?.bufferedRequestCount ?? 0)
+  );
+}
+interface WritableCount {
+  bufferedRequestCount?: number;
+}
+
 /** The keep-alive round is dealt into this many slices, one every `keepAliveMs / SLICES`. */
 const KEEP_ALIVE_SLICES = 12;
 
@@ -157,16 +185,22 @@ export function keepSocketsAlive(wsServer: WebSocketServer, keepAliveMs: number)
 export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
   const { server, yoga, config, logger, authenticator, clientAddressOf, maskError, streams } =
     options;
-  // The body limit holds for WebSocket messages too: a larger frame closes the socket with 1009.
-  const wsServer = new WebSocketServer({
+  // ws 8.23 takes `closeTimeout`; its types (@types/ws 8.18) do not have it yet.
+  const serverOptions: ServerOptions & { closeTimeout: number } = {
     server,
     path: yoga.graphqlEndpoint,
+    // The body limit holds for WebSocket messages too: a larger frame closes the socket with 1009.
     maxPayload: config.limits.maxBodyBytes,
+    handleProtocols,
+    // A socket closed for not reading does not read the close frame either: what it holds for
+    // sending is let go when it is cut after this, not after ws's default 30 s.
+    closeTimeout: 5_000,
     verifyClient: ({ req }, done) => {
       if (streams.allows(clientAddressOf(req))) done(true);
       else done(false, 429, streams.refusal, { 'retry-after': '5' });
     },
-  });
+  };
+  const wsServer = new WebSocketServer(serverOptions);
 
   /**
    * What an operation that failed before or outside execution sends: an error for that operation
@@ -192,117 +226,154 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
   };
 
   // A client that sends but does not read (a ping flood, a stalled display) makes the server hold
-  // every reply it cannot send: past this many unsent bytes its socket is closed (1008).
-  const maxUnsentBytes = 16 * config.limits.maxBodyBytes;
-  const addressOf = new WeakMap<WebSocket, string>();
+  // every reply it cannot send: past its address's budget (OpenStreams, shared by all of the
+  // address's sockets) the socket that takes it there is closed (1008).
   const closeIfNotReading = (socket: WebSocket) => {
-    if (socket.readyState !== socket.OPEN || socket.bufferedAmount <= maxUnsentBytes) return;
+    if (
+      socket.readyState !== socket.OPEN ||
+      streams.withinSendBudget(socket, heldForSending(socket))
+    )
+      return;
     logger.warn(
-      { clientAddress: addressOf.get(socket), unsentBytes: socket.bufferedAmount },
-      'closed a graphql-ws socket that does not read its messages (1008)',
+      streams.heldFor(socket),
+      'closed a graphql-ws socket: its client address does not read its messages (1008)',
     );
     socket.close(1008, 'Not reading its messages');
   };
-  wsServer.on('connection', (socket, req) => {
-    const clientAddress = clientAddressOf(req);
-    addressOf.set(socket, clientAddress);
-    socket.once('close', streams.hold(clientAddress));
-    socket.on('message', () => closeIfNotReading(socket));
-  });
-  const unsentSweep = setInterval(() => wsServer.clients.forEach(closeIfNotReading), 5_000);
-  unsentSweep.unref();
+  const heldSweep = setInterval(() => wsServer.clients.forEach(closeIfNotReading), 5_000);
+  heldSweep.unref();
   const stopKeepAlive = keepSocketsAlive(wsServer, options.keepAliveMs);
 
   type Enveloped = ReturnType<typeof yoga.getEnveloped>;
-  const handle = useServer(
-    {
-      execute: (args) =>
-        asResult(() => (args.rootValue as Enveloped).execute(args)) as ReturnType<
-          Enveloped['execute']
-        >,
-      subscribe: (args) =>
-        asResult(() => (args.rootValue as Enveloped).subscribe(args)) as ReturnType<
-          Enveloped['subscribe']
-        >,
-      onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization;
-        // Not a string: a malformed credential, refused like a wrong one (not taken for none).
-        if (authorization != null && typeof authorization !== 'string') return false;
-        try {
-          const viewer = await authenticator.authenticate(authorization);
-          Object.assign(ctx.extra, { viewer, clientAddress: clientAddressOf(ctx.extra.request) });
-          if (viewer.expiresAt) {
-            const timer = setTimeout(
-              () => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'),
-              Math.max(0, viewer.expiresAt - Date.now()),
-            );
-            ctx.extra.socket.once('close', () => clearTimeout(timer));
-          }
-          return true;
-        } catch (error) {
-          if (error instanceof AuthenticationError) return false;
-          throw error;
+  const graphqlWs = makeServer<Record<string, unknown> | undefined, SocketExtra>({
+    execute: (args) =>
+      asResult(() => (args.rootValue as Enveloped).execute(args)) as ReturnType<
+        Enveloped['execute']
+      >,
+    subscribe: (args) =>
+      asResult(() => (args.rootValue as Enveloped).subscribe(args)) as ReturnType<
+        Enveloped['subscribe']
+      >,
+    onConnect: async (ctx) => {
+      const authorization = ctx.connectionParams?.authorization;
+      // Not a string: a malformed credential, refused like a wrong one (not taken for none).
+      if (authorization != null && typeof authorization !== 'string') return false;
+      try {
+        const viewer = await authenticator.authenticate(authorization);
+        Object.assign(ctx.extra, { viewer, clientAddress: clientAddressOf(ctx.extra.request) });
+        if (viewer.expiresAt) {
+          const timer = setTimeout(
+            () => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'),
+            Math.max(0, viewer.expiresAt - Date.now()),
+          );
+          ctx.extra.socket.once('close', () => clearTimeout(timer));
         }
-      },
-      // graphql-ws is not HTTP: errors go without their HTTP status and headers.
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors?.length ? { ...result, errors: result.errors.map(withoutHttp) } : undefined,
-      onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttp),
-      onSubscribe: async (ctx, id, params) => {
-        try {
-          // The operation being started is already among ctx.subscriptions.
-          if (Object.keys(ctx.subscriptions).length > config.limits.maxSubscriptionsPerSocket) {
-            return [
-              new GraphQLError(
-                `This connection already runs ${config.limits.maxSubscriptionsPerSocket} operations, the most one connection may; complete one first`,
-                {
-                  extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-                },
-              ),
-            ];
-          }
-          if (
-            nestsDeeperThan(params.variables, MAX_JSON_DEPTH) ||
-            nestsDeeperThan(params.extensions, MAX_JSON_DEPTH)
-          )
-            return [tooDeepError()];
-          const extra = ctx.extra as { viewer?: Viewer; clientAddress?: string };
-          const enveloped = yoga.getEnveloped({
-            viewer: extra.viewer,
-            clientAddress: extra.clientAddress,
-            transport: 'ws',
-            ...ctx,
-            req: ctx.extra.request,
-            socket: ctx.extra.socket,
-            params,
-            writeNext: nextWriter(ctx.extra.socket, id, () => closeIfNotReading(ctx.extra.socket)),
-          });
-          const document = enveloped.parse(params.query);
-          const errors = enveloped.validate(enveloped.schema, document);
-          if (errors.length) return errors.map((e: GraphQLError) => operationError(e));
-          return {
-            schema: enveloped.schema,
-            operationName: params.operationName,
-            document,
-            variableValues: params.variables,
-            contextValue: await enveloped.contextFactory(),
-            rootValue: enveloped,
-          };
-        } catch (error) {
-          return [operationError(error)];
-        }
-      },
+        return true;
+      } catch (error) {
+        if (error instanceof AuthenticationError) return false;
+        throw error;
+      }
     },
-    wsServer,
-    // No keep-alive of graphql-ws's own: keepSocketsAlive (above) does it.
-    0,
-  );
+    // graphql-ws is not HTTP: errors go without their HTTP status and headers.
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      result.errors?.length ? { ...result, errors: result.errors.map(withoutHttp) } : undefined,
+    onError: (_ctx, _id, _payload, errors) => errors.map(withoutHttp),
+    onSubscribe: async (ctx, id, params) => {
+      try {
+        // The operation being started is already among ctx.subscriptions.
+        if (Object.keys(ctx.subscriptions).length > config.limits.maxSubscriptionsPerSocket) {
+          return [
+            new GraphQLError(
+              `This connection already runs ${config.limits.maxSubscriptionsPerSocket} operations, the most one connection may; complete one first`,
+              {
+                extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+              },
+            ),
+          ];
+        }
+        if (
+          nestsDeeperThan(params.variables, MAX_JSON_DEPTH) ||
+          nestsDeeperThan(params.extensions, MAX_JSON_DEPTH)
+        )
+          return [tooDeepError()];
+        const extra = ctx.extra as { viewer?: Viewer; clientAddress?: string };
+        const enveloped = yoga.getEnveloped({
+          viewer: extra.viewer,
+          clientAddress: extra.clientAddress,
+          transport: 'ws',
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+          writeNext: nextWriter(ctx.extra.socket, id, () => closeIfNotReading(ctx.extra.socket)),
+        });
+        const document = enveloped.parse(params.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length) return errors.map((e: GraphQLError) => operationError(e));
+        return {
+          schema: enveloped.schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: enveloped,
+        };
+      } catch (error) {
+        return [operationError(error)];
+      }
+    },
+  });
+
+  // graphql-ws's protocol on each socket, bound here rather than by its `use/ws` (which also
+  // keeps sockets alive its own way, see keepSocketsAlive): failures go to the hub's log, once,
+  // not to the console for every reply still queued when a socket goes.
+  wsServer.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
+  wsServer.on('connection', (socket, request) => {
+    const clientAddress = clientAddressOf(request);
+    socket.once('close', streams.hold(clientAddress, socket));
+    // A frame ws refuses (too large, malformed): ws has closed the socket with its code already.
+    socket.once('error', (error) =>
+      logger.info({ clientAddress, reason: error.message }, 'refused a WebSocket frame'),
+    );
+    socket.on('message', () => closeIfNotReading(socket));
+    const closed = graphqlWs.opened(
+      {
+        protocol: socket.protocol,
+        // A write fails only when the socket is going (cut, or its client gone) with replies still
+        // queued: one failure for each of them, none the server's fault. graphql-ws would take
+        // each for an internal error; the socket's `close` ends its operations.
+        send: (data) =>
+          new Promise<void>((resolve) => {
+            if (socket.readyState !== socket.OPEN) resolve();
+            else socket.send(data, () => resolve());
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', (data) => {
+            handle(String(data)).catch((error: unknown) => {
+              logger.error({ err: error, clientAddress }, 'graphql-ws could not handle a message');
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            });
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      closed(code, String(reason)).catch((error: unknown) =>
+        logger.error({ err: error, clientAddress }, 'graphql-ws could not end a closed socket'),
+      );
+    });
+  });
 
   return {
     async dispose() {
-      clearInterval(unsentSweep);
+      clearInterval(heldSweep);
       stopKeepAlive();
-      await handle.dispose();
+      for (const socket of wsServer.clients) socket.close(1001, 'Going away');
+      wsServer.removeAllListeners();
+      await new Promise<void>((resolve, reject) =>
+        wsServer.close((error) => (error ? reject(error) : resolve())),
+      );
     },
     terminate() {
       for (const socket of wsServer.clients) socket.terminate();
