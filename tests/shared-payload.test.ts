@@ -286,6 +286,44 @@ describe('events handed over as they are pushed (the stage-log tail)', () => {
     expect(await second).toEqual({ done: true, value: undefined });
   });
 
+  /** One subscriber whose stream may leave `maxBehind` events behind. */
+  const subscribeBehind = (socket: ReturnType<typeof recordingSocket>, maxBehind: number) =>
+    sharedSubscribe({
+      scope: () => 'viewer',
+      contextOf: () => ({}),
+      writerOf: (context) => (context as { writeNext?: (payload: Buffer) => void }).writeNext,
+      maxBehind,
+    })({ schema: handedSchema, document: handedDocument, contextValue: subscriberOn(socket, '1') });
+
+  it('should end the stream with FELL_BEHIND, letting its feed go, when events pile up behind a result its consumer has not sent', async () => {
+    const socket = recordingSocket();
+    const stream = await subscribeBehind(socket, 3);
+    const first = stream.next();
+    pushAll('refused');
+    expect((await first).value?.errors?.[0]?.message).toBe('refused');
+    // graphql-ws is sending that error to a client that does not read: it asks for nothing more,
+    // and the events behind it would pile up for as long as the client stalls.
+    for (const note of ['a', 'b', 'c', 'd']) pushAll(note);
+    expect(released).toBe(1);
+    const last = await stream.next();
+    expect(last.value?.errors?.[0]?.extensions?.code).toBe('FELL_BEHIND');
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+    expect(socket.sent).toEqual([]);
+  });
+
+  it('should not end a stream for events that wait behind results being computed, its consumer reading', async () => {
+    const socket = recordingSocket();
+    const stream = await subscribeBehind(socket, 3);
+    const next = stream.next();
+    const notes = ['later 1', 'later 2', 'later 3', 'later 4', 'later 5'];
+    // Each result is computed after the one before it (a database read each): the server's pace.
+    for (const note of notes) pushAll(note);
+    await waitUntil(() => socket.sent.length === notes.length, 'the results computed later', 5_000);
+    expect(socket.sent).toEqual(notes.map((note) => message('1', note)));
+    inboxes[0]!.end();
+    expect(await next).toEqual({ done: true, value: undefined });
+  });
+
   it('should fail only the stream whose write throws, and let its feed go', async () => {
     const good = recordingSocket();
     const subscribe = sharedSubscriber();

@@ -6,8 +6,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
 import type { HubListener, HubPubSub } from '../src/realtime/event-bus.ts';
-import { isLiveError, type LivePayload } from '../src/realtime/feed-errors.ts';
-import { type FeedItem, FellBehindError, StageLogTail } from '../src/realtime/stage-tail.ts';
+import { FellBehindError, isLiveError, type LivePayload } from '../src/realtime/feed-errors.ts';
+import { type FeedItem, StageLogTail } from '../src/realtime/stage-tail.ts';
 import { deferred } from './helpers/subscription.ts';
 
 /** The few Prisma conditions the tail uses: AND, a sequence range, an id list. */
@@ -291,6 +291,9 @@ describe('StageLogTail', () => {
       ring(n);
       expect(await take(reading, 1)).toEqual([BigInt(n)]);
     }
+    // It left the tail when it fell behind, before its client read anything: no more matching
+    // queries for it, nor events held.
+    expect(tail.size).toBe(1);
     const seen: unknown[] = [];
     for (let i = 0; i < 5; i++) {
       const item = await stalled.next();

@@ -7,7 +7,16 @@
 import { mapAsyncIterator } from '@graphql-tools/utils';
 import { GraphQLError } from 'graphql';
 import { PubSubLostError } from './event-bus.ts';
-import { FellBehindError } from './stage-tail.ts';
+
+/** A subscriber's client left more events unread than the server holds for one. */
+export class FellBehindError extends Error {
+  override name = 'FellBehindError';
+  constructor(readonly maxBehind: number) {
+    super(
+      `This subscription's client left ${maxBehind} events unread, the most the server holds for one`,
+    );
+  }
+}
 
 /** A feed's item, or why the feed ended. */
 export type LivePayload<T> = T | { liveError: unknown };

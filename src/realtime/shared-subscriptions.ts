@@ -36,6 +36,11 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type HandsOver, handOver, type Taker } from './feed.ts';
+import { FellBehindError, liveError } from './feed-errors.ts';
+
+/** What a client whose stream fell behind is told to do. */
+const RESUME =
+  'Subscribe again (`projectStageChanged` with `after` set to the last `sequence` received).';
 
 export interface SharedResultsOptions<Scope extends string> {
   /** What of the context a result may depend on, as a string (e.g. the viewer's role). */
@@ -53,6 +58,12 @@ export interface SharedResultsOptions<Scope extends string> {
    * through the stream.
    */
   writerOf?(context: unknown): ((payload: Buffer) => void) | undefined;
+  /**
+   * Events a subscriber's stream may take and not deliver while its consumer has not asked for
+   * the result it was given (graphql-ws sends a result with errors itself, and asks for the next
+   * once its client has taken it): one more ends the stream with FELL_BEHIND. @default 10_000
+   */
+  maxBehind?: number;
 }
 
 export interface StreamObserver {
@@ -155,12 +166,34 @@ class HandedOver implements Taker<unknown>, Waiter {
     private readonly isOpen: () => boolean,
     /** Ends the relay (`observer.end()` once); with `release`, lets the source go too. */
     private readonly close: (release: boolean) => void,
+    private readonly maxBehind: number,
   ) {}
 
   take(event: unknown): void {
     if (!this.isOpen()) return;
-    this.taken.push(event);
-    if (this.taken.length === 1) this.deliver();
+    // Only while the consumer has not asked for the value it was given: a client that reads and a
+    // result still being computed (the server's own pace) leave none behind for long.
+    if (this.held && this.taken.length >= this.maxBehind) this.fallBehind();
+    else {
+      this.taken.push(event);
+      if (this.taken.length === 1) this.deliver();
+    }
+  }
+
+  /**
+   * Its client has left `maxBehind` events undelivered: they are dropped and the stream ends
+   * with FELL_BEHIND, which the consumer gets when it next asks (in place of a result given and
+   * not yet asked for: a client resuming from the last event it got misses nothing).
+   */
+  private fallBehind(): void {
+    this.taken.length = 0;
+    this.waiting = false;
+    try {
+      this.close(true);
+    } finally {
+      const error = liveError(new FellBehindError(this.maxBehind), RESUME);
+      this.give({ result: { value: { errors: [error] }, done: false } });
+    }
   }
 
   end(returned = false): void {
@@ -272,6 +305,7 @@ function relayResults(
   resultOf: (event: unknown) => Result,
   observer: StreamObserver,
   write: ((payload: Buffer) => void) | undefined,
+  maxBehind: number,
 ): AsyncIterableIterator<ExecutionResult> {
   const events = source[Symbol.asyncIterator]();
   const handing =
@@ -298,6 +332,7 @@ function relayResults(
         end();
         if (release) void events.return?.();
       },
+      maxBehind,
     );
     return handing[handOver](taker) ? taker : null;
   };
@@ -386,7 +421,13 @@ export function useSharedSubscriptionResults<Scope extends string>(
       }
       return result;
     };
-    return relayResults(stream, resultOf, observer, options.writerOf?.(args.contextValue));
+    return relayResults(
+      stream,
+      resultOf,
+      observer,
+      options.writerOf?.(args.contextValue),
+      options.maxBehind ?? 10_000,
+    );
   };
 
   return {

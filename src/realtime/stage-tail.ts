@@ -26,7 +26,7 @@ import { ValidationError } from '../services/errors.ts';
 import { logHead } from '../services/stage-log.ts';
 import type { HubPubSub, PubSubLostError } from './event-bus.ts';
 import { Bell, type HandsOver, handOver, Inbox, type Taker } from './feed.ts';
-import type { LivePayload } from './feed-errors.ts';
+import { FellBehindError, type LivePayload } from './feed-errors.ts';
 
 /** One event the feed delivers; the subscription re-reads the row by `id`. */
 export interface FeedItem {
@@ -94,7 +94,7 @@ class Subscriber
   constructor(
     readonly where: Prisma.ProjectStageEventWhereInput,
     private readonly tail: { prisma: PrismaClient; batchSize: number; maxBehind: number },
-    leave: (subscriber: Subscriber) => void,
+    private readonly leave: (subscriber: Subscriber) => void,
     after: bigint | null = null,
   ) {
     this.key = whereKey(where);
@@ -103,7 +103,7 @@ class Subscriber
     if (after !== null) this.position = after;
     this.live = new Inbox<LivePayload<FeedItem>>(() => {
       this.failure ??= new FeedClosedError();
-      leave(this);
+      this.leave(this);
     });
   }
 
@@ -119,11 +119,16 @@ class Subscriber
 
   /** An event the tail hands over (in sequence order); one at or before `position` is skipped. */
   push(item: FeedItem): void {
+    if (this.failure) return;
     if (this.replayDone && item.sequence <= this.position) return;
     // A client that does not read would make the tail hold every event for it: past the bound its
-    // feed ends after what it holds, and the client resumes from the log with `after`.
-    if (this.live.held >= this.tail.maxBehind) this.fail(new FellBehindError(this.tail.maxBehind));
-    else this.live.push(item);
+    // feed ends after what it holds, and the client resumes from the log with `after`. It leaves
+    // the tail now, not when its client reads to the end (which a stalled one never does).
+    if (this.live.held < this.tail.maxBehind) this.live.push(item);
+    else {
+      this.fail(new FellBehindError(this.tail.maxBehind));
+      this.leave(this);
+    }
   }
 
   admit(position: bigint): void {
@@ -199,16 +204,6 @@ class Subscriber
 
 class FeedClosedError extends Error {
   override name = 'FeedClosedError';
-}
-
-/** A subscriber's client left more events unread than the tail holds for one. */
-export class FellBehindError extends Error {
-  override name = 'FellBehindError';
-  constructor(readonly maxBehind: number) {
-    super(
-      `This subscription's client left ${maxBehind} events unread, the most the server holds for one`,
-    );
-  }
 }
 
 /**

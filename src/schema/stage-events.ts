@@ -264,7 +264,8 @@ builder.subscriptionFields((t) => ({
       '阶段变更推送 / Every stage change matching the filter. With `after`, first every later event from the log, then live: ' +
       "no gap, no duplicate, in `sequence` order. The filter's `stage` matches an event into or out of those stages; its " +
       "other conditions apply to the event's project. If the server loses its event bus the subscription ends with an " +
-      'error (code EVENT_BUS_LOST): subscribe again with `after` = the last `sequence` received.',
+      'error (code EVENT_BUS_LOST), and if its client leaves 10,000 events unread with FELL_BEHIND: ' +
+      'subscribe again with `after` = the last `sequence` received.',
     args: {
       filter: t.arg({
         type: ProjectFilter,
