@@ -122,7 +122,7 @@ export function buildApp({
   });
   const streams = new OpenStreams(
     config.limits.maxStreamsPerClient,
-    16 * config.limits.maxBodyBytes,
+    config.limits.maxHeldBytesPerClient,
   );
   const server = createHttpServer(yoga, streams, clientAddressOf);
   const ws = serveGraphqlWs({

@@ -91,6 +91,11 @@ const envSchema = z.object({
     .optional(),
   HUB_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(10_000).default(50),
   HUB_MAX_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).default(500),
+  HUB_MAX_HELD_BYTES_PER_CLIENT: z.coerce
+    .number()
+    .int()
+    .min(16_384)
+    .default(64 * 2 ** 20),
   HUB_CACHE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   HUB_CACHE_MIN_USES: z.coerce.number().int().min(1).max(100).default(2),
   HUB_KEEP_ALIVE_MS: z.coerce.number().int().min(1_000).max(120_000).default(25_000),
@@ -149,6 +154,8 @@ export type HubConfig = {
     maxSubscriptionsPerSocket: number;
     /** SSE streams and WebSockets one client address may hold open at once. */
     maxStreamsPerClient: number;
+    /** Bytes the server may hold for sending to one client address's sockets (src/server/streams.ts). */
+    maxHeldBytesPerClient: number;
   };
   /**
    * The reverse proxies whose `X-Forwarded-For` is believed (addresses, CIDR ranges, or
@@ -226,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       windowSeconds: e.HUB_RATE_LIMIT_WINDOW_S,
       maxSubscriptionsPerSocket: e.HUB_MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxStreamsPerClient: e.HUB_MAX_STREAMS_PER_CLIENT,
+      maxHeldBytesPerClient: e.HUB_MAX_HELD_BYTES_PER_CLIENT,
     },
     trustedProxies: e.HUB_TRUSTED_PROXIES ?? [],
     oc4ids: { publisherName: e.OC4IDS_PUBLISHER_NAME, idPrefix: e.OC4IDS_ID_PREFIX },

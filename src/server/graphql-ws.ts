@@ -17,7 +17,7 @@ import type { Viewer } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import type { createErrorMasker } from '../masked-errors.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepError } from '../security.ts';
-import type { OpenStreams } from './streams.ts';
+import type { Holding, OpenStreams } from './streams.ts';
 import type { HubYoga } from './yoga.ts';
 
 /** What each graphql-ws operation's context has of its socket. */
@@ -72,8 +72,8 @@ const CLOSE = Buffer.from('}');
  * serialisation of every message, an await of every socket write) runs for errors and the end
  * only. The message is put together from bytes (the operation's head, encoded once, the payload,
  * encoded once per event): nothing is encoded per socket. Nothing waits for a write to reach the
- * client, so `afterWrite` runs after each: the hub closes there a socket past its unsent-bytes
- * limit (below), before a burst (an import's thousands of events) piles up.
+ * client, so `afterWrite` runs after each: the hub reports there what the socket holds for
+ * sending (below), so a burst (an import's thousands of events) does not pile up unchecked.
  */
 export function nextWriter(
   socket: {
@@ -226,21 +226,16 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
   };
 
   // A client that sends but does not read (a ping flood, a stalled display) makes the server hold
-  // every reply it cannot send: past its address's budget (OpenStreams, shared by all of the
-  // address's sockets) the socket that takes it there is closed (1008).
-  const closeIfNotReading = (socket: WebSocket) => {
-    if (
-      socket.readyState !== socket.OPEN ||
-      streams.withinSendBudget(socket, heldForSending(socket))
-    )
-      return;
-    logger.warn(
-      streams.heldFor(socket),
-      'closed a graphql-ws socket: its client address does not read its messages (1008)',
-    );
-    socket.close(1008, 'Not reading its messages');
-  };
-  const heldSweep = setInterval(() => wsServer.clients.forEach(closeIfNotReading), 5_000);
+  // every reply it cannot send. Each socket reports what it holds after every write (and every
+  // 5 s, having drained or not) to its address's budget (OpenStreams), which cuts the sockets
+  // that hold the most when the address's sockets together hold too much.
+  const holdings = new WeakMap<WebSocket, Holding>();
+  const reportHeld = (socket: WebSocket, holding = holdings.get(socket)) =>
+    holding?.report(heldForSending(socket));
+  const heldSweep = setInterval(() => {
+    for (const socket of wsServer.clients)
+      if (socket.readyState === socket.OPEN) reportHeld(socket);
+  }, 5_000);
   heldSweep.unref();
   const stopKeepAlive = keepSocketsAlive(wsServer, options.keepAliveMs);
 
@@ -297,6 +292,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
         )
           return [tooDeepError()];
         const extra = ctx.extra as { viewer?: Viewer; clientAddress?: string };
+        const holding = holdings.get(ctx.extra.socket);
         const enveloped = yoga.getEnveloped({
           viewer: extra.viewer,
           clientAddress: extra.clientAddress,
@@ -305,7 +301,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
-          writeNext: nextWriter(ctx.extra.socket, id, () => closeIfNotReading(ctx.extra.socket)),
+          writeNext: nextWriter(ctx.extra.socket, id, () => reportHeld(ctx.extra.socket, holding)),
         });
         const document = enveloped.parse(params.query);
         const errors = enveloped.validate(enveloped.schema, document);
@@ -327,15 +323,23 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
   // graphql-ws's protocol on each socket, bound here rather than by its `use/ws` (which also
   // keeps sockets alive its own way, see keepSocketsAlive): failures go to the hub's log, once,
   // not to the console for every reply still queued when a socket goes.
-  wsServer.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
+  // ws passes on the HTTP server's errors (a port in use at start, which `start` reports too).
+  wsServer.on('error', (error) => logger.error({ err: error }, 'the HTTP server failed'));
   wsServer.on('connection', (socket, request) => {
     const clientAddress = clientAddressOf(request);
-    socket.once('close', streams.hold(clientAddress, socket));
-    // A frame ws refuses (too large, malformed): ws has closed the socket with its code already.
-    socket.once('error', (error) =>
-      logger.info({ clientAddress, reason: error.message }, 'refused a WebSocket frame'),
+    const holding = streams.hold(clientAddress, {
+      measure: () => heldForSending(socket),
+      cut: (report) => {
+        logger.warn(report, 'closed a graphql-ws socket: its client address does not read (1008)');
+        socket.close(1008, 'Not reading its messages');
+      },
+    });
+    holdings.set(socket, holding);
+    socket.once('close', () => holding.release());
+    // ws has closed the socket already, with the code the error calls for (1009: a frame too large).
+    socket.on('error', (error) =>
+      logger.info({ clientAddress, reason: error.message }, 'a graphql-ws socket failed'),
     );
-    socket.on('message', () => closeIfNotReading(socket));
     const closed = graphqlWs.opened(
       {
         protocol: socket.protocol,
@@ -344,12 +348,15 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
         // each for an internal error; the socket's `close` ends its operations.
         send: (data) =>
           new Promise<void>((resolve) => {
-            if (socket.readyState !== socket.OPEN) resolve();
-            else socket.send(data, () => resolve());
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, () => resolve());
+            reportHeld(socket, holding);
           }),
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', (data) => {
+            // ws still reads a socket that is closing (cut, or its token expired): nothing more runs.
+            if (socket.readyState !== socket.OPEN) return;
             handle(String(data)).catch((error: unknown) => {
               logger.error({ err: error, clientAddress }, 'graphql-ws could not handle a message');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
