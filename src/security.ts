@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
@@ -225,13 +226,38 @@ function useNoIntrospection(): Plugin {
 /**
  * The client's address, for per-client limits: the socket's peer, or, when that peer is one of
  * the trusted proxies, the nearest address in `X-Forwarded-For` that is not (proxy-addr, as
- * Express uses it). Without trusted proxies the header is ignored: anyone can write it.
+ * Express uses it). Without trusted proxies the header is ignored: anyone can write it. An IPv6
+ * client is its /64 network (`ipv6Network`).
  */
 export function clientAddressResolver(
   trustedProxies: readonly string[],
 ): (req: IncomingMessage) => string {
   const trust = proxyaddr.compile([...trustedProxies]);
-  return (req) => (req.socket?.remoteAddress ? proxyaddr(req, trust) : 'unknown');
+  return (req) => {
+    if (!req.socket?.remoteAddress) return 'unknown';
+    const address = proxyaddr(req, trust);
+    return isIPv6(address) && !address.includes('.') ? ipv6Network(address) : address;
+  };
+}
+
+/**
+ * The /64 network of an IPv6 address, as `2001:db8:0:1::/64`: one host is commonly given a whole
+ * /64, so counting its addresses one by one would give it as many budgets as it cares to use.
+ * (An IPv4 address written as IPv6, `::ffff:192.0.2.1`, is one client: the caller leaves it.)
+ */
+export function ipv6Network(address: string): string {
+  const [head = '', tail] = address.split('%')[0]!.split('::');
+  const first = head ? head.split(':') : [];
+  const last = tail ? tail.split(':') : [];
+  // `::` stands for as many zero groups as make eight.
+  const groups =
+    tail === undefined
+      ? first
+      : [...first, ...Array<string>(8 - first.length - last.length).fill('0'), ...last];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /** The saved operations, normalised (printed from their AST) and by sha256 and name. */

@@ -8,11 +8,13 @@
  * answered 503 DATABASE_UNAVAILABLE with Retry-After.
  */
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { openDatabase } from '../src/db/index.ts';
 import { createLogger } from '../src/logger.ts';
+import { clientAddressResolver } from '../src/security.ts';
 import { heldForSending } from '../src/server/graphql-ws.ts';
 import { type HeldReport, OpenStreams } from '../src/server/streams.ts';
 import { bearer } from './helpers/auth.ts';
@@ -616,6 +618,23 @@ describe('rate limits', () => {
       body: JSON.stringify({ query: DASHBOARD }),
     });
 
+  it('should take an IPv6 client for its /64 network, however the address is written, and leave IPv4 alone', () => {
+    const addressOf = clientAddressResolver([]);
+    const peer = (remoteAddress: string) =>
+      addressOf({ socket: { remoteAddress }, headers: {} } as unknown as IncomingMessage);
+    for (const address of [
+      '2001:db8:1:2::a',
+      '2001:DB8:0001:0002:0:0:0:b',
+      '2001:db8:1:2:3:4:5:6',
+      '2001:db8:1:2::1%eth0',
+    ])
+      expect(peer(address)).toBe('2001:db8:1:2::/64');
+    expect(peer('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(peer('::1')).toBe('0:0:0:0::/64');
+    expect(peer('192.0.2.1')).toBe('192.0.2.1');
+    expect(peer('::ffff:192.0.2.1')).toBe('::ffff:192.0.2.1');
+  });
+
   it('should count anonymous callers per client address, believing X-Forwarded-For only from a trusted proxy', async () => {
     // 1 write per window allows 5 dashboards; caches off, so every request executes.
     const env = { HUB_RATE_LIMIT_WRITES: '1', HUB_CACHE_MS: '0' };
@@ -649,6 +668,12 @@ describe('rate limits', () => {
     expect((await anonymousDashboard(proxied, '203.0.113.7')).status).toBe(429);
     // Another wall behind the same proxy is not held back by the first one's requests.
     expect((await anonymousDashboard(proxied, '203.0.113.8')).status).toBe(200);
+    // An IPv6 host is commonly given a whole /64: its addresses share one budget, another /64
+    // is another client.
+    for (let i = 1; i <= 5; i++)
+      expect((await anonymousDashboard(proxied, `2001:db8:1:2::${i}`)).status).toBe(200);
+    expect((await anonymousDashboard(proxied, '2001:db8:1:2:ffff::99')).status).toBe(429);
+    expect((await anonymousDashboard(proxied, '2001:db8:1:3::1')).status).toBe(200);
     // A client cannot pose as another by prepending an address: the nearest untrusted one counts.
     expect((await anonymousDashboard(proxied, '198.51.100.1, 203.0.113.7')).status).toBe(429);
   });
