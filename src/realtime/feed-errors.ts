@@ -8,6 +8,9 @@ import { mapAsyncIterator } from '@graphql-tools/utils';
 import { GraphQLError } from 'graphql';
 import { PubSubLostError } from './event-bus.ts';
 
+/** The most events a live stream holds for a client that does not read them. */
+export const MAX_BEHIND = 10_000;
+
 /** A subscriber's client left more events unread than the server holds for one. */
 export class FellBehindError extends Error {
   override name = 'FellBehindError';

@@ -36,7 +36,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type HandsOver, handOver, type Taker } from './feed.ts';
-import { FellBehindError, liveError } from './feed-errors.ts';
+import { FellBehindError, liveError, MAX_BEHIND } from './feed-errors.ts';
 
 /** What a client whose stream fell behind is told to do. */
 const RESUME =
@@ -61,7 +61,7 @@ export interface SharedResultsOptions<Scope extends string> {
   /**
    * Events a subscriber's stream may take and not deliver while its consumer has not asked for
    * the result it was given (graphql-ws sends a result with errors itself, and asks for the next
-   * once its client has taken it): one more ends the stream with FELL_BEHIND. @default 10_000
+   * once its client has taken it): one more ends the stream with FELL_BEHIND. @default MAX_BEHIND
    */
   maxBehind?: number;
 }
@@ -426,7 +426,7 @@ export function useSharedSubscriptionResults<Scope extends string>(
       resultOf,
       observer,
       options.writerOf?.(args.contextValue),
-      options.maxBehind ?? 10_000,
+      options.maxBehind ?? MAX_BEHIND,
     );
   };
 

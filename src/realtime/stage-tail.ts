@@ -26,7 +26,7 @@ import { ValidationError } from '../services/errors.ts';
 import { logHead } from '../services/stage-log.ts';
 import type { HubPubSub, PubSubLostError } from './event-bus.ts';
 import { Bell, type HandsOver, handOver, Inbox, type Taker } from './feed.ts';
-import { FellBehindError, type LivePayload } from './feed-errors.ts';
+import { FellBehindError, type LivePayload, MAX_BEHIND } from './feed-errors.ts';
 
 /** One event the feed delivers; the subscription re-reads the row by `id`. */
 export interface FeedItem {
@@ -46,7 +46,7 @@ export interface StageLogTailOptions {
   /**
    * Events one subscriber may have handed over and not read (an SSE client that stopped reading,
    * a stalled display): one more ends its feed, after those, with FellBehindError. At least
-   * `batchSize`, since a batch is handed over in one go. @default 10_000
+   * `batchSize`, since a batch is handed over in one go. @default MAX_BEHIND
    */
   maxBehind?: number;
 }
@@ -239,7 +239,7 @@ export class StageLogTail {
     this.pubsub = options.pubsub;
     this.pollIntervalMs = options.pollIntervalMs ?? 10_000;
     this.batchSize = options.batchSize ?? 500;
-    this.maxBehind = options.maxBehind ?? 10_000;
+    this.maxBehind = options.maxBehind ?? MAX_BEHIND;
     if (this.maxBehind < this.batchSize)
       throw new RangeError(
         `maxBehind (${this.maxBehind}) is less than batchSize (${this.batchSize})`,

@@ -24,6 +24,9 @@ import type { HubYoga } from './yoga.ts';
 interface SocketExtra {
   readonly socket: WebSocket;
   readonly request: IncomingMessage;
+  readonly clientAddress: string;
+  /** Who the socket's credential is, from `connection_init` on. */
+  viewer?: Viewer;
 }
 
 export interface GraphqlWsOptions {
@@ -255,7 +258,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
       if (authorization != null && typeof authorization !== 'string') return false;
       try {
         const viewer = await authenticator.authenticate(authorization);
-        Object.assign(ctx.extra, { viewer, clientAddress: clientAddressOf(ctx.extra.request) });
+        ctx.extra.viewer = viewer;
         if (viewer.expiresAt) {
           const timer = setTimeout(
             () => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'),
@@ -291,11 +294,10 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
           nestsDeeperThan(params.extensions, MAX_JSON_DEPTH)
         )
           return [tooDeepError()];
-        const extra = ctx.extra as { viewer?: Viewer; clientAddress?: string };
         const holding = holdings.get(ctx.extra.socket);
         const enveloped = yoga.getEnveloped({
-          viewer: extra.viewer,
-          clientAddress: extra.clientAddress,
+          viewer: ctx.extra.viewer,
+          clientAddress: ctx.extra.clientAddress,
           transport: 'ws',
           ...ctx,
           req: ctx.extra.request,
@@ -363,7 +365,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): GraphqlWs {
             });
           }),
       },
-      { socket, request },
+      { socket, request, clientAddress },
     );
     socket.once('close', (code, reason) => {
       closed(code, String(reason)).catch((error: unknown) =>
